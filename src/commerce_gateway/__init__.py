@@ -1,0 +1,1 @@
+"""Commerce Gateway: one GraphQL API over a retailer's backends."""

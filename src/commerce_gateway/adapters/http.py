@@ -1,0 +1,82 @@
+"""The one place where httpx failures become domain errors.
+
+Each adapter gets its own `httpx.AsyncClient` (connection pool, base URL, auth)
+and wraps it in a `BackendHttp` that enforces the backend's total deadline and
+maps transport errors, error statuses and unparsable bodies to `domain.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from commerce_gateway.domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
+
+DescribeError = Callable[[Any], str | None]
+
+
+def new_client(base_url: str, *, headers: Mapping[str, str] | None = None, auth: httpx.Auth | None = None,
+               max_connections: int = 100) -> httpx.AsyncClient:
+    """A pooled client for one backend; timeouts are enforced per call by `BackendHttp`."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncClient(base_url=base_url, headers=headers, auth=auth, limits=limits, timeout=None)
+
+
+def parse_json(backend: str, content: bytes) -> Any:
+    """JSON with every fractional number as Decimal, so money never passes through float."""
+    try:
+        return json.loads(content, parse_float=Decimal)
+    except ValueError as exc:
+        raise MalformedPayload(backend, "answered with a body that is not JSON") from exc
+
+
+class BackendHttp:
+    def __init__(self, backend: str, client: httpx.AsyncClient, timeout_seconds: float,
+                 describe_error: DescribeError = lambda body: None) -> None:
+        self.backend = backend
+        self.client = client
+        self.timeout_seconds = timeout_seconds
+        self.describe_error = describe_error
+
+    async def call(self, method: str, url: str, *, params: Any = None, json_body: Any = None,
+                   headers: Mapping[str, str] | None = None, accept_statuses: tuple[int, ...] = ()) -> httpx.Response:
+        """Sends one request; returns the response when it is 2xx or in `accept_statuses`."""
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self.client.request(method, url, params=params, json=json_body, headers=headers)
+        except TimeoutError as exc:
+            raise BackendTimeout(self.backend, f"no answer within {self.timeout_seconds:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(self.backend, f"cannot be reached ({type(exc).__name__})") from exc
+        if response.is_success or response.status_code in accept_statuses:
+            return response
+        raise self._status_error(response)
+
+    async def call_json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = await self.call(method, url, **kwargs)
+        return parse_json(self.backend, response.content)
+
+    def _status_error(self, response: httpx.Response) -> BackendError:
+        status = response.status_code
+        try:
+            detail = self.describe_error(json.loads(response.content))
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            detail = None
+        message = f"HTTP {status}" + (f": {detail}" if detail else "")
+        if status in (401, 403):
+            return BackendUnavailable(self.backend, f"rejected the gateway's credentials ({message})")
+        if status >= 500 or status == 429:
+            return BackendUnavailable(self.backend, message)
+        return BackendError(self.backend, message)
+
+
+def require(backend: str, payload: Any, kind: type, what: str) -> Any:
+    """Checks one documented shape; a mismatch is a malformed payload, not a crash."""
+    if not isinstance(payload, kind):
+        raise MalformedPayload(backend, f"expected {what}, got {type(payload).__name__}")
+    return payload

@@ -1,0 +1,1 @@
+"""MongoDB: the gateway's own storage, through PyMongo's AsyncMongoClient."""

@@ -1,0 +1,3 @@
+from commerce_gateway.adapters.woocommerce.adapter import WooCommerceAdapter
+
+__all__ = ["WooCommerceAdapter"]

@@ -1,0 +1,1 @@
+"""Records, ports and errors shared by every layer; no I/O here."""

@@ -1,0 +1,44 @@
+"""The error hierarchy. Adapters map transport failures to these once, at the boundary."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the gateway expects and knows how to report."""
+
+    code = "INTERNAL"
+
+
+class BadUserInput(DomainError):
+    """The caller asked for something that cannot be answered; the message says what is allowed."""
+
+    code = "BAD_USER_INPUT"
+
+
+class BackendError(DomainError):
+    """A backend could not supply what it owns. `backend` names it for the client."""
+
+    code = "BACKEND_ERROR"
+
+    def __init__(self, backend: str, message: str) -> None:
+        super().__init__(f"{backend}: {message}")
+        self.backend = backend
+        self.detail = message
+
+
+class BackendUnavailable(BackendError):
+    """Connection refused, DNS failure, 5xx, or rejected credentials."""
+
+    code = "BACKEND_UNAVAILABLE"
+
+
+class BackendTimeout(BackendError):
+    """No answer within the backend's configured timeout."""
+
+    code = "BACKEND_TIMEOUT"
+
+
+class MalformedPayload(BackendError):
+    """The backend answered, but not in its documented shape."""
+
+    code = "BACKEND_ERROR"

@@ -1,0 +1,55 @@
+"""What the resolvers need from the outside world. Adapters implement these; tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from commerce_gateway.domain.records import (
+    AppVariant,
+    ContentRecord,
+    ErpProduct,
+    ErpVariant,
+    MarketplaceItem,
+    MarketplaceOffer,
+    PriceListEntry,
+    ProductPage,
+    ProductQuery,
+    StockQuant,
+    VariantOption,
+    Warehouse,
+)
+
+
+class Backend(Protocol):
+    name: str
+
+    async def ping(self) -> None:
+        """Returns when the backend answers an authenticated request; raises BackendError otherwise."""
+
+
+class ErpBackend(Backend, Protocol):
+    async def search_products(self, query: ProductQuery) -> ProductPage: ...
+    async def count_products(self, query: ProductQuery) -> int: ...
+    async def products_by_sku(self, skus: Sequence[str]) -> list[ErpProduct]: ...
+    async def products_by_id(self, ids: Sequence[int]) -> list[ErpProduct]: ...
+    async def variants_by_gtin(self, gtins: Sequence[str]) -> list[ErpVariant]: ...
+    async def variants_by_sku(self, skus: Sequence[str]) -> list[ErpVariant]: ...
+    async def variants_of(self, product_ids: Sequence[int]) -> list[ErpVariant]: ...
+    async def variant_options(self, value_ids: Sequence[int]) -> list[VariantOption]: ...
+    async def price_list_entries(self, pricelist_id: int, variant_ids: Sequence[int]) -> list[PriceListEntry]: ...
+    async def stock_quants(self, variant_ids: Sequence[int], location_ids: Sequence[int]) -> list[StockQuant]: ...
+    async def warehouses(self) -> list[Warehouse]: ...
+
+
+class ContentBackend(Backend, Protocol):
+    async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]: ...
+
+
+class AppBackend(Backend, Protocol):
+    async def variants_by_sku(self, skus: Sequence[str]) -> list[AppVariant]: ...
+
+
+class MarketplaceBackend(Backend, Protocol):
+    async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem]: ...
+    async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]: ...

@@ -1,0 +1,162 @@
+"""Records exchanged between layers. Money is Decimal; currencies are ISO 4217 codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    alt_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    street: str | None
+    city: str | None
+    zip: str | None
+    country_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpProduct:
+    """A product template in the ERP; the ERP owns the assortment and the SKUs."""
+
+    erp_id: int
+    sku: str
+    title: str
+    gtin: str | None
+    list_price: Decimal
+    category: str | None
+    brand: str | None
+    description: str | None
+    updated_at: datetime | None
+    variant_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ErpVariant:
+    erp_id: int
+    sku: str
+    gtin: str | None
+    product_erp_id: int
+    list_price: Decimal
+    option_value_ids: tuple[int, ...]
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class VariantOption:
+    erp_id: int
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRecord:
+    """Rich content for one product as one backend knows it."""
+
+    backend: str
+    sku: str
+    title: str | None = None
+    description: str | None = None
+    brand: str | None = None
+    categories: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    gtin: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AppVariant:
+    """A variant as the mobile-app backend prices it for the configured region."""
+
+    sku: str
+    price: Decimal | None
+    original_price: Decimal | None
+    currency: str | None
+    product: ContentRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PriceListEntry:
+    variant_erp_id: int
+    price: Decimal
+    min_quantity: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class StockQuant:
+    variant_erp_id: int
+    location_erp_id: int
+    quantity: Decimal
+    reserved: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Warehouse:
+    """A stock-holding site: a distribution centre or a physical store."""
+
+    code: str
+    name: str
+    stock_location_id: int
+    address: Address | None = None
+    location: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceItem:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceOffer:
+    sku: str
+    price: Money
+    available_quantity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    """One page of the assortment; filters are evaluated by the ERP."""
+
+    offset: int
+    limit: int
+    text: str | None = None
+    category: str | None = None
+    brand: str | None = None
+    in_stock: bool | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    sort_key: str = "ID"
+    reverse: bool = False
+    stock_location_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    products: tuple[ErpProduct, ...]
+    has_more: bool

@@ -1,0 +1,1 @@
+"""Composition root: settings, app factory, lifespan, middleware, CLI and the demo runner."""

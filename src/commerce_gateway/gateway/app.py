@@ -1,0 +1,77 @@
+"""The Starlette app factory. The lifespan opens and closes the backend clients and MongoDB."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from commerce_gateway.adapters.mongo import client as mongo
+from commerce_gateway.gateway.graphql_view import GatewayGraphQL
+from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
+from commerce_gateway.gateway.middleware import RequestIdMiddleware
+from commerce_gateway.gateway.settings import Settings
+from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
+from commerce_gateway.resolvers.context import CatalogServices
+from commerce_gateway.resolvers.stores import StoreDirectory
+from commerce_gateway.schema.schema import build_schema
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What the lifespan opened, for the endpoints that need it."""
+
+    services: CatalogServices | None = None
+    mongo: AsyncMongoClient | None = None
+    wired: Wired | None = None
+    checks: dict[str, Check] = field(default_factory=dict)
+
+
+def create_app(settings: Settings) -> Starlette:
+    if not settings.mongo.url:
+        raise ValueError("mongo.url is empty: `commerce-gateway serve` starts the embedded store and sets it")
+    runtime = Runtime()
+    schema = build_schema(settings.server.document_cache_size)
+    rules = catalog_rules(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        wired = wire_backends(settings)
+        client = mongo.open_client(settings.mongo.url, timeout_seconds=settings.mongo.timeout_seconds)
+        directory = StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
+                                   ttl_seconds=settings.backends.odoo.warehouse_cache_seconds)
+        services = CatalogServices(backends=wired.backends, rules=rules, directory=directory)
+        view.services = services
+        runtime.services, runtime.mongo, runtime.wired = services, client, wired
+        runtime.checks = {b.name: b.ping for b in wired.backends.all()}
+        runtime.checks["mongodb"] = lambda: mongo.ping(client)
+        log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
+        try:
+            yield
+        finally:
+            await wired.aclose()
+            await client.close()
+            log.info("gateway stopped")
+
+    view = GatewayGraphQL(schema, services=None, graphql_ide="graphiql" if settings.server.graphiql else None)  # type: ignore[arg-type]
+    routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz_endpoint(lambda: runtime.checks), methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIdMiddleware)])
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return f"{scheme}{sep}{rest}"

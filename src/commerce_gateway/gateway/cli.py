@@ -1,0 +1,177 @@
+"""`commerce-gateway`: serve, demo, embedded-store, simulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import sys
+import time
+from pathlib import Path
+
+import uvicorn
+
+from commerce_gateway.gateway.logs import configure_logging
+from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port, port_in_use
+from commerce_gateway.gateway.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("commerce_gateway.cli")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"commerce-gateway: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    server = settings.server
+    if getattr(args, "host", None):
+        server = dataclasses.replace(server, host=args.host)
+    if getattr(args, "port", None):
+        server = dataclasses.replace(server, port=args.port)
+    return dataclasses.replace(settings, server=server)
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    configure_logging(settings.server.log_level)
+    if port_in_use(settings.server.host, settings.server.port):
+        print(f"commerce-gateway: {settings.server.host}:{settings.server.port} is already in use", file=sys.stderr)
+        return 1
+    supervisor = Supervisor()
+    try:
+        if not settings.mongo.url:
+            port = free_port()
+            supervisor.start("embedded-store", cli_argv("embedded-store", "--path", settings.mongo.embedded_path,
+                                                        "--port", str(port)))
+            supervisor.wait_until("embedded-store", f"tcp://127.0.0.1:{port}")
+            url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+            settings = dataclasses.replace(settings, mongo=dataclasses.replace(settings.mongo, url=url))
+            log.info("embedded store started", extra={"path": settings.mongo.embedded_path, "url": url})
+        from commerce_gateway.gateway.app import create_app
+
+        config = uvicorn.Config(create_app(settings), host=settings.server.host, port=settings.server.port,
+                                log_config=None, access_log=False, lifespan="on")
+        uvicorn.Server(config).run()
+    except RuntimeError as exc:
+        log.error(str(exc))
+        return 1
+    finally:
+        supervisor.stop_all()
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from commerce_gateway.simulators.registry import SIMULATORS
+
+    settings = _settings(args)
+    configure_logging("warning")
+    wanted = [settings.server.port, *(port for _, port in SIMULATORS.values())]
+    busy = [p for p in wanted if port_in_use("127.0.0.1", p)]
+    if busy:
+        print(f"commerce-gateway demo: port(s) {', '.join(map(str, busy))} already in use; "
+              "stop what runs there (another demo?) and try again", file=sys.stderr)
+        return 1
+    supervisor = Supervisor()
+    store_port = free_port()
+    try:
+        print(f"Starting four backend simulators with a {args.size:,}-product catalog…", flush=True)
+        for name, (_, port) in SIMULATORS.items():
+            supervisor.start(name, cli_argv("simulator", name, "--port", str(port), "--size", str(args.size)))
+        supervisor.start("embedded-store", cli_argv("embedded-store", "--path", settings.mongo.embedded_path,
+                                                    "--port", str(store_port)))
+        for name, (_, port) in SIMULATORS.items():
+            supervisor.wait_until(name, f"http://127.0.0.1:{port}/__stats", timeout=120)
+        supervisor.wait_until("embedded-store", f"tcp://127.0.0.1:{store_port}")
+        mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
+        gateway_args = ["serve", "--port", str(settings.server.port)]
+        if args.config:
+            gateway_args += ["--config", args.config]
+        supervisor.start("gateway", cli_argv(*gateway_args), env={"CGW_MONGO__URL": mongo_url})
+        base = f"http://{settings.server.host}:{settings.server.port}"
+        supervisor.wait_until("gateway", f"{base}/healthz")
+        rows = [("GraphQL (GraphiQL in a browser)", f"{base}/graphql"), ("readiness", f"{base}/readyz")]
+        rows += [(f"{name} simulator", f"http://127.0.0.1:{port}") for name, (_, port) in SIMULATORS.items()]
+        rows += [("embedded store (MongoDB wire)", f"{mongo_url}  file {settings.mongo.embedded_path}")]
+        print("\nCommerce Gateway demo is running:")
+        for what, where in rows:
+            print(f"  {what:<32} {where}")
+        print("\nPress Ctrl-C to stop everything.", flush=True)
+        while (exited := supervisor.first_exited()) is None:
+            time.sleep(0.5)
+        print(f"commerce-gateway demo: {exited[0]} exited with status {exited[1]}; stopping", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    except RuntimeError as exc:
+        print(f"commerce-gateway demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop_all()
+
+
+def embedded_store(args: argparse.Namespace) -> int:
+    from commerce_gateway.adapters.mongo.embedded import serve_forever
+
+    configure_logging("info")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(args.path, args.host, args.port))
+    return 0
+
+
+def simulator(args: argparse.Namespace) -> int:
+    from commerce_gateway.simulators.catalog import Catalog
+    from commerce_gateway.simulators.registry import build_app
+
+    app = build_app(args.name, Catalog(args.size, args.seed))
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from commerce_gateway.simulators.catalog import DEFAULT_SIZE, MAX_SIZE
+    from commerce_gateway.simulators.registry import SIMULATORS
+
+    def size(text: str) -> int:
+        value = int(text)
+        if not 1 <= value <= MAX_SIZE:
+            raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_SIZE}")
+        return value
+
+    p = argparse.ArgumentParser(prog="commerce-gateway", description="One GraphQL API for every sales channel.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the gateway (starts the embedded store when mongo.url is empty)")
+    s.add_argument("--config", help="TOML settings file (default: ./commerce-gateway.toml, or $CGW_CONFIG)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=serve)
+    d = sub.add_parser("demo", help="simulators + embedded store + gateway, supervised; Ctrl-C stops all")
+    d.add_argument("--config")
+    d.add_argument("--size", type=size, default=DEFAULT_SIZE, help=f"catalog size, 1..{MAX_SIZE}")
+    d.set_defaults(func=demo, port=None, host=None)
+    e = sub.add_parser("embedded-store", help="the MongoDB-wire-compatible store on a SQLite file")
+    e.add_argument("--path", default="var/gateway-store.sqlite", help="SQLite file, or :memory:")
+    e.add_argument("--host", default="127.0.0.1")
+    e.add_argument("--port", type=int, default=27117)
+    e.set_defaults(func=embedded_store)
+    m = sub.add_parser("simulator", help="one backend simulator")
+    m.add_argument("name", choices=sorted(SIMULATORS))
+    m.add_argument("--host", default="127.0.0.1")
+    m.add_argument("--port", type=int, required=True)
+    m.add_argument("--size", type=size, default=DEFAULT_SIZE)
+    m.add_argument("--seed", type=int, default=7)
+    m.set_defaults(func=simulator)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    raise SystemExit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

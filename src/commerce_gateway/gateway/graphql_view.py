@@ -1,0 +1,48 @@
+"""The GraphQL endpoint: builds each request's context and formats every error the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from commerce_gateway.domain.channels import Channel
+from commerce_gateway.domain.errors import BadUserInput
+from commerce_gateway.resolvers.context import CatalogServices, RequestContext
+from commerce_gateway.schema.errors import domain_error_dict, format_error
+
+CHANNEL_HEADER = "x-channel"
+
+
+class GatewayGraphQL(GraphQL):
+    def __init__(self, *args: Any, services: CatalogServices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.services = services
+
+    async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        context = RequestContext(services=self.services, request_id=request_id,
+                                 channel=self.services.rules.default_channel)
+        if raw := request.headers.get(CHANNEL_HEADER):
+            try:
+                context.channel = Channel.parse(raw)
+            except ValueError as exc:
+                context.rejected = BadUserInput(f"X-Channel: {exc}")
+        request.state.gateway_context = context
+        return context
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:  # type: ignore[override]
+        context: RequestContext | None = getattr(request.state, "gateway_context", None)
+        request_id = context.request_id if context else ""
+        errors = [format_error(e, request_id) for e in result.errors or ()]
+        if context is not None:
+            errors += [domain_error_dict(err, path or None) for path, err in context.reported]
+        body: dict[str, Any] = {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        if result.extensions:
+            body["extensions"] = result.extensions
+        return body

@@ -1,0 +1,81 @@
+"""Child processes for `serve` (the embedded store) and `demo` (simulators, store, gateway)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 5.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) == 0
+
+
+def cli_argv(*args: str) -> list[str]:
+    """This same console command, run by the same interpreter."""
+    return [sys.executable, "-m", "commerce_gateway.gateway.cli", *args]
+
+
+@dataclass
+class Supervisor:
+    children: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        child = subprocess.Popen(argv, env={**os.environ, **(env or {})})
+        self.children[name] = child
+        return child
+
+    def wait_until(self, name: str, probe_url: str, timeout: float = 60.0) -> None:
+        """Waits until `probe_url` answers; raises RuntimeError if the child exits or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (code := self.children[name].poll()) is not None:
+                raise RuntimeError(f"{name} exited with status {code} while starting")
+            try:
+                if probe_url.startswith("tcp://"):
+                    host, port = probe_url[6:].rsplit(":", 1)
+                    if port_in_use(host, int(port)):
+                        return
+                elif httpx.get(probe_url, timeout=1.0).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} did not answer at {probe_url} within {timeout:g} s")
+
+    def first_exited(self) -> tuple[str, int] | None:
+        for name, child in self.children.items():
+            if (code := child.poll()) is not None:
+                return name, code
+        return None
+
+    def stop_all(self) -> None:
+        """SIGTERM in reverse start order, then SIGKILL what is still running after the grace period."""
+        for child in reversed(list(self.children.values())):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for name, child in self.children.items():
+            try:
+                child.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in time; killing it", name)
+                child.kill()
+                child.wait()

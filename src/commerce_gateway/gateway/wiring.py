@@ -1,0 +1,82 @@
+"""Builds the concrete adapters from settings: the only module that knows them all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from commerce_gateway.adapters import ebay, medusa, woocommerce
+from commerce_gateway.adapters.ebay import EbayAdapter
+from commerce_gateway.adapters.http import BackendHttp, new_client
+from commerce_gateway.adapters.medusa import MedusaAdapter
+from commerce_gateway.adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
+from commerce_gateway.adapters.odoo.transports import describe_json2_error
+from commerce_gateway.adapters.woocommerce import WooCommerceAdapter
+from commerce_gateway.domain.channels import Channel
+from commerce_gateway.gateway.settings import Settings
+from commerce_gateway.resolvers.backends import Backends
+from commerce_gateway.resolvers.rules import (
+    CONTENT_BACKENDS,
+    CONTENT_FIELDS,
+    CatalogRules,
+    ChannelRules,
+    PriceSource,
+    StockSource,
+)
+
+
+@dataclass(slots=True)
+class Wired:
+    backends: Backends
+    clients: list[httpx.AsyncClient]
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+def wire_backends(settings: Settings) -> Wired:
+    b = settings.backends
+    woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
+        if b.woocommerce.auth == "basic" else None
+    woo_client = new_client(b.woocommerce.base_url, auth=woo_auth)
+    medusa_client = new_client(b.medusa.base_url, headers={"x-publishable-api-key": b.medusa.publishable_key})
+    odoo_client = new_client(b.odoo.base_url)
+    ebay_client = new_client(b.ebay.base_url)
+
+    woo = WooCommerceAdapter(
+        BackendHttp("woocommerce", woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error),
+        query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
+        else None)
+    app = MedusaAdapter(BackendHttp("medusa", medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error),
+                        region_id=b.medusa.region_id)
+    odoo_http = BackendHttp("odoo", odoo_client, b.odoo.timeout_seconds, describe_json2_error)
+    transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
+                 if b.odoo.transport == "json2"
+                 else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
+                                       api_key=b.odoo.api_key))
+    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
+    marketplace = EbayAdapter(BackendHttp("ebay", ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error),
+                              access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
+                              offer_concurrency=b.ebay.offer_concurrency)
+    return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace),
+                 [woo_client, medusa_client, odoo_client, ebay_client])
+
+
+def catalog_rules(settings: Settings) -> CatalogRules:
+    channels = {
+        Channel.parse(code): ChannelRules(
+            channel=Channel.parse(code), name=c.name, currency=c.currency,
+            price_source=PriceSource(c.price_source), pricelist_id=c.pricelist_id or None,
+            stock_source=StockSource(c.stock_source), stock_warehouses=tuple(c.stock_warehouses))
+        for code, c in settings.channels.items()
+    }
+    return CatalogRules(
+        channels=channels,
+        ownership={**dict.fromkeys(CONTENT_FIELDS, CONTENT_BACKENDS),
+                   **{f: tuple(order) for f, order in settings.catalog.ownership.items()}},
+        pickup_ready_within=settings.catalog.pickup_ready_within,
+        pickup_warehouses=tuple(settings.catalog.pickup_warehouses),
+        default_channel=Channel.parse(settings.catalog.default_channel),
+    )

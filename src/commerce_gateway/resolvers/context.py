@@ -1,0 +1,64 @@
+"""Everything one operation's resolvers need: its channel, rules, loaders and backends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from commerce_gateway.domain.channels import Channel
+from commerce_gateway.domain.errors import BadUserInput, DomainError
+from commerce_gateway.resolvers.backends import Backends
+from commerce_gateway.resolvers.loaders import Loaders
+from commerce_gateway.resolvers.rules import CatalogRules, ChannelRules
+from commerce_gateway.resolvers.stores import StoreDirectory
+
+
+@dataclass(slots=True)
+class CatalogServices:
+    """Long-lived parts shared by every request of one gateway process."""
+
+    backends: Backends
+    rules: CatalogRules
+    directory: StoreDirectory
+
+
+@dataclass(slots=True)
+class RequestContext:
+    services: CatalogServices
+    request_id: str
+    channel: Channel
+    store_code: str | None = None
+    loaders: Loaders = field(init=False)
+    reported: list[tuple[list[str | int], DomainError]] = field(default_factory=list)
+    rejected: DomainError | None = None  # raised before execution, e.g. a bad X-Channel header
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.services.backends, self.services.directory)
+
+    def report(self, path: list[str | int], error: DomainError) -> None:
+        """Records an error for a field that still answers (with an empty or false value)."""
+        self.reported.append((path, error))
+
+    @property
+    def rules(self) -> ChannelRules:
+        return self.services.rules.for_channel(self.channel)
+
+    @property
+    def catalog_rules(self) -> CatalogRules:
+        return self.services.rules
+
+    def select(self, channel: Channel | None, currency: str | None, store: str | None) -> None:
+        """Applies `@inContext`; a channel bound by the caller's credentials is set before and wins."""
+        if channel is not None:
+            self.channel = channel
+        if currency is not None and currency.upper() != self.rules.currency:
+            raise BadUserInput(f"channel {self.channel} prices in {self.rules.currency}; "
+                               f"currency {currency.upper()} is not offered")
+        if store is not None:
+            self.store_code = store
+
+
+def parse_channel(raw: str) -> Channel:
+    try:
+        return Channel.parse(raw)
+    except ValueError as exc:
+        raise BadUserInput(str(exc)) from None

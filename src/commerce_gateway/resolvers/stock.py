@@ -1,0 +1,56 @@
+"""Stock per channel: ERP available (on hand − reserved) over the channel's warehouses,
+or the marketplace's own pool; every figure says when and where it was true."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from commerce_gateway.domain.records import ErpVariant, GeoPoint, Warehouse
+from commerce_gateway.resolvers.context import RequestContext
+from commerce_gateway.resolvers.rules import StockSource
+from commerce_gateway.resolvers.stores import sort_by_distance
+
+
+@dataclass(frozen=True, slots=True)
+class StockFigure:
+    quantity: int
+    as_of: datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStock:
+    store: Warehouse
+    distance_km: float | None
+    quantity: int
+    ready_within: str | None
+
+
+async def channel_location_ids(ctx: RequestContext) -> tuple[int, ...]:
+    directory = ctx.services.directory
+    if ctx.store_code is not None:
+        return await directory.location_ids((ctx.store_code,))
+    codes = ctx.rules.stock_warehouses or tuple(await directory.warehouses())
+    return await directory.location_ids(codes)
+
+
+async def variant_stock(ctx: RequestContext, variant: ErpVariant) -> StockFigure:
+    if ctx.rules.stock_source is StockSource.MARKETPLACE:
+        pool = await ctx.loaders.pool_by_sku.load(variant.sku)
+        return StockFigure(pool.item.quantity if pool.item else 0, pool.as_of, "ebay")
+    snapshot = await ctx.loaders.stock_by_variant_id.load(variant.erp_id)
+    return StockFigure(snapshot.available_at(await channel_location_ids(ctx)), snapshot.as_of, "odoo")
+
+
+async def store_availability(ctx: RequestContext, variants: list[ErpVariant], near: GeoPoint | None,
+                             first: int) -> list[StoreStock]:
+    """Pickup stores nearest first, each with what the given variants hold there together."""
+    stores = sort_by_distance(await ctx.services.directory.pickup_stores(), near)[:first]
+    snapshots = await ctx.loaders.stock_by_variant_id.load_many([v.erp_id for v in variants])
+    ready = ctx.catalog_rules.pickup_ready_within
+    result = []
+    for store, distance in stores:
+        quantity = sum(s.available_at((store.stock_location_id,)) for s in snapshots)
+        result.append(StoreStock(store, distance, quantity, ready if quantity > 0 else None))
+    return result

@@ -1,0 +1,1 @@
+"""The GraphQL surface: strawberry types and thin fields that call resolvers."""

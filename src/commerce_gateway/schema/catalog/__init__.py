@@ -1,0 +1,1 @@
+"""The catalog slice: products, variants, prices, stock, stores and channels."""

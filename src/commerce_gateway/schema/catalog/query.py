@@ -1,0 +1,79 @@
+"""Catalog entry points of `Query`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+from strawberry.types import Info
+
+from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
+from commerce_gateway.resolvers import catalog, cursors
+from commerce_gateway.schema.catalog.enums import ProductSortKeys
+from commerce_gateway.schema.catalog.inputs import GeoPointInput, ProductFilter
+from commerce_gateway.schema.catalog.types import (
+    Channel,
+    PageInfo,
+    Product,
+    ProductConnection,
+    ProductEdge,
+    Store,
+    Variant,
+)
+from commerce_gateway.schema.context import ctx
+from commerce_gateway.schema.node import Node
+
+
+def as_node(record: object) -> Node | None:
+    if isinstance(record, ErpProduct):
+        return Product.of(record)
+    if isinstance(record, ErpVariant):
+        return Variant.of(record)
+    if isinstance(record, Warehouse):
+        return Store.of(record)
+    return None
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Refetches any object by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return as_node(await catalog.find_node(ctx(info), id))
+
+    @strawberry.field(description="Refetches objects by global ID, in order; null where none exists.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > catalog.MAX_PAGE:
+            catalog.check_first(len(ids), "ids")
+        found = await asyncio.gather(*(catalog.find_node(ctx(info), i) for i in ids))
+        return [as_node(r) for r in found]
+
+    @strawberry.field(description="One product by global ID, SKU or GTIN; null when no backend knows it.")
+    async def product(self, info: Info, id: strawberry.ID | None = None, sku: str | None = None,
+                      gtin: str | None = None) -> Product | None:
+        record = await catalog.find_product(ctx(info), id=id, sku=sku, gtin=gtin)
+        return Product.of(record) if record else None
+
+    @strawberry.field(description="A page of the assortment. `first` is 1..100.")
+    async def products(self, info: Info, first: int, after: str | None = None, query: str | None = None,
+                       filter: ProductFilter | None = None, sort_key: ProductSortKeys = ProductSortKeys.ID,
+                       reverse: bool = False) -> ProductConnection:
+        listing = await catalog.list_products(
+            ctx(info), first=first, after=after, text=query,
+            filters=filter.to_filters() if filter else catalog.ProductFilters(),
+            sort_key=sort_key.value, reverse=reverse)
+        edges = [ProductEdge(cursor=cursors.encode_offset(listing.offset + n), node=Product.of(p))
+                 for n, p in enumerate(listing.products)]
+        page_info = PageInfo(has_next_page=listing.has_next, has_previous_page=listing.offset > 0,
+                             start_cursor=edges[0].cursor if edges else None,
+                             end_cursor=edges[-1].cursor if edges else None)
+        return ProductConnection(listing=listing, edges=edges, page_info=page_info)
+
+    @strawberry.field(description="Pickup stores, nearest first when `near` is given. `first` is 1..100.")
+    async def stores(self, info: Info, first: int, near: GeoPointInput | None = None) -> list[Store]:
+        catalog.check_first(first)
+        found = await ctx(info).services.directory.nearest(near.to_point() if near else None, first)
+        return [Store.of(w, d) for w, d in found]
+
+    @strawberry.field(description="Every channel with its currency and its price and stock sources.")
+    def channels(self, info: Info) -> list[Channel]:
+        return [Channel(rules=r) for r in ctx(info).catalog_rules.channels.values()]

@@ -1,0 +1,74 @@
+"""`@inContext(channel:, currency:, store:)` on an operation, and the `X-Channel` fallback.
+
+strawberry runs resolvers only for field directives, so an extension reads the
+operation's directive before execution and applies it to the request context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import strawberry
+from graphql import OperationDefinitionNode, get_directive_values
+from graphql.execution.values import get_variable_values
+from strawberry.extensions import SchemaExtension
+from strawberry.directive import DirectiveLocation
+
+from commerce_gateway.domain.channels import Channel
+from commerce_gateway.domain.errors import BadUserInput
+from commerce_gateway.resolvers import global_ids
+from commerce_gateway.resolvers.context import RequestContext
+from commerce_gateway.schema.catalog.enums import ChannelCode
+from commerce_gateway.schema.scalars import CurrencyCode
+
+DIRECTIVE_NAME = "inContext"
+
+
+@strawberry.directive(
+    locations=[DirectiveLocation.QUERY, DirectiveLocation.MUTATION],
+    name=DIRECTIVE_NAME,
+    description="Selects the channel (and so the prices and stock) an operation sees. "
+                "A channel bound to the API key wins.",
+)
+def in_context(channel: ChannelCode | None = None, currency: CurrencyCode | None = None,
+               store: strawberry.ID | None = None) -> None:
+    """Applied by InContextExtension before execution."""
+
+
+class InContextExtension(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        context = ec.context
+        operation = _operation(ec.graphql_document, ec.operation_name)
+        if isinstance(context, RequestContext) and context.rejected is not None:
+            raise context.rejected
+        if isinstance(context, RequestContext) and operation is not None and any(
+                d.name.value == DIRECTIVE_NAME for d in operation.directives or ()):
+            graphql_schema = ec.schema._schema
+            definition = graphql_schema.get_directive(DIRECTIVE_NAME)
+            variables = get_variable_values(graphql_schema, operation.variable_definitions or (),
+                                            ec.variables or {})
+            # wrong variables are reported by execution itself, with their own message
+            values = get_directive_values(definition, operation, variables) \
+                if definition and not isinstance(variables, list) else None
+            if values:
+                channel = values.get("channel")
+                raw = getattr(channel, "value", channel)
+                store = values.get("store")
+                context.select(Channel(raw) if raw else None, values.get("currency"),
+                               _store_code(store) if store else None)
+        yield
+
+
+def _store_code(store_id: str) -> str:
+    kind, key = global_ids.decode(store_id)
+    if kind != "Store":
+        raise BadUserInput(f"`store` takes a Store ID, not the ID of a {kind}")
+    return key
+
+
+def _operation(document: object, name: str | None) -> OperationDefinitionNode | None:
+    definitions = [d for d in getattr(document, "definitions", ()) if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return definitions[0] if len(definitions) == 1 else None
+    return next((d for d in definitions if d.name and d.name.value == name), None)

@@ -1,0 +1,46 @@
+"""The executable schema: the per-domain Query classes merged, with the gateway's extensions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from commerce_gateway.domain.errors import DomainError
+from commerce_gateway.schema.catalog.query import CatalogQuery
+from commerce_gateway.schema.catalog.types import Product, Store, Variant
+from commerce_gateway.schema.directives import InContextExtension, in_context
+from commerce_gateway.schema.scalars import SCALAR_MAP
+from commerce_gateway.schema.validation import CodedInputErrors
+
+log = logging.getLogger("commerce_gateway.errors")
+DOCUMENT_CACHE_SIZE = 1_000
+
+
+@strawberry.type
+class Query(CatalogQuery):
+    pass
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Expected errors are the client's to read; only unexpected ones are logged here (by format_error)."""
+        for error in errors:
+            if isinstance(error.original_error, DomainError):
+                log.debug("domain error: %s", error.message)
+
+
+def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE) -> strawberry.Schema:
+    extensions: list[Any] = [
+        CodedInputErrors,
+        lambda: ParserCache(maxsize=document_cache_size),  # the LRU lives at module level, shared
+        lambda: ValidationCache(maxsize=document_cache_size),
+        InContextExtension,
+    ]
+    return GatewaySchema(query=Query, types=[Product, Variant, Store], directives=[in_context],
+                         extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP))

@@ -1,0 +1,193 @@
+"""One deterministic catalog that every simulator serves its own view of.
+
+Products are generated from (seed, index) alone, so any process builds the same
+catalog. Deliberate disagreements between backends make the merge rules matter:
+some ERP titles are upper-case abbreviations of the web-shop's, and the web-shop's
+stock figure is stale for a fifth of the products.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+
+DEFAULT_SIZE = 1_000
+MAX_SIZE = 100_000
+BASE_TIME = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+CURRENCY = "EUR"
+
+BRANDS = ("Nordwind", "Alpenglow", "Kestrel", "Fjellmark", "Harbor & Co", "Lumen", "Tessera",
+          "Brightfield", "Oakhaven", "Solstice", "Riverton", "Marlowe")
+CATEGORIES = ("Jackets", "Shirts", "Trousers", "Footwear", "Bags", "Headwear", "Knitwear",
+              "Accessories", "Outdoor", "Kitchen", "Home", "Lighting")
+ADJECTIVES = ("Trail", "Classic", "Urban", "Coastal", "Summit", "Everyday", "Heritage", "Storm",
+              "Linen", "Merino", "Canvas", "Compact")
+NOUNS = {"Jackets": "Jacket", "Shirts": "Shirt", "Trousers": "Trousers", "Footwear": "Boot",
+         "Bags": "Backpack", "Headwear": "Cap", "Knitwear": "Sweater", "Accessories": "Belt",
+         "Outdoor": "Tent", "Kitchen": "Kettle", "Home": "Blanket", "Lighting": "Lamp"}
+SIZE_OPTIONS = ("S", "M", "L")
+
+
+@dataclass(frozen=True, slots=True)
+class SeedLocation:
+    """An Odoo warehouse: `stock_location_id` is its lot_stock_id, `partner_id` its address."""
+
+    warehouse_id: int
+    code: str
+    name: str
+    is_store: bool
+    stock_location_id: int
+    partner_id: int
+    street: str
+    city: str
+    zip: str
+    latitude: float
+    longitude: float
+
+
+LOCATIONS = (
+    SeedLocation(1, "DC1", "Distribution Centre Kassel", False, 101, 201, "Industriestraße 4", "Kassel", "34123", 51.3127, 9.4797),
+    SeedLocation(2, "DC2", "Distribution Centre Leipzig", False, 102, 202, "Am Exer 12", "Leipzig", "04158", 51.3890, 12.3731),
+    SeedLocation(3, "DC3", "Distribution Centre Duisburg", False, 103, 203, "Logport 1", "Duisburg", "47229", 51.3980, 6.7003),
+    SeedLocation(4, "BER", "Store Berlin Mitte", True, 104, 204, "Rosenthaler Straße 40", "Berlin", "10178", 52.5251, 13.4020),
+    SeedLocation(5, "HAM", "Store Hamburg Altstadt", True, 105, 205, "Mönckebergstraße 7", "Hamburg", "20095", 53.5507, 10.0009),
+    SeedLocation(6, "MUC", "Store München Zentrum", True, 106, 206, "Kaufingerstraße 15", "München", "80331", 48.1374, 11.5726),
+    SeedLocation(7, "CGN", "Store Köln Schildergasse", True, 107, 207, "Schildergasse 65", "Köln", "50667", 50.9365, 6.9540),
+    SeedLocation(8, "FRA", "Store Frankfurt Zeil", True, 108, 208, "Zeil 90", "Frankfurt am Main", "60313", 50.1146, 8.6834),
+)
+
+# Odoo pricelists: 1 is the public list price; the others carry channel prices.
+PRICELISTS = {1: "Public Pricelist", 2: "Store Pricelist", 3: "Call Centre Pricelist"}
+
+
+@dataclass(frozen=True, slots=True)
+class SeedVariant:
+    erp_id: int
+    sku: str
+    gtin: str
+    option_value: str
+    option_value_id: int
+    list_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SeedProduct:
+    index: int
+    erp_id: int
+    sku: str
+    title: str
+    erp_title: str
+    description: str
+    brand: str
+    category: str
+    list_price: Decimal
+    variants: tuple[SeedVariant, ...]
+    updated_at: datetime
+    in_webshop: bool
+    webshop_stock_offset: int
+    in_app: bool
+    app_promotion: Decimal | None
+    on_marketplace: bool
+    marketplace_price: Decimal
+    store_price: Decimal | None
+    call_centre_price: Decimal | None
+
+    @property
+    def gtin(self) -> str | None:
+        return self.variants[0].gtin if len(self.variants) == 1 else None
+
+
+def ean13(number: int) -> str:
+    """A valid EAN-13 in the 400–440 (Germany) prefix range."""
+    body = f"40{number:010d}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def _product(seed: int, index: int) -> SeedProduct:
+    rng = random.Random(seed * 1_000_003 + index)
+    category = CATEGORIES[rng.randrange(len(CATEGORIES))]
+    brand = BRANDS[rng.randrange(len(BRANDS))]
+    title = f"{brand} {ADJECTIVES[rng.randrange(len(ADJECTIVES))]} {NOUNS[category]}"
+    erp_title = title.upper() if rng.random() < 0.1 else title
+    list_price = _money(rng.uniform(5, 300)).quantize(Decimal("1")) - Decimal("0.01")
+    sku = f"CG-{index + 1:06d}"
+    sized = category in {"Jackets", "Shirts", "Trousers", "Footwear", "Knitwear"}
+    options = SIZE_OPTIONS if sized else ("One size",)
+    variants = tuple(
+        SeedVariant(
+            erp_id=index * 4 + n + 1,
+            sku=f"{sku}-{value.replace(' ', '').upper()}",
+            gtin=ean13(index * 4 + n + 1),
+            option_value=value,
+            option_value_id=SIZE_OPTIONS.index(value) + 1 if sized else 4,
+            list_price=list_price + (Decimal(5) * n if sized else 0),
+        )
+        for n, value in enumerate(options)
+    )
+    promo = rng.random() < 0.3
+    return SeedProduct(
+        index=index,
+        erp_id=index + 1,
+        sku=sku,
+        title=title,
+        erp_title=erp_title,
+        description=f"The {title} is made to last, from the {brand} {category.lower()} range.",
+        brand=brand,
+        category=category,
+        list_price=list_price,
+        variants=variants,
+        updated_at=BASE_TIME + timedelta(minutes=index * 7 % 86_400, seconds=rng.randrange(60)),
+        in_webshop=rng.random() < 0.9,
+        webshop_stock_offset=rng.randrange(-3, 4) if rng.random() < 0.2 else 0,
+        in_app=rng.random() < 0.6,
+        app_promotion=Decimal("0.80") if promo else None,
+        on_marketplace=rng.random() < 0.4,
+        marketplace_price=(list_price * Decimal("1.08")).quantize(Decimal("1")) - Decimal("0.01"),
+        store_price=(list_price * Decimal("0.95")).quantize(Decimal("0.01")) if index % 5 == 0 else None,
+        call_centre_price=(list_price * Decimal("0.97")).quantize(Decimal("0.01")) if index % 7 == 0 else None,
+    )
+
+
+def stock_at(variant_erp_id: int, location: SeedLocation) -> tuple[int, int]:
+    """(on hand, reserved) of one variant at one location; a fixed mix of zeros and plenty."""
+    h = (variant_erp_id * 2_654_435_761 + location.warehouse_id * 40_503) % 1_000_003
+    if h % 7 == 0:
+        return 0, 0
+    on_hand = h % 40 if location.is_store else h % 200
+    reserved = min(on_hand, h % 4)
+    return on_hand, reserved
+
+
+def marketplace_pool(variant_erp_id: int) -> int:
+    return (variant_erp_id * 97) % 23
+
+
+class Catalog:
+    """The whole seeded catalog with the indexes the simulators look things up by."""
+
+    def __init__(self, size: int = DEFAULT_SIZE, seed: int = 7) -> None:
+        if not 1 <= size <= MAX_SIZE:
+            raise ValueError(f"catalog size must be between 1 and {MAX_SIZE}, got {size}")
+        self.size = size
+        self.seed = seed
+        self.products = [_product(seed, i) for i in range(size)]
+        self.by_sku = {p.sku: p for p in self.products}
+        self.by_erp_id = {p.erp_id: p for p in self.products}
+        self.variants_by_erp_id = {v.erp_id: (p, v) for p in self.products for v in p.variants}
+        self.variants_by_sku = {v.sku: (p, v) for p in self.products for v in p.variants}
+
+    @cached_property
+    def locations_by_stock_location(self) -> dict[int, SeedLocation]:
+        return {loc.stock_location_id: loc for loc in LOCATIONS}
+
+    def erp_stock_total(self, product: SeedProduct) -> int:
+        return sum(stock_at(v.erp_id, loc)[0] - stock_at(v.erp_id, loc)[1]
+                   for v in product.variants for loc in LOCATIONS if not loc.is_store)

@@ -1,0 +1,114 @@
+"""`GET /__stats` and `POST /__faults`, shared by every simulator.
+
+Stats count requests per route template (and per RPC where one route carries
+many calls), so tests and benchmarks can prove how the gateway batches.
+Faults add latency, a random error rate, or take the backend down (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+ErrorBody = Callable[[int], dict]
+
+
+@dataclass(slots=True)
+class Faults:
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    down: bool = False
+
+    def update(self, body: dict) -> None:
+        latency = float(body.get("latency_ms", self.latency_ms))
+        rate = float(body.get("error_rate", self.error_rate))
+        if latency < 0 or not 0 <= rate <= 1:
+            raise ValueError("latency_ms must be >= 0 and error_rate within 0..1")
+        self.latency_ms, self.error_rate = latency, rate
+        self.down = bool(body.get("down", self.down))
+
+
+class Instruments:
+    """Per-simulator counters and fault settings; `record` adds a finer-grained key."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.faults = Faults()
+
+    def record(self, key: str) -> None:
+        self.counts[key] += 1
+
+
+class FaultsAndStats:
+    """Pure ASGI middleware: counts the route, then applies the configured faults."""
+
+    def __init__(self, app: ASGIApp, instruments: Instruments, error_body: ErrorBody) -> None:
+        self.app = app
+        self.instruments = instruments
+        self.error_body = error_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/__"):
+            await self.app(scope, receive, send)
+            return
+        self.instruments.record(f"{scope['method']} {_template(scope)}")
+        faults = self.instruments.faults
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if faults.down:
+            await JSONResponse(self.error_body(503), status_code=503)(scope, receive, send)
+            return
+        if faults.error_rate and random.random() < faults.error_rate:
+            await JSONResponse(self.error_body(500), status_code=500)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _template(scope: Scope) -> str:
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    for route in getattr(router, "routes", ()):
+        match, _ = route.matches(scope)
+        if match.name == "FULL":
+            return getattr(route, "path", scope["path"])
+    return scope["path"]
+
+
+def instrumented_app(
+    routes: list[Route],
+    instruments: Instruments,
+    error_body: ErrorBody,
+    on_startup: Callable[[], Awaitable[None]] | None = None,
+) -> Starlette:
+    async def stats(_: Request) -> Response:
+        return JSONResponse({"requests": dict(instruments.counts), "total": instruments.counts.total()})
+
+    async def reset_stats(_: Request) -> Response:
+        instruments.counts.clear()
+        return JSONResponse({"requests": {}, "total": 0})
+
+    async def faults(request: Request) -> Response:
+        try:
+            instruments.faults.update(await request.json())
+        except (ValueError, TypeError, AttributeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        f = instruments.faults
+        return JSONResponse({"latency_ms": f.latency_ms, "error_rate": f.error_rate, "down": f.down})
+
+    app = Starlette(routes=[
+        *routes,
+        Route("/__stats", stats, methods=["GET"]),
+        Route("/__stats", reset_stats, methods=["DELETE"]),
+        Route("/__faults", faults, methods=["POST"]),
+    ])
+    app.add_middleware(FaultsAndStats, instruments=instruments, error_body=error_body)
+    return app

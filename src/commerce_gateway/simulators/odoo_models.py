@@ -1,0 +1,433 @@
+"""The handful of Odoo models the gateway reads, computed on demand from the seeded catalog.
+
+Records are never materialised in bulk: a model answers `value(id, field)` and
+narrows candidates from indexed domain terms, so a 100,000-product catalog stays
+cheap to search. Many2one values are `[id, display_name]`, as Odoo returns them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from commerce_gateway.simulators.catalog import (
+    BRANDS,
+    CATEGORIES,
+    LOCATIONS,
+    PRICELISTS,
+    Catalog,
+    SeedLocation,
+    stock_at,
+)
+
+ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+class OdooError(Exception):
+    """Raised for what Odoo reports as a server error; `name` is the exception class Odoo names."""
+
+    def __init__(self, name: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.status = status
+
+
+def _dt(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(ODOO_DATETIME)
+
+
+def _float(value: Decimal) -> float:
+    return float(value)
+
+
+class Model(ABC):
+    name = ""
+    relations: dict[str, str] = {}
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.catalog = registry.catalog
+        self._getters: dict[str, Callable] | None = None
+
+    @abstractmethod
+    def all_ids(self) -> Iterable[int]: ...
+
+    @abstractmethod
+    def exists(self, record_id: int) -> bool: ...
+
+    @abstractmethod
+    def fields(self) -> dict[str, Callable[[int], object]]: ...
+
+    def candidates(self, field: str, values: list) -> Iterable[int] | None:
+        """Ids that can match `field in values`, or None when the field is not indexed."""
+        if field == "id":
+            return [v for v in values if isinstance(v, int) and self.exists(v)]
+        return None
+
+    def value(self, record_id: int, field: str, context: dict) -> object:
+        if self._getters is None:
+            self._getters = self.fields()
+        getter = self._getters.get(field)
+        if getter is None:
+            raise OdooError("ValueError", f"Invalid field '{field}' on model '{self.name}'")
+        if field == "qty_available":
+            return getter(record_id, context)  # type: ignore[call-arg]
+        return getter(record_id)
+
+
+class ProductCategory(Model):
+    name = "product.category"
+
+    def all_ids(self):
+        return (100 + n for n in range(len(CATEGORIES)))
+
+    def exists(self, record_id):
+        return 0 <= record_id - 100 < len(CATEGORIES)
+
+    def fields(self):
+        return {
+            "id": lambda i: i,
+            "name": lambda i: CATEGORIES[i - 100],
+            "complete_name": lambda i: f"All / Saleable / {CATEGORIES[i - 100]}",
+        }
+
+
+class ProductBrand(Model):
+    """The OCA `product_brand` module's model, common on retail installations."""
+
+    name = "product.brand"
+
+    def all_ids(self):
+        return (500 + n for n in range(len(BRANDS)))
+
+    def exists(self, record_id):
+        return 0 <= record_id - 500 < len(BRANDS)
+
+    def fields(self):
+        return {"id": lambda i: i, "name": lambda i: BRANDS[i - 500]}
+
+
+class ProductTemplate(Model):
+    name = "product.template"
+    relations = {"categ_id": "product.category", "product_brand_id": "product.brand"}
+
+    def all_ids(self):
+        return (p.erp_id for p in self.catalog.products)
+
+    def exists(self, record_id):
+        return record_id in self.catalog.by_erp_id
+
+    def candidates(self, field, values):
+        if field == "default_code":
+            return [self.catalog.by_sku[v].erp_id for v in values if v in self.catalog.by_sku]
+        return super().candidates(field, values)
+
+    def fields(self):
+        p = self.catalog.by_erp_id.__getitem__
+        return {
+            "id": lambda i: i,
+            "name": lambda i: p(i).erp_title,
+            "display_name": lambda i: f"[{p(i).sku}] {p(i).erp_title}",
+            "default_code": lambda i: p(i).sku,
+            "barcode": lambda i: p(i).gtin or False,
+            "list_price": lambda i: _float(p(i).list_price),
+            "categ_id": lambda i: [100 + CATEGORY_IDS[p(i).category], f"All / Saleable / {p(i).category}"],
+            "product_brand_id": lambda i: [500 + BRAND_IDS[p(i).brand], p(i).brand],
+            "description_sale": lambda i: p(i).description,
+            "write_date": lambda i: _dt(p(i).updated_at),
+            "product_variant_ids": lambda i: [v.erp_id for v in p(i).variants],
+            "active": lambda i: True,
+            "sale_ok": lambda i: True,
+            "qty_available": self._qty_available,
+        }
+
+    def _qty_available(self, record_id: int, context: dict) -> float:
+        locations = _context_locations(context)
+        product = self.catalog.by_erp_id[record_id]
+        return float(sum(stock_at(v.erp_id, loc)[0] for v in product.variants for loc in locations))
+
+
+class ProductProduct(Model):
+    name = "product.product"
+    relations = {"product_tmpl_id": "product.template"}
+
+    def all_ids(self):
+        return (v.erp_id for p in self.catalog.products for v in p.variants)
+
+    def exists(self, record_id):
+        return record_id in self.catalog.variants_by_erp_id
+
+    def candidates(self, field, values):
+        c = self.catalog
+        if field == "default_code":
+            return [c.variants_by_sku[v][1].erp_id for v in values if v in c.variants_by_sku]
+        if field == "product_tmpl_id":
+            return [v.erp_id for t in values if t in c.by_erp_id for v in c.by_erp_id[t].variants]
+        if field == "barcode":
+            index = self.registry.variant_by_gtin
+            return [index[v] for v in values if v in index]
+        return super().candidates(field, values)
+
+    def fields(self):
+        pv = self.catalog.variants_by_erp_id.__getitem__
+        return {
+            "id": lambda i: i,
+            "default_code": lambda i: pv(i)[1].sku,
+            "barcode": lambda i: pv(i)[1].gtin,
+            "name": lambda i: pv(i)[0].erp_title,
+            "display_name": lambda i: f"[{pv(i)[1].sku}] {pv(i)[0].erp_title} ({pv(i)[1].option_value})",
+            "product_tmpl_id": lambda i: [pv(i)[0].erp_id, pv(i)[0].erp_title],
+            "lst_price": lambda i: _float(pv(i)[1].list_price),
+            "product_template_attribute_value_ids": lambda i: [pv(i)[1].option_value_id],
+            "write_date": lambda i: _dt(pv(i)[0].updated_at),
+            "active": lambda i: True,
+        }
+
+
+class AttributeValue(Model):
+    name = "product.template.attribute.value"
+    VALUES = {1: ("Size", "S"), 2: ("Size", "M"), 3: ("Size", "L"), 4: ("Size", "One size")}
+
+    def all_ids(self):
+        return iter(self.VALUES)
+
+    def exists(self, record_id):
+        return record_id in self.VALUES
+
+    def fields(self):
+        v = self.VALUES.__getitem__
+        return {
+            "id": lambda i: i,
+            "name": lambda i: v(i)[1],
+            "attribute_id": lambda i: [1, v(i)[0]],
+            "display_name": lambda i: f"{v(i)[0]}: {v(i)[1]}",
+        }
+
+
+class PricelistItem(Model):
+    """Fixed variant prices of the channel pricelists; id = variant id * 10 + pricelist id."""
+
+    name = "product.pricelist.item"
+    relations = {"product_id": "product.product"}
+
+    def _price(self, record_id: int) -> Decimal | None:
+        variant_id, pricelist = divmod(record_id, 10)
+        found = self.catalog.variants_by_erp_id.get(variant_id)
+        if found is None:
+            return None
+        product, variant = found
+        base = product.store_price if pricelist == 2 else product.call_centre_price if pricelist == 3 else None
+        return None if base is None else base + (variant.list_price - product.list_price)
+
+    def all_ids(self):
+        return (v.erp_id * 10 + pl for p in self.catalog.products for v in p.variants for pl in (2, 3)
+                if self._price(v.erp_id * 10 + pl) is not None)
+
+    def exists(self, record_id):
+        return self._price(record_id) is not None
+
+    def candidates(self, field, values):
+        if field == "product_id":
+            return [v * 10 + pl for v in values for pl in (2, 3) if isinstance(v, int) and self.exists(v * 10 + pl)]
+        return super().candidates(field, values)
+
+    def fields(self):
+        pv = self.catalog.variants_by_erp_id.__getitem__
+        return {
+            "id": lambda i: i,
+            "pricelist_id": lambda i: [i % 10, PRICELISTS[i % 10]],
+            "product_id": lambda i: [i // 10, pv(i // 10)[0].erp_title],
+            "product_tmpl_id": lambda i: [pv(i // 10)[0].erp_id, pv(i // 10)[0].erp_title],
+            "applied_on": lambda i: "0_product_variant",
+            "compute_price": lambda i: "fixed",
+            "fixed_price": lambda i: _float(self._price(i)),  # type: ignore[arg-type]
+            "min_quantity": lambda i: 0.0,
+            "date_start": lambda i: False,
+            "date_end": lambda i: False,
+        }
+
+
+class StockQuant(Model):
+    """One quant per variant and warehouse stock location; id = variant id * 16 + warehouse id."""
+
+    name = "stock.quant"
+    relations = {"product_id": "product.product", "location_id": "stock.location"}
+
+    def _parts(self, record_id: int) -> tuple[int, SeedLocation]:
+        variant_id, warehouse = divmod(record_id, 16)
+        return variant_id, LOCATIONS[warehouse - 1]
+
+    def all_ids(self):
+        return (v.erp_id * 16 + loc.warehouse_id for p in self.catalog.products for v in p.variants for loc in LOCATIONS
+                if stock_at(v.erp_id, loc)[0] > 0)
+
+    def exists(self, record_id):
+        variant_id, warehouse = divmod(record_id, 16)
+        return variant_id in self.catalog.variants_by_erp_id and 1 <= warehouse <= len(LOCATIONS)
+
+    def candidates(self, field, values):
+        if field == "product_id":
+            return [v * 16 + loc.warehouse_id for v in values if v in self.catalog.variants_by_erp_id
+                    for loc in LOCATIONS if stock_at(v, loc)[0] > 0]
+        return super().candidates(field, values)
+
+    def fields(self):
+        pv = self.catalog.variants_by_erp_id.__getitem__
+        return {
+            "id": lambda i: i,
+            "product_id": lambda i: [i // 16, pv(i // 16)[0].erp_title],
+            "location_id": lambda i: [self._parts(i)[1].stock_location_id, f"{self._parts(i)[1].code}/Stock"],
+            "quantity": lambda i: float(stock_at(*self._parts(i))[0]),
+            "reserved_quantity": lambda i: float(stock_at(*self._parts(i))[1]),
+            "available_quantity": lambda i: float(stock_at(*self._parts(i))[0] - stock_at(*self._parts(i))[1]),
+            "write_date": lambda i: _dt(pv(i // 16)[0].updated_at),
+        }
+
+
+class StockLocation(Model):
+    name = "stock.location"
+
+    def all_ids(self):
+        return (loc.stock_location_id for loc in LOCATIONS)
+
+    def exists(self, record_id):
+        return record_id in self.catalog.locations_by_stock_location
+
+    def fields(self):
+        loc = self.catalog.locations_by_stock_location.__getitem__
+        return {
+            "id": lambda i: i,
+            "name": lambda i: "Stock",
+            "complete_name": lambda i: f"{loc(i).code}/Stock",
+            "usage": lambda i: "internal",
+            "warehouse_id": lambda i: [loc(i).warehouse_id, loc(i).name],
+        }
+
+
+class StockWarehouse(Model):
+    name = "stock.warehouse"
+    _by_id = {loc.warehouse_id: loc for loc in LOCATIONS}
+
+    def all_ids(self):
+        return iter(self._by_id)
+
+    def exists(self, record_id):
+        return record_id in self._by_id
+
+    def fields(self):
+        w = self._by_id.__getitem__
+        return {
+            "id": lambda i: i,
+            "name": lambda i: w(i).name,
+            "code": lambda i: w(i).code,
+            "lot_stock_id": lambda i: [w(i).stock_location_id, f"{w(i).code}/Stock"],
+            "partner_id": lambda i: [w(i).partner_id, w(i).name],
+        }
+
+
+class ResPartner(Model):
+    name = "res.partner"
+    _by_id = {loc.partner_id: loc for loc in LOCATIONS}
+
+    def all_ids(self):
+        return iter(self._by_id)
+
+    def exists(self, record_id):
+        return record_id in self._by_id
+
+    def fields(self):
+        w = self._by_id.__getitem__
+        return {
+            "id": lambda i: i,
+            "name": lambda i: w(i).name,
+            "street": lambda i: w(i).street,
+            "city": lambda i: w(i).city,
+            "zip": lambda i: w(i).zip,
+            "country_id": lambda i: [57, "Germany"],
+            "country_code": lambda i: "DE",
+            "partner_latitude": lambda i: w(i).latitude,
+            "partner_longitude": lambda i: w(i).longitude,
+        }
+
+
+class SaleOrder(Model):
+    """Orders created through `create`; kept in memory for the simulator's lifetime."""
+
+    name = "sale.order"
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.orders: dict[int, dict] = {}
+        self._ids = itertools.count(1)
+
+    def all_ids(self):
+        return iter(list(self.orders))
+
+    def exists(self, record_id):
+        return record_id in self.orders
+
+    def fields(self):
+        o = self.orders.__getitem__
+        names = ("name", "client_order_ref", "partner_id", "state", "amount_total", "date_order",
+                 "order_line", "note", "warehouse_id")
+        return {"id": lambda i: i, **{n: (lambda i, n=n: o(i).get(n, False)) for n in names}}
+
+    def create(self, vals: dict) -> int:
+        order_id = next(self._ids)
+        lines = []
+        total = Decimal(0)
+        for command in vals.get("order_line", []):
+            if not (isinstance(command, list) and len(command) == 3 and command[0] == 0):
+                raise OdooError("ValueError", "order_line takes (0, 0, values) commands")
+            line = command[2]
+            found = self.catalog.variants_by_erp_id.get(line.get("product_id"))
+            if found is None:
+                raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
+            qty = Decimal(str(line.get("product_uom_qty", 1)))
+            price = Decimal(str(line.get("price_unit", found[1].list_price)))
+            total += qty * price
+            lines.append({"product_id": line["product_id"], "product_uom_qty": float(qty), "price_unit": float(price)})
+        self.orders[order_id] = {
+            "name": f"S{order_id:05d}",
+            "client_order_ref": vals.get("client_order_ref", False),
+            "partner_id": vals.get("partner_id", False),
+            "state": "sale",
+            "amount_total": float(total),
+            "date_order": _dt(datetime.now(UTC)),
+            "order_line": lines,
+            "note": vals.get("note", False),
+            "warehouse_id": vals.get("warehouse_id", False),
+        }
+        return order_id
+
+
+CATEGORY_IDS = {name: n for n, name in enumerate(CATEGORIES)}
+BRAND_IDS = {name: n for n, name in enumerate(BRANDS)}
+
+
+def _context_locations(context: dict) -> list[SeedLocation]:
+    wanted = context.get("location")
+    if not wanted:
+        return list(LOCATIONS)
+    ids = set(wanted if isinstance(wanted, list) else [wanted])
+    return [loc for loc in LOCATIONS if loc.stock_location_id in ids]
+
+
+class Registry:
+    MODELS = (ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, PricelistItem, StockQuant, StockLocation,
+              StockWarehouse, ResPartner, SaleOrder)
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.variant_by_gtin = {v.gtin: v.erp_id for p in catalog.products for v in p.variants}
+        self.models: dict[str, Model] = {m.name: m(self) for m in self.MODELS}
+
+    def model(self, name: str) -> Model:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise OdooError("KeyError", f"Object {name} doesn't exist", status=404) from None

@@ -1,0 +1,77 @@
+"""Real servers on loopback for tests: uvicorn in a background thread, on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import httpx
+import uvicorn
+
+
+class ServerThread:
+    """Serves an ASGI app until `stop()`; `url` is its base URL once started."""
+
+    def __init__(self, app: Any, lifespan: str = "auto") -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
+                                lifespan=lifespan, log_config=None)
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = ""
+
+    def start(self, timeout: float = 30.0) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+class LoopThread:
+    """An event loop of its own, for servers that are not ASGI apps (the embedded store)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run[T](self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        return asyncio.run_coroutine_threadsafe(make(), self.loop).result(timeout=30)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+class Simulator:
+    """A running simulator with helpers for its `/__stats` and `/__faults` endpoints."""
+
+    def __init__(self, name: str, server: ServerThread) -> None:
+        self.name = name
+        self.server = server
+        self.url = server.url
+
+    def stats(self) -> dict[str, int]:
+        return httpx.get(f"{self.url}/__stats").json()["requests"]
+
+    def reset_stats(self) -> None:
+        httpx.delete(f"{self.url}/__stats").raise_for_status()
+
+    def faults(self, **settings: Any) -> None:
+        httpx.post(f"{self.url}/__faults", json=settings).raise_for_status()
+
+    def heal(self) -> None:
+        self.faults(latency_ms=0, error_rate=0, down=False)
