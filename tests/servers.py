@@ -74,4 +74,4 @@ class Simulator:
         httpx.post(f"{self.url}/__faults", json=settings).raise_for_status()
 
     def heal(self) -> None:
-        self.faults(latency_ms=0, error_rate=0, down=False)
+        self.faults(latency_ms=0, error_rate=0, down=False, malformed=False)

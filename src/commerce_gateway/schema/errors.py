@@ -38,13 +38,15 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     locations = [{"line": loc.line, "column": loc.column} for loc in error.locations or ()] or None
     if isinstance(original, DomainError):
         return domain_error_dict(original, error.path, locations)
-    if original is not None:
+    if error.message.startswith("Variable '$"):
+        # graphql-core's coercion of the request's variables (wrong type, unknown enum value, bad scalar)
+        return error_dict(error.message, BAD_USER_INPUT, error.path, locations)
+    if original is not None and not isinstance(original, GraphQLError):
         log.error("unexpected error", exc_info=original, extra={"request_id": request_id, "path": error.path})
         return error_dict(f"Internal error; quote request id {request_id} when reporting it.", "INTERNAL",
                           error.path, locations, requestId=request_id)
     code = (error.extensions or {}).get("code")
     if code is None:
-        # Errors graphql-core raises itself: documents that do not validate, or variables of the wrong type.
-        code = BAD_USER_INPUT if error.message.startswith("Variable '$") else VALIDATION_FAILED
+        code = VALIDATION_FAILED  # documents that do not validate against the schema
     return error_dict(error.message, code, error.path, locations,
                       **{k: v for k, v in (error.extensions or {}).items() if k != "code"})

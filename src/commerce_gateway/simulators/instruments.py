@@ -2,7 +2,8 @@
 
 Stats count requests per route template (and per RPC where one route carries
 many calls), so tests and benchmarks can prove how the gateway batches.
-Faults add latency, a random error rate, or take the backend down (503).
+Faults add latency, a random error rate, take the backend down (503), or make it
+answer with a body that is not its JSON.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Faults:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     down: bool = False
+    malformed: bool = False  # answer 200 with a body that is not the dialect's JSON
 
     def update(self, body: dict) -> None:
         latency = float(body.get("latency_ms", self.latency_ms))
@@ -35,6 +37,7 @@ class Faults:
             raise ValueError("latency_ms must be >= 0 and error_rate within 0..1")
         self.latency_ms, self.error_rate = latency, rate
         self.down = bool(body.get("down", self.down))
+        self.malformed = bool(body.get("malformed", self.malformed))
 
 
 class Instruments:
@@ -66,6 +69,9 @@ class FaultsAndStats:
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.down:
             await JSONResponse(self.error_body(503), status_code=503)(scope, receive, send)
+            return
+        if faults.malformed:
+            await Response("<html><body>Maintenance</body></html>", media_type="text/html")(scope, receive, send)
             return
         if faults.error_rate and random.random() < faults.error_rate:
             await JSONResponse(self.error_body(500), status_code=500)(scope, receive, send)
@@ -102,7 +108,8 @@ def instrumented_app(
         except (ValueError, TypeError, AttributeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         f = instruments.faults
-        return JSONResponse({"latency_ms": f.latency_ms, "error_rate": f.error_rate, "down": f.down})
+        return JSONResponse({"latency_ms": f.latency_ms, "error_rate": f.error_rate, "down": f.down,
+                             "malformed": f.malformed})
 
     app = Starlette(routes=[
         *routes,
