@@ -1,0 +1,74 @@
+"""Global IDs, cursors and settings validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from commerce_gateway.domain.errors import BadUserInput
+from commerce_gateway.gateway.settings import SettingsError, load_settings
+from commerce_gateway.resolvers import cursors, global_ids
+
+
+def test_global_ids_round_trip_and_are_opaque():
+    encoded = global_ids.encode("Product", "CG-000001")
+    assert "CG-000001" not in encoded
+    assert global_ids.decode(encoded) == ("Product", "CG-000001")
+    assert global_ids.encode("Product", "CG-000001") == encoded  # stable: no process state
+
+
+@pytest.mark.parametrize("bad", ["", "x", "!!!", global_ids.encode("Order", "1").replace("T3", "T4"),
+                                 "UHJvZHVjdA"])
+def test_foreign_ids_are_bad_input(bad):
+    with pytest.raises(BadUserInput):
+        global_ids.decode(bad)
+
+
+def test_cursors_round_trip_and_reject_anything_else():
+    assert cursors.decode_offset(cursors.encode_offset(41)) == 41
+    for bad in ("abc", cursors.encode_offset(-1), "Y2d3MTp4"):
+        with pytest.raises(BadUserInput):
+            cursors.decode_offset(bad)
+
+
+def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no commerce-gateway.toml here
+    settings = load_settings(environ={})
+    assert settings.server.port == 8000
+    assert settings.channels["STORE"].pricelist_id == 2
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"CGW_SERVER__PORT": "0"}, "server.port: must be 1..65535"),
+    ({"CGW_SERVER__PORT": "eighty"}, "server.port: expected int"),
+    ({"CGW_BACKENDS__ODOO__TRANSPORT": "soap"}, "backends.odoo.transport: must be one of json2, jsonrpc"),
+    ({"CGW_BACKENDS__EBAY__BASE_URL": "ftp://x"}, "backends.ebay.base_url: must start with http"),
+    ({"CGW_CHANNELS__WEB__CURRENCY": "euro"}, "channels.WEB.currency"),
+    ({"CGW_CATALOG__OWNERSHIP__TITLE": '["shopify"]'}, "catalog.ownership.title"),
+    ({"CGW_CATALOG__DEFAULT_CHANNEL": "FAX"}, "catalog.default_channel: unknown channel"),
+    ({"CGW_MONGO__URLL": "x"}, "mongo.urll: unknown setting"),
+])
+def test_bad_settings_name_the_key_and_the_problem(environ, message):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ={"CGW_CONFIG": "/dev/null", **environ})
+    assert message in str(raised.value)
+
+
+def test_a_file_with_overrides_from_the_environment(tmp_path):
+    path = tmp_path / "gw.toml"
+    path.write_text('[server]\nport = 9000\n[channels.APP]\ncurrency = "CHF"\n')
+    settings = load_settings(environ={"CGW_CONFIG": str(path), "CGW_SERVER__PORT": "9100"})
+    assert settings.server.port == 9100
+    assert settings.channels["APP"].currency == "CHF"
+    assert settings.channels["APP"].price_source == "app"  # other keys keep the channel's defaults
+
+
+def test_a_missing_explicit_file_is_an_error(tmp_path):
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(environ={"CGW_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_invalid_toml_is_an_error(tmp_path):
+    path = tmp_path / "gw.toml"
+    path.write_text("[server\nport = 1")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_settings(environ={"CGW_CONFIG": str(path)})
