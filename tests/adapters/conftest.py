@@ -1,0 +1,41 @@
+"""Adapters built exactly as the gateway wires them, pointed at the simulators over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from commerce_gateway.gateway.settings import load_settings
+from commerce_gateway.gateway.wiring import wire_backends
+from commerce_gateway.resolvers.backends import Backends
+from tests.conftest import gateway_environ
+
+
+@pytest.fixture
+async def backends(simulators, mongo_url) -> AsyncIterator[Backends]:
+    wired = wire_backends(load_settings(environ=gateway_environ(simulators, mongo_url)))
+    yield wired.backends
+    await wired.aclose()
+
+
+@pytest.fixture
+async def make_backends(simulators, mongo_url) -> AsyncIterator:
+    """Builds backends with setting overrides, e.g. the JSON-RPC transport or wrong credentials."""
+    opened = []
+
+    def make(**overrides: str) -> Backends:
+        wired = wire_backends(load_settings(environ=gateway_environ(simulators, mongo_url, **overrides)))
+        opened.append(wired)
+        return wired.backends
+
+    yield make
+    for wired in opened:
+        await wired.aclose()
+
+
+@pytest.fixture
+async def raw_client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client

@@ -1,0 +1,89 @@
+"""Odoo adapter over both transports against the ERP simulator: the same answers either way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from commerce_gateway.domain.errors import BackendUnavailable
+from commerce_gateway.domain.records import ProductQuery
+from commerce_gateway.simulators.catalog import LOCATIONS, stock_at
+
+TRANSPORTS = ["json2", "jsonrpc"]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def erp(request, make_backends):
+    return make_backends(CGW_BACKENDS__ODOO__TRANSPORT=request.param).erp
+
+
+async def test_products_and_variants_by_sku(erp, catalog):
+    seed = catalog.products[4]
+    [found] = await erp.products_by_sku([seed.sku, "NOPE"])
+    assert (found.sku, found.title, found.list_price, found.category, found.brand) == (
+        seed.sku, seed.erp_title, seed.list_price, seed.category, seed.brand)
+    variants = await erp.variants_of([found.erp_id])
+    assert [v.sku for v in variants] == [v.sku for v in seed.variants]
+    assert [v.list_price for v in variants] == [v.list_price for v in seed.variants]
+    options = await erp.variant_options(list({i for v in variants for i in v.option_value_ids}))
+    assert {o.value for o in options} == {v.option_value for v in seed.variants}
+
+
+async def test_lookups_by_id_gtin_and_variant_sku(erp, catalog):
+    seed = catalog.products[8]
+    [by_id] = await erp.products_by_id([seed.erp_id])
+    [by_gtin] = await erp.variants_by_gtin([seed.variants[-1].gtin])
+    [by_sku] = await erp.variants_by_sku([seed.variants[0].sku])
+    assert by_id.sku == seed.sku
+    assert by_gtin.sku == seed.variants[-1].sku and by_gtin.product_erp_id == seed.erp_id
+    assert by_sku.erp_id == seed.variants[0].erp_id
+
+
+async def test_search_filters_sorts_and_pages(erp, catalog):
+    seed = catalog.products[0]
+    query = ProductQuery(offset=0, limit=5, category=seed.category.lower(), sort_key="PRICE", reverse=True)
+    page = await erp.search_products(query)
+    expected = sorted((p for p in catalog.products if p.category == seed.category),
+                      key=lambda p: (p.list_price, p.erp_id), reverse=True)
+    assert [p.sku for p in page.products] == [p.sku for p in expected[:5]]
+    assert page.has_more is (len(expected) > 5)
+    assert await erp.count_products(query) == len(expected)
+
+
+async def test_stock_quants_per_location(erp, catalog):
+    seed = catalog.products[2]
+    variant = seed.variants[0]
+    quants = await erp.stock_quants([variant.erp_id], [loc.stock_location_id for loc in LOCATIONS])
+    got = {q.location_erp_id: (int(q.quantity), int(q.reserved)) for q in quants}
+    expected = {loc.stock_location_id: stock_at(variant.erp_id, loc) for loc in LOCATIONS
+                if stock_at(variant.erp_id, loc)[0] > 0}
+    assert got == expected
+
+
+async def test_channel_pricelist_entries(erp, catalog):
+    seed = next(p for p in catalog.products if p.store_price is not None)
+    entries = await erp.price_list_entries(2, [v.erp_id for v in seed.variants])
+    assert {e.variant_erp_id: e.price for e in entries}[seed.variants[0].erp_id] == seed.store_price
+
+
+async def test_warehouses_with_addresses_and_coordinates(erp):
+    warehouses = await erp.warehouses()
+    assert [w.code for w in warehouses] == [loc.code for loc in LOCATIONS]
+    berlin = next(w for w in warehouses if w.code == "BER")
+    assert berlin.address.city == "Berlin" and berlin.address.country_code == "DE"
+    assert berlin.location.latitude == pytest.approx(52.5251)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_wrong_api_key_is_reported_as_unavailable(make_backends, transport):
+    erp = make_backends(CGW_BACKENDS__ODOO__TRANSPORT=transport, CGW_BACKENDS__ODOO__API_KEY="wrong").erp
+    with pytest.raises(BackendUnavailable, match="credentials|login"):
+        await erp.ping()
+
+
+async def test_prices_never_pass_through_float(make_backends, catalog):
+    erp = make_backends().erp
+    [found] = await erp.products_by_sku([catalog.products[0].sku])
+    assert isinstance(found.list_price, Decimal)
+    assert found.list_price == catalog.products[0].list_price
