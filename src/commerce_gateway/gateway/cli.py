@@ -55,6 +55,8 @@ def serve(args: argparse.Namespace) -> int:
         config = uvicorn.Config(create_app(settings), host=settings.server.host, port=settings.server.port,
                                 log_config=None, access_log=False, lifespan="on")
         uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn has shut down gracefully and re-raises the signal
     except RuntimeError as exc:
         log.error(str(exc))
         return 1

@@ -1,0 +1,80 @@
+"""The real console command: `commerce-gateway serve` in its own process, starting the embedded store
+on a SQLite file, over the simulators; then a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from commerce_gateway.gateway.processes import free_port
+from tests.conftest import gateway_environ
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def served(simulators, tmp_path):
+    port = free_port()
+    env = {**os.environ, **gateway_environ(simulators, ""), "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite")}
+    env.pop("CGW_MONGO__URL")  # no URL: serve starts the embedded store itself
+    child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        if child.poll() is not None:
+            pytest.fail(f"serve exited early:\n{child.stdout.read()}")
+    yield base, child, tmp_path
+    if child.poll() is None:
+        child.kill()
+        child.wait()
+
+
+def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
+    base, child, tmp_path = served
+    # when
+    ready = httpx.get(f"{base}/readyz", timeout=10)
+    answer = httpx.post(f"{base}/graphql", json={"query": '{ product(sku: "CG-000001") { sku title } }'},
+                        headers={"X-Request-Id": "e2e-1"}, timeout=10)
+    # then every dependency is reachable, the embedded store included
+    assert ready.status_code == 200
+    assert set(ready.json()["checks"]) == {"odoo", "woocommerce", "medusa", "ebay", "mongodb"}
+    assert answer.json() == {"data": {"product": {"sku": "CG-000001", "title": catalog.products[0].title}}}
+    assert answer.headers["x-request-id"] == "e2e-1"
+    assert (tmp_path / "store.sqlite").exists()
+    # and Ctrl-C stops the gateway and its embedded store
+    child.send_signal(signal.SIGINT)
+    output, _ = child.communicate(timeout=20)
+    assert child.returncode == 0, output
+    assert '"request_id": "e2e-1"' in output  # structured logs carry the request id
+    assert "Traceback" not in output
+
+
+def test_readiness_names_a_backend_that_is_down(served, simulators):
+    base, _, _ = served
+    simulators["medusa"].faults(down=True)
+    ready = httpx.get(f"{base}/readyz", timeout=10)
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert checks["medusa"]["ok"] is False and checks["medusa"]["code"] == "BACKEND_UNAVAILABLE"
+    assert checks["odoo"]["ok"] is True
+
+
+def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):
+    env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_BACKENDS__ODOO__TRANSPORT": "soap"}
+    result = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "backends.odoo.transport: must be one of json2, jsonrpc" in result.stderr
+    assert "Traceback" not in result.stderr
