@@ -39,6 +39,7 @@ def served(simulators, tmp_path):
     if child.poll() is None:
         child.kill()
         child.wait()
+    child.stdout.close()
 
 
 def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
