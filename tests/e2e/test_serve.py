@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -37,9 +38,26 @@ def served(simulators, tmp_path):
             pytest.fail(f"serve exited early:\n{child.stdout.read()}")
     yield base, child, tmp_path
     if child.poll() is None:
-        child.kill()
-        child.wait()
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
     child.stdout.close()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # an exited child of a dead parent is reaped by init; until then it is a zombie
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
@@ -79,3 +97,16 @@ def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):
     assert result.returncode == 2
     assert "backends.odoo.transport: must be one of json2, jsonrpc" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_hard_killed_gateway_takes_its_embedded_store_with_it(served):
+    _, child, _ = served
+    (store,) = _children(child.pid)
+    # when serve dies without a chance to stop its children
+    child.kill()
+    child.wait()
+    # then the store notices and stops, freeing its port
+    deadline = time.monotonic() + 10
+    while _alive(store) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(store)

@@ -14,7 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from commerce_gateway.gateway.logs import configure_logging
-from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port, port_in_use
+from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port, port_in_use, stop_with_supervisor
 from commerce_gateway.gateway.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("commerce_gateway.cli")
@@ -172,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    stop_with_supervisor()
     raise SystemExit(args.func(args))
 
 

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import httpx
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 5.0
+SUPERVISOR_ENV = "COMMERCE_GATEWAY_SUPERVISOR_PID"  # for each child, to notice a supervisor that died hard
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -38,7 +40,7 @@ class Supervisor:
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        child = subprocess.Popen(argv, env={**os.environ, **(env or {})})
+        child = subprocess.Popen(argv, env={**os.environ, **(env or {}), SUPERVISOR_ENV: str(os.getpid())})
         self.children[name] = child
         return child
 
@@ -79,3 +81,25 @@ class Supervisor:
                 log.warning("%s did not stop in time; killing it", name)
                 child.kill()
                 child.wait()
+
+
+def stop_with_supervisor(poll_seconds: float = 0.5) -> None:
+    """In a Supervisor's child: stop (SIGTERM to itself, then exit) once the supervisor is gone.
+
+    A supervisor killed with SIGKILL cannot stop its children; without this the
+    embedded store and simulators would outlive it and keep their ports.
+    """
+    raw = os.environ.get(SUPERVISOR_ENV, "")
+    supervisor = int(raw) if raw.isdigit() else None
+    if supervisor is None or supervisor != os.getppid():
+        return  # started by hand, or the variable leaked from an outer process
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(poll_seconds)
+        log.warning("supervisor %d is gone; stopping", supervisor)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(STOP_GRACE_SECONDS)
+        os._exit(1)  # the graceful stop did not finish in time
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()

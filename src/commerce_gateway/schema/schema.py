@@ -7,7 +7,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.directives import DirectivesExtension, DirectivesExtensionSync
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -33,6 +34,13 @@ class GatewaySchema(strawberry.Schema):
         for error in errors:
             if isinstance(error.original_error, DomainError):
                 log.debug("domain error: %s", error.message)
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """Without strawberry's field-directive runner: the only custom directive sits on operations
+        (InContextExtension applies it), and the runner would make every field awaitable, which
+        costs the listing about half its CPU time."""
+        return [e for e in super().get_extensions(sync)
+                if not isinstance(e, (DirectivesExtension, DirectivesExtensionSync))]
 
 
 def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE) -> strawberry.Schema:

@@ -37,7 +37,8 @@ VARIANT_FIELDS = ["default_code", "barcode", "product_tmpl_id", "lst_price",
 def _datetime(raw: object) -> datetime | None:
     if not raw:
         return None
-    return datetime.strptime(str(raw), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    # Odoo writes "YYYY-MM-DD HH:MM:SS" in UTC; fromisoformat reads it, and far faster than strptime
+    return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
 
 
 def _text(raw: object) -> str | None:
