@@ -65,7 +65,9 @@ class Simulator:
         self.url = server.url
 
     def stats(self) -> dict[str, int]:
-        return httpx.get(f"{self.url}/__stats").json()["requests"]
+        """HTTP requests per route, and RPC calls (`rpc model.method`) where the dialect has them."""
+        stats = httpx.get(f"{self.url}/__stats").json()
+        return {**stats["requests"], **stats["calls"]}
 
     def reset_stats(self) -> None:
         httpx.delete(f"{self.url}/__stats").raise_for_status()

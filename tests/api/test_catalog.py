@@ -22,7 +22,7 @@ query($sku: String!) {
 """
 
 LISTING = """
-query($first: Int!, $after: String, $query: String, $filter: ProductFilter, $sortKey: ProductSortKeys,
+query($first: Int!, $after: String, $query: String, $filter: ProductFilter, $sortKey: ProductSortKey,
       $reverse: Boolean) {
   products(first: $first, after: $after, query: $query, filter: $filter, sortKey: $sortKey, reverse: $reverse) {
     edges { cursor node { sku title brand categories priceRange { minVariantPrice { amount } } } }

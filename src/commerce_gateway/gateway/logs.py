@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
+_NOT_FOR_JSON = {"request_id", "color_message"}  # color_message: uvicorn's copy with terminal escapes
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,7 +23,7 @@ class JsonFormatter(logging.Formatter):
         }
         if (request_id := getattr(record, "request_id", None) or request_id_var.get()) is not None:
             entry["request_id"] = request_id
-        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and k != "request_id"})
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and k not in _NOT_FOR_JSON})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -1,7 +1,8 @@
 """`GET /__stats` and `POST /__faults`, shared by every simulator.
 
-Stats count requests per route template (and per RPC where one route carries
-many calls), so tests and benchmarks can prove how the gateway batches.
+Stats count HTTP requests per route template (`requests`, summed in `total`) and,
+where one route carries many methods, each RPC (`calls`), so tests and benchmarks
+can prove how the gateway batches.
 Faults add latency, a random error rate, take the backend down (503), or make it
 answer with a body that is not its JSON.
 """
@@ -41,14 +42,16 @@ class Faults:
 
 
 class Instruments:
-    """Per-simulator counters and fault settings; `record` adds a finer-grained key."""
+    """Per-simulator counters and fault settings."""
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+        self.requests: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
         self.faults = Faults()
 
-    def record(self, key: str) -> None:
-        self.counts[key] += 1
+    def record(self, call: str) -> None:
+        """Counts one RPC inside a request, for dialects that carry many methods on one route."""
+        self.calls[call] += 1
 
 
 class FaultsAndStats:
@@ -63,7 +66,7 @@ class FaultsAndStats:
         if scope["type"] != "http" or scope["path"].startswith("/__"):
             await self.app(scope, receive, send)
             return
-        self.instruments.record(f"{scope['method']} {_template(scope)}")
+        self.instruments.requests[f"{scope['method']} {_template(scope)}"] += 1
         faults = self.instruments.faults
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
@@ -96,11 +99,13 @@ def instrumented_app(
     on_startup: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
     async def stats(_: Request) -> Response:
-        return JSONResponse({"requests": dict(instruments.counts), "total": instruments.counts.total()})
+        return JSONResponse({"requests": dict(instruments.requests), "calls": dict(instruments.calls),
+                             "total": instruments.requests.total()})
 
     async def reset_stats(_: Request) -> Response:
-        instruments.counts.clear()
-        return JSONResponse({"requests": {}, "total": 0})
+        instruments.requests.clear()
+        instruments.calls.clear()
+        return JSONResponse({"requests": {}, "calls": {}, "total": 0})
 
     async def faults(request: Request) -> Response:
         try:

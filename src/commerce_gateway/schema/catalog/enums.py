@@ -15,7 +15,7 @@ class ChannelCode(Enum):
 
 
 @strawberry.enum(description="How `products` sorts; ties break by ID.")
-class ProductSortKeys(Enum):
+class ProductSortKey(Enum):
     ID = "ID"
     TITLE = "TITLE"
     PRICE = "PRICE"

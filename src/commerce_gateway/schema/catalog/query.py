@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
 from commerce_gateway.resolvers import catalog, cursors
-from commerce_gateway.schema.catalog.enums import ProductSortKeys
+from commerce_gateway.schema.catalog.enums import ProductSortKey
 from commerce_gateway.schema.catalog.inputs import GeoPointInput, ProductFilter
 from commerce_gateway.schema.catalog.types import (
     Channel,
@@ -55,12 +55,12 @@ class CatalogQuery:
 
     @strawberry.field(description="A page of the assortment. `first` is 1..100.")
     async def products(self, info: Info, first: int, after: str | None = None, query: str | None = None,
-                       filter: ProductFilter | None = None, sort_key: ProductSortKeys = ProductSortKeys.ID,
-                       reverse: bool = False) -> ProductConnection:
+                       filter: ProductFilter | None = None, sort_key: ProductSortKey | None = ProductSortKey.ID,
+                       reverse: bool | None = False) -> ProductConnection:
         listing = await catalog.list_products(
             ctx(info), first=first, after=after, text=query,
             filters=filter.to_filters() if filter else catalog.ProductFilters(),
-            sort_key=sort_key.value, reverse=reverse)
+            sort_key=(sort_key or ProductSortKey.ID).value, reverse=bool(reverse))
         edges = [ProductEdge(cursor=cursors.encode_offset(listing.offset + n), node=Product.of(p))
                  for n, p in enumerate(listing.products)]
         page_info = PageInfo(has_next_page=listing.has_next, has_previous_page=listing.offset > 0,
