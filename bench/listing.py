@@ -37,6 +37,7 @@ QUERY = """{ products(first: 50) { edges { node {
   storeAvailability(first: 3, near: {latitude: 52.52, longitude: 13.40}) { store { name } quantity available }
 } } } }"""
 SIMULATORS = ("woocommerce", "medusa", "odoo", "ebay")
+DRAIN_SECONDS = 3
 
 
 def wrk(url: str, body: str, duration: int, connections: int) -> dict[str, float]:
@@ -58,9 +59,11 @@ def wrk(url: str, body: str, duration: int, connections: int) -> dict[str, float
 
 
 def measure(url: str, body: str, args: argparse.Namespace) -> dict[str, float]:
-    """Throughput under load (`--connections`), latency one request at a time."""
-    loaded = wrk(url, body, args.duration, args.connections)
+    """Latency one request at a time, then throughput under load (`--connections`): in this
+    order, so requests still in flight from the load run do not delay the quiet one."""
+    time.sleep(DRAIN_SECONDS)  # the previous load run's requests still in flight
     alone = wrk(url, body, args.duration, 1)
+    loaded = wrk(url, body, args.duration, args.connections)
     return {"rps": loaded["rps"], "p50": alone["p50"], "p99": alone["p99"], "loaded_p50": loaded["p50"]}
 
 
