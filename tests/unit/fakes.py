@@ -25,7 +25,7 @@ from commerce_gateway.domain.records import (
     Warehouse,
 )
 from commerce_gateway.resolvers.backends import Backends
-from commerce_gateway.resolvers.context import CatalogServices, RequestContext
+from commerce_gateway.resolvers.context import Services, RequestContext
 from commerce_gateway.resolvers.rules import CatalogRules, ChannelRules, PriceSource, StockSource
 from commerce_gateway.resolvers.stores import StoreDirectory
 
@@ -179,7 +179,7 @@ class World:
 
     def context(self, channel: Channel = Channel.WEB) -> RequestContext:
         backends = Backends(erp=self.erp, content=self.content, app=self.app, marketplace=self.marketplace)
-        services = CatalogServices(backends=backends, rules=self.rules,
+        services = Services(backends=backends, rules=self.rules,
                                    directory=StoreDirectory(self.erp, pickup_codes=self.rules.pickup_warehouses))
         return RequestContext(services=services, request_id="test", channel=channel)
 

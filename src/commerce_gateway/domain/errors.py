@@ -42,3 +42,16 @@ class MalformedPayload(BackendError):
     """The backend answered, but not in its documented shape."""
 
     code = "BACKEND_ERROR"
+
+
+class CartConflict(DomainError):
+    """A write the cart store refused because another cart already holds the place (one active cart
+    per customer)."""
+
+    code = "CART_CONFLICT"
+
+
+class Unauthenticated(DomainError):
+    """A customer token that is malformed, expired or not signed by the configured key."""
+
+    code = "UNAUTHENTICATED"

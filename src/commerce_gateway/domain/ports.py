@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from commerce_gateway.domain.carts import Cart
 from commerce_gateway.domain.records import (
     AppVariant,
     ContentRecord,
@@ -53,3 +54,19 @@ class AppBackend(Backend, Protocol):
 class MarketplaceBackend(Backend, Protocol):
     async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem]: ...
     async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]: ...
+
+
+class CartStore(Protocol):
+    """Carts, each change written only if the stored version is the one it was computed from."""
+
+    async def prepare(self) -> None:
+        """Creates the indexes carts rely on (idempotent; run at start-up)."""
+
+    async def get(self, cart_id: str) -> Cart | None: ...
+
+    async def active_for_customer(self, customer_id: str) -> Cart | None: ...
+
+    async def insert(self, cart: Cart) -> None: ...
+
+    async def replace(self, cart: Cart) -> bool:
+        """Stores `cart` if the stored one has version `cart.version - 1`; False when it has moved on."""

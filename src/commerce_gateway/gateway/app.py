@@ -14,12 +14,14 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from commerce_gateway.adapters.mongo import client as mongo
+from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.middleware import RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
-from commerce_gateway.resolvers.context import CatalogServices
+from commerce_gateway.resolvers.context import Services
+from commerce_gateway.resolvers.rules import CartRules
 from commerce_gateway.resolvers.stores import StoreDirectory
 from commerce_gateway.schema.schema import build_schema
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     """What the lifespan opened, for the endpoints that need it."""
 
-    services: CatalogServices | None = None
+    services: Services | None = None
     mongo: AsyncMongoClient | None = None
     wired: Wired | None = None
     checks: dict[str, Check] = field(default_factory=dict)
@@ -49,7 +51,12 @@ def create_app(settings: Settings) -> Starlette:
         client = mongo.open_client(settings.mongo.url, timeout_seconds=settings.mongo.timeout_seconds)
         directory = StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                    ttl_seconds=settings.backends.odoo.warehouse_cache_seconds)
-        services = CatalogServices(backends=wired.backends, rules=rules, directory=directory)
+        cart_store = MongoCartStore(client, settings.mongo.database)
+        await cart_store.prepare()
+        services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,
+                            cart_rules=CartRules(max_lines=settings.carts.max_lines,
+                                                 max_quantity=settings.carts.max_quantity,
+                                                 guest_cart_ttl_days=settings.carts.guest_cart_ttl_days))
         view.services = services
         runtime.services, runtime.mongo, runtime.wired = services, client, wired
         runtime.checks = {b.name: b.ping for b in wired.backends.all()}
@@ -66,7 +73,8 @@ def create_app(settings: Settings) -> Starlette:
             await client.close()
             log.info("gateway stopped")
 
-    view = GatewayGraphQL(schema, services=None, graphql_ide="graphiql" if settings.server.graphiql else None)  # type: ignore[arg-type]
+    view = GatewayGraphQL(schema, services=None, auth=settings.auth,  # type: ignore[arg-type]
+                          graphql_ide="graphiql" if settings.server.graphiql else None)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),

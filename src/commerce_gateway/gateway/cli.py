@@ -134,6 +134,18 @@ def simulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def token(args: argparse.Namespace) -> int:
+    from commerce_gateway.gateway.identity import issue_token
+
+    settings = _settings(args)
+    try:
+        print(issue_token(args.customer, settings.auth, ttl_seconds=int(args.ttl_minutes * 60)))
+    except ValueError as exc:
+        print(f"commerce-gateway token: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from commerce_gateway.simulators.catalog import DEFAULT_SIZE, MAX_SIZE
     from commerce_gateway.simulators.registry import SIMULATORS
@@ -160,6 +172,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--host", default="127.0.0.1")
     e.add_argument("--port", type=int, default=27117)
     e.set_defaults(func=embedded_store)
+    t = sub.add_parser("token", help="a customer token signed with the configured HS256 secret (the demo's key)")
+    t.add_argument("--customer", required=True, help="customer id, the token's `sub`")
+    t.add_argument("--ttl-minutes", type=float, default=60.0, help="lifetime (default 60)")
+    t.add_argument("--config")
+    t.set_defaults(func=token)
     m = sub.add_parser("simulator", help="one backend simulator")
     m.add_argument("name", choices=sorted(SIMULATORS))
     m.add_argument("--host", default="127.0.0.1")

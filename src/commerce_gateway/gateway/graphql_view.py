@@ -10,17 +10,21 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BadUserInput
-from commerce_gateway.resolvers.context import CatalogServices, RequestContext
+from commerce_gateway.domain.errors import BadUserInput, Unauthenticated
+from commerce_gateway.gateway.identity import customer_from_header, verification_key
+from commerce_gateway.gateway.settings import AuthSettings
+from commerce_gateway.resolvers.context import Services, RequestContext
 from commerce_gateway.schema.errors import domain_error_dict, format_error
 
 CHANNEL_HEADER = "x-channel"
 
 
 class GatewayGraphQL(GraphQL):
-    def __init__(self, *args: Any, services: CatalogServices, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, services: Services, auth: AuthSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.services = services
+        self.auth = auth
+        self.token_key = verification_key(auth)
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         request_id = request.scope.get("state", {}).get("request_id", "")
@@ -31,6 +35,11 @@ class GatewayGraphQL(GraphQL):
                 context.channel = Channel.parse(raw)
             except ValueError as exc:
                 context.rejected = BadUserInput(f"X-Channel: {exc}")
+        try:
+            context.customer_id = customer_from_header(request.headers.get("authorization"), self.auth,
+                                                       self.token_key)
+        except Unauthenticated as exc:
+            context.rejected = exc
         request.state.gateway_context = context
         return context
 

@@ -124,12 +124,30 @@ class CatalogSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str = "demo-secret-replace-me-in-production-0123456789"  # HS256: at least 32 bytes
+    jwt_public_key_file: str = ""  # RS256: PEM file of the identity provider's public key
+    jwt_issuer: str = ""    # checked against `iss` when set
+    jwt_audience: str = ""  # checked against `aud` when set
+
+
+@dataclass(frozen=True)
+class CartSettings:
+    guest_cart_ttl_days: float = 30.0  # an untouched guest cart expires after this
+    max_lines: int = 250
+    max_quantity: int = 999  # per line
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
     backends: BackendSettings = field(default_factory=BackendSettings)
     channels: dict[str, ChannelSettings] = field(default_factory=_default_channels)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    carts: CartSettings = field(default_factory=CartSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -228,6 +246,11 @@ def _key(where: str, name: str) -> str:
 
 
 def _validate(s: Settings) -> None:
+    _validate_auth(s.auth)
+    if s.carts.guest_cart_ttl_days <= 0:
+        raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
+    if s.carts.max_lines < 1 or s.carts.max_quantity < 1:
+        raise SettingsError("carts.max_lines and carts.max_quantity: must be at least 1")
     if not 1 <= s.server.port <= 65535:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
     if s.server.document_cache_size < 1:
@@ -264,3 +287,13 @@ def _validate(s: Settings) -> None:
         if bad or not order:
             raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of "
                                 f"{', '.join(CONTENT_BACKENDS)} (got {order!r})")
+
+
+def _validate_auth(auth: AuthSettings) -> None:
+    if auth.jwt_algorithm == "HS256" and len(auth.jwt_secret.encode()) < 32:
+        raise SettingsError("auth.jwt_secret: at least 32 bytes for HS256")
+    if auth.jwt_algorithm == "RS256":
+        if not auth.jwt_public_key_file:
+            raise SettingsError("auth.jwt_public_key_file: required for RS256")
+        if not Path(auth.jwt_public_key_file).is_file():
+            raise SettingsError(f"auth.jwt_public_key_file: {auth.jwt_public_key_file} does not exist")

@@ -8,25 +8,29 @@ from commerce_gateway.domain.channels import Channel
 from commerce_gateway.domain.errors import BadUserInput, DomainError
 from commerce_gateway.resolvers.backends import Backends
 from commerce_gateway.resolvers.loaders import Loaders
-from commerce_gateway.resolvers.rules import CatalogRules, ChannelRules
+from commerce_gateway.domain.ports import CartStore
+from commerce_gateway.resolvers.rules import CartRules, CatalogRules, ChannelRules
 from commerce_gateway.resolvers.stores import StoreDirectory
 
 
 @dataclass(slots=True)
-class CatalogServices:
+class Services:
     """Long-lived parts shared by every request of one gateway process."""
 
     backends: Backends
     rules: CatalogRules
     directory: StoreDirectory
+    carts: CartStore | None = None  # absent in tests of the catalog alone
+    cart_rules: CartRules = field(default_factory=lambda: CartRules())
 
 
 @dataclass(slots=True)
 class RequestContext:
-    services: CatalogServices
+    services: Services
     request_id: str
     channel: Channel
     store_code: str | None = None
+    customer_id: str | None = None  # from a verified bearer token; None for a guest
     loaders: Loaders = field(init=False)
     reported: list[tuple[list[str | int], DomainError]] = field(default_factory=list)
     rejected: DomainError | None = None  # raised before execution, e.g. a bad X-Channel header
@@ -37,6 +41,12 @@ class RequestContext:
     def report(self, path: list[str | int], error: DomainError) -> None:
         """Records an error for a field that still answers (with an empty or false value)."""
         self.reported.append((path, error))
+
+    @property
+    def cart_store(self) -> CartStore:
+        if self.services.carts is None:
+            raise RuntimeError("this gateway runs without a cart store")
+        return self.services.carts
 
     @property
     def rules(self) -> ChannelRules:

@@ -7,7 +7,7 @@ import binascii
 
 from commerce_gateway.domain.errors import BadUserInput
 
-KINDS = ("Product", "Variant", "Store")
+KINDS = ("Product", "Variant", "Store", "Cart", "CartLine")
 
 
 def encode(kind: str, key: str) -> str:

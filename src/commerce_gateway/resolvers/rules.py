@@ -44,3 +44,10 @@ class CatalogRules:
 
     def for_channel(self, channel: Channel) -> ChannelRules:
         return self.channels[channel]
+
+
+@dataclass(frozen=True, slots=True)
+class CartRules:
+    max_lines: int = 250
+    max_quantity: int = 999
+    guest_cart_ttl_days: float = 30.0

@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from commerce_gateway.domain.errors import DomainError
+from commerce_gateway.schema.carts.operations import CartMutation, CartQuery
 from commerce_gateway.schema.catalog.query import CatalogQuery
 from commerce_gateway.schema.catalog.types import Product, Store, Variant
 from commerce_gateway.schema.directives import InContextExtension, in_context
@@ -24,7 +25,12 @@ DOCUMENT_CACHE_SIZE = 1_000
 
 
 @strawberry.type
-class Query(CatalogQuery):
+class Query(CatalogQuery, CartQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CartMutation):
     pass
 
 
@@ -50,5 +56,5 @@ def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE) -> strawberry.S
         lambda: ValidationCache(maxsize=document_cache_size),
         InContextExtension,
     ]
-    return GatewaySchema(query=Query, types=[Product, Variant, Store], directives=[in_context],
+    return GatewaySchema(query=Query, mutation=Mutation, types=[Product, Variant, Store], directives=[in_context],
                          extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP))

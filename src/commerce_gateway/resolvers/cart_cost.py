@@ -1,0 +1,66 @@
+"""A cart priced for the operation's channel, with warnings where it no longer matches what was added."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from decimal import Decimal
+
+from commerce_gateway.domain.carts import Cart, CartLine
+from commerce_gateway.domain.records import ErpVariant, Money
+from commerce_gateway.resolvers import pricing, stock
+from commerce_gateway.resolvers.context import RequestContext
+
+
+@dataclass(frozen=True, slots=True)
+class CartWarning:
+    code: str  # PRICE_CHANGED, ITEM_UNAVAILABLE, INSUFFICIENT_STOCK
+    message: str
+    line_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    line: CartLine
+    variant: ErpVariant | None  # None once the ERP no longer sells it
+    unit_price: Money | None
+    total: Money | None
+
+
+@dataclass(frozen=True, slots=True)
+class PricedCart:
+    lines: tuple[PricedLine, ...]
+    subtotal: Money
+    discount: Money
+    total: Money
+    warnings: tuple[CartWarning, ...]
+
+
+async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
+    currency = ctx.rules.currency
+    variants = await asyncio.gather(*(ctx.loaders.variant_by_sku.load(line.sku) for line in cart.lines))
+    sold = [(line, v) for line, v in zip(cart.lines, variants, strict=True) if v is not None]
+    quotes, figures = await asyncio.gather(
+        asyncio.gather(*(pricing.variant_price(ctx, v) for _, v in sold)),
+        asyncio.gather(*(stock.variant_stock(ctx, v) for _, v in sold)))
+    by_line = {line.line_id: (v, q, f) for (line, v), q, f in zip(sold, quotes, figures, strict=True)}
+    priced, warnings = [], []
+    for line in cart.lines:
+        if line.line_id not in by_line:
+            priced.append(PricedLine(line, None, None, None))
+            warnings.append(CartWarning("ITEM_UNAVAILABLE", f"{line.sku} is no longer sold", line.line_id))
+            continue
+        variant, quote, figure = by_line[line.line_id]
+        unit = quote.price
+        priced.append(PricedLine(line, variant, unit, Money(unit.amount * line.quantity, unit.currency)))
+        if line.added_currency == unit.currency and line.added_price != unit.amount:
+            warnings.append(CartWarning(
+                "PRICE_CHANGED", f"{line.sku} was {line.added_price} {unit.currency} when added, "
+                                 f"now {unit.amount} {unit.currency}", line.line_id))
+        if line.quantity > figure.quantity:
+            warnings.append(CartWarning("INSUFFICIENT_STOCK", f"only {figure.quantity} of {line.sku} available, "
+                                                              f"{line.quantity} in the cart", line.line_id))
+    subtotal = sum((p.total.amount for p in priced if p.total is not None), Decimal(0))
+    discount = Decimal(0)  # no discount codes are applied by this version
+    return PricedCart(tuple(priced), Money(subtotal, currency), Money(discount, currency),
+                      Money(subtotal - discount, currency), tuple(warnings))

@@ -1,0 +1,146 @@
+"""Cart types: the stored cart, priced for the operation's channel when read."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from commerce_gateway.domain.carts import Cart as CartRecord
+from commerce_gateway.resolvers import cart_cost, carts, catalog, global_ids
+from commerce_gateway.resolvers.cart_cost import PricedCart, PricedLine
+from commerce_gateway.schema.catalog.enums import ChannelCode
+from commerce_gateway.schema.catalog.types import Attribute, Money, Variant
+from commerce_gateway.schema.context import ctx
+from commerce_gateway.schema.node import Node
+
+
+@strawberry.type
+class UserError:
+    code: str
+    field: list[str] | None
+    message: str
+
+    @classmethod
+    def of(cls, error: carts.UserError) -> UserError:
+        return cls(code=error.code, message=error.message,
+                   field=[str(part) for part in error.field] if error.field is not None else None)
+
+
+@strawberry.type(description="Something about the cart the shopper should know; the cart is still usable.")
+class CartWarning:
+    code: str
+    message: str
+    target: strawberry.ID | None = strawberry.field(description="The CartLine it concerns, if one.")
+
+
+@strawberry.type
+class CartCost:
+    subtotal_amount: Money
+    discount_amount: Money
+    total_amount: Money
+
+
+@strawberry.type
+class CartLineCost:
+    amount_per_quantity: Money | None
+    total_amount: Money | None
+
+
+@strawberry.type
+class CartLine(Node):
+    priced: strawberry.Private[PricedLine]
+
+    @strawberry.field(description="Null only when the ERP no longer sells the variant (with a warning).")
+    def merchandise(self) -> Variant | None:
+        return Variant.of(self.priced.variant) if self.priced.variant else None
+
+    @strawberry.field
+    def quantity(self) -> int:
+        return self.priced.line.quantity
+
+    @strawberry.field
+    def cost(self) -> CartLineCost:
+        return CartLineCost(amount_per_quantity=Money.of(self.priced.unit_price),
+                            total_amount=Money.of(self.priced.total))
+
+    @strawberry.field
+    def attributes(self) -> list[Attribute]:
+        return [Attribute(key=a.key, value=a.value) for a in self.priced.line.attributes]
+
+
+@strawberry.type(description="One cart for every channel; priced for the operation's channel when read.")
+class Cart(Node):
+    record: strawberry.Private[CartRecord]
+    pricing: strawberry.Private[dict]
+
+    @classmethod
+    def of(cls, record: CartRecord) -> Cart:
+        return cls(id=strawberry.ID(global_ids.encode("Cart", record.cart_id)), record=record, pricing={})
+
+    async def _priced(self, info: Info) -> PricedCart:
+        """Priced once per operation, however many fields read it."""
+        if "task" not in self.pricing:
+            self.pricing["task"] = asyncio.ensure_future(cart_cost.price_cart(ctx(info), self.record))
+        return await self.pricing["task"]
+
+    @strawberry.field(description="Goes up by one with every change; pass it as `expectedVersion`.")
+    def version(self) -> int:
+        return self.record.version
+
+    @strawberry.field(description="Where the cart was created.")
+    def channel(self) -> ChannelCode:
+        return ChannelCode(self.record.channel)
+
+    @strawberry.field
+    async def lines(self, info: Info, first: int = 100) -> list[CartLine]:
+        catalog.check_first(first, "first")
+        priced = await self._priced(info)
+        return [CartLine(id=strawberry.ID(carts.line_global_id(self.record, p.line)), priced=p)
+                for p in priced.lines[:first]]
+
+    @strawberry.field
+    def total_quantity(self) -> int:
+        return self.record.total_quantity
+
+    @strawberry.field(description="In the operation's channel and currency.")
+    async def cost(self, info: Info) -> CartCost:
+        priced = await self._priced(info)
+        return CartCost(subtotal_amount=Money.of(priced.subtotal), discount_amount=Money.of(priced.discount),
+                        total_amount=Money.of(priced.total))
+
+    @strawberry.field
+    async def warnings(self, info: Info) -> list[CartWarning]:
+        priced = await self._priced(info)
+        return [CartWarning(code=w.code, message=w.message,
+                            target=strawberry.ID(global_ids.encode("CartLine", f"{self.record.cart_id}:{w.line_id}"))
+                            if w.line_id else None) for w in priced.warnings]
+
+    @strawberry.field
+    def note(self) -> str | None:
+        return self.record.note
+
+    @strawberry.field
+    def attributes(self) -> list[Attribute]:
+        return [Attribute(key=a.key, value=a.value) for a in self.record.attributes]
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.record.updated_at
+
+
+@strawberry.type
+class CartPayload:
+    cart: Cart | None
+    user_errors: list[UserError]
+
+    @classmethod
+    def of(cls, outcome: carts.CartOutcome) -> CartPayload:
+        return cls(cart=Cart.of(outcome.cart) if outcome.cart else None,
+                   user_errors=[UserError.of(e) for e in outcome.user_errors])
