@@ -21,7 +21,7 @@ from commerce_gateway.gateway.middleware import RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
 from commerce_gateway.resolvers.context import Services
-from commerce_gateway.resolvers.rules import CartRules
+from commerce_gateway.resolvers.rules import CartRules, MergeStrategy
 from commerce_gateway.resolvers.stores import StoreDirectory
 from commerce_gateway.schema.schema import build_schema
 
@@ -56,7 +56,8 @@ def create_app(settings: Settings) -> Starlette:
         services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,
-                                                 guest_cart_ttl_days=settings.carts.guest_cart_ttl_days))
+                                                 guest_cart_ttl_days=settings.carts.guest_cart_ttl_days,
+                                                 merge_strategy=MergeStrategy(settings.carts.merge_strategy)))
         view.services = services
         runtime.services, runtime.mongo, runtime.wired = services, client, wired
         runtime.checks = {b.name: b.ping for b in wired.backends.all()}

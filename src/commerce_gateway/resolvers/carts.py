@@ -17,6 +17,7 @@ from commerce_gateway.domain.carts import Cart, CartLine, CartStatus
 from commerce_gateway.domain.records import Attribute, ErpVariant
 from commerce_gateway.domain.errors import BadUserInput
 from commerce_gateway.resolvers import global_ids, pricing, stock
+from commerce_gateway.resolvers.cart_cost import CartWarning
 from commerce_gateway.resolvers.context import RequestContext
 
 MAX_ATTEMPTS = 100  # concurrent writers to one cart each retry until their change lands
@@ -34,6 +35,7 @@ class UserError:
 class CartOutcome:
     cart: Cart | None
     user_errors: tuple[UserError, ...] = ()
+    warnings: tuple[CartWarning, ...] = ()  # about what the operation did, e.g. a quantity it capped
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,27 +170,44 @@ async def change_cart(ctx: RequestContext, cart_id: str, expected_version: int |
     """
     key = cart_key(cart_id)
     for attempt in range(MAX_ATTEMPTS):
-        cart = await ctx.cart_store.get(key)
-        if cart is None or not visible_to(cart, ctx.customer_id):
-            return CartOutcome(None, (NOT_FOUND,))
-        if cart.status is not CartStatus.ACTIVE:
-            return CartOutcome(cart, (_closed(cart),))
-        if expected_version is not None and cart.version != expected_version:
-            return CartOutcome(cart, (_conflict(cart, expected_version),))
+        cart = await changeable(ctx, key, expected_version)
+        if isinstance(cart, CartOutcome):
+            return cart
         changed = await change(cart)
         if isinstance(changed, list):
             return CartOutcome(cart, tuple(changed))
-        now = datetime.now(UTC)
-        written = dataclasses.replace(
-            changed, version=cart.version + 1, updated_at=now,
-            expires_at=now + timedelta(days=ctx.services.cart_rules.guest_cart_ttl_days)
-            if changed.customer_id is None else None)
+        written = next_version(ctx, changed)
         if await ctx.cart_store.replace(written):
             return CartOutcome(written)
-        await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+        await backoff(attempt)
     current = await ctx.cart_store.get(key)
     return CartOutcome(current, (UserError("VERSION_CONFLICT", "the cart is being changed too often to apply this "
                                                                 "change; read it and try again"),))
+
+
+async def changeable(ctx: RequestContext, key: str, expected_version: int | None) -> Cart | CartOutcome:
+    """The cart to change, or the answer when it cannot be: unknown (or someone else's), closed,
+    or not at the version the caller expects."""
+    cart = await ctx.cart_store.get(key)
+    if cart is None or not visible_to(cart, ctx.customer_id):
+        return CartOutcome(None, (NOT_FOUND,))
+    if cart.status is not CartStatus.ACTIVE:
+        return CartOutcome(cart, (_closed(cart),))
+    if expected_version is not None and cart.version != expected_version:
+        return CartOutcome(cart, (_conflict(cart, expected_version),))
+    return cart
+
+
+def next_version(ctx: RequestContext, changed: Cart) -> Cart:
+    """`changed` as the next version of the cart it was computed from; guest carts expire when untouched."""
+    now = datetime.now(UTC)
+    expires = now + timedelta(days=ctx.services.cart_rules.guest_cart_ttl_days) if changed.customer_id is None else None
+    return dataclasses.replace(changed, version=changed.version + 1, updated_at=now, expires_at=expires)
+
+
+async def backoff(attempt: int) -> None:
+    """A short random pause before retrying a write another writer beat."""
+    await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
 
 
 def _closed(cart: Cart) -> UserError:

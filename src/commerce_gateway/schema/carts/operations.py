@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from commerce_gateway.resolvers import carts
+from commerce_gateway.resolvers import cart_sign_in, carts, global_ids
 from commerce_gateway.schema.carts.inputs import (
     AttributeInput,
     CartInput,
@@ -15,7 +15,7 @@ from commerce_gateway.schema.carts.inputs import (
     CartLineUpdateInput,
     attributes_of,
 )
-from commerce_gateway.schema.carts.types import Cart, CartPayload
+from commerce_gateway.schema.carts.types import Cart, CartPayload, Customer
 from commerce_gateway.schema.context import ctx
 
 ExpectedVersion = Annotated[int | None, strawberry.argument(
@@ -28,6 +28,12 @@ class CartQuery:
     async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
         found = await carts.find_cart(ctx(info), id)
         return Cart.of(found) if found else None
+
+    @strawberry.field(description="The signed-in customer; null for a guest.")
+    def me(self, info: Info) -> Customer | None:
+        customer = ctx(info).customer_id
+        return Customer(id=strawberry.ID(global_ids.encode("Customer", customer)), customer_id=customer) \
+            if customer else None
 
 
 @strawberry.type
@@ -64,3 +70,9 @@ class CartMutation:
                                      expected_version: ExpectedVersion = None) -> CartPayload:
         return CartPayload.of(await carts.update_attributes(ctx(info), cart_id, attributes_of(attributes),
                                                             expected_version))
+
+    @strawberry.mutation(description="Attaches the signed-in customer; when they already have an active cart, "
+                                     "the configured strategy decides which survives (MERGE by default).")
+    async def cart_buyer_identity_update(self, info: Info, cart_id: strawberry.ID,
+                                         expected_version: ExpectedVersion = None) -> CartPayload:
+        return CartPayload.of(await cart_sign_in.attach_customer(ctx(info), cart_id, expected_version))

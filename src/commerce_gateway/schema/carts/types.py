@@ -111,12 +111,16 @@ class Cart(Node):
         return CartCost(subtotal_amount=Money.of(priced.subtotal), discount_amount=Money.of(priced.discount),
                         total_amount=Money.of(priced.total))
 
-    @strawberry.field
+    @strawberry.field(description="Where the cart no longer matches what was added: prices, stock, items.")
     async def warnings(self, info: Info) -> list[CartWarning]:
         priced = await self._priced(info)
-        return [CartWarning(code=w.code, message=w.message,
-                            target=strawberry.ID(global_ids.encode("CartLine", f"{self.record.cart_id}:{w.line_id}"))
-                            if w.line_id else None) for w in priced.warnings]
+        return [_warning(self.record, w) for w in priced.warnings]
+
+    @strawberry.field
+    def buyer_identity(self) -> CartBuyerIdentity:
+        customer = self.record.customer_id
+        return CartBuyerIdentity(customer_id=strawberry.ID(global_ids.encode("Customer", customer))
+                                 if customer else None)
 
     @strawberry.field
     def note(self) -> str | None:
@@ -135,12 +139,37 @@ class Cart(Node):
         return self.record.updated_at
 
 
+def _warning(cart: CartRecord, warning: cart_cost.CartWarning) -> CartWarning:
+    target = global_ids.encode("CartLine", f"{cart.cart_id}:{warning.line_id}") if warning.line_id else None
+    return CartWarning(code=warning.code, message=warning.message,
+                       target=strawberry.ID(target) if target else None)
+
+
 @strawberry.type
 class CartPayload:
     cart: Cart | None
     user_errors: list[UserError]
+    warnings: list[CartWarning] = strawberry.field(
+        description="About what this change did (a quantity it capped, an item it could not move).")
 
     @classmethod
     def of(cls, outcome: carts.CartOutcome) -> CartPayload:
-        return cls(cart=Cart.of(outcome.cart) if outcome.cart else None,
-                   user_errors=[UserError.of(e) for e in outcome.user_errors])
+        cart = outcome.cart
+        return cls(cart=Cart.of(cart) if cart else None,
+                   user_errors=[UserError.of(e) for e in outcome.user_errors],
+                   warnings=[_warning(cart, w) for w in outcome.warnings] if cart else [])
+
+
+@strawberry.type
+class CartBuyerIdentity:
+    customer_id: strawberry.ID | None
+
+
+@strawberry.type(description="The signed-in customer, from the bearer token.")
+class Customer(Node):
+    customer_id: strawberry.Private[str]
+
+    @strawberry.field(description="The customer's active cart, the same from every channel.")
+    async def cart(self, info: Info) -> Cart | None:
+        found = await ctx(info).cart_store.active_for_customer(self.customer_id)
+        return Cart.of(found) if found else None
