@@ -49,3 +49,32 @@ class Cart:
     @property
     def total_quantity(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class CartWarning:
+    code: str  # PRICE_CHANGED, ITEM_UNAVAILABLE, INSUFFICIENT_STOCK, QUANTITY_CAPPED, TOO_MANY_LINES
+    message: str
+    line_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserError:
+    code: str
+    message: str
+    field: tuple[str | int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CartOutcome:
+    cart: Cart | None
+    user_errors: tuple[UserError, ...] = ()
+    warnings: tuple[CartWarning, ...] = ()  # about what the operation did, e.g. a quantity it capped
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """What the first use of an idempotency key asked for, and its outcome once there is one."""
+
+    fingerprint: str
+    outcome: CartOutcome | None  # None while the first request is still running

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from commerce_gateway.domain.carts import Cart
+from commerce_gateway.domain.carts import Cart, CartOutcome, IdempotencyRecord
 from commerce_gateway.domain.records import (
     AppVariant,
     ContentRecord,
@@ -70,3 +70,17 @@ class CartStore(Protocol):
 
     async def replace(self, cart: Cart) -> bool:
         """Stores `cart` if the stored one has version `cart.version - 1`; False when it has moved on."""
+
+
+class IdempotencyStore(Protocol):
+    """First use of a key wins; later uses read what it did. Records expire after a day."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim(self, key: str, fingerprint: str) -> IdempotencyRecord | None:
+        """None when this call now owns `key`; else the record of whoever used it first."""
+
+    async def complete(self, key: str, outcome: CartOutcome) -> None: ...
+
+    async def release(self, key: str) -> None:
+        """Forgets a claim whose operation failed, so a retry can run it."""

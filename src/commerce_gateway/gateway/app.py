@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from commerce_gateway.adapters.mongo import client as mongo
 from commerce_gateway.adapters.mongo.carts import MongoCartStore
+from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.middleware import RequestIdMiddleware
@@ -52,8 +53,10 @@ def create_app(settings: Settings) -> Starlette:
         directory = StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                    ttl_seconds=settings.backends.odoo.warehouse_cache_seconds)
         cart_store = MongoCartStore(client, settings.mongo.database)
+        idempotency = MongoIdempotencyStore(client, settings.mongo.database)
         await cart_store.prepare()
-        services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,
+        await idempotency.prepare()
+        services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store, idempotency=idempotency,
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,
                                                  guest_cart_ttl_days=settings.carts.guest_cart_ttl_days,

@@ -6,17 +6,10 @@ import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
-from commerce_gateway.domain.carts import Cart, CartLine
+from commerce_gateway.domain.carts import Cart, CartLine, CartWarning
 from commerce_gateway.domain.records import ErpVariant, Money
 from commerce_gateway.resolvers import pricing, stock
 from commerce_gateway.resolvers.context import RequestContext
-
-
-@dataclass(frozen=True, slots=True)
-class CartWarning:
-    code: str  # PRICE_CHANGED, ITEM_UNAVAILABLE, INSUFFICIENT_STOCK
-    message: str
-    line_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from commerce_gateway.domain.carts import Cart, CartLine, CartStatus
+from commerce_gateway.domain.carts import Cart, CartLine, CartOutcome, CartStatus, CartWarning, UserError
 from commerce_gateway.domain.errors import CartConflict
 from commerce_gateway.resolvers import global_ids, stock
-from commerce_gateway.resolvers.cart_cost import CartWarning
 from commerce_gateway.resolvers.carts import (
     MAX_ATTEMPTS,
-    CartOutcome,
-    UserError,
     backoff,
     cart_key,
     change_cart,

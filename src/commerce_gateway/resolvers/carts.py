@@ -13,29 +13,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from commerce_gateway.domain.carts import Cart, CartLine, CartStatus
+from commerce_gateway.domain.carts import Cart, CartLine, CartOutcome, CartStatus, UserError
 from commerce_gateway.domain.records import Attribute, ErpVariant
 from commerce_gateway.domain.errors import BadUserInput
 from commerce_gateway.resolvers import global_ids, pricing, stock
-from commerce_gateway.resolvers.cart_cost import CartWarning
 from commerce_gateway.resolvers.context import RequestContext
 
 MAX_ATTEMPTS = 100  # concurrent writers to one cart each retry until their change lands
 NOTE_MAX_LENGTH = 2_000
-
-
-@dataclass(frozen=True, slots=True)
-class UserError:
-    code: str
-    message: str
-    field: tuple[str | int, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CartOutcome:
-    cart: Cart | None
-    user_errors: tuple[UserError, ...] = ()
-    warnings: tuple[CartWarning, ...] = ()  # about what the operation did, e.g. a quantity it capped
 
 
 @dataclass(frozen=True, slots=True)

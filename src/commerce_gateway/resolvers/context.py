@@ -8,7 +8,7 @@ from commerce_gateway.domain.channels import Channel
 from commerce_gateway.domain.errors import BadUserInput, DomainError
 from commerce_gateway.resolvers.backends import Backends
 from commerce_gateway.resolvers.loaders import Loaders
-from commerce_gateway.domain.ports import CartStore
+from commerce_gateway.domain.ports import CartStore, IdempotencyStore
 from commerce_gateway.resolvers.rules import CartRules, CatalogRules, ChannelRules
 from commerce_gateway.resolvers.stores import StoreDirectory
 
@@ -21,6 +21,7 @@ class Services:
     rules: CatalogRules
     directory: StoreDirectory
     carts: CartStore | None = None  # absent in tests of the catalog alone
+    idempotency: IdempotencyStore | None = None
     cart_rules: CartRules = field(default_factory=lambda: CartRules())
 
 
@@ -47,6 +48,12 @@ class RequestContext:
         if self.services.carts is None:
             raise RuntimeError("this gateway runs without a cart store")
         return self.services.carts
+
+    @property
+    def idempotency_store(self) -> IdempotencyStore:
+        if self.services.idempotency is None:
+            raise RuntimeError("this gateway runs without an idempotency store")
+        return self.services.idempotency
 
     @property
     def rules(self) -> ChannelRules:

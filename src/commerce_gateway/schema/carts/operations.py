@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from commerce_gateway.resolvers import cart_sign_in, carts, global_ids
+from commerce_gateway.domain.carts import CartOutcome
+from commerce_gateway.resolvers import cart_sign_in, carts, global_ids, idempotency
 from commerce_gateway.schema.carts.inputs import (
     AttributeInput,
     CartInput,
@@ -36,43 +38,67 @@ class CartQuery:
             if customer else None
 
 
+IdempotencyKey = Annotated[str | None, strawberry.argument(
+    description="Up to 255 characters. A repeat with the same input returns the first result without applying "
+                "it again; the same key with another input is refused (IDEMPOTENCY_KEY_REUSED).")]
+
+
+async def _once(info: Info, operation: str, key: str | None, arguments: tuple,
+                run: Callable[[], Awaitable[CartOutcome]]) -> CartPayload:
+    return CartPayload.of(await idempotency.once(ctx(info), operation, key, arguments, run))
+
+
 @strawberry.type
 class CartMutation:
     @strawberry.mutation
-    async def cart_create(self, info: Info, input: CartInput) -> CartPayload:
+    async def cart_create(self, info: Info, input: CartInput, idempotency_key: IdempotencyKey = None) -> CartPayload:
         lines = [line.to_request() for line in input.lines or ()]
-        return CartPayload.of(await carts.create_cart(ctx(info), lines, input.note, attributes_of(input.attributes)))
+        note, attributes = input.note, attributes_of(input.attributes)
+        return await _once(info, "cartCreate", idempotency_key, (lines, note, attributes),
+                           lambda: carts.create_cart(ctx(info), lines, note, attributes))
 
     @strawberry.mutation
     async def cart_lines_add(self, info: Info, cart_id: strawberry.ID, lines: list[CartLineInput],
-                             expected_version: ExpectedVersion = None) -> CartPayload:
-        return CartPayload.of(await carts.add_lines(ctx(info), cart_id, [line.to_request() for line in lines],
-                                                    expected_version))
+                             expected_version: ExpectedVersion = None,
+                             idempotency_key: IdempotencyKey = None) -> CartPayload:
+        requests = [line.to_request() for line in lines]
+        return await _once(info, "cartLinesAdd", idempotency_key, (cart_id, requests, expected_version),
+                           lambda: carts.add_lines(ctx(info), cart_id, requests, expected_version))
 
     @strawberry.mutation
     async def cart_lines_update(self, info: Info, cart_id: strawberry.ID, lines: list[CartLineUpdateInput],
-                                expected_version: ExpectedVersion = None) -> CartPayload:
-        return CartPayload.of(await carts.update_lines(ctx(info), cart_id, [line.to_update() for line in lines],
-                                                       expected_version))
+                                expected_version: ExpectedVersion = None,
+                                idempotency_key: IdempotencyKey = None) -> CartPayload:
+        updates = [line.to_update() for line in lines]
+        return await _once(info, "cartLinesUpdate", idempotency_key, (cart_id, updates, expected_version),
+                           lambda: carts.update_lines(ctx(info), cart_id, updates, expected_version))
 
     @strawberry.mutation
     async def cart_lines_remove(self, info: Info, cart_id: strawberry.ID, line_ids: list[strawberry.ID],
-                                expected_version: ExpectedVersion = None) -> CartPayload:
-        return CartPayload.of(await carts.remove_lines(ctx(info), cart_id, line_ids, expected_version))
+                                expected_version: ExpectedVersion = None,
+                                idempotency_key: IdempotencyKey = None) -> CartPayload:
+        return await _once(info, "cartLinesRemove", idempotency_key, (cart_id, line_ids, expected_version),
+                           lambda: carts.remove_lines(ctx(info), cart_id, line_ids, expected_version))
 
     @strawberry.mutation
     async def cart_note_update(self, info: Info, cart_id: strawberry.ID, note: str,
-                               expected_version: ExpectedVersion = None) -> CartPayload:
-        return CartPayload.of(await carts.update_note(ctx(info), cart_id, note, expected_version))
+                               expected_version: ExpectedVersion = None,
+                               idempotency_key: IdempotencyKey = None) -> CartPayload:
+        return await _once(info, "cartNoteUpdate", idempotency_key, (cart_id, note, expected_version),
+                           lambda: carts.update_note(ctx(info), cart_id, note, expected_version))
 
     @strawberry.mutation
     async def cart_attributes_update(self, info: Info, cart_id: strawberry.ID, attributes: list[AttributeInput],
-                                     expected_version: ExpectedVersion = None) -> CartPayload:
-        return CartPayload.of(await carts.update_attributes(ctx(info), cart_id, attributes_of(attributes),
-                                                            expected_version))
+                                     expected_version: ExpectedVersion = None,
+                                     idempotency_key: IdempotencyKey = None) -> CartPayload:
+        pairs = attributes_of(attributes)
+        return await _once(info, "cartAttributesUpdate", idempotency_key, (cart_id, pairs, expected_version),
+                           lambda: carts.update_attributes(ctx(info), cart_id, pairs, expected_version))
 
     @strawberry.mutation(description="Attaches the signed-in customer; when they already have an active cart, "
                                      "the configured strategy decides which survives (MERGE by default).")
     async def cart_buyer_identity_update(self, info: Info, cart_id: strawberry.ID,
-                                         expected_version: ExpectedVersion = None) -> CartPayload:
-        return CartPayload.of(await cart_sign_in.attach_customer(ctx(info), cart_id, expected_version))
+                                         expected_version: ExpectedVersion = None,
+                                         idempotency_key: IdempotencyKey = None) -> CartPayload:
+        return await _once(info, "cartBuyerIdentityUpdate", idempotency_key, (cart_id, expected_version),
+                           lambda: cart_sign_in.attach_customer(ctx(info), cart_id, expected_version))

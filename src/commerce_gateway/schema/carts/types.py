@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from commerce_gateway.domain import carts as domain_carts
 from commerce_gateway.domain.carts import Cart as CartRecord
 from commerce_gateway.resolvers import cart_cost, carts, catalog, global_ids
 from commerce_gateway.resolvers.cart_cost import PricedCart, PricedLine
@@ -24,7 +25,7 @@ class UserError:
     message: str
 
     @classmethod
-    def of(cls, error: carts.UserError) -> UserError:
+    def of(cls, error: domain_carts.UserError) -> UserError:
         return cls(code=error.code, message=error.message,
                    field=[str(part) for part in error.field] if error.field is not None else None)
 
@@ -139,7 +140,7 @@ class Cart(Node):
         return self.record.updated_at
 
 
-def _warning(cart: CartRecord, warning: cart_cost.CartWarning) -> CartWarning:
+def _warning(cart: CartRecord, warning: domain_carts.CartWarning) -> CartWarning:
     target = global_ids.encode("CartLine", f"{cart.cart_id}:{warning.line_id}") if warning.line_id else None
     return CartWarning(code=warning.code, message=warning.message,
                        target=strawberry.ID(target) if target else None)
@@ -153,7 +154,7 @@ class CartPayload:
         description="About what this change did (a quantity it capped, an item it could not move).")
 
     @classmethod
-    def of(cls, outcome: carts.CartOutcome) -> CartPayload:
+    def of(cls, outcome: domain_carts.CartOutcome) -> CartPayload:
         cart = outcome.cart
         return cls(cart=Cart.of(cart) if cart else None,
                    user_errors=[UserError.of(e) for e in outcome.user_errors],

@@ -1,0 +1,67 @@
+"""Idempotency keys: a repeat replays the first result without applying twice; another input is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+
+from tests.api.test_carts import PAYLOAD, READ, VARIANTS, in_stock, payload
+
+CREATE = f"""mutation($input: CartInput!, $key: String) {{
+  cartCreate(input: $input, idempotencyKey: $key) {{ {PAYLOAD} }} }}"""
+ADD = f"""mutation($cart: ID!, $lines: [CartLineInput!]!, $key: String) {{
+  cartLinesAdd(cartId: $cart, lines: $lines, idempotencyKey: $key) {{ {PAYLOAD} }} }}"""
+
+
+def variant(gql) -> dict:
+    found = [v for e in gql(VARIANTS, {"first": 10})["data"]["products"]["edges"] for v in e["node"]["variants"]]
+    return in_stock(found, 20)[0]
+
+
+def test_a_repeated_create_returns_the_same_cart(gql):
+    key = str(uuid.uuid4())
+    first = payload(gql(CREATE, {"input": {"note": "once"}, "key": key}), "cartCreate")
+    again = payload(gql(CREATE, {"input": {"note": "once"}, "key": key}), "cartCreate")
+    assert again["cart"]["id"] == first["cart"]["id"]
+
+
+def test_a_repeated_add_is_applied_once(gql):
+    v = variant(gql)
+    cart = payload(gql(CREATE, {"input": {}}), "cartCreate")["cart"]
+    key = str(uuid.uuid4())
+    variables = {"cart": cart["id"], "lines": [{"merchandiseId": v["id"], "quantity": 2}], "key": key}
+    first = payload(gql(ADD, variables), "cartLinesAdd")
+    replayed = payload(gql(ADD, variables), "cartLinesAdd")
+    assert replayed == first  # the first result, as it was
+    assert gql(READ, {"id": cart["id"]})["data"]["cart"]["totalQuantity"] == 2
+
+
+def test_the_same_key_with_another_input_is_refused(gql):
+    v = variant(gql)
+    cart = payload(gql(CREATE, {"input": {}}), "cartCreate")["cart"]
+    key = str(uuid.uuid4())
+    payload(gql(ADD, {"cart": cart["id"], "lines": [{"merchandiseId": v["id"]}], "key": key}), "cartLinesAdd")
+    other = payload(gql(ADD, {"cart": cart["id"], "lines": [{"merchandiseId": v["id"], "quantity": 5}],
+                              "key": key}), "cartLinesAdd")
+    assert [e["code"] for e in other["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+    assert gql(READ, {"id": cart["id"]})["data"]["cart"]["totalQuantity"] == 1
+
+
+def test_a_key_longer_than_255_characters_is_refused(gql):
+    result = payload(gql(CREATE, {"input": {}, "key": "k" * 256}), "cartCreate")
+    assert [e["code"] for e in result["userErrors"]] == ["IDEMPOTENCY_KEY_INVALID"] and result["cart"] is None
+
+
+async def test_simultaneous_repeats_apply_once(gateway, gql):
+    v = variant(gql)
+    cart = payload(gql(CREATE, {"input": {}}), "cartCreate")["cart"]
+    body = {"query": ADD, "variables": {"cart": cart["id"], "lines": [{"merchandiseId": v["id"]}],
+                                        "key": str(uuid.uuid4())}}
+    async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
+        answers = await asyncio.gather(*(client.post("/graphql", json=body) for _ in range(10)))
+    results = [payload(a.json(), "cartLinesAdd") for a in answers]
+    assert all(r["userErrors"] == [] for r in results)
+    assert {r["cart"]["version"] for r in results} == {2}
+    assert gql(READ, {"id": cart["id"]})["data"]["cart"]["totalQuantity"] == 1
