@@ -42,3 +42,14 @@ async def test_wrong_credentials_are_reported_as_unavailable(make_backends):
     backends = make_backends(CGW_BACKENDS__WOOCOMMERCE__CONSUMER_SECRET="wrong")
     with pytest.raises(BackendUnavailable, match="woocommerce_rest_cannot_view"):
         await backends.content.ping()
+
+
+async def test_coupons_are_read_by_code_one_call_each(backends, simulators):
+    simulators["woocommerce"].reset_stats()
+    coupons = await backends.content.coupons_by_code(["SAVE5", "summer2025", "no-such-code"])
+    assert {c.code for c in coupons} == {"save5", "summer2025"}
+    save5 = next(c for c in coupons if c.code == "save5")
+    assert (save5.discount_type, str(save5.amount), str(save5.minimum_amount), save5.usage_limit) == (
+        "fixed_cart", "5.00", "50.00", 1000)
+    assert save5.expires_at is not None and save5.expires_at.tzinfo is not None
+    assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/coupons": 3}

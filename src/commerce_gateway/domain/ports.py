@@ -9,6 +9,7 @@ from commerce_gateway.domain.carts import Cart, CartOutcome, IdempotencyRecord
 from commerce_gateway.domain.records import (
     AppVariant,
     ContentRecord,
+    Coupon,
     ErpProduct,
     ErpVariant,
     MarketplaceItem,
@@ -45,6 +46,9 @@ class ErpBackend(Backend, Protocol):
 
 class ContentBackend(Backend, Protocol):
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]: ...
+
+    async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
+        """The coupons that exist among `codes` (matched case-insensitively, as the web-shop does)."""
 
 
 class AppBackend(Backend, Protocol):

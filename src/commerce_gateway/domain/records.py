@@ -160,3 +160,16 @@ class ProductQuery:
 class ProductPage:
     products: tuple[ErpProduct, ...]
     has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Coupon:
+    """A web-shop coupon: `percent` of the cart, `fixed_cart` off the cart, `fixed_product` off each unit."""
+
+    code: str
+    discount_type: str
+    amount: Decimal
+    expires_at: datetime | None
+    minimum_amount: Decimal
+    usage_limit: int | None
+    usage_count: int

@@ -60,7 +60,8 @@ def create_app(settings: Settings) -> Starlette:
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,
                                                  guest_cart_ttl_days=settings.carts.guest_cart_ttl_days,
-                                                 merge_strategy=MergeStrategy(settings.carts.merge_strategy)))
+                                                 merge_strategy=MergeStrategy(settings.carts.merge_strategy),
+                                                 shop_currency=settings.backends.woocommerce.currency))
         view.services = services
         runtime.services, runtime.mongo, runtime.wired = services, client, wired
         runtime.checks = {b.name: b.ping for b in wired.backends.all()}

@@ -50,6 +50,7 @@ class WooCommerceSettings:
     consumer_key: str = "ck_demo"
     consumer_secret: str = "cs_demo"
     auth: Literal["basic", "query"] = "basic"
+    currency: str = "EUR"  # the shop's currency: fixed coupon amounts are in it
     timeout_seconds: float = 2.0
 
 

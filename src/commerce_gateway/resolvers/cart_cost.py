@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from commerce_gateway.domain.carts import Cart, CartLine, CartWarning
 from commerce_gateway.domain.records import ErpVariant, Money
-from commerce_gateway.resolvers import pricing, stock
+from commerce_gateway.resolvers import discounts, pricing, stock
 from commerce_gateway.resolvers.context import RequestContext
 
 
@@ -27,6 +27,7 @@ class PricedCart:
     discount: Money
     total: Money
     warnings: tuple[CartWarning, ...]
+    codes: tuple[discounts.CodeResult, ...] = ()
 
 
 async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
@@ -54,6 +55,19 @@ async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
             warnings.append(CartWarning("INSUFFICIENT_STOCK", f"only {figure.quantity} of {line.sku} available, "
                                                               f"{line.quantity} in the cart", line.line_id))
     subtotal = sum((p.total.amount for p in priced if p.total is not None), Decimal(0))
-    discount = Decimal(0)  # no discount codes are applied by this version
+    units = sum(p.line.quantity for p in priced if p.total is not None)
+    codes = await discount_codes(ctx, cart.discount_codes, subtotal, units)
+    warnings += [CartWarning("DISCOUNT_CODE_NOT_APPLICABLE", f"{c.code}: {c.reason}")
+                 for c in codes if not c.applicable]
+    discount = sum((c.amount for c in codes), Decimal(0))
     return PricedCart(tuple(priced), Money(subtotal, currency), Money(discount, currency),
-                      Money(subtotal - discount, currency), tuple(warnings))
+                      Money(subtotal - discount, currency), tuple(warnings), tuple(codes))
+
+
+async def discount_codes(ctx: RequestContext, codes: tuple[str, ...], subtotal: Decimal,
+                         units: int) -> list[discounts.CodeResult]:
+    if not codes:
+        return []
+    coupons = [c for c in await ctx.loaders.coupon_by_code.load_many(list(codes)) if c is not None]
+    return discounts.evaluate(codes, coupons, subtotal, units, ctx.rules.currency,
+                              ctx.services.cart_rules.shop_currency)

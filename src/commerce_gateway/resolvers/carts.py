@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from commerce_gateway.domain.carts import Cart, CartLine, CartOutcome, CartStatus, UserError
 from commerce_gateway.domain.records import Attribute, ErpVariant
 from commerce_gateway.domain.errors import BadUserInput
-from commerce_gateway.resolvers import global_ids, pricing, stock
+from commerce_gateway.resolvers import cart_cost, global_ids, pricing, stock
 from commerce_gateway.resolvers.context import RequestContext
 
 MAX_ATTEMPTS = 100  # concurrent writers to one cart each retry until their change lands
@@ -134,6 +134,20 @@ async def remove_lines(ctx: RequestContext, cart_id: str, line_ids: Sequence[str
 async def update_note(ctx: RequestContext, cart_id: str, note: str, expected_version: int | None) -> CartOutcome:
     async def change(cart: Cart) -> Cart | list[UserError]:
         return _check_note(note) or dataclasses.replace(cart, note=note or None)
+
+    return await change_cart(ctx, cart_id, expected_version, change)
+
+
+async def update_discount_codes(ctx: RequestContext, cart_id: str, codes: Sequence[str],
+                                expected_version: int | None) -> CartOutcome:
+    """Replaces the cart's codes; each must apply to the cart as it is (an empty list clears them)."""
+    wanted = tuple(dict.fromkeys(code.strip().lower() for code in codes if code.strip()))
+
+    async def change(cart: Cart) -> Cart | list[UserError]:
+        priced = await cart_cost.price_cart(ctx, dataclasses.replace(cart, discount_codes=wanted))
+        refused = [UserError("DISCOUNT_CODE_INVALID", f"{c.code}: {c.reason}", ("discountCodes", n))
+                   for n, c in enumerate(priced.codes) if not c.applicable]
+        return refused or dataclasses.replace(cart, discount_codes=wanted)
 
     return await change_cart(ctx, cart_id, expected_version, change)
 

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from commerce_gateway.domain.records import (
     AppVariant,
     ContentRecord,
+    Coupon,
     ErpProduct,
     ErpVariant,
     MarketplaceItem,
@@ -73,6 +74,7 @@ class Loaders:
         self.stock_by_variant_id: DataLoader[int, StockSnapshot] = DataLoader(self._stock)
         self.pool_by_sku: DataLoader[str, PoolFigure] = DataLoader(self._pool)
         self.offer_by_sku: DataLoader[str, MarketplaceOffer | None] = DataLoader(self._offers)
+        self.coupon_by_code: DataLoader[str, Coupon | None] = DataLoader(self._coupons)
 
     def prime_products(self, products: Iterable[ErpProduct]) -> None:
         for p in products:
@@ -143,6 +145,10 @@ class Loaders:
         items = await self.backends.marketplace.inventory_by_sku(skus)
         as_of = datetime.now(UTC)
         return [PoolFigure(item, as_of) for item in _index(skus, items, lambda i: i.sku)]
+
+    async def _coupons(self, codes: list[str]) -> list[Coupon | None]:
+        return _index([c.lower() for c in codes], await self.backends.content.coupons_by_code(codes),
+                      lambda c: c.code)
 
     async def _offers(self, skus: list[str]) -> list[MarketplaceOffer | None]:
         return _index(skus, await self.backends.marketplace.offers_by_sku(skus), lambda o: o.sku)

@@ -61,3 +61,4 @@ class CartRules:
     max_quantity: int = 999
     guest_cart_ttl_days: float = 30.0
     merge_strategy: MergeStrategy = MergeStrategy.MERGE
+    shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons

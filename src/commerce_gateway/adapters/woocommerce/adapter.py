@@ -13,11 +13,12 @@ import html
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from commerce_gateway.adapters.http import BackendHttp, parse_json, require
 from commerce_gateway.domain.errors import MalformedPayload
-from commerce_gateway.domain.records import Attribute, ContentRecord, Image
+from commerce_gateway.domain.records import Attribute, ContentRecord, Coupon, Image
 
 NAME = "woocommerce"
 API = "/wp-json/wc/v3"
@@ -60,6 +61,19 @@ def to_content(item: dict) -> ContentRecord:
         raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
 
 
+def to_coupon(item: Any) -> Coupon:
+    try:
+        expires = item.get("date_expires_gmt") or item.get("date_expires")  # the _gmt one when given: UTC
+        return Coupon(code=str(item["code"]).lower(), discount_type=str(item["discount_type"]),
+                      amount=Decimal(str(item["amount"])),
+                      expires_at=datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None,
+                      minimum_amount=Decimal(str(item.get("minimum_amount") or "0")),
+                      usage_limit=int(item["usage_limit"]) if item.get("usage_limit") is not None else None,
+                      usage_count=int(item.get("usage_count") or 0))
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
+
+
 class WooCommerceAdapter:
     name = NAME
 
@@ -88,6 +102,17 @@ class WooCommerceAdapter:
             rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
             items += [item for page, _ in rest for item in page]
         return [to_content(item) for item in items if isinstance(item, dict) and item.get("sku")]
+
+    async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
+        """`GET coupons?code=` takes one code, so one call per code, concurrently."""
+        pages = await asyncio.gather(*(self.http.call("GET", f"{API}/coupons", params={"code": code.lower(),
+                                                                                      **self.query_auth})
+                                       for code in dict.fromkeys(c.lower() for c in codes)))
+        found = []
+        for response in pages:
+            for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):
+                found.append(to_coupon(item))
+        return found
 
     async def ping(self) -> None:
         await self._page({"per_page": 1})

@@ -80,6 +80,15 @@ class CartMutation:
         return await _once(info, "cartLinesRemove", idempotency_key, (cart_id, line_ids, expected_version),
                            lambda: carts.remove_lines(ctx(info), cart_id, line_ids, expected_version))
 
+    @strawberry.mutation(description="Replaces the cart's discount codes (the web-shop's coupons); an empty "
+                                     "list clears them. A code that does not apply is DISCOUNT_CODE_INVALID.")
+    async def cart_discount_codes_update(self, info: Info, cart_id: strawberry.ID, discount_codes: list[str],
+                                         expected_version: ExpectedVersion = None,
+                                         idempotency_key: IdempotencyKey = None) -> CartPayload:
+        return await _once(info, "cartDiscountCodesUpdate", idempotency_key,
+                           (cart_id, discount_codes, expected_version),
+                           lambda: carts.update_discount_codes(ctx(info), cart_id, discount_codes, expected_version))
+
     @strawberry.mutation
     async def cart_note_update(self, info: Info, cart_id: strawberry.ID, note: str,
                                expected_version: ExpectedVersion = None,

@@ -45,6 +45,12 @@ class CartCost:
 
 
 @strawberry.type
+class CartDiscountCode:
+    code: str
+    applicable: bool = strawberry.field(description="Whether it lowers this cart's cost now.")
+
+
+@strawberry.type
 class CartLineCost:
     amount_per_quantity: Money | None
     total_amount: Money | None
@@ -122,6 +128,11 @@ class Cart(Node):
         customer = self.record.customer_id
         return CartBuyerIdentity(customer_id=strawberry.ID(global_ids.encode("Customer", customer))
                                  if customer else None)
+
+    @strawberry.field(description="The web-shop's coupons on this cart.")
+    async def discount_codes(self, info: Info) -> list[CartDiscountCode]:
+        priced = await self._priced(info)
+        return [CartDiscountCode(code=c.code, applicable=c.applicable) for c in priced.codes]
 
     @strawberry.field
     def note(self) -> str | None:
