@@ -16,6 +16,7 @@ from commerce_gateway.domain.errors import BackendUnavailable
 
 COLLECTION = "idempotency"
 KEEP_FOR = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(minutes=2)  # a claim still without outcome by then died with its process
 
 
 def outcome_document(outcome: CartOutcome) -> dict[str, Any]:
@@ -56,6 +57,12 @@ class MongoIdempotencyStore:
             pass
         except PyMongoError as exc:
             raise BackendUnavailable(NAME, f"idempotency store failed ({type(exc).__name__})") from exc
+        # a claim whose process died before finishing is taken over, so the key is not blocked for a day
+        taken = await self._call(self.records.update_one(
+            {"_id": key, "fingerprint": fingerprint, "outcome": None, "created_at": {"$lt": now - ABANDONED_AFTER}},
+            {"$set": {"created_at": now}}))
+        if taken.modified_count == 1:
+            return None
         doc = await self._call(self.records.find_one({"_id": key}))
         if doc is None:  # released between our insert and our read: claim again
             return await self.claim(key, fingerprint)
