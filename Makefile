@@ -26,6 +26,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/listing.py
+	$(BIN)/python bench/carts.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -14,9 +14,7 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +26,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port  # noqa: E402
+from commerce_gateway.gateway.processes import Supervisor, free_port  # noqa: E402
+from harness import measure, post_script, rss_mb, start_stack, wrk  # noqa: E402
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } }
@@ -36,42 +35,6 @@ QUERY = """{ products(first: 50) { edges { node {
   variants { sku price { amount currencyCode } quantityAvailable stock { quantity asOf } }
   storeAvailability(first: 3, near: {latitude: 52.52, longitude: 13.40}) { store { name } quantity available }
 } } } }"""
-SIMULATORS = ("woocommerce", "medusa", "odoo", "ebay")
-DRAIN_SECONDS = 3
-
-
-def wrk(url: str, body: str, duration: int, connections: int) -> dict[str, float]:
-    script = Path(tempfile.mkdtemp()) / "post.lua"
-    script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                      f"wrk.body = {json.dumps(body)}\n")
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency",
-                          "-s", str(script), url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-
-    def pct(p: str) -> float:
-        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    if errors:
-        raise SystemExit(f"{url}: {errors.group(1)} failed responses under load\n{out}")
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99")}
-
-
-def measure(url: str, body: str, args: argparse.Namespace) -> dict[str, float]:
-    """Latency one request at a time, then throughput under load (`--connections`): in this
-    order, so requests still in flight from the load run do not delay the quiet one."""
-    time.sleep(DRAIN_SECONDS)  # the previous load run's requests still in flight
-    alone = wrk(url, body, args.duration, 1)
-    loaded = wrk(url, body, args.duration, args.connections)
-    return {"rps": loaded["rps"], "p50": alone["p50"], "p99": alone["p99"], "loaded_p50": loaded["p50"]}
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
@@ -87,23 +50,6 @@ def main() -> None:
     if args.rss:
         rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
     print_table(rows, args)
-
-
-def start_stack(size: int, sup: Supervisor) -> tuple[str, dict[str, str], int]:
-    ports = {name: free_port() for name in SIMULATORS}
-    for name, port in ports.items():
-        sup.start(name, cli_argv("simulator", name, "--port", str(port), "--size", str(size)))
-    for name, port in ports.items():
-        sup.wait_until(name, f"http://127.0.0.1:{port}/__stats", timeout=300)
-    gateway_port = free_port()
-    env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()}
-    env |= {"CGW_CONFIG": os.devnull, "CGW_SERVER__LOG_LEVEL": "warning",
-            "CGW_MONGO__EMBEDDED_PATH": str(Path(tempfile.mkdtemp()) / "bench.sqlite")}
-    gateway = sup.start("gateway", cli_argv("serve", "--port", str(gateway_port)), env=env)
-    base = f"http://127.0.0.1:{gateway_port}"
-    sup.wait_until("gateway", f"{base}/healthz")
-    sims = {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
-    return base, sims, gateway.pid
 
 
 def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
@@ -125,12 +71,12 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         sup.start("plain", [sys.executable, str(ROOT / "bench" / "plain_json.py"), str(plain_port), str(body_file)])
         sup.wait_until("plain", f"tcp://127.0.0.1:{plain_port}")
 
-        wrk(f"{base}/graphql", body, 2, args.connections)  # warm-up
-        ceiling = measure(f"http://127.0.0.1:{plain_port}/graphql", body, args)
-        fast = measure(f"{base}/graphql", body, args)
+        wrk(f"{base}/graphql", post_script(body), 2, args.connections)  # warm-up
+        ceiling = measure(f"http://127.0.0.1:{plain_port}/graphql", post_script(body), args)
+        fast = measure(f"{base}/graphql", post_script(body), args)
         for url in sims.values():
             httpx.post(f"{url}/__faults", json={"latency_ms": 20})
-        slow = measure(f"{base}/graphql", body, args)
+        slow = measure(f"{base}/graphql", post_script(body), args)
         return [
             ("response body", f"{len(answer.content):,} bytes", ""),
             ("backend calls per query (odoo/woocommerce/medusa/ebay)",
