@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from commerce_gateway.domain.errors import BackendUnavailable
-from commerce_gateway.domain.records import ProductQuery
+from commerce_gateway.domain.records import Address, OrderDraft, OrderLine, ProductQuery
 from commerce_gateway.simulators.catalog import LOCATIONS, stock_at
 
 TRANSPORTS = ["json2", "jsonrpc"]
@@ -87,3 +89,24 @@ async def test_prices_never_pass_through_float(make_backends, catalog):
     [found] = await erp.products_by_sku([catalog.products[0].sku])
     assert isinstance(found.list_price, Decimal)
     assert found.list_price == catalog.products[0].list_price
+
+
+async def test_an_order_is_created_once_per_reference_for_the_customers_contact(erp, catalog):
+    variant = catalog.products[7].variants[0]
+    customer, reference = f"c-{uuid.uuid4().hex[:6]}", f"cart-{uuid.uuid4().hex}"
+    draft = OrderDraft(reference=reference, channel="APP", customer_id=customer, email="ana@example.com",
+                       name="Ana Example", address=Address("Main St 1", "Berlin", "10115", "DE"),
+                       warehouse_code=None, lines=(OrderLine(variant.erp_id, variant.sku, 2, Decimal("19.99")),),
+                       note=None, payment_reference="psp-123")
+    assert await erp.order_by_reference(reference) is None
+    # when
+    order = await erp.create_order(draft)
+    again = await erp.create_order(dataclasses.replace(draft, reference=reference + "-2"))
+    # then it is there under its reference, with its channel, lines and total
+    found = await erp.order_by_reference(reference)
+    assert found is not None and found.number == order.number and found.channel == "APP"
+    assert [(line.sku, line.quantity, line.unit_price) for line in found.lines] == [(variant.sku, 2, Decimal("19.99"))]
+    assert found.total == Decimal("39.98") and found.state == "sale"
+    # and the customer's orders are listed newest first, on one contact
+    mine = await erp.orders_of_customer(customer, 10)
+    assert [o.number for o in mine] == [again.number, order.number]

@@ -10,10 +10,12 @@ from commerce_gateway.domain.records import (
     AppVariant,
     ContentRecord,
     Coupon,
+    ErpOrder,
     ErpProduct,
     ErpVariant,
     MarketplaceItem,
     MarketplaceOffer,
+    OrderDraft,
     PriceListEntry,
     ProductPage,
     ProductQuery,
@@ -42,6 +44,15 @@ class ErpBackend(Backend, Protocol):
     async def price_list_entries(self, pricelist_id: int, variant_ids: Sequence[int]) -> list[PriceListEntry]: ...
     async def stock_quants(self, variant_ids: Sequence[int], location_ids: Sequence[int]) -> list[StockQuant]: ...
     async def warehouses(self) -> list[Warehouse]: ...
+
+    async def order_by_reference(self, reference: str) -> ErpOrder | None:
+        """The order created for `reference` (a cart id), if there is one."""
+
+    async def create_order(self, draft: OrderDraft) -> ErpOrder:
+        """Creates one sale order (and the customer's contact when new)."""
+
+    async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
+        """Newest first."""
 
 
 class ContentBackend(Backend, Protocol):

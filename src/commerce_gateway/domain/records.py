@@ -173,3 +173,41 @@ class Coupon:
     minimum_amount: Decimal
     usage_limit: int | None
     usage_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    variant_erp_id: int
+    sku: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """An order to create in the ERP, once: `reference` (the cart id) makes a retry find it instead."""
+
+    reference: str
+    channel: str
+    customer_id: str | None  # the gateway's customer, kept on the ERP contact as its reference
+    email: str
+    name: str
+    address: Address | None  # shipping address, or None for pickup
+    warehouse_code: str | None  # the pickup store
+    lines: tuple[OrderLine, ...]
+    note: str | None
+    payment_reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErpOrder:
+    erp_id: int
+    number: str
+    state: str
+    reference: str | None
+    channel: str | None
+    total: Decimal
+    currency: str
+    created_at: datetime | None
+    lines: tuple[OrderLine, ...]
+    warehouse_code: str | None = None

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from commerce_gateway.simulators.catalog import Catalog
 from commerce_gateway.simulators.instruments import Instruments, instrumented_app
-from commerce_gateway.simulators.odoo_models import Model, OdooError, Registry, SaleOrder
+from commerce_gateway.simulators.odoo_models import Model, OdooError, Registry
 
 SERVER_VERSION = "19.0"
 UID = 2
@@ -146,7 +146,7 @@ class OdooService:
         if method == "read":
             ids = kwargs.get("ids", [])
             return [self._read_one(model, i, kwargs.get("fields"), context) for i in ids if model.exists(i)]
-        if method == "create" and isinstance(model, SaleOrder):
+        if method == "create" and hasattr(model, "create"):
             vals = kwargs.get("vals_list", kwargs.get("vals"))
             many = isinstance(vals, list)
             created = [model.create(v) for v in (vals if many else [vals])]

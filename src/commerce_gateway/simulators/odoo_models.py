@@ -330,34 +330,83 @@ class StockWarehouse(Model):
 
 
 class ResPartner(Model):
+    """The stores' and warehouses' addresses, and the customers that `create` adds."""
+
     name = "res.partner"
     _by_id = {loc.partner_id: loc for loc in LOCATIONS}
+    CUSTOMER_FIELDS = ("name", "email", "ref", "street", "city", "zip", "country_code", "phone")
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.customers: dict[int, dict] = {}
+        self._ids = itertools.count(10_000)
 
     def all_ids(self):
-        return iter(self._by_id)
+        return itertools.chain(self._by_id, list(self.customers))
 
     def exists(self, record_id):
-        return record_id in self._by_id
+        return record_id in self._by_id or record_id in self.customers
 
     def fields(self):
-        w = self._by_id.__getitem__
+        def field(name: str, of_site: Callable[[SeedLocation], object]) -> Callable[[int], object]:
+            return lambda i: self.customers[i].get(name, False) if i in self.customers else of_site(self._by_id[i])
+
         return {
             "id": lambda i: i,
-            "name": lambda i: w(i).name,
-            "street": lambda i: w(i).street,
-            "city": lambda i: w(i).city,
-            "zip": lambda i: w(i).zip,
+            "name": field("name", lambda w: w.name),
+            "email": field("email", lambda w: False),
+            "ref": field("ref", lambda w: False),
+            "phone": field("phone", lambda w: False),
+            "street": field("street", lambda w: w.street),
+            "city": field("city", lambda w: w.city),
+            "zip": field("zip", lambda w: w.zip),
             "country_id": lambda i: [57, "Germany"],
-            "country_code": lambda i: "DE",
-            "partner_latitude": lambda i: w(i).latitude,
-            "partner_longitude": lambda i: w(i).longitude,
+            "country_code": field("country_code", lambda w: "DE"),
+            "partner_latitude": field("partner_latitude", lambda w: w.latitude),
+            "partner_longitude": field("partner_longitude", lambda w: w.longitude),
         }
+
+    def create(self, vals: dict) -> int:
+        if not vals.get("name"):
+            raise OdooError("odoo.exceptions.ValidationError", "Contacts require a name")
+        partner_id = next(self._ids)
+        self.customers[partner_id] = {k: vals[k] for k in self.CUSTOMER_FIELDS if k in vals}
+        return partner_id
+
+
+class SaleOrderLine(Model):
+    """The lines of the orders `sale.order.create` made."""
+
+    name = "sale.order.line"
+    relations = {"order_id": "sale.order"}
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.lines: dict[int, dict] = {}
+        self._ids = itertools.count(1)
+
+    def all_ids(self):
+        return iter(list(self.lines))
+
+    def exists(self, record_id):
+        return record_id in self.lines
+
+    def fields(self):
+        line = self.lines.__getitem__
+        names = ("order_id", "product_id", "name", "product_uom_qty", "price_unit", "price_subtotal")
+        return {"id": lambda i: i, **{n: (lambda i, n=n: line(i)[n]) for n in names}}
+
+    def add(self, values: dict) -> int:
+        line_id = next(self._ids)
+        self.lines[line_id] = values
+        return line_id
 
 
 class SaleOrder(Model):
     """Orders created through `create`; kept in memory for the simulator's lifetime."""
 
     name = "sale.order"
+    relations = {"partner_id": "res.partner"}
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -373,10 +422,16 @@ class SaleOrder(Model):
     def fields(self):
         o = self.orders.__getitem__
         names = ("name", "client_order_ref", "partner_id", "state", "amount_total", "date_order",
-                 "order_line", "note", "warehouse_id")
+                 "order_line", "note", "warehouse_id", "origin", "currency_id")
         return {"id": lambda i: i, **{n: (lambda i, n=n: o(i).get(n, False)) for n in names}}
 
     def create(self, vals: dict) -> int:
+        partners = self.registry.model("res.partner")
+        if not vals.get("partner_id") or not partners.exists(vals["partner_id"]):
+            raise OdooError("odoo.exceptions.ValidationError", "The field 'Customer' (partner_id) is required")
+        warehouse = vals.get("warehouse_id")
+        if warehouse and not self.registry.model("stock.warehouse").exists(warehouse):
+            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
         order_id = next(self._ids)
         lines = []
         total = Decimal(0)
@@ -390,17 +445,24 @@ class SaleOrder(Model):
             qty = Decimal(str(line.get("product_uom_qty", 1)))
             price = Decimal(str(line.get("price_unit", found[1].list_price)))
             total += qty * price
-            lines.append({"product_id": line["product_id"], "product_uom_qty": float(qty), "price_unit": float(price)})
+            variant = found[1]
+            lines.append(self.registry.model("sale.order.line").add({  # type: ignore[attr-defined]
+                "order_id": [order_id, f"S{order_id:05d}"], "product_id": [variant.erp_id, variant.sku],
+                "name": variant.sku, "product_uom_qty": float(qty), "price_unit": float(price),
+                "price_subtotal": float(qty * price)}))
+        partner_name = partners.value(vals["partner_id"], "name", {})
         self.orders[order_id] = {
             "name": f"S{order_id:05d}",
             "client_order_ref": vals.get("client_order_ref", False),
-            "partner_id": vals.get("partner_id", False),
+            "partner_id": [vals["partner_id"], partner_name],
+            "origin": vals.get("origin", False),
+            "currency_id": [125, "EUR"],
             "state": "sale",
             "amount_total": float(total),
             "date_order": _dt(datetime.now(UTC)),
             "order_line": lines,
             "note": vals.get("note", False),
-            "warehouse_id": vals.get("warehouse_id", False),
+            "warehouse_id": [warehouse, "Warehouse"] if warehouse else False,
         }
         return order_id
 
@@ -419,7 +481,7 @@ def _context_locations(context: dict) -> list[SeedLocation]:
 
 class Registry:
     MODELS = (ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, PricelistItem, StockQuant, StockLocation,
-              StockWarehouse, ResPartner, SaleOrder)
+              StockWarehouse, ResPartner, SaleOrder, SaleOrderLine)
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog

@@ -18,9 +18,12 @@ from commerce_gateway.adapters.odoo.transports import NAME, OdooTransport
 from commerce_gateway.domain.errors import MalformedPayload
 from commerce_gateway.domain.records import (
     Address,
+    ErpOrder,
     ErpProduct,
     ErpVariant,
     GeoPoint,
+    OrderDraft,
+    OrderLine,
     PriceListEntry,
     ProductPage,
     ProductQuery,
@@ -53,6 +56,13 @@ def _decimal(raw: object) -> Decimal:
     if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
         return Decimal(raw)
     raise MalformedPayload(NAME, f"{raw!r} is not a number")
+
+
+ORIGIN_PREFIX = "commerce-gateway:"  # sale.order.origin says which channel an order came from
+
+
+def _channel_of(origin: object) -> str | None:
+    return origin[len(ORIGIN_PREFIX):] if isinstance(origin, str) and origin.startswith(ORIGIN_PREFIX) else None
 
 
 class OdooAdapter:
@@ -190,6 +200,75 @@ class OdooAdapter:
                     for r in rows]
         except (KeyError, TypeError, IndexError) as exc:
             raise MalformedPayload(NAME, f"stock.quant is incomplete ({exc})") from exc
+
+    ORDER_FIELDS = ["name", "state", "client_order_ref", "origin", "amount_total", "currency_id", "date_order",
+                    "order_line", "warehouse_id"]
+
+    async def order_by_reference(self, reference: str) -> ErpOrder | None:
+        rows = await self._records("sale.order", "search_read", domain=[["client_order_ref", "=", reference]],
+                                   fields=self.ORDER_FIELDS, limit=1)
+        return (await self._orders(rows))[0] if rows else None
+
+    async def create_order(self, draft: OrderDraft) -> ErpOrder:
+        partner_id = await self._partner(draft)
+        warehouse_id = None
+        if draft.warehouse_code:
+            found = await self._records("stock.warehouse", "search_read", domain=[["code", "=", draft.warehouse_code]],
+                                        fields=["id"], limit=1)
+            if not found:
+                raise MalformedPayload(NAME, f"warehouse {draft.warehouse_code} is gone")
+            warehouse_id = found[0]["id"]
+        vals = {
+            "partner_id": partner_id,
+            "client_order_ref": draft.reference,
+            "origin": f"{ORIGIN_PREFIX}{draft.channel}",
+            "note": "\n".join(t for t in (draft.note, f"Payment: {draft.payment_reference}") if t),
+            "order_line": [[0, 0, {"product_id": line.variant_erp_id, "product_uom_qty": line.quantity,
+                                   "price_unit": float(line.unit_price)}] for line in draft.lines],
+            **({"warehouse_id": warehouse_id} if warehouse_id else {}),
+        }
+        created = await self.transport.call("sale.order", "create", vals_list=[vals])
+        ids = created if isinstance(created, list) else [created]
+        rows = await self._records("sale.order", "read", ids=ids, fields=self.ORDER_FIELDS)
+        if not rows:
+            raise MalformedPayload(NAME, "the created sale.order cannot be read back")
+        return (await self._orders(rows))[0]
+
+    async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
+        rows = await self._records("sale.order", "search_read", domain=[["partner_id.ref", "=", customer_id]],
+                                   fields=self.ORDER_FIELDS, order="date_order desc, id desc", limit=limit)
+        return await self._orders(rows)
+
+    async def _partner(self, draft: OrderDraft) -> int:
+        """The customer's contact: found by the gateway's customer id (or, for a guest, by email), else created."""
+        key = ["ref", "=", draft.customer_id] if draft.customer_id else ["email", "=ilike", draft.email]
+        found = await self._records("res.partner", "search_read", domain=[key], fields=["id"], limit=1)
+        if found:
+            return found[0]["id"]
+        a = draft.address
+        vals = {"name": draft.name, "email": draft.email, **({"ref": draft.customer_id} if draft.customer_id else {}),
+                **({"street": a.street, "city": a.city, "zip": a.zip, "country_code": a.country_code} if a else {})}
+        created = await self.transport.call("res.partner", "create", vals_list=[vals])
+        return (created if isinstance(created, list) else [created])[0]
+
+    async def _orders(self, rows: list[dict]) -> list[ErpOrder]:
+        line_ids = [i for row in rows for i in row.get("order_line") or ()]
+        lines = await self._records("sale.order.line", "read", ids=line_ids,
+                                    fields=["order_id", "product_id", "product_uom_qty", "price_unit"]) \
+            if line_ids else []
+        try:
+            by_order: dict[int, list[OrderLine]] = {}
+            for line in lines:
+                by_order.setdefault(line["order_id"][0], []).append(OrderLine(
+                    variant_erp_id=line["product_id"][0], sku=line["product_id"][1].split(" ")[0].strip("[]"),
+                    quantity=int(_decimal(line["product_uom_qty"])), unit_price=_decimal(line["price_unit"])))
+            return [ErpOrder(
+                erp_id=row["id"], number=row["name"], state=row["state"], reference=_text(row.get("client_order_ref")),
+                channel=_channel_of(row.get("origin")), total=_decimal(row["amount_total"]),
+                currency=_many2one_name(row.get("currency_id")) or "EUR", created_at=_datetime(row.get("date_order")),
+                lines=tuple(by_order.get(row["id"], ())), warehouse_code=None) for row in rows]
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise MalformedPayload(NAME, f"sale.order is incomplete ({exc})") from exc
 
     async def warehouses(self) -> list[Warehouse]:
         rows = await self._records("stock.warehouse", "search_read", domain=[],
