@@ -7,7 +7,7 @@ import binascii
 
 from commerce_gateway.domain.errors import BadUserInput
 
-KINDS = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer")
+KINDS = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order")
 
 
 def encode(kind: str, key: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from commerce_gateway.domain.records import Attribute
+from commerce_gateway.domain.records import Address, Attribute
 from commerce_gateway.resolvers.carts import LineRequest, LineUpdate
+from commerce_gateway.resolvers.checkout import CheckoutRequest
 
 
 @strawberry.input
@@ -36,6 +37,31 @@ class CartLineUpdateInput:
 
     def to_update(self) -> LineUpdate:
         return LineUpdate(self.id, self.quantity, attributes_of(self.attributes) if self.attributes is not None else None)
+
+
+@strawberry.input
+class AddressInput:
+    street: str
+    city: str
+    zip: str
+    country_code: str = strawberry.field(description="ISO 3166-1 alpha-2, e.g. DE.")
+
+    def to_address(self) -> Address:
+        return Address(street=self.street, city=self.city, zip=self.zip, country_code=self.country_code.upper())
+
+
+@strawberry.input(description="Exactly one of shippingAddress and pickupStoreId.")
+class CheckoutInput:
+    email: str
+    payment_reference: str = strawberry.field(description="The payment provider's reference for the payment.")
+    name: str | None = None
+    shipping_address: AddressInput | None = None
+    pickup_store_id: strawberry.ID | None = None
+
+    def to_request(self) -> CheckoutRequest:
+        return CheckoutRequest(email=self.email, payment_reference=self.payment_reference, name=self.name,
+                               shipping_address=self.shipping_address.to_address() if self.shipping_address else None,
+                               pickup_store_id=self.pickup_store_id)
 
 
 @strawberry.input

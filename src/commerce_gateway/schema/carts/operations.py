@@ -9,15 +9,16 @@ import strawberry
 from strawberry.types import Info
 
 from commerce_gateway.domain.carts import CartOutcome
-from commerce_gateway.resolvers import cart_sign_in, carts, global_ids, idempotency
+from commerce_gateway.resolvers import cart_sign_in, carts, checkout, global_ids, idempotency
 from commerce_gateway.schema.carts.inputs import (
     AttributeInput,
     CartInput,
     CartLineInput,
     CartLineUpdateInput,
+    CheckoutInput,
     attributes_of,
 )
-from commerce_gateway.schema.carts.types import Cart, CartPayload, Customer
+from commerce_gateway.schema.carts.types import Cart, CartPayload, CheckoutPayload, Customer, Order, UserError
 from commerce_gateway.schema.context import ctx
 
 ExpectedVersion = Annotated[int | None, strawberry.argument(
@@ -103,6 +104,20 @@ class CartMutation:
         pairs = attributes_of(attributes)
         return await _once(info, "cartAttributesUpdate", idempotency_key, (cart_id, pairs, expected_version),
                            lambda: carts.update_attributes(ctx(info), cart_id, pairs, expected_version))
+
+    @strawberry.mutation(description="Places the cart as one order in the ERP, at live prices and stock, and "
+                                     "completes the cart. Repeating it returns the same order.")
+    async def cart_checkout(self, info: Info, cart_id: strawberry.ID, input: CheckoutInput,
+                            idempotency_key: Annotated[str, strawberry.argument(
+                                description="Required: a retried checkout must never order twice.")],
+                            ) -> CheckoutPayload:
+        request = input.to_request()
+        outcome = await idempotency.once(ctx(info), "cartCheckout", idempotency_key, (cart_id, request),
+                                         lambda: checkout.checkout(ctx(info), cart_id, request))
+        order = await checkout.order_for(ctx(info), outcome.cart) if not outcome.user_errors else None
+        return CheckoutPayload(order=Order.of(order) if order else None,
+                               cart=Cart.of(outcome.cart) if outcome.cart else None,
+                               user_errors=[UserError.of(e) for e in outcome.user_errors])
 
     @strawberry.mutation(description="Attaches the signed-in customer; when they already have an active cart, "
                                      "the configured strategy decides which survives (MERGE by default).")

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from commerce_gateway.domain import carts as domain_carts
 from commerce_gateway.domain.carts import Cart as CartRecord
+from commerce_gateway.domain.records import ErpOrder
 from commerce_gateway.resolvers import cart_cost, carts, catalog, global_ids
 from commerce_gateway.resolvers.cart_cost import PricedCart, PricedLine
 from commerce_gateway.schema.catalog.enums import ChannelCode
@@ -173,6 +174,56 @@ class CartPayload:
 
 
 @strawberry.type
+class OrderLine:
+    sku: str
+    quantity: int
+    unit_price: Money
+
+
+@strawberry.type(description="An order in the ERP, from any channel.")
+class Order(Node):
+    record: strawberry.Private[ErpOrder]
+
+    @classmethod
+    def of(cls, record: ErpOrder) -> Order:
+        return cls(id=strawberry.ID(global_ids.encode("Order", record.number)), record=record)
+
+    @strawberry.field(description="The ERP's order number.")
+    def number(self) -> str:
+        return self.record.number
+
+    @strawberry.field(description="The ERP's state, e.g. sale (confirmed), done, cancel.")
+    def status(self) -> str:
+        return self.record.state
+
+    @strawberry.field(description="Where it was placed; null for orders the gateway did not place.")
+    def channel(self) -> ChannelCode | None:
+        codes = {c.value for c in ChannelCode}
+        return ChannelCode(self.record.channel) if self.record.channel in codes else None
+
+    @strawberry.field
+    def lines(self) -> list[OrderLine]:
+        return [OrderLine(sku=line.sku, quantity=line.quantity,
+                          unit_price=Money(amount=line.unit_price, currency_code=self.record.currency))
+                for line in self.record.lines]
+
+    @strawberry.field
+    def total_amount(self) -> Money:
+        return Money(amount=self.record.total, currency_code=self.record.currency)
+
+    @strawberry.field
+    def created_at(self) -> datetime | None:
+        return self.record.created_at
+
+
+@strawberry.type
+class CheckoutPayload:
+    order: Order | None
+    cart: Cart | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class CartBuyerIdentity:
     customer_id: strawberry.ID | None
 
@@ -185,3 +236,9 @@ class Customer(Node):
     async def cart(self, info: Info) -> Cart | None:
         found = await ctx(info).cart_store.active_for_customer(self.customer_id)
         return Cart.of(found) if found else None
+
+    @strawberry.field(description="The customer's orders in the ERP, from every channel, newest first.")
+    async def orders(self, info: Info, first: int) -> list[Order]:
+        catalog.check_first(first)
+        found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
+        return [Order.of(o) for o in found]
