@@ -205,3 +205,20 @@ def test_an_unknown_cart_is_null(gql):
     result = payload(gql(NOTE, {"cart": "Q2FydC9uby1zdWNoLWNhcnQ", "note": "x"}), "cartNoteUpdate")
     assert result == {"cart": None, "userErrors": [{"code": "CART_NOT_FOUND", "field": ["cartId"],
                                                     "message": "no cart with this id"}]}
+
+
+def test_a_read_in_another_channel_prices_it_there_and_warns_of_the_change(gql):
+    # given a variant the app sells on promotion, added to a cart on the web
+    web = {v["sku"]: v for e in gql(VARIANTS, {"first": 40})["data"]["products"]["edges"] for v in e["node"]["variants"]}
+    app = gql(VARIANTS, {"first": 40}, {"X-Channel": "APP"})["data"]["products"]["edges"]
+    variant, app_price = next((web[v["sku"]], v["price"]["amount"]) for e in app for v in e["node"]["variants"]
+                              if v["price"]["amount"] != web[v["sku"]]["price"]["amount"]
+                              and web[v["sku"]]["quantityAvailable"] > 0)
+    cart = create(gql, [{"merchandiseId": variant["id"]}], {"X-Channel": "WEB"})
+    # when the app reads it
+    seen = gql(READ, {"id": cart["id"]}, {"X-Channel": "APP"})["data"]["cart"]
+    # then the line is at the app's price, and a warning names the old and the new amount
+    assert seen["lines"][0]["cost"]["amountPerQuantity"]["amount"] == app_price
+    (warning,) = seen["warnings"]
+    assert warning["code"] == "PRICE_CHANGED" and warning["target"] == seen["lines"][0]["id"]
+    assert f"was {variant['price']['amount']} EUR when added, now {app_price} EUR" in warning["message"]
