@@ -222,3 +222,20 @@ def test_a_read_in_another_channel_prices_it_there_and_warns_of_the_change(gql):
     (warning,) = seen["warnings"]
     assert warning["code"] == "PRICE_CHANGED" and warning["target"] == seen["lines"][0]["id"]
     assert f"was {variant['price']['amount']} EUR when added, now {app_price} EUR" in warning["message"]
+
+
+def test_a_line_of_another_cart_or_none_at_all_is_line_not_found(gql, variants):
+    (variant,) = in_stock(variants, 5)[:1]
+    mine, other = create(gql, [{"merchandiseId": variant["id"]}]), create(gql, [{"merchandiseId": variant["id"]}])
+    for line_id in (other["lines"][0]["id"], "Q2FydExpbmUveDox", "garbage"):
+        result = payload(gql(UPDATE, {"cart": mine["id"], "lines": [{"id": line_id, "quantity": 2}]}),
+                         "cartLinesUpdate")
+        assert [(e["code"], e["field"]) for e in result["userErrors"]] == [("LINE_NOT_FOUND", ["lines", "0", "id"])]
+    removed = payload(gql(REMOVE, {"cart": mine["id"], "ids": [other["lines"][0]["id"]]}), "cartLinesRemove")
+    assert [e["code"] for e in removed["userErrors"]] == ["LINE_NOT_FOUND"]
+
+
+def test_a_note_longer_than_2000_characters_is_refused(gql):
+    cart = create(gql, [])
+    result = payload(gql(NOTE, {"cart": cart["id"], "note": "x" * 2001}), "cartNoteUpdate")
+    assert [e["code"] for e in result["userErrors"]] == ["INVALID_NOTE"] and result["cart"]["note"] is None

@@ -135,3 +135,10 @@ def test_bad_checkout_input_is_a_user_error_and_orders_nothing(gql, stocked, cha
 def test_an_empty_cart_cannot_be_checked_out(gql):
     cart = cart_with(gql, [])
     assert [e["code"] for e in check_out(gql, cart, SHIPPING)["userErrors"]] == ["CART_EMPTY"]
+
+
+def test_an_unknown_pickup_store_is_refused(gql, stocked):
+    cart = cart_with(gql, [(stocked[0], 1)])
+    unknown = {"email": "ana@example.com", "paymentReference": "psp-3", "pickupStoreId": "U3RvcmUvTk9QRQ"}
+    result = check_out(gql, cart, unknown)
+    assert [e["code"] for e in result["userErrors"]] == ["PICKUP_STORE_UNKNOWN"] and result["order"] is None
