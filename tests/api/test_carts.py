@@ -239,3 +239,19 @@ def test_a_note_longer_than_2000_characters_is_refused(gql):
     cart = create(gql, [])
     result = payload(gql(NOTE, {"cart": cart["id"], "note": "x" * 2001}), "cartNoteUpdate")
     assert [e["code"] for e in result["userErrors"]] == ["INVALID_NOTE"] and result["cart"]["note"] is None
+
+
+def test_with_the_erp_down_a_cart_still_shows_at_the_prices_it_was_added_at(gql, variants, simulators):
+    variant = in_stock(variants, 5)[0]
+    cart = create(gql, [{"merchandiseId": variant["id"], "quantity": 2}])
+    # when the ERP stops answering
+    simulators["odoo"].faults(down=True)
+    answer = gql(READ, {"id": cart["id"]})
+    # then the cart is there, priced as added, with a warning and the ERP's error
+    seen = answer["data"]["cart"]
+    assert seen["totalQuantity"] == 2 and seen["lines"][0]["quantity"] == 2
+    assert seen["lines"][0]["merchandise"] is None
+    assert seen["cost"]["subtotalAmount"]["amount"] == cart["cost"]["subtotalAmount"]["amount"]
+    assert [w["code"] for w in seen["warnings"]] == ["PRICES_UNCONFIRMED"]
+    assert {(e["extensions"]["code"], e["extensions"]["backend"]) for e in answer["errors"]} == {
+        ("BACKEND_UNAVAILABLE", "odoo")}

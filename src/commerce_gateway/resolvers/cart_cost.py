@@ -64,6 +64,17 @@ async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
                       Money(subtotal - discount, currency), tuple(warnings), tuple(codes))
 
 
+def as_added(cart: Cart, currency: str) -> PricedCart:
+    """The cart at the prices its lines were added at, for when the backends cannot price it now."""
+    priced = tuple(PricedLine(line, None, Money(line.added_price, currency),
+                              Money(line.added_price * line.quantity, currency))
+                   if line.added_currency == currency else PricedLine(line, None, None, None) for line in cart.lines)
+    subtotal = sum((p.total.amount for p in priced if p.total is not None), Decimal(0))
+    warning = CartWarning("PRICES_UNCONFIRMED", "prices as when added: they could not be checked just now")
+    return PricedCart(priced, Money(subtotal, currency), Money(Decimal(0), currency), Money(subtotal, currency),
+                      (warning,))
+
+
 async def discount_codes(ctx: RequestContext, codes: tuple[str, ...], subtotal: Decimal,
                          units: int) -> list[discounts.CodeResult]:
     if not codes:

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from commerce_gateway.domain import carts as domain_carts
 from commerce_gateway.domain.carts import Cart as CartRecord
+from commerce_gateway.domain.errors import BackendError
 from commerce_gateway.domain.records import ErpOrder
 from commerce_gateway.resolvers import cart_cost, carts, catalog, global_ids
 from commerce_gateway.resolvers.cart_cost import PricedCart, PricedLine
@@ -89,9 +90,17 @@ class Cart(Node):
         return cls(id=strawberry.ID(global_ids.encode("Cart", record.cart_id)), record=record, pricing={})
 
     async def _priced(self, info: Info) -> PricedCart:
-        """Priced once per operation, however many fields read it."""
+        """Priced once per operation, however many fields read it. When a backend fails, the cart
+        still shows, at the prices its lines were added at, with the backend's error."""
         if "task" not in self.pricing:
-            self.pricing["task"] = asyncio.ensure_future(cart_cost.price_cart(ctx(info), self.record))
+            async def price() -> PricedCart:
+                try:
+                    return await cart_cost.price_cart(ctx(info), self.record)
+                except BackendError as exc:
+                    ctx(info).report(info.path.as_list(), exc)
+                    return cart_cost.as_added(self.record, ctx(info).rules.currency)
+
+            self.pricing["task"] = asyncio.ensure_future(price())
         return await self.pricing["task"]
 
     @strawberry.field(description="Goes up by one with every change; pass it as `expectedVersion`.")
