@@ -76,22 +76,28 @@ async def _meet(ctx: RequestContext, guest: Cart, theirs: Cart, customer: str) -
         if not await _close(ctx, theirs, guest):
             return None
         return await _attach(ctx, guest, customer)
+    # read stock before closing the guest cart: a backend failing here must leave both carts as they were
+    available_of = await _available(ctx, guest.lines) if strategy is MergeStrategy.MERGE else {}
     if not await _close(ctx, guest, theirs):
         return None
     if strategy is MergeStrategy.KEEP_CUSTOMER:
         return CartOutcome(theirs)
-    return await _merge_lines(ctx, theirs, guest.lines)
+    return await _merge_lines(ctx, theirs, guest.lines, available_of)
 
 
-async def _merge_lines(ctx: RequestContext, theirs: Cart, incoming: tuple[CartLine, ...]) -> CartOutcome:
+async def _available(ctx: RequestContext, lines: tuple[CartLine, ...]) -> dict[str, int | None]:
+    """Per SKU, what the channel has; None for what the ERP no longer sells."""
+    skus = sorted({line.sku for line in lines})
+    variants = await asyncio.gather(*(ctx.loaders.variant_by_sku.load(s) for s in skus))
+    sold = [v for v in variants if v is not None]
+    figures = await asyncio.gather(*(stock.variant_stock(ctx, v) for v in sold))
+    return {**dict.fromkeys(skus), **{v.sku: f.quantity for v, f in zip(sold, figures, strict=True)}}
+
+
+async def _merge_lines(ctx: RequestContext, theirs: Cart, incoming: tuple[CartLine, ...],
+                       available_of: dict[str, int | None]) -> CartOutcome:
     """Sums the guest's lines into the customer's cart per variant, capped by stock and the line limits."""
     warnings: list[CartWarning] = []
-    skus = sorted({line.sku for line in incoming})
-    variants = dict(zip(skus, await asyncio.gather(*(ctx.loaders.variant_by_sku.load(s) for s in skus)),
-                        strict=True))
-    sold = [v for v in variants.values() if v is not None]
-    figures = await asyncio.gather(*(stock.variant_stock(ctx, v) for v in sold))
-    available_of = {v.sku: f.quantity for v, f in zip(sold, figures, strict=True)}
     rules = ctx.services.cart_rules
 
     async def change(cart: Cart) -> Cart:
@@ -99,13 +105,13 @@ async def _merge_lines(ctx: RequestContext, theirs: Cart, incoming: tuple[CartLi
         lines = list(cart.lines)
         next_number = cart.next_line_number
         for line in incoming:
-            if variants[line.sku] is None:
+            available = available_of[line.sku]
+            if available is None:
                 warnings.append(CartWarning("ITEM_UNAVAILABLE", f"{line.sku} is no longer sold; not moved"))
                 continue
             same = next((i for i, mine in enumerate(lines)
                          if mine.sku == line.sku and mine.attributes == line.attributes), None)
             have = lines[same].quantity if same is not None else 0
-            available = available_of[line.sku]
             quantity = min(have + line.quantity, max(available, have), rules.max_quantity)
             if quantity < have + line.quantity:
                 warnings.append(CartWarning("QUANTITY_CAPPED", f"{line.sku}: {have + line.quantity} wanted, "
