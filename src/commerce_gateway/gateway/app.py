@@ -18,12 +18,13 @@ from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
-from commerce_gateway.gateway.middleware import RequestIdMiddleware
+from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
 from commerce_gateway.resolvers.context import Services
 from commerce_gateway.resolvers.rules import CartRules, MergeStrategy
 from commerce_gateway.resolvers.stores import StoreDirectory
+from commerce_gateway.schema.protection import QueryLimits
 from commerce_gateway.schema.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,10 @@ def create_app(settings: Settings) -> Starlette:
     if not settings.mongo.url:
         raise ValueError("mongo.url is empty: `commerce-gateway serve` starts the embedded store and sets it")
     runtime = Runtime()
-    schema = build_schema(settings.server.document_cache_size)
+    lim = settings.limits
+    schema = build_schema(settings.server.document_cache_size, QueryLimits(
+        max_depth=lim.max_depth, max_aliases=lim.max_aliases, max_tokens=lim.max_tokens,
+        max_directives=lim.max_directives))
     rules = catalog_rules(settings)
 
     @contextlib.asynccontextmanager
@@ -85,7 +89,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz_endpoint(lambda: runtime.checks), methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIdMiddleware)])
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[
+        Middleware(RequestIdMiddleware), Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)])
 
 
 def _redacted(url: str) -> str:

@@ -142,6 +142,15 @@ class CartSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    max_depth: int = 12       # nesting of fields (introspection not counted)
+    max_aliases: int = 30
+    max_tokens: int = 5_000   # lexical tokens of the document
+    max_directives: int = 20
+    max_body_bytes: int = 100_000  # request body of /graphql
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
@@ -150,6 +159,7 @@ class Settings:
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     carts: CartSettings = field(default_factory=CartSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -249,6 +259,9 @@ def _key(where: str, name: str) -> str:
 
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
+    for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_body_bytes"):
+        if getattr(s.limits, name) < 1:
+            raise SettingsError(f"limits.{name}: must be at least 1")
     if s.carts.guest_cart_ttl_days <= 0:
         raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
     if s.carts.max_lines < 1 or s.carts.max_quantity < 1:

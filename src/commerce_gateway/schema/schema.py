@@ -17,6 +17,7 @@ from commerce_gateway.schema.carts.operations import CartMutation, CartQuery
 from commerce_gateway.schema.catalog.query import CatalogQuery
 from commerce_gateway.schema.catalog.types import Product, Store, Variant
 from commerce_gateway.schema.directives import InContextExtension, in_context
+from commerce_gateway.schema.protection import QueryLimits, protection_extensions
 from commerce_gateway.schema.scalars import SCALAR_MAP
 from commerce_gateway.schema.validation import CodedInputErrors
 
@@ -49,12 +50,15 @@ class GatewaySchema(strawberry.Schema):
                 if not isinstance(e, (DirectivesExtension, DirectivesExtensionSync))]
 
 
-def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE) -> strawberry.Schema:
+def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLimits | None = None) -> strawberry.Schema:
     extensions: list[Any] = [
         CodedInputErrors,
+        *protection_extensions(limits or QueryLimits()),
         lambda: ParserCache(maxsize=document_cache_size),  # the LRU lives at module level, shared
         lambda: ValidationCache(maxsize=document_cache_size),
         InContextExtension,
     ]
+    # no "Did you mean …?": suggestions would map the schema for anyone probing it
+    config = StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True)
     return GatewaySchema(query=Query, mutation=Mutation, types=[Product, Variant, Store], directives=[in_context],
-                         extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP))
+                         extensions=extensions, config=config)
