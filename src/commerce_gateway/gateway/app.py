@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from commerce_gateway.adapters.mongo import client as mongo
@@ -28,6 +29,7 @@ from commerce_gateway.schema.protection import QueryLimits
 from commerce_gateway.schema.schema import build_schema
 
 log = logging.getLogger(__name__)
+CORS_REQUEST_HEADERS = ["Content-Type", "Authorization", "X-Channel", "X-Request-Id", "X-API-Key"]
 
 
 @dataclass(slots=True)
@@ -89,8 +91,13 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz_endpoint(lambda: runtime.checks), methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[
-        Middleware(RequestIdMiddleware), Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)])
+    middleware = [Middleware(RequestIdMiddleware)]
+    if settings.server.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
+                                     allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
+                                     expose_headers=["X-Request-Id"], max_age=600))
+    middleware.append(Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _redacted(url: str) -> str:

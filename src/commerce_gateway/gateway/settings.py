@@ -9,6 +9,7 @@ as TOML literals when they parse as one (`8000`, `true`, `["DC1","DC2"]`), else 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
 import typing
@@ -33,6 +34,7 @@ class ServerSettings:
     port: int = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     graphiql: bool = True
+    cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
     document_cache_size: int = 1_000
 
 
@@ -259,6 +261,9 @@ def _key(where: str, name: str) -> str:
 
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
+    for origin in s.server.cors_origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise SettingsError(f"server.cors_origins: {origin!r} is not an origin such as https://shop.example.com")
     for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_body_bytes"):
         if getattr(s.limits, name) < 1:
             raise SettingsError(f"limits.{name}: must be at least 1")

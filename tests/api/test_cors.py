@@ -1,0 +1,54 @@
+"""CORS: browser frontends on the configured origins may call the API; others get no CORS headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from commerce_gateway.gateway.app import create_app
+from commerce_gateway.gateway.settings import SettingsError, load_settings
+from tests.conftest import gateway_environ
+from tests.servers import ServerThread
+
+SHOP = "https://shop.example.com"
+
+
+@pytest.fixture(scope="module")
+def with_cors(simulators, mongo_url) -> Iterator[str]:
+    settings = load_settings(environ=gateway_environ(simulators, mongo_url,
+                                                     CGW_SERVER__CORS_ORIGINS=f'["{SHOP}"]'))
+    server = ServerThread(create_app(settings), lifespan="on").start()
+    yield server.url
+    server.stop()
+
+
+def test_a_configured_origin_may_preflight_and_post(with_cors):
+    preflight = httpx.options(f"{with_cors}/graphql", headers={
+        "Origin": SHOP, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, authorization, x-channel"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == SHOP
+    answer = httpx.post(f"{with_cors}/graphql", json={"query": "{ channels { code } }"}, headers={"Origin": SHOP})
+    assert answer.headers["access-control-allow-origin"] == SHOP
+    assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
+
+
+def test_another_origin_gets_no_cors_headers(with_cors):
+    answer = httpx.post(f"{with_cors}/graphql", json={"query": "{ channels { code } }"},
+                        headers={"Origin": "https://evil.example.net"})
+    assert "access-control-allow-origin" not in answer.headers
+    preflight = httpx.options(f"{with_cors}/graphql", headers={
+        "Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 400
+
+
+def test_by_default_no_origin_is_allowed(gql):
+    answer = gql.post("{ channels { code } }", headers={"Origin": SHOP})
+    assert "access-control-allow-origin" not in answer.headers
+
+
+def test_an_origin_with_a_path_is_a_bad_setting():
+    with pytest.raises(SettingsError, match="server.cors_origins"):
+        load_settings("/dev/null", {"CGW_SERVER__CORS_ORIGINS": '["https://shop.example.com/app"]'})
