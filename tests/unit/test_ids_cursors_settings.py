@@ -72,3 +72,15 @@ def test_invalid_toml_is_an_error(tmp_path):
     path.write_text("[server\nport = 1")
     with pytest.raises(SettingsError, match="not valid TOML"):
         load_settings(environ={"CGW_CONFIG": str(path)})
+
+
+def test_graphql_response_json_is_chosen_only_when_ranked_at_least_as_high_as_json():
+    from commerce_gateway.gateway.graphql_view import prefers_graphql_response_json as prefers
+
+    assert prefers("application/graphql-response+json")
+    assert prefers("application/graphql-response+json, application/json;q=0.9")
+    assert not prefers("application/json")
+    assert not prefers("")
+    assert not prefers("*/*")
+    assert not prefers("application/json, application/graphql-response+json;q=0.5")
+    assert not prefers("application/graphql-response+json;q=0")

@@ -17,6 +17,22 @@ from commerce_gateway.resolvers.context import Services, RequestContext
 from commerce_gateway.schema.errors import domain_error_dict, format_error
 
 CHANNEL_HEADER = "x-channel"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json; charset=utf-8"
+
+
+def prefers_graphql_response_json(accept: str) -> bool:
+    """GraphQL over HTTP: answer in application/graphql-response+json when the client ranks it at
+    least as high as application/json (which stays the answer for clients that do not ask)."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = next((p[2:] for p in params if p.startswith("q=")), "1")
+        try:
+            weights[media.lower()] = float(q)
+        except ValueError:
+            continue
+    ours = weights.get("application/graphql-response+json", 0.0)
+    return ours > 0 and ours >= weights.get("application/json", 0.0)
 
 
 class GatewayGraphQL(GraphQL):
@@ -41,7 +57,15 @@ class GatewayGraphQL(GraphQL):
         except Unauthenticated as exc:
             context.rejected = exc
         request.state.gateway_context = context
+        request.state.sub_response = response
+        response.graphql_response_json = prefers_graphql_response_json(request.headers.get("accept", ""))  # type: ignore[attr-defined]
         return context
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_json", False):
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:  # type: ignore[override]
         context: RequestContext | None = getattr(request.state, "gateway_context", None)
@@ -52,6 +76,12 @@ class GatewayGraphQL(GraphQL):
         body: dict[str, Any] = {"data": result.data}
         if errors:
             body["errors"] = errors
+        sub_response = getattr(request.state, "sub_response", None)
+        if getattr(sub_response, "graphql_response_json", False) and result.data is None \
+                and errors and all("path" not in e for e in errors):
+            # a request error (parse, validation, variables): no execution, so no data, and 400
+            del body["data"]
+            sub_response.status_code = 400
         if result.extensions:
             body["extensions"] = result.extensions
         return body
