@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from commerce_gateway.domain.api_keys import ApiKey, KeyEvent
 from commerce_gateway.domain.carts import Cart, CartOutcome, IdempotencyRecord
 from commerce_gateway.domain.records import (
     AppVariant,
@@ -99,3 +100,16 @@ class IdempotencyStore(Protocol):
 
     async def release(self, key: str) -> None:
         """Forgets a claim whose operation failed, so a retry can run it."""
+
+
+class ApiKeyStore(Protocol):
+    async def prepare(self) -> None: ...
+
+    async def insert(self, key: ApiKey, event: KeyEvent) -> None: ...
+
+    async def get(self, key_id: str) -> ApiKey | None: ...
+
+    async def all(self) -> list[ApiKey]: ...
+
+    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+        """Stores the changed key (revoked, rotated) and records the event; False when unknown."""

@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 import uvicorn
 
+from commerce_gateway.domain.errors import DomainError
 from commerce_gateway.gateway.logs import configure_logging
 from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port, port_in_use, stop_with_supervisor
 from commerce_gateway.gateway.settings import Settings, SettingsError, load_settings
@@ -146,6 +148,19 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
+def keys(args: argparse.Namespace) -> int:
+    from commerce_gateway.gateway.key_commands import run_key_command
+
+    settings = _settings(args)
+    configure_logging("warning")
+    try:
+        print(asyncio.run(run_key_command(settings, args)))
+    except (ValueError, DomainError) as exc:
+        print(f"commerce-gateway keys: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from commerce_gateway.simulators.catalog import DEFAULT_SIZE, MAX_SIZE
     from commerce_gateway.simulators.registry import SIMULATORS
@@ -177,6 +192,23 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--ttl-minutes", type=float, default=60.0, help="lifetime (default 60)")
     t.add_argument("--config")
     t.set_defaults(func=token)
+    k = sub.add_parser("keys", help="client API keys: create, list, revoke, rotate")
+    k.set_defaults(func=keys)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--actor", default=os.environ.get("USER", "cli"), help="recorded as who did it")
+    actions = k.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="issue a key; its secret is shown once", parents=[common])
+    create.add_argument("--name", required=True)
+    create.add_argument("--kind", required=True, choices=["frontend", "mobile", "marketplace", "admin"])
+    create.add_argument("--channel", help="bind the key to a channel (a marketplace key always is)")
+    create.add_argument("--scope", action="append", default=[], help="repeatable; default: the kind's scopes")
+    create.add_argument("--expires-days", type=float)
+    actions.add_parser("list", help="every key, without secrets", parents=[common])
+    for name, text in (("revoke", "stop a key for good"), ("rotate", "a new secret for a key; the old one stops")):
+        action = actions.add_parser(name, help=text, parents=[common])
+        action.add_argument("key_id")
     m = sub.add_parser("simulator", help="one backend simulator")
     m.add_argument("name", choices=sorted(SIMULATORS))
     m.add_argument("--host", default="127.0.0.1")

@@ -1,0 +1,65 @@
+"""API keys in MongoDB, by public id; every management action is appended to `key_events`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from commerce_gateway.adapters.mongo.client import NAME
+from commerce_gateway.domain.api_keys import ApiKey, KeyEvent, KeyKind, Scope
+from commerce_gateway.domain.errors import BackendUnavailable
+
+
+def to_document(key: ApiKey) -> dict[str, Any]:
+    return {"_id": key.key_id, "name": key.name, "kind": key.kind.value, "channel": key.channel,
+            "scopes": [s.value for s in key.scopes], "requests_per_minute": key.requests_per_minute,
+            "cost_per_minute": key.cost_per_minute, "secret_sha256": key.secret_sha256,
+            "created_at": key.created_at, "expires_at": key.expires_at, "last_used_at": key.last_used_at,
+            "revoked_at": key.revoked_at}
+
+
+def from_document(doc: dict[str, Any]) -> ApiKey:
+    return ApiKey(key_id=doc["_id"], name=doc["name"], kind=KeyKind(doc["kind"]), channel=doc.get("channel"),
+                  scopes=tuple(Scope(s) for s in doc.get("scopes", ())),
+                  requests_per_minute=doc["requests_per_minute"], cost_per_minute=doc["cost_per_minute"],
+                  secret_sha256=doc["secret_sha256"], created_at=doc["created_at"], expires_at=doc.get("expires_at"),
+                  last_used_at=doc.get("last_used_at"), revoked_at=doc.get("revoked_at"))
+
+
+class MongoApiKeyStore:
+    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+        self.keys = client[database]["api_keys"]
+        self.events = client[database]["key_events"]
+
+    async def prepare(self) -> None:
+        await self._call(self.events.create_index([("key_id", 1), ("at", 1)], name="events_by_key"))
+
+    async def insert(self, key: ApiKey, event: KeyEvent) -> None:
+        await self._call(self.keys.insert_one(to_document(key)))
+        await self._record(event)
+
+    async def get(self, key_id: str) -> ApiKey | None:
+        doc = await self._call(self.keys.find_one({"_id": key_id}))
+        return from_document(doc) if doc else None
+
+    async def all(self) -> list[ApiKey]:
+        return [from_document(doc) async for doc in self.keys.find({}).sort("created_at", 1)]
+
+    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+        result = await self._call(self.keys.replace_one({"_id": key.key_id}, to_document(key)))
+        if result.matched_count:
+            await self._record(event)
+        return result.matched_count == 1
+
+    async def _record(self, event: KeyEvent) -> None:
+        await self._call(self.events.insert_one({"action": event.action, "key_id": event.key_id,
+                                                 "actor": event.actor, "at": event.at}))
+
+    @staticmethod
+    async def _call(operation: Any) -> Any:
+        try:
+            return await operation
+        except PyMongoError as exc:
+            raise BackendUnavailable(NAME, f"key store failed ({type(exc).__name__})") from exc
