@@ -20,6 +20,7 @@ from commerce_gateway.resolvers.carts import (
     change_cart,
     changeable,
     next_version,
+    same_line,
 )
 from commerce_gateway.resolvers.context import RequestContext
 from commerce_gateway.resolvers.rules import MergeStrategy
@@ -109,8 +110,7 @@ async def _merge_lines(ctx: RequestContext, theirs: Cart, incoming: tuple[CartLi
             if available is None:
                 warnings.append(CartWarning("ITEM_UNAVAILABLE", f"{line.sku} is no longer sold; not moved"))
                 continue
-            same = next((i for i, mine in enumerate(lines)
-                         if mine.sku == line.sku and mine.attributes == line.attributes), None)
+            same = same_line(lines, line.sku, line.attributes)
             have = lines[same].quantity if same is not None else 0
             quantity = min(have + line.quantity, max(available, have), rules.max_quantity)
             if quantity < have + line.quantity:

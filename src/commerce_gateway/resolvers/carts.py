@@ -45,8 +45,8 @@ def new_cart_id() -> str:
     return secrets.token_urlsafe(24)  # 192 bits
 
 
-def line_global_id(cart: Cart, line: CartLine) -> str:
-    return global_ids.encode("CartLine", f"{cart.cart_id}:{line.line_id}")
+def line_global_id(cart: Cart, line_id: str) -> str:
+    return global_ids.encode("CartLine", f"{cart.cart_id}:{line_id}")
 
 
 def cart_key(cart_global_id: str) -> str:
@@ -235,6 +235,11 @@ def _quantity_error(ctx: RequestContext, quantity: int, field: tuple[str | int, 
     return None
 
 
+def same_line(lines: Sequence[CartLine], sku: str, attributes: tuple[Attribute, ...]) -> int | None:
+    """Index of the line a new one of this variant and attributes adds to, if any."""
+    return next((i for i, line in enumerate(lines) if line.sku == sku and line.attributes == attributes), None)
+
+
 def _line_index(cart: Cart, line_global_id: str) -> int | None:
     try:
         kind, key = global_ids.decode(line_global_id)
@@ -274,8 +279,7 @@ async def _with_lines(ctx: RequestContext, cart: Cart, requests: Sequence[LineRe
     touched: dict[str, int] = {}
     for n, (request, variant, quote) in enumerate(zip(requests, variants, quotes, strict=True)):
         assert variant is not None
-        same = next((i for i, line in enumerate(lines)
-                     if line.sku == variant.sku and line.attributes == request.attributes), None)
+        same = same_line(lines, variant.sku, request.attributes)
         if same is None:
             lines.append(CartLine(line_id=str(next_number), sku=variant.sku, quantity=request.quantity,
                                   added_price=quote.price.amount, added_currency=quote.price.currency,

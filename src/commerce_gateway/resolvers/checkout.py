@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from commerce_gateway.domain.carts import Cart, CartOutcome, CartStatus, UserError
 from commerce_gateway.domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from commerce_gateway.resolvers import cart_cost, global_ids, stock
-from commerce_gateway.resolvers.carts import MAX_ATTEMPTS, NOT_FOUND, backoff, cart_key, next_version, visible_to
+from commerce_gateway.resolvers.carts import NOT_FOUND, cart_key, change_cart, visible_to
 from commerce_gateway.resolvers.context import RequestContext
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -127,14 +127,13 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
 
 
 async def _complete(ctx: RequestContext, cart: Cart) -> CartOutcome:
-    """Marks the cart completed; a change that raced the checkout is overwritten, as the order stands."""
-    for attempt in range(MAX_ATTEMPTS):
-        completed = next_version(ctx, dataclasses.replace(cart, status=CartStatus.COMPLETED))
-        if await ctx.cart_store.replace(completed):
-            return CartOutcome(completed)
-        await backoff(attempt)
-        current = await ctx.cart_store.get(cart.cart_id)
-        if current is None or current.status is CartStatus.COMPLETED:
-            return CartOutcome(current)
-        cart = current
-    raise RuntimeError(f"cart {cart.cart_id} could not be marked completed")
+    """Marks the cart completed (a change that raced the checkout stays on it; the order stands).
+    A concurrent checkout that completed it first is success too."""
+    outcome = await change_cart(ctx, global_ids.encode("Cart", cart.cart_id), None, _now_completed)
+    if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
+        return CartOutcome(outcome.cart)
+    return outcome
+
+
+async def _now_completed(cart: Cart) -> Cart:
+    return dataclasses.replace(cart, status=CartStatus.COMPLETED)

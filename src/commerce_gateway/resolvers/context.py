@@ -22,7 +22,7 @@ class Services:
     directory: StoreDirectory
     carts: CartStore | None = None  # absent in tests of the catalog alone
     idempotency: IdempotencyStore | None = None
-    cart_rules: CartRules = field(default_factory=lambda: CartRules())
+    cart_rules: CartRules = field(default_factory=CartRules)
 
 
 @dataclass(slots=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from pymongo.errors import PyMongoError
 
-from commerce_gateway.adapters.mongo.client import NAME
+from commerce_gateway.adapters.mongo.client import call
 from commerce_gateway.domain.api_keys import ApiKey, KeyEvent, KeyKind, Scope
-from commerce_gateway.domain.errors import BackendUnavailable
 
 
 def to_document(key: ApiKey) -> dict[str, Any]:
@@ -58,8 +57,5 @@ class MongoApiKeyStore:
                                                  "actor": event.actor, "at": event.at}))
 
     @staticmethod
-    async def _call(operation: Any) -> Any:
-        try:
-            return await operation
-        except PyMongoError as exc:
-            raise BackendUnavailable(NAME, f"key store failed ({type(exc).__name__})") from exc
+    async def _call(operation: Awaitable[Any]) -> Any:
+        return await call(operation, "key store")

@@ -7,12 +7,13 @@ customer), and guest carts carry `expires_at`, which a TTL index acts on.
 from __future__ import annotations
 
 from decimal import Decimal
+from collections.abc import Awaitable
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 
-from commerce_gateway.adapters.mongo.client import NAME
+from commerce_gateway.adapters.mongo.client import NAME, call
 from commerce_gateway.domain.carts import Cart, CartLine, CartStatus
 from commerce_gateway.domain.errors import BackendUnavailable, CartConflict
 from commerce_gateway.domain.records import Attribute
@@ -84,10 +85,5 @@ class MongoCartStore:
         return result.matched_count == 1
 
     @staticmethod
-    async def _call(operation: Any) -> Any:
-        try:
-            return await operation
-        except DuplicateKeyError as exc:
-            raise CartConflict("the customer already has an active cart") from exc
-        except PyMongoError as exc:
-            raise BackendUnavailable(NAME, f"cart store failed ({type(exc).__name__})") from exc
+    async def _call(operation: Awaitable[Any]) -> Any:
+        return await call(operation, "cart store", on_duplicate=CartConflict("the customer already has an active cart"))

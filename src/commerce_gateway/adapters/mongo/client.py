@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pymongo import AsyncMongoClient
-from pymongo.errors import PyMongoError
+from collections.abc import Awaitable
 
-from commerce_gateway.domain.errors import BackendUnavailable
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from commerce_gateway.domain.errors import BackendUnavailable, DomainError
 
 NAME = "mongodb"
 
@@ -20,6 +22,19 @@ def open_client(url: str, *, timeout_seconds: float = 5.0) -> AsyncMongoClient:
         serverSelectionTimeoutMS=int(timeout_seconds * 1000),
         connectTimeoutMS=int(timeout_seconds * 1000),
     )
+
+
+async def call[T](operation: Awaitable[T], what: str, on_duplicate: DomainError | None = None) -> T:
+    """Awaits a driver operation; a driver failure becomes BackendUnavailable naming `what` failed,
+    or `on_duplicate` when a unique index refused the write."""
+    try:
+        return await operation
+    except DuplicateKeyError as exc:
+        if on_duplicate is None:
+            raise BackendUnavailable(NAME, f"{what} failed (DuplicateKeyError)") from exc
+        raise on_duplicate from exc
+    except PyMongoError as exc:
+        raise BackendUnavailable(NAME, f"{what} failed ({type(exc).__name__})") from exc
 
 
 async def ping(client: AsyncMongoClient) -> None:

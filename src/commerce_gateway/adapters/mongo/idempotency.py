@@ -4,13 +4,14 @@ a TTL index removes them 24 hours after first use."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from commerce_gateway.adapters.mongo.carts import from_document, to_document
-from commerce_gateway.adapters.mongo.client import NAME
+from commerce_gateway.adapters.mongo.client import NAME, call
 from commerce_gateway.domain.carts import CartOutcome, CartWarning, IdempotencyRecord, UserError
 from commerce_gateway.domain.errors import BackendUnavailable
 
@@ -75,8 +76,5 @@ class MongoIdempotencyStore:
         await self._call(self.records.delete_one({"_id": key, "outcome": None}))
 
     @staticmethod
-    async def _call(operation: Any) -> Any:
-        try:
-            return await operation
-        except PyMongoError as exc:
-            raise BackendUnavailable(NAME, f"idempotency store failed ({type(exc).__name__})") from exc
+    async def _call(operation: Awaitable[Any]) -> Any:
+        return await call(operation, "idempotency store")

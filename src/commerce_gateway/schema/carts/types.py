@@ -115,7 +115,7 @@ class Cart(Node):
     async def lines(self, info: Info, first: int = 100) -> list[CartLine]:
         catalog.check_first(first, "first")
         priced = await self._priced(info)
-        return [CartLine(id=strawberry.ID(carts.line_global_id(self.record, p.line)), priced=p)
+        return [CartLine(id=strawberry.ID(carts.line_global_id(self.record, p.line.line_id)), priced=p)
                 for p in priced.lines[:first]]
 
     @strawberry.field
@@ -162,7 +162,7 @@ class Cart(Node):
 
 
 def _warning(cart: CartRecord, warning: domain_carts.CartWarning) -> CartWarning:
-    target = global_ids.encode("CartLine", f"{cart.cart_id}:{warning.line_id}") if warning.line_id else None
+    target = carts.line_global_id(cart, warning.line_id) if warning.line_id else None
     return CartWarning(code=warning.code, message=warning.message,
                        target=strawberry.ID(target) if target else None)
 
