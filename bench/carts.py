@@ -19,7 +19,6 @@ import platform
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date
@@ -27,13 +26,10 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from harness import measure, post_any_script, start_stack  # first: puts src/ on the path
+from pymongo import AsyncMongoClient
 
-from pymongo import AsyncMongoClient  # noqa: E402
-
-from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port  # noqa: E402
-from harness import measure, post_any_script, start_stack  # noqa: E402
+from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port
 
 ADD = """mutation($cart: ID!, $variant: ID!) { cartLinesAdd(cartId: $cart, lines: [{merchandiseId: $variant}]) {
   cart { version totalQuantity } userErrors { code } } }"""

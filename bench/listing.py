@@ -23,11 +23,9 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from harness import ROOT, measure, post_script, rss_mb, start_stack, wrk  # first: puts src/ on the path
 
-from commerce_gateway.gateway.processes import Supervisor, free_port  # noqa: E402
-from harness import measure, post_script, rss_mb, start_stack, wrk  # noqa: E402
+from commerce_gateway.gateway.processes import Supervisor, free_port
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } }

@@ -5,6 +5,7 @@ Set COMMERCE_GATEWAY_TEST_MONGO_URL to run against a real MongoDB instead of the
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -70,16 +71,25 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
     return {**env, **extra}
 
 
-@pytest.fixture(scope="session")
-def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
-    """Base URL of a gateway app served by uvicorn on loopback, over the simulators."""
+@contextlib.contextmanager
+def served_gateway(simulators: dict[str, Simulator], mongo_url: str, **settings_env: str) -> Iterator[str]:
+    """Base URL of a gateway app served by uvicorn on loopback, over the simulators, with
+    `settings_env` (CGW_… variables) on top of the test defaults."""
     from commerce_gateway.gateway.app import create_app
     from commerce_gateway.gateway.settings import load_settings
 
-    settings = load_settings(environ=gateway_environ(simulators, mongo_url))
+    settings = load_settings(environ=gateway_environ(simulators, mongo_url, **settings_env))
     server = ServerThread(create_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
+    with served_gateway(simulators, mongo_url) as url:
+        yield url
 
 
 class GraphQLClient:

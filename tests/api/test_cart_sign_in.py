@@ -10,11 +10,9 @@ from collections.abc import Iterator
 import jwt
 import pytest
 
-from commerce_gateway.gateway.app import create_app
-from commerce_gateway.gateway.settings import AuthSettings, load_settings
+from commerce_gateway.gateway.settings import AuthSettings
 from tests.api.test_carts import CART_FIELDS, CREATE, NOTE, READ, VARIANTS, in_stock, payload
-from tests.conftest import GraphQLClient, gateway_environ
-from tests.servers import ServerThread
+from tests.conftest import GraphQLClient, served_gateway
 
 SIGN_IN = f"""mutation($cart: ID!) {{ cartBuyerIdentityUpdate(cartId: $cart) {{
   cart {{ {CART_FIELDS} buyerIdentity {{ customerId }} }} userErrors {{ code field message }}
@@ -31,13 +29,10 @@ def customer() -> dict:
 @pytest.fixture(scope="module", params=["MERGE", "KEEP_CUSTOMER", "KEEP_GUEST", "KEEP_GUEST_IF_CUSTOMER_EMPTY"])
 def shop(request, simulators, mongo_url) -> Iterator[tuple[str, GraphQLClient]]:
     """(merge strategy, client) of a gateway configured with that strategy."""
-    settings = load_settings(environ=gateway_environ(simulators, mongo_url,
-                                                     CGW_CARTS__MERGE_STRATEGY=request.param))
-    server = ServerThread(create_app(settings), lifespan="on").start()
-    client = GraphQLClient(server.url)
-    yield request.param, client
-    client.http.close()
-    server.stop()
+    with served_gateway(simulators, mongo_url, CGW_CARTS__MERGE_STRATEGY=request.param) as url:
+        client = GraphQLClient(url)
+        yield request.param, client
+        client.http.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from commerce_gateway.gateway.app import create_app
-from commerce_gateway.gateway.settings import load_settings
-from tests.conftest import gateway_environ
-from tests.servers import ServerThread
+from tests.conftest import served_gateway
 
 CART_FIELDS = """id version channel totalQuantity note attributes { key value }
   lines { id quantity merchandise { sku } cost { amountPerQuantity { amount currencyCode } totalAmount { amount } } }
@@ -172,11 +169,9 @@ def test_a_stale_expected_version_is_a_conflict_answered_with_the_current_cart(g
 @pytest.fixture(scope="module")
 def patient_gateway(simulators, mongo_url) -> Iterator[str]:
     """A gateway whose backends may take 5 s: fifty validations at once are slow on a loaded machine."""
-    settings = load_settings(environ=gateway_environ(simulators, mongo_url, **{
-        f"CGW_BACKENDS__{b}__TIMEOUT_SECONDS": "5" for b in ("WOOCOMMERCE", "MEDUSA", "ODOO", "EBAY")}))
-    server = ServerThread(create_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with served_gateway(simulators, mongo_url, **{
+            f"CGW_BACKENDS__{b}__TIMEOUT_SECONDS": "5" for b in ("WOOCOMMERCE", "MEDUSA", "ODOO", "EBAY")}) as url:
+        yield url
 
 
 async def test_fifty_concurrent_adds_from_two_channels_are_all_counted(patient_gateway, gql, variants):

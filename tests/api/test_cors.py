@@ -7,21 +7,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from commerce_gateway.gateway.app import create_app
 from commerce_gateway.gateway.settings import SettingsError, load_settings
-from tests.conftest import gateway_environ
-from tests.servers import ServerThread
+from tests.conftest import served_gateway
 
 SHOP = "https://shop.example.com"
 
 
 @pytest.fixture(scope="module")
 def with_cors(simulators, mongo_url) -> Iterator[str]:
-    settings = load_settings(environ=gateway_environ(simulators, mongo_url,
-                                                     CGW_SERVER__CORS_ORIGINS=f'["{SHOP}"]'))
-    server = ServerThread(create_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with served_gateway(simulators, mongo_url, CGW_SERVER__CORS_ORIGINS=f'["{SHOP}"]') as url:
+        yield url
 
 
 def test_a_configured_origin_may_preflight_and_post(with_cors):

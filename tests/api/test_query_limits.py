@@ -7,10 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from commerce_gateway.gateway.app import create_app
-from commerce_gateway.gateway.settings import load_settings
-from tests.conftest import GraphQLClient, gateway_environ
-from tests.servers import ServerThread
+from tests.conftest import GraphQLClient, served_gateway
 
 LIMITS = {"CGW_LIMITS__MAX_DEPTH": "5", "CGW_LIMITS__MAX_ALIASES": "3", "CGW_LIMITS__MAX_TOKENS": "60",
           "CGW_LIMITS__MAX_DIRECTIVES": "2", "CGW_LIMITS__MAX_BODY_BYTES": "2000"}
@@ -18,12 +15,10 @@ LIMITS = {"CGW_LIMITS__MAX_DEPTH": "5", "CGW_LIMITS__MAX_ALIASES": "3", "CGW_LIM
 
 @pytest.fixture(scope="module")
 def strict(simulators, mongo_url) -> Iterator[tuple[str, GraphQLClient]]:
-    settings = load_settings(environ=gateway_environ(simulators, mongo_url, **LIMITS))
-    server = ServerThread(create_app(settings), lifespan="on").start()
-    client = GraphQLClient(server.url)
-    yield server.url, client
-    client.http.close()
-    server.stop()
+    with served_gateway(simulators, mongo_url, **LIMITS) as url:
+        client = GraphQLClient(url)
+        yield url, client
+        client.http.close()
 
 
 def refused(answer: dict, says: str) -> None:
