@@ -5,8 +5,12 @@ Set COMMERCE_GATEWAY_TEST_MONGO_URL to run against a real MongoDB instead of the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -92,21 +96,65 @@ def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
         yield url
 
 
+def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", **spec: object) -> str:
+    """A new API key in the store the test gateways use (their default database), as sent."""
+    from commerce_gateway.adapters.mongo import client as mongo
+    from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
+    from commerce_gateway.domain.api_keys import KeyKind
+    from commerce_gateway.gateway.settings import MongoSettings
+    from commerce_gateway.resolvers import api_keys
+
+    async def issue() -> str:
+        client = mongo.open_client(mongo_url)
+        try:
+            store = MongoApiKeyStore(client, MongoSettings().database)
+            _, full = await api_keys.issue(store, api_keys.KeySpec(name=name, kind=KeyKind(kind), **spec), "tests")
+            return full
+        finally:
+            await client.close()
+
+    return asyncio.run(issue())
+
+
+def key_from_cli(env: dict[str, str], kind: str = "frontend", *options: str) -> str:
+    """A key made with `commerce-gateway keys create` in the store `env` points at (run it before a
+    `serve` on the same embedded file starts)."""
+    made = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "keys", "create", "--name", "e2e",
+                           "--kind", kind, *options, "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    return json.loads(made.stdout)["key"]
+
+
+UNLIMITED = {"requests_per_minute": 10_000_000, "cost_per_minute": 1_000_000_000}
+
+
+@pytest.fixture(scope="session")
+def api_key(mongo_url: str) -> str:
+    """A frontend key with every frontend scope and budgets no test reaches."""
+    return issue_key(mongo_url, "frontend", name="test suite", **UNLIMITED)
+
+
 class GraphQLClient:
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=30)
+    def __init__(self, base_url: str, api_key: str | None = None) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30, headers={"X-API-Key": api_key} if api_key else {})
 
     def post(self, query: str, variables: dict | None = None, headers: dict | None = None) -> httpx.Response:
         return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
     def __call__(self, query: str, variables: dict | None = None, headers: dict | None = None) -> dict:
+        """The answer without `extensions.cost` (which every answer carries; tests/api/test_cost.py reads it)."""
         response = self.post(query, variables, headers)
         assert response.status_code == 200, response.text
-        return response.json()
+        answer = response.json()
+        extensions = answer.get("extensions", {})
+        extensions.pop("cost", None)
+        if not extensions:
+            answer.pop("extensions", None)
+        return answer
 
 
 @pytest.fixture(scope="session")
-def gql(gateway: str) -> Iterator[GraphQLClient]:
-    client = GraphQLClient(gateway)
+def gql(gateway: str, api_key: str) -> Iterator[GraphQLClient]:
+    client = GraphQLClient(gateway, api_key)
     yield client
     client.http.close()

@@ -27,10 +27,10 @@ def customer() -> dict:
 
 
 @pytest.fixture(scope="module", params=["MERGE", "KEEP_CUSTOMER", "KEEP_GUEST", "KEEP_GUEST_IF_CUSTOMER_EMPTY"])
-def shop(request, simulators, mongo_url) -> Iterator[tuple[str, GraphQLClient]]:
+def shop(request, simulators, mongo_url, api_key) -> Iterator[tuple[str, GraphQLClient]]:
     """(merge strategy, client) of a gateway configured with that strategy."""
     with served_gateway(simulators, mongo_url, CGW_CARTS__MERGE_STRATEGY=request.param) as url:
-        client = GraphQLClient(url)
+        client = GraphQLClient(url, api_key)
         yield request.param, client
         client.http.close()
 

@@ -174,7 +174,7 @@ def patient_gateway(simulators, mongo_url) -> Iterator[str]:
         yield url
 
 
-async def test_fifty_concurrent_adds_from_two_channels_are_all_counted(patient_gateway, gql, variants):
+async def test_fifty_concurrent_adds_from_two_channels_are_all_counted(patient_gateway, gql, variants, api_key):
     variant = in_stock(variants, 60)[0]
     cart = create(gql, [])
 
@@ -184,7 +184,7 @@ async def test_fifty_concurrent_adds_from_two_channels_are_all_counted(patient_g
         return response.json()
 
     # when 50 adds of one unit arrive at once, half from the web and half from the app
-    async with httpx.AsyncClient(base_url=patient_gateway, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=patient_gateway, timeout=60, headers={"X-API-Key": api_key}) as client:
         answers = await asyncio.gather(*(add(client, "WEB" if n % 2 else "APP") for n in range(50)))
     # then every one landed, each on its own version
     failed = [a for a in answers if "errors" in a or a["data"]["cartLinesAdd"]["userErrors"]]

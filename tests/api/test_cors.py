@@ -19,20 +19,23 @@ def with_cors(simulators, mongo_url) -> Iterator[str]:
         yield url
 
 
-def test_a_configured_origin_may_preflight_and_post(with_cors):
+def test_a_configured_origin_may_preflight_and_post(with_cors, api_key):
     preflight = httpx.options(f"{with_cors}/graphql", headers={
         "Origin": SHOP, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, authorization, x-channel"})
+        "Access-Control-Request-Headers": "content-type, authorization, x-channel, x-api-key"})
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == SHOP
-    answer = httpx.post(f"{with_cors}/graphql", json={"query": "{ channels { code } }"}, headers={"Origin": SHOP})
-    assert answer.headers["access-control-allow-origin"] == SHOP
-    assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
-
-
-def test_another_origin_gets_no_cors_headers(with_cors):
     answer = httpx.post(f"{with_cors}/graphql", json={"query": "{ channels { code } }"},
-                        headers={"Origin": "https://evil.example.net"})
+                        headers={"Origin": SHOP, "X-API-Key": api_key})
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == SHOP
+    exposed = answer.headers["access-control-expose-headers"].lower()
+    assert {"x-request-id", "ratelimit", "ratelimit-policy", "retry-after"} <= set(map(str.strip, exposed.split(",")))
+
+
+def test_another_origin_gets_no_cors_headers(with_cors, api_key):
+    answer = httpx.post(f"{with_cors}/graphql", json={"query": "{ channels { code } }"},
+                        headers={"Origin": "https://evil.example.net", "X-API-Key": api_key})
     assert "access-control-allow-origin" not in answer.headers
     preflight = httpx.options(f"{with_cors}/graphql", headers={
         "Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})

@@ -54,12 +54,12 @@ def test_a_key_longer_than_255_characters_is_refused(gql):
     assert [e["code"] for e in result["userErrors"]] == ["IDEMPOTENCY_KEY_INVALID"] and result["cart"] is None
 
 
-async def test_simultaneous_repeats_apply_once(gateway, gql):
+async def test_simultaneous_repeats_apply_once(gateway, gql, api_key):
     v = variant(gql)
     cart = payload(gql(CREATE, {"input": {}}), "cartCreate")["cart"]
     body = {"query": ADD, "variables": {"cart": cart["id"], "lines": [{"merchandiseId": v["id"]}],
                                         "key": str(uuid.uuid4())}}
-    async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=gateway, timeout=60, headers={"X-API-Key": api_key}) as client:
         answers = await asyncio.gather(*(client.post("/graphql", json=body) for _ in range(10)))
     results = [payload(a.json(), "cartLinesAdd") for a in answers]
     assert all(r["userErrors"] == [] for r in results)

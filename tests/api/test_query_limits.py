@@ -14,9 +14,9 @@ LIMITS = {"CGW_LIMITS__MAX_DEPTH": "5", "CGW_LIMITS__MAX_ALIASES": "3", "CGW_LIM
 
 
 @pytest.fixture(scope="module")
-def strict(simulators, mongo_url) -> Iterator[tuple[str, GraphQLClient]]:
+def strict(simulators, mongo_url, api_key) -> Iterator[tuple[str, GraphQLClient]]:
     with served_gateway(simulators, mongo_url, **LIMITS) as url:
-        client = GraphQLClient(url)
+        client = GraphQLClient(url, api_key)
         yield url, client
         client.http.close()
 

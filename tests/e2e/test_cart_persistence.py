@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from commerce_gateway.gateway.processes import free_port
-from tests.conftest import gateway_environ
+from tests.conftest import gateway_environ, key_from_cli
 
 pytestmark = pytest.mark.slow
 CREATE = """mutation($sku: ID!) { cartCreate(input: {note: "keep me", lines: [{merchandiseId: $sku, quantity: 2}]}) {
@@ -22,10 +22,15 @@ READ = "query($id: ID!) { cart(id: $id) { version note totalQuantity lines { mer
 VARIANT_ID = "query { product(sku: \"CG-000001\") { variants { id sku } } }"
 
 
-def start_serve(simulators, store: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def serve_env(simulators, store: Path) -> dict[str, str]:
     env = {**os.environ, **gateway_environ(simulators, ""), "CGW_MONGO__EMBEDDED_PATH": str(store)}
     env.pop("CGW_MONGO__URL")
+    return env
+
+
+def start_serve(simulators, store: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = serve_env(simulators, store)
     child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -46,25 +51,27 @@ def stop(child: subprocess.Popen) -> None:
     assert child.wait(20) == 0
 
 
-def graphql(base: str, query: str, variables: dict) -> dict:
-    answer = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables}, timeout=30).json()
+def graphql(base: str, key: str, query: str, variables: dict) -> dict:
+    answer = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables},
+                        headers={"X-API-Key": key}, timeout=30).json()
     assert "errors" not in answer, answer
     return answer["data"]
 
 
 def test_a_cart_survives_restarting_gateway_and_store(simulators, tmp_path):
     store = tmp_path / "store.sqlite"
+    key = key_from_cli(serve_env(simulators, store))
     # given a cart made through one gateway and its store
     child, base = start_serve(simulators, store)
     try:
-        variant = graphql(base, VARIANT_ID, {})["product"]["variants"][0]
-        cart = graphql(base, CREATE, {"sku": variant["id"]})["cartCreate"]["cart"]
+        variant = graphql(base, key, VARIANT_ID, {})["product"]["variants"][0]
+        cart = graphql(base, key, CREATE, {"sku": variant["id"]})["cartCreate"]["cart"]
     finally:
         stop(child)
     # when both are stopped and started again on the same file
     child, base = start_serve(simulators, store)
     try:
-        found = graphql(base, READ, {"id": cart["id"]})["cart"]
+        found = graphql(base, key, READ, {"id": cart["id"]})["cart"]
     finally:
         stop(child)
     # then the cart is intact

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from commerce_gateway.gateway.processes import free_port
-from tests.conftest import gateway_environ
+from tests.conftest import gateway_environ, key_from_cli
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +24,7 @@ def served(simulators, tmp_path):
     port = free_port()
     env = {**os.environ, **gateway_environ(simulators, ""), "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite")}
     env.pop("CGW_MONGO__URL")  # no URL: serve starts the embedded store itself
+    key = key_from_cli(env)
     child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -36,7 +37,7 @@ def served(simulators, tmp_path):
             time.sleep(0.2)
         if child.poll() is not None:
             pytest.fail(f"serve exited early:\n{child.stdout.read()}")
-    yield base, child, tmp_path
+    yield base, child, tmp_path, key
     if child.poll() is None:
         child.terminate()
         try:
@@ -61,15 +62,16 @@ def _alive(pid: int) -> bool:
 
 
 def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
-    base, child, tmp_path = served
+    base, child, tmp_path, key = served
     # when
     ready = httpx.get(f"{base}/readyz", timeout=10)
     answer = httpx.post(f"{base}/graphql", json={"query": '{ product(sku: "CG-000001") { sku title } }'},
-                        headers={"X-Request-Id": "e2e-1"}, timeout=10)
+                        headers={"X-Request-Id": "e2e-1", "X-API-Key": key}, timeout=10)
     # then every dependency is reachable, the embedded store included
     assert ready.status_code == 200
     assert set(ready.json()["checks"]) == {"odoo", "woocommerce", "medusa", "ebay", "mongodb"}
-    assert answer.json() == {"data": {"product": {"sku": "CG-000001", "title": catalog.products[0].title}}}
+    assert answer.json()["data"] == {"product": {"sku": "CG-000001", "title": catalog.products[0].title}}
+    assert answer.json()["extensions"]["cost"]["requested"] == 1
     assert answer.headers["x-request-id"] == "e2e-1"
     assert (tmp_path / "store.sqlite").exists()
     # and Ctrl-C stops the gateway and its embedded store
@@ -81,7 +83,7 @@ def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
 
 
 def test_readiness_names_a_backend_that_is_down(served, simulators):
-    base, _, _ = served
+    base, _, _, _ = served
     simulators["medusa"].faults(down=True)
     ready = httpx.get(f"{base}/readyz", timeout=10)
     assert ready.status_code == 503
@@ -100,7 +102,7 @@ def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):
 
 
 def test_a_hard_killed_gateway_takes_its_embedded_store_with_it(served):
-    _, child, _ = served
+    _, child, _, _ = served
     (store,) = _children(child.pid)
     # when serve dies without a chance to stop its children
     child.kill()

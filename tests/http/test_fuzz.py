@@ -9,6 +9,8 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 
+from tests.conftest import UNLIMITED, issue_key
+
 pytestmark = pytest.mark.slow
 EXAMPLES_PER_OPERATION = 10
 
@@ -18,8 +20,15 @@ schemathesis.graphql.scalar("Decimal", st.decimals(allow_nan=False, allow_infini
     lambda amount: graphql.StringValueNode(value=str(amount))))
 
 
-def test_no_server_error_and_a_graphql_shaped_answer(gateway):
-    schema = schemathesis.graphql.from_url(f"{gateway}/graphql")
+@pytest.fixture(scope="module")
+def admin_key(mongo_url) -> str:
+    """Every scope, so the fuzzer reaches every field (key management included)."""
+    return issue_key(mongo_url, "admin", name="fuzz", **UNLIMITED)
+
+
+def test_no_server_error_and_a_graphql_shaped_answer(gateway, admin_key):
+    headers = {"X-API-Key": admin_key}
+    schema = schemathesis.graphql.from_url(f"{gateway}/graphql", headers=headers)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 10
 
@@ -28,7 +37,7 @@ def test_no_server_error_and_a_graphql_shaped_answer(gateway):
     @hypothesis.given(st.data())
     def probe(data: st.DataObject) -> None:
         case = data.draw(st.sampled_from(operations).flatmap(lambda operation: operation.as_strategy()))
-        response = case.call()
+        response = case.call(headers=headers)
         assert response.status_code < 500, response.text
         body = response.json()
         assert set(body) <= {"data", "errors", "extensions"} and ("data" in body or "errors" in body), body

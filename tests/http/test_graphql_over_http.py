@@ -32,8 +32,8 @@ def audit_package() -> Path:
     return CACHE / "audit.mjs"
 
 
-def test_the_endpoint_passes_every_audit_without_warnings(audit_package, gateway):
-    run = subprocess.run(["node", str(audit_package), f"{gateway}/graphql"], capture_output=True, text=True,
+def test_the_endpoint_passes_every_audit_without_warnings(audit_package, gateway, api_key):
+    run = subprocess.run(["node", str(audit_package), f"{gateway}/graphql", api_key], capture_output=True, text=True,
                          timeout=120, check=True)
     summary = json.loads(run.stdout.strip().splitlines()[-1])
     assert summary["error"] == [] and summary["warn"] == []

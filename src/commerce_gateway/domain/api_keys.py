@@ -47,3 +47,13 @@ class KeyEvent:
     key_id: str
     actor: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BucketState:
+    """A shared token bucket as stored: tokens left at `at` (epoch seconds), and a version for
+    compare-and-swap. It refills continuously at the key's rate up to its capacity."""
+
+    tokens: float
+    at: float
+    version: int = 0

@@ -55,3 +55,25 @@ class Unauthenticated(DomainError):
     """A customer token that is malformed, expired or not signed by the configured key."""
 
     code = "UNAUTHENTICATED"
+
+
+class Forbidden(DomainError):
+    """The caller's API key does not grant what the field or operation needs."""
+
+    code = "FORBIDDEN"
+
+
+class RateLimited(DomainError):
+    """The API key's budget of requests or cost points is spent for now; `retry_after` in seconds."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooCostly(DomainError):
+    """An operation whose static cost is above the per-operation maximum; refused before it runs."""
+
+    code = "COST_LIMIT_EXCEEDED"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-from commerce_gateway.domain.api_keys import ApiKey, KeyEvent
+from commerce_gateway.domain.api_keys import ApiKey, BucketState, KeyEvent
 from commerce_gateway.domain.carts import Cart, CartOutcome, IdempotencyRecord
 from commerce_gateway.domain.records import (
     AppVariant,
@@ -113,3 +114,20 @@ class ApiKeyStore(Protocol):
 
     async def update(self, key: ApiKey, event: KeyEvent) -> bool:
         """Stores the changed key (revoked, rotated) and records the event; False when unknown."""
+
+    async def touch(self, key_id: str, at: datetime) -> None:
+        """Records that the key was used (last_used_at), without touching anything else."""
+
+    async def events(self, key_id: str | None = None, limit: int = 100) -> list[KeyEvent]:
+        """The management actions, newest first; of one key when `key_id` is given."""
+
+
+class BudgetStore(Protocol):
+    """Token buckets shared by every gateway process, written with compare-and-swap."""
+
+    async def prepare(self) -> None: ...
+
+    async def read(self, bucket_id: str) -> BucketState | None: ...
+
+    async def swap(self, bucket_id: str, new: BucketState, expected_version: int | None) -> bool:
+        """Writes `new` if the stored version is still `expected_version` (None: no bucket yet)."""

@@ -15,8 +15,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from commerce_gateway.adapters.mongo import client as mongo
+from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
+from commerce_gateway.adapters.mongo.budgets import MongoBudgetStore
 from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
+from commerce_gateway.gateway.access import Gatekeeper
+from commerce_gateway.gateway.budgets import SharedBudgets
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
@@ -49,7 +53,7 @@ def create_app(settings: Settings) -> Starlette:
     lim = settings.limits
     schema = build_schema(settings.server.document_cache_size, QueryLimits(
         max_depth=lim.max_depth, max_aliases=lim.max_aliases, max_tokens=lim.max_tokens,
-        max_directives=lim.max_directives))
+        max_directives=lim.max_directives, max_cost=lim.max_cost))
     rules = catalog_rules(settings)
 
     @contextlib.asynccontextmanager
@@ -60,8 +64,12 @@ def create_app(settings: Settings) -> Starlette:
                                    ttl_seconds=settings.backends.odoo.warehouse_cache_seconds)
         cart_store = MongoCartStore(client, settings.mongo.database)
         idempotency = MongoIdempotencyStore(client, settings.mongo.database)
-        await cart_store.prepare()
-        await idempotency.prepare()
+        key_store = MongoApiKeyStore(client, settings.mongo.database)
+        budget_store = MongoBudgetStore(client, settings.mongo.database)
+        for store in (cart_store, idempotency, key_store, budget_store):
+            await store.prepare()
+        view.gatekeeper = Gatekeeper(key_store, SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction),
+                                     key_cache_seconds=settings.auth.key_cache_seconds)
         services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store, idempotency=idempotency,
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,
@@ -80,12 +88,15 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            await view.gatekeeper.close()
             await wired.aclose()
             await client.close()
             log.info("gateway stopped")
 
+    production = settings.server.production
     view = GatewayGraphQL(schema, services=None, auth=settings.auth,  # type: ignore[arg-type]
-                          graphql_ide="graphiql" if settings.server.graphiql else None)
+                          gatekeeper=None, production=production, max_cost=lim.max_cost,
+                          graphql_ide="graphiql" if settings.server.graphiql and not production else None)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -95,7 +106,7 @@ def create_app(settings: Settings) -> Starlette:
     if settings.server.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
-                                     expose_headers=["X-Request-Id"], max_age=600))
+                                     expose_headers=["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"], max_age=600))
     middleware.append(Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes))
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

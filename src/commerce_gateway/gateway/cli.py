@@ -205,6 +205,8 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--channel", help="bind the key to a channel (a marketplace key always is)")
     create.add_argument("--scope", action="append", default=[], help="repeatable; default: the kind's scopes")
     create.add_argument("--expires-days", type=float)
+    create.add_argument("--requests-per-minute", type=int, help="request budget (default: by kind)")
+    create.add_argument("--cost-per-minute", type=int, help="cost-point budget (default: by kind)")
     actions.add_parser("list", help="every key, without secrets", parents=[common])
     for name, text in (("revoke", "stop a key for good"), ("rotate", "a new secret for a key; the old one stops")):
         action = actions.add_parser(name, help=text, parents=[common])

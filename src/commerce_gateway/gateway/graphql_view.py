@@ -1,19 +1,23 @@
-"""The GraphQL endpoint: builds each request's context and formats every error the same way."""
+"""The GraphQL endpoint: admits each request by its API key, builds its context, and formats every
+error and the key's budget figures the same way."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BadUserInput, Unauthenticated
+from commerce_gateway.domain.errors import BadUserInput, DomainError, Forbidden, RateLimited, Unauthenticated
+from commerce_gateway.gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
+from commerce_gateway.gateway.budgets import Decision
 from commerce_gateway.gateway.identity import customer_from_header, verification_key
 from commerce_gateway.gateway.settings import AuthSettings
-from commerce_gateway.resolvers.context import Services, RequestContext
+from commerce_gateway.resolvers.context import RequestContext, Services
 from commerce_gateway.schema.errors import domain_error_dict, format_error
 
 CHANNEL_HEADER = "x-channel"
@@ -35,12 +39,65 @@ def prefers_graphql_response_json(accept: str) -> bool:
     return ours > 0 and ours >= weights.get("application/json", 0.0)
 
 
+def refusal(error: DomainError) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
+
+
+def rate_limit_headers(key_requests: Decision, cost: Decision | None) -> dict[str, str]:
+    """RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers): one policy for
+    requests and one for cost points, both per minute, continuously refilled."""
+    policies = [f'"requests";q={key_requests.limit};w=60']
+    current = [f'"requests";r={key_requests.remaining};t={key_requests.reset_seconds}']
+    if cost is not None:
+        policies.append(f'"cost";q={cost.limit};w=60')
+        current.append(f'"cost";r={cost.remaining};t={cost.reset_seconds}')
+    return {"RateLimit-Policy": ", ".join(policies), "RateLimit": ", ".join(current)}
+
+
 class GatewayGraphQL(GraphQL):
-    def __init__(self, *args: Any, services: Services, auth: AuthSettings, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, services: Services, auth: AuthSettings, gatekeeper: Gatekeeper | None,
+                 production: bool, max_cost: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.services = services
         self.auth = auth
         self.token_key = verification_key(auth)
+        self.gatekeeper = gatekeeper  # set by the lifespan, like the services
+        self.production = production
+        self.max_cost = max_cost
+
+    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,  # type: ignore[override]
+                                context: RequestContext, root_value: Any, sub_response: Response) -> Any:
+        refused = await self._admit(request, context, sub_response)
+        if refused is not None:
+            return refused
+        return await super().execute_operation(request=request, request_adapter=request_adapter,
+                                               request_data=request_data, context=context, root_value=root_value,
+                                               sub_response=sub_response)
+
+    async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
+        """Checks the API key and its request budget; applies its scopes and channel binding."""
+        if self.gatekeeper is None:
+            raise RuntimeError("the gateway has not started")
+        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER))
+        if isinstance(admitted, str):
+            sub_response.status_code = 401
+            sub_response.headers["WWW-Authenticate"] = 'APIKey header="X-API-Key"'
+            return refusal(Unauthenticated(admitted))
+        key = admitted.key
+        request.state.requests_decision = admitted.requests
+        context.api_key, context.scopes = key, frozenset(key.scopes)
+        context.introspection = may_introspect(key, self.production)
+        context.meter = self.gatekeeper.meter(key)
+        if (bound := bound_channel(key)) is not None:
+            if request.headers.get(CHANNEL_HEADER) and context.channel is not bound and context.rejected is None:
+                context.rejected = Forbidden(f"this API key is bound to channel {bound.value}; "
+                                             f"it cannot ask for {context.channel.value}")
+            context.channel = context.bound_channel = bound
+        if not admitted.requests.allowed:
+            return refusal(RateLimited(f"The key's request budget is spent for now ({key.requests_per_minute} "
+                                       f"requests per minute). Retry in {admitted.requests.retry_after} s.",
+                                       retry_after=admitted.requests.retry_after))
+        return None
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         request_id = request.scope.get("state", {}).get("request_id", "")
@@ -77,11 +134,32 @@ class GatewayGraphQL(GraphQL):
         if errors:
             body["errors"] = errors
         sub_response = getattr(request.state, "sub_response", None)
+        limited = next((e.original_error for e in result.errors or ()
+                        if isinstance(e.original_error, RateLimited)), None)
+        if sub_response is not None and limited is not None:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(max(1, round(limited.retry_after)))
         if getattr(sub_response, "graphql_response_json", False) and result.data is None \
                 and errors and all("path" not in e for e in errors):
-            # a request error (parse, validation, variables): no execution, so no data, and 400
+            # a request error (parse, validation, variables, refusals): no execution, so no data
             del body["data"]
-            sub_response.status_code = 400
-        if result.extensions:
-            body["extensions"] = result.extensions
+            sub_response.status_code = sub_response.status_code or 400
+        extensions = dict(result.extensions or {})
+        if context is not None and context.api_key is not None:
+            extensions["cost"] = self._cost(context)
+            if sub_response is not None:
+                requests = getattr(request.state, "requests_decision", None)
+                if requests is not None:
+                    cost = getattr(context.meter, "decision", None)
+                    sub_response.headers.update(rate_limit_headers(requests, cost))
+        if extensions:
+            body["extensions"] = extensions
         return body
+
+    def _cost(self, context: RequestContext) -> dict[str, Any]:
+        """extensions.cost: what the operation was estimated at and what it cost, and the budget left."""
+        decision = getattr(context.meter, "decision", None)
+        key = context.api_key
+        return {"requested": context.cost_requested, "actual": context.cost_actual, "maximum": self.max_cost,
+                "budget": {"remaining": decision.remaining if decision else None,
+                           "perMinute": key.cost_per_minute if key else None}}

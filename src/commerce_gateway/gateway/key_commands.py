@@ -53,7 +53,9 @@ async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
                 raise ValueError(f"--scope: one of {', '.join(s.value for s in Scope)}") from None
             spec = api_keys.KeySpec(name=args.name, kind=KeyKind(args.kind), scopes=scopes,
                                     channel=Channel.parse(args.channel) if args.channel else None,
-                                    expires_in_days=args.expires_days)
+                                    expires_in_days=args.expires_days,
+                                    requests_per_minute=args.requests_per_minute,
+                                    cost_per_minute=args.cost_per_minute)
             key, full = await api_keys.issue(store, spec, args.actor)
             return _shown(key, full, args.json)
         if args.action == "list":

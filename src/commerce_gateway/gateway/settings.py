@@ -33,7 +33,8 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    graphiql: bool = True
+    graphiql: bool = True  # the in-browser IDE at GET /graphql; off in production
+    production: bool = False  # production: no introspection for any key, no GraphiQL
     cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
     document_cache_size: int = 1_000
 
@@ -133,6 +134,7 @@ class AuthSettings:
     jwt_public_key_file: str = ""  # RS256: PEM file of the identity provider's public key
     jwt_issuer: str = ""    # checked against `iss` when set
     jwt_audience: str = ""  # checked against `aud` when set
+    key_cache_seconds: float = 5.0  # API keys are re-read after this; revocations take effect within it
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class LimitSettings:
     max_tokens: int = 5_000   # lexical tokens of the document
     max_directives: int = 20
     max_body_bytes: int = 100_000  # request body of /graphql
+    max_cost: int = 10_000    # static cost of one operation (README: Cost); above it, refused unrun
+    budget_lease_fraction: float = 0.1  # share of a key's per-minute budget a process takes at once
 
 
 @dataclass(frozen=True)
@@ -264,9 +268,13 @@ def _validate(s: Settings) -> None:
     for origin in s.server.cors_origins:
         if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
             raise SettingsError(f"server.cors_origins: {origin!r} is not an origin such as https://shop.example.com")
-    for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_body_bytes"):
+    for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_body_bytes", "max_cost"):
         if getattr(s.limits, name) < 1:
             raise SettingsError(f"limits.{name}: must be at least 1")
+    if not 0 < s.limits.budget_lease_fraction <= 1:
+        raise SettingsError("limits.budget_lease_fraction: must be within (0, 1]")
+    if s.auth.key_cache_seconds < 0:
+        raise SettingsError("auth.key_cache_seconds: must be 0 or more")
     if s.carts.guest_cart_ttl_days <= 0:
         raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
     if s.carts.max_lines < 1 or s.carts.max_quantity < 1:

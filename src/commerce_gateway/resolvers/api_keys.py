@@ -27,6 +27,15 @@ DEFAULT_SCOPES = {
     KeyKind.MARKETPLACE: (Scope.CATALOG_READ, Scope.STOCK_READ),
     KeyKind.ADMIN: tuple(Scope),
 }
+# what a marketplace key may ever be given: it never reaches carts, customers or orders
+MARKETPLACE_SCOPES = frozenset({Scope.CATALOG_READ, Scope.STOCK_READ})
+# (requests per minute, cost points per minute) unless the key sets its own
+DEFAULT_LIMITS = {
+    KeyKind.FRONTEND: (6_000, 600_000),
+    KeyKind.MOBILE: (6_000, 600_000),
+    KeyKind.MARKETPLACE: (600, 60_000),
+    KeyKind.ADMIN: (600, 60_000),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +45,8 @@ class KeySpec:
     channel: Channel | None = None
     scopes: tuple[Scope, ...] = ()  # empty: the kind's defaults
     expires_in_days: float | None = None
-    requests_per_minute: int = 600
-    cost_per_minute: int = 60_000
+    requests_per_minute: int | None = None  # None: the kind's default
+    cost_per_minute: int | None = None
 
 
 def _hash(secret: str) -> str:
@@ -64,13 +73,21 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str) -> tuple[ApiKey, 
     if spec.kind is KeyKind.MARKETPLACE and spec.channel not in (None, Channel.MARKETPLACE):
         raise BadUserInput("a marketplace key is bound to the MARKETPLACE channel")
     channel = Channel.MARKETPLACE if spec.kind is KeyKind.MARKETPLACE else spec.channel
+    scopes = tuple(dict.fromkeys(spec.scopes)) or DEFAULT_SCOPES[spec.kind]
+    if spec.kind is KeyKind.MARKETPLACE and not set(scopes) <= MARKETPLACE_SCOPES:
+        raise BadUserInput("a marketplace key may only have the scopes "
+                           f"{', '.join(sorted(MARKETPLACE_SCOPES))}")
     if spec.expires_in_days is not None and spec.expires_in_days <= 0:
         raise BadUserInput("expiry must be a positive number of days")
+    requests, cost = DEFAULT_LIMITS[spec.kind]
+    requests, cost = spec.requests_per_minute or requests, spec.cost_per_minute or cost
+    if requests < 1 or cost < 1:
+        raise BadUserInput("request and cost limits must be at least 1 per minute")
     now = datetime.now(UTC)
     key_id, secret = _new_secret()
     key = ApiKey(key_id=key_id, name=spec.name.strip(), kind=spec.kind,
-                 channel=channel.value if channel else None, scopes=spec.scopes or DEFAULT_SCOPES[spec.kind],
-                 requests_per_minute=spec.requests_per_minute, cost_per_minute=spec.cost_per_minute,
+                 channel=channel.value if channel else None, scopes=scopes,
+                 requests_per_minute=requests, cost_per_minute=cost,
                  secret_sha256=_hash(secret), created_at=now,
                  expires_at=now + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None)
     await store.insert(key, KeyEvent("created", key_id, actor, now))

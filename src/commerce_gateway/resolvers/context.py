@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from commerce_gateway.domain.api_keys import ApiKey, Scope
 from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BadUserInput, DomainError
+from commerce_gateway.domain.errors import BadUserInput, DomainError, Forbidden
 from commerce_gateway.resolvers.backends import Backends
 from commerce_gateway.resolvers.loaders import Loaders
 from commerce_gateway.domain.ports import CartStore, IdempotencyStore
@@ -25,6 +27,16 @@ class Services:
     cart_rules: CartRules = field(default_factory=CartRules)
 
 
+class CostMeter(Protocol):
+    """The caller's cost budget, as the gateway keeps it."""
+
+    async def charge(self, requested: int) -> None:
+        """Takes `requested` points from the budget before execution; raises RateLimited."""
+
+    def settle(self, actual: int) -> None:
+        """After execution: the charge becomes `actual` (the difference is given back)."""
+
+
 @dataclass(slots=True)
 class RequestContext:
     services: Services
@@ -35,6 +47,13 @@ class RequestContext:
     loaders: Loaders = field(init=False)
     reported: list[tuple[list[str | int], DomainError]] = field(default_factory=list)
     rejected: DomainError | None = None  # raised before execution, e.g. a bad X-Channel header
+    api_key: ApiKey | None = None
+    scopes: frozenset[Scope] = frozenset()
+    bound_channel: Channel | None = None  # the API key's channel: nothing overrides it
+    introspection: bool = True  # off for marketplace keys and in production
+    meter: CostMeter | None = None
+    cost_requested: int | None = None  # set once the operation's cost is known
+    cost_actual: int | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory)
@@ -63,19 +82,19 @@ class RequestContext:
     def catalog_rules(self) -> CatalogRules:
         return self.services.rules
 
+    def bind(self, channel: Channel) -> None:
+        if self.bound_channel is not None and channel is not self.bound_channel:
+            raise Forbidden(f"this API key is bound to channel {self.bound_channel.value}; "
+                            f"it cannot ask for {channel.value}")
+        self.channel = channel
+
     def select(self, channel: Channel | None, currency: str | None, store: str | None) -> None:
-        """Applies `@inContext`; a channel bound by the caller's credentials is set before and wins."""
+        """Applies `@inContext`; a channel bound to the caller's API key cannot be changed."""
         if channel is not None:
-            self.channel = channel
+            self.bind(channel)
         if currency is not None and currency.upper() != self.rules.currency:
             raise BadUserInput(f"channel {self.channel} prices in {self.rules.currency}; "
                                f"currency {currency.upper()} is not offered")
         if store is not None:
             self.store_code = store
 
-
-def parse_channel(raw: str) -> Channel:
-    try:
-        return Channel.parse(raw)
-    except ValueError as exc:
-        raise BadUserInput(str(exc)) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import OperationDefinitionNode, get_directive_values
+from graphql import get_directive_values
 from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.directive import DirectiveLocation
@@ -19,6 +19,7 @@ from commerce_gateway.domain.errors import BadUserInput
 from commerce_gateway.resolvers import global_ids
 from commerce_gateway.resolvers.context import RequestContext
 from commerce_gateway.schema.catalog.enums import ChannelCode
+from commerce_gateway.schema.protection import operation_of
 from commerce_gateway.schema.scalars import CurrencyCode
 
 DIRECTIVE_NAME = "inContext"
@@ -39,7 +40,7 @@ class InContextExtension(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ec = self.execution_context
         context = ec.context
-        operation = _operation(ec.graphql_document, ec.operation_name)
+        operation = operation_of(ec.graphql_document, ec.operation_name)
         if isinstance(context, RequestContext) and context.rejected is not None:
             raise context.rejected
         if isinstance(context, RequestContext) and operation is not None and any(
@@ -66,9 +67,3 @@ def _store_code(store_id: str) -> str:
         raise BadUserInput(f"`store` takes a Store ID, not the ID of a {kind}")
     return key
 
-
-def _operation(document: object, name: str | None) -> OperationDefinitionNode | None:
-    definitions = [d for d in getattr(document, "definitions", ()) if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return definitions[0] if len(definitions) == 1 else None
-    return next((d for d in definitions if d.name and d.name.value == name), None)

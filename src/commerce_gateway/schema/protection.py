@@ -1,14 +1,18 @@
-"""Limits on what one document may ask, checked before anything runs: depth, aliases, tokens
-and directives. Introspection fields do not count towards depth."""
+"""Limits on what one document may ask, checked before anything runs: depth, aliases, tokens,
+directives and cost (with the caller's budget). Introspection fields do not count towards depth."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import DirectiveNode, GraphQLError, ValidationContext, ValidationRule
+from graphql import DirectiveNode, GraphQLError, OperationDefinitionNode, ValidationContext, ValidationRule
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+
+from commerce_gateway.domain.errors import Forbidden, TooCostly
+from commerce_gateway.resolvers.context import RequestContext
+from commerce_gateway.schema import cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +21,7 @@ class QueryLimits:
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_directives: int = 20
+    max_cost: int = 10_000
 
 
 def directive_limit(max_directives: int) -> type[ValidationRule]:
@@ -42,9 +47,43 @@ def protection_extensions(limits: QueryLimits) -> list[Any]:
             self.execution_context.validation_rules = (*self.execution_context.validation_rules, rule)
             yield
 
+    class CostLimiter(SchemaExtension):
+        """Refuses an operation above `max_cost` or the caller's budget before any resolver runs, and
+        settles the charge to the actual cost afterwards. Refuses introspection where it is off."""
+
+        async def on_execute(self) -> AsyncIterator[None]:
+            ec = self.execution_context
+            context = ec.context
+            operation = operation_of(ec.graphql_document, ec.operation_name)
+            if not isinstance(context, RequestContext) or operation is None:
+                yield
+                return
+            figures = cost.estimate(ec.schema._schema, ec.graphql_document, operation, ec.variables)
+            context.cost_requested = figures.requested
+            if figures.introspection and not context.introspection:
+                raise Forbidden("Introspection is off for this API key.")
+            if figures.requested > limits.max_cost:
+                raise TooCostly(f"The operation's cost is {figures.requested} points; at most {limits.max_cost} "
+                                "are allowed per operation. Ask for fewer items (`first`) or fewer fields.")
+            if context.meter is not None:
+                await context.meter.charge(figures.requested)
+            yield
+            context.cost_actual = cost.objects_in(ec.result.data if ec.result else None) + figures.mutation_points
+            if context.meter is not None:
+                context.meter.settle(context.cost_actual)
+
     return [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         DirectiveLimiter,
+        CostLimiter,
     ]
+
+
+def operation_of(document: object, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs: the named one, or the only one."""
+    definitions = [d for d in getattr(document, "definitions", ()) if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return definitions[0] if len(definitions) == 1 else None
+    return next((d for d in definitions if d.name and d.name.value == name), None)

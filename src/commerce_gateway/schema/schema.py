@@ -53,10 +53,10 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLimits | None = None) -> strawberry.Schema:
     extensions: list[Any] = [
         CodedInputErrors,
+        InContextExtension,  # before the cost limiter: a refused request is not charged
         *protection_extensions(limits or QueryLimits()),
         lambda: ParserCache(maxsize=document_cache_size),  # the LRU lives at module level, shared
         lambda: ValidationCache(maxsize=document_cache_size),
-        InContextExtension,
     ]
     # no "Did you mean …?": suggestions would map the schema for anyone probing it
     config = StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -30,10 +31,10 @@ def from_document(doc: dict[str, Any]) -> ApiKey:
 class MongoApiKeyStore:
     def __init__(self, client: AsyncMongoClient, database: str) -> None:
         self.keys = client[database]["api_keys"]
-        self.events = client[database]["key_events"]
+        self.event_log = client[database]["key_events"]
 
     async def prepare(self) -> None:
-        await self._call(self.events.create_index([("key_id", 1), ("at", 1)], name="events_by_key"))
+        await self._call(self.event_log.create_index([("key_id", 1), ("at", 1)], name="events_by_key"))
 
     async def insert(self, key: ApiKey, event: KeyEvent) -> None:
         await self._call(self.keys.insert_one(to_document(key)))
@@ -47,13 +48,23 @@ class MongoApiKeyStore:
         return [from_document(doc) async for doc in self.keys.find({}).sort("created_at", 1)]
 
     async def update(self, key: ApiKey, event: KeyEvent) -> bool:
-        result = await self._call(self.keys.replace_one({"_id": key.key_id}, to_document(key)))
+        # every field but last_used_at, which gateways set concurrently (touch)
+        changed = {k: v for k, v in to_document(key).items() if k not in ("_id", "last_used_at")}
+        result = await self._call(self.keys.update_one({"_id": key.key_id}, {"$set": changed}))
         if result.matched_count:
             await self._record(event)
         return result.matched_count == 1
 
+    async def touch(self, key_id: str, at: datetime) -> None:
+        await self._call(self.keys.update_one({"_id": key_id}, {"$set": {"last_used_at": at}}))
+
+    async def events(self, key_id: str | None = None, limit: int = 100) -> list[KeyEvent]:
+        cursor = self.event_log.find({"key_id": key_id} if key_id else {}).sort("at", -1).limit(limit)
+        return [KeyEvent(action=d["action"], key_id=d["key_id"], actor=d["actor"], at=d["at"])
+                async for d in cursor]
+
     async def _record(self, event: KeyEvent) -> None:
-        await self._call(self.events.insert_one({"action": event.action, "key_id": event.key_id,
+        await self._call(self.event_log.insert_one({"action": event.action, "key_id": event.key_id,
                                                  "actor": event.actor, "at": event.at}))
 
     @staticmethod

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.carts import CartOutcome
 from commerce_gateway.resolvers import cart_sign_in, carts, checkout, global_ids, idempotency
 from commerce_gateway.schema.carts.inputs import (
@@ -20,6 +21,7 @@ from commerce_gateway.schema.carts.inputs import (
 )
 from commerce_gateway.schema.carts.types import Cart, CartPayload, CheckoutPayload, Customer, Order, UserError
 from commerce_gateway.schema.context import ctx
+from commerce_gateway.schema.scopes import needs
 
 ExpectedVersion = Annotated[int | None, strawberry.argument(
     description="The version the change was made on; a cart that has moved on answers VERSION_CONFLICT.")]
@@ -27,12 +29,14 @@ ExpectedVersion = Annotated[int | None, strawberry.argument(
 
 @strawberry.type
 class CartQuery:
-    @strawberry.field(description="A cart by ID: a guest's by ID alone, a customer's only with their token.")
+    @strawberry.field(description="A cart by ID: a guest's by ID alone, a customer's only with their token.",
+                      extensions=[needs(Scope.CART_WRITE)])
     async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
         found = await carts.find_cart(ctx(info), id)
         return Cart.of(found) if found else None
 
-    @strawberry.field(description="The signed-in customer; null for a guest.")
+    @strawberry.field(description="The signed-in customer; null for a guest.",
+                      extensions=[needs(Scope.CART_WRITE, Scope.ORDERS_READ)])
     def me(self, info: Info) -> Customer | None:
         customer = ctx(info).customer_id
         return Customer(id=strawberry.ID(global_ids.encode("Customer", customer)), customer_id=customer) \
@@ -51,14 +55,14 @@ async def _once(info: Info, operation: str, key: str | None, arguments: tuple,
 
 @strawberry.type
 class CartMutation:
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_create(self, info: Info, input: CartInput, idempotency_key: IdempotencyKey = None) -> CartPayload:
         lines = [line.to_request() for line in input.lines or ()]
         note, attributes = input.note, attributes_of(input.attributes)
         return await _once(info, "cartCreate", idempotency_key, (lines, note, attributes),
                            lambda: carts.create_cart(ctx(info), lines, note, attributes))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_lines_add(self, info: Info, cart_id: strawberry.ID, lines: list[CartLineInput],
                              expected_version: ExpectedVersion = None,
                              idempotency_key: IdempotencyKey = None) -> CartPayload:
@@ -66,7 +70,7 @@ class CartMutation:
         return await _once(info, "cartLinesAdd", idempotency_key, (cart_id, requests, expected_version),
                            lambda: carts.add_lines(ctx(info), cart_id, requests, expected_version))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_lines_update(self, info: Info, cart_id: strawberry.ID, lines: list[CartLineUpdateInput],
                                 expected_version: ExpectedVersion = None,
                                 idempotency_key: IdempotencyKey = None) -> CartPayload:
@@ -74,7 +78,7 @@ class CartMutation:
         return await _once(info, "cartLinesUpdate", idempotency_key, (cart_id, updates, expected_version),
                            lambda: carts.update_lines(ctx(info), cart_id, updates, expected_version))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_lines_remove(self, info: Info, cart_id: strawberry.ID, line_ids: list[strawberry.ID],
                                 expected_version: ExpectedVersion = None,
                                 idempotency_key: IdempotencyKey = None) -> CartPayload:
@@ -82,7 +86,8 @@ class CartMutation:
                            lambda: carts.remove_lines(ctx(info), cart_id, line_ids, expected_version))
 
     @strawberry.mutation(description="Replaces the cart's discount codes (the web-shop's coupons); an empty "
-                                     "list clears them. A code that does not apply is DISCOUNT_CODE_INVALID.")
+                         "list clears them. A code that does not apply is DISCOUNT_CODE_INVALID.",
+                         extensions=[needs(Scope.CART_WRITE)])
     async def cart_discount_codes_update(self, info: Info, cart_id: strawberry.ID, discount_codes: list[str],
                                          expected_version: ExpectedVersion = None,
                                          idempotency_key: IdempotencyKey = None) -> CartPayload:
@@ -90,14 +95,14 @@ class CartMutation:
                            (cart_id, discount_codes, expected_version),
                            lambda: carts.update_discount_codes(ctx(info), cart_id, discount_codes, expected_version))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_note_update(self, info: Info, cart_id: strawberry.ID, note: str,
                                expected_version: ExpectedVersion = None,
                                idempotency_key: IdempotencyKey = None) -> CartPayload:
         return await _once(info, "cartNoteUpdate", idempotency_key, (cart_id, note, expected_version),
                            lambda: carts.update_note(ctx(info), cart_id, note, expected_version))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_attributes_update(self, info: Info, cart_id: strawberry.ID, attributes: list[AttributeInput],
                                      expected_version: ExpectedVersion = None,
                                      idempotency_key: IdempotencyKey = None) -> CartPayload:
@@ -106,7 +111,8 @@ class CartMutation:
                            lambda: carts.update_attributes(ctx(info), cart_id, pairs, expected_version))
 
     @strawberry.mutation(description="Places the cart as one order in the ERP, at live prices and stock, and "
-                                     "completes the cart. Repeating it returns the same order.")
+                         "completes the cart. Repeating it returns the same order.",
+                         extensions=[needs(Scope.CHECKOUT_WRITE)])
     async def cart_checkout(self, info: Info, cart_id: strawberry.ID, input: CheckoutInput,
                             idempotency_key: Annotated[str, strawberry.argument(
                                 description="Required: a retried checkout must never order twice.")],
@@ -120,7 +126,8 @@ class CartMutation:
                                user_errors=[UserError.of(e) for e in outcome.user_errors])
 
     @strawberry.mutation(description="Attaches the signed-in customer; when they already have an active cart, "
-                                     "the configured strategy decides which survives (MERGE by default).")
+                         "the configured strategy decides which survives (MERGE by default).",
+                         extensions=[needs(Scope.CART_WRITE)])
     async def cart_buyer_identity_update(self, info: Info, cart_id: strawberry.ID,
                                          expected_version: ExpectedVersion = None,
                                          idempotency_key: IdempotencyKey = None) -> CartPayload:

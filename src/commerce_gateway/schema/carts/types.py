@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from commerce_gateway.domain import carts as domain_carts
+from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.carts import Cart as CartRecord
 from commerce_gateway.domain.errors import BackendError
 from commerce_gateway.domain.records import ErpOrder
@@ -18,6 +19,7 @@ from commerce_gateway.schema.catalog.enums import ChannelCode
 from commerce_gateway.schema.catalog.types import Attribute, Money, Variant
 from commerce_gateway.schema.context import ctx
 from commerce_gateway.schema.node import Node
+from commerce_gateway.schema.scopes import needs
 
 
 @strawberry.type
@@ -241,12 +243,14 @@ class CartBuyerIdentity:
 class Customer(Node):
     customer_id: strawberry.Private[str]
 
-    @strawberry.field(description="The customer's active cart, the same from every channel.")
+    @strawberry.field(description="The customer's active cart, the same from every channel.",
+                      extensions=[needs(Scope.CART_WRITE)])
     async def cart(self, info: Info) -> Cart | None:
         found = await ctx(info).cart_store.active_for_customer(self.customer_id)
         return Cart.of(found) if found else None
 
-    @strawberry.field(description="The customer's orders in the ERP, from every channel, newest first.")
+    @strawberry.field(description="The customer's orders in the ERP, from every channel, newest first.",
+                      extensions=[needs(Scope.ORDERS_READ)])
     async def orders(self, info: Info, first: int) -> list[Order]:
         catalog.check_first(first)
         found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)

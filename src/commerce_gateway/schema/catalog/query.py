@@ -7,6 +7,7 @@ import asyncio
 import strawberry
 from strawberry.types import Info
 
+from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
 from commerce_gateway.resolvers import catalog, cursors
 from commerce_gateway.schema.catalog.enums import ProductSortKey
@@ -22,6 +23,7 @@ from commerce_gateway.schema.catalog.types import (
 )
 from commerce_gateway.schema.context import ctx
 from commerce_gateway.schema.node import Node
+from commerce_gateway.schema.scopes import needs
 
 
 def as_node(record: object) -> Node | None:
@@ -36,24 +38,27 @@ def as_node(record: object) -> Node | None:
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Refetches any object by its global ID.")
+    @strawberry.field(description="Refetches any object by its global ID.", extensions=[needs(Scope.CATALOG_READ)])
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return as_node(await catalog.find_node(ctx(info), id))
 
-    @strawberry.field(description="Refetches objects by global ID, in order; null where none exists.")
+    @strawberry.field(description="Refetches objects by global ID, in order; null where none exists.",
+                      extensions=[needs(Scope.CATALOG_READ)])
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > catalog.MAX_PAGE:
             catalog.check_first(len(ids), "ids")
         found = await asyncio.gather(*(catalog.find_node(ctx(info), i) for i in ids))
         return [as_node(r) for r in found]
 
-    @strawberry.field(description="One product by global ID, SKU or GTIN; null when no backend knows it.")
+    @strawberry.field(description="One product by global ID, SKU or GTIN; null when no backend knows it.",
+                      extensions=[needs(Scope.CATALOG_READ)])
     async def product(self, info: Info, id: strawberry.ID | None = None, sku: str | None = None,
                       gtin: str | None = None) -> Product | None:
         record = await catalog.find_product(ctx(info), id=id, sku=sku, gtin=gtin)
         return Product.of(record) if record else None
 
-    @strawberry.field(description="A page of the assortment. `first` is 1..100.")
+    @strawberry.field(description="A page of the assortment. `first` is 1..100.",
+                      extensions=[needs(Scope.CATALOG_READ)])
     async def products(self, info: Info, first: int, after: str | None = None, query: str | None = None,
                        filter: ProductFilter | None = None, sort_key: ProductSortKey | None = ProductSortKey.ID,
                        reverse: bool | None = False) -> ProductConnection:
@@ -68,12 +73,14 @@ class CatalogQuery:
                              end_cursor=edges[-1].cursor if edges else None)
         return ProductConnection(listing=listing, edges=edges, page_info=page_info)
 
-    @strawberry.field(description="Pickup stores, nearest first when `near` is given. `first` is 1..100.")
+    @strawberry.field(description="Pickup stores, nearest first when `near` is given. `first` is 1..100.",
+                      extensions=[needs(Scope.CATALOG_READ)])
     async def stores(self, info: Info, first: int, near: GeoPointInput | None = None) -> list[Store]:
         catalog.check_first(first)
         found = await ctx(info).services.directory.nearest(near.to_point() if near else None, first)
         return [Store.of(w, d) for w, d in found]
 
-    @strawberry.field(description="Every channel with its currency and its price and stock sources.")
+    @strawberry.field(description="Every channel with its currency and its price and stock sources.",
+                      extensions=[needs(Scope.CATALOG_READ)])
     def channels(self, info: Info) -> list[Channel]:
         return [Channel(rules=r) for r in ctx(info).catalog_rules.channels.values()]

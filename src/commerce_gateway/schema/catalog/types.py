@@ -9,6 +9,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
+from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
 from commerce_gateway.domain.records import Money as MoneyRecord
 from commerce_gateway.resolvers import catalog, global_ids, merge, pricing, stock
@@ -18,6 +19,7 @@ from commerce_gateway.schema.catalog.inputs import GeoPointInput
 from commerce_gateway.schema.context import ctx, guarded
 from commerce_gateway.schema.node import Node
 from commerce_gateway.schema.scalars import CurrencyCode
+from commerce_gateway.schema.scopes import needs
 
 
 @strawberry.type
@@ -162,12 +164,12 @@ class Variant(Node):
         quote = await guarded(info, pricing.variant_price(ctx(info), self.record))
         return Money.of(quote.compare_at) if quote else None
 
-    @strawberry.field
+    @strawberry.field(extensions=[needs(Scope.STOCK_READ)])
     async def quantity_available(self, info: Info) -> int | None:
         figure = await guarded(info, stock.variant_stock(ctx(info), self.record))
         return figure.quantity if figure else None
 
-    @strawberry.field
+    @strawberry.field(extensions=[needs(Scope.STOCK_READ)])
     async def stock(self, info: Info) -> StockLevel | None:
         figure = await guarded(info, stock.variant_stock(ctx(info), self.record))
         return StockLevel(quantity=figure.quantity, as_of=figure.as_of, source=figure.source) if figure else None
@@ -177,7 +179,7 @@ class Variant(Node):
         figure = await guarded(info, stock.variant_stock(ctx(info), self.record))
         return bool(figure and figure.quantity > 0)
 
-    @strawberry.field
+    @strawberry.field(extensions=[needs(Scope.STOCK_READ)])
     async def store_availability(self, info: Info, near: GeoPointInput | None = None,
                                  first: int = 10) -> list[StoreAvailability]:
         return await _store_availability(info, [self.record], near, first)
@@ -259,12 +261,12 @@ class Product(Node):
         figures = await self._stock(info)
         return bool(figures and any(f.quantity > 0 for f in figures))
 
-    @strawberry.field
+    @strawberry.field(extensions=[needs(Scope.STOCK_READ)])
     async def total_inventory(self, info: Info) -> int | None:
         figures = await self._stock(info)
         return sum(f.quantity for f in figures) if figures is not None else None
 
-    @strawberry.field
+    @strawberry.field(extensions=[needs(Scope.STOCK_READ)])
     async def store_availability(self, info: Info, near: GeoPointInput | None = None,
                                  first: int = 10) -> list[StoreAvailability]:
         variants = await guarded(info, self._variants(info), [])
