@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -151,6 +151,20 @@ class GraphQLClient:
         if not extensions:
             answer.pop("extensions", None)
         return answer
+
+
+@pytest.fixture
+def client_with_key(gateway: str, mongo_url: str) -> Iterator[Callable[..., GraphQLClient]]:
+    """Makes clients of the shared gateway, each with a new key (`issue_key` arguments); closes them after."""
+    made: list[GraphQLClient] = []
+
+    def make(kind: str = "frontend", **spec: object) -> GraphQLClient:
+        made.append(GraphQLClient(gateway, issue_key(mongo_url, kind, **spec)))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.http.close()
 
 
 @pytest.fixture(scope="session")

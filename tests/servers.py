@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -10,6 +12,8 @@ from typing import Any
 
 import httpx
 import uvicorn
+
+from commerce_gateway.gateway.processes import free_port
 
 
 class ServerThread:
@@ -77,3 +81,35 @@ class Simulator:
 
     def heal(self) -> None:
         self.faults(latency_ms=0, error_rate=0, down=False, malformed=False)
+
+
+class ServeProcess:
+    """`commerce-gateway serve` as a child process with `env`; `url` once it answers /healthz."""
+
+    def __init__(self, env: dict[str, str], timeout: float = 60.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve",
+                                       "--port", str(self.port)],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            if self.child.poll() is not None:
+                raise RuntimeError(f"serve exited early:\n{self.child.stdout.read()}")
+        self.stop()
+        raise RuntimeError("serve did not answer /healthz in time")
+
+    def stop(self) -> None:
+        if self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(10)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+        self.child.stdout.close()

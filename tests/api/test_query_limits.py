@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import GraphQLClient, served_gateway
 
 LIMITS = {"CGW_LIMITS__MAX_DEPTH": "5", "CGW_LIMITS__MAX_ALIASES": "3", "CGW_LIMITS__MAX_TOKENS": "60",
-          "CGW_LIMITS__MAX_DIRECTIVES": "2", "CGW_LIMITS__MAX_BODY_BYTES": "2000"}
+          "CGW_LIMITS__MAX_DIRECTIVES": "2", "CGW_LIMITS__MAX_BODY_BYTES": "2000", "CGW_LIMITS__MAX_COST": "300"}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,22 @@ def test_directives(strict):
     assert "errors" not in gql("{ channels { code @include(if: true) name @skip(if: false) } }")
     refused(gql("{ channels { code @include(if: true) name @skip(if: false) currencyCode @include(if: true) } }"),
             "more than 2 directives")
+
+
+def test_cost(strict, simulators):
+    _, gql = strict
+    def three_pages(last: int) -> str:  # 3 × (1 + n)
+        return f"{{ a: products(first: 99) {{ nodes {{ sku }} }} b: products(first: 99) {{ nodes {{ sku }} }} " \
+               f"c: products(first: {last}) {{ nodes {{ sku }} }} }}"
+
+    assert "errors" not in gql(three_pages(99))
+    for sim in simulators.values():
+        sim.reset_stats()
+    answer = gql(three_pages(100))
+    assert answer["data"] is None
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "COST_LIMIT_EXCEEDED" and "cost is 301 points" in error["message"]
+    assert all(not sim.stats() for sim in simulators.values())  # refused before any backend call
 
 
 def test_body_size_by_declared_length_and_by_stream(strict):

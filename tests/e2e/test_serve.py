@@ -13,39 +13,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from commerce_gateway.gateway.processes import free_port
 from tests.conftest import gateway_environ, key_from_cli
+from tests.servers import ServeProcess
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def served(simulators, tmp_path):
-    port = free_port()
     env = {**os.environ, **gateway_environ(simulators, ""), "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite")}
     env.pop("CGW_MONGO__URL")  # no URL: serve starts the embedded store itself
     key = key_from_cli(env)
-    child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if child.poll() is not None:
-            pytest.fail(f"serve exited early:\n{child.stdout.read()}")
-    yield base, child, tmp_path, key
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    child.stdout.close()
+    gateway = ServeProcess(env)
+    yield gateway.url, gateway.child, tmp_path, key
+    gateway.stop()
 
 
 def _children(pid: int) -> list[int]:

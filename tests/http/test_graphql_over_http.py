@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 HERE = Path(__file__).parent
@@ -38,3 +39,27 @@ def test_the_endpoint_passes_every_audit_without_warnings(audit_package, gateway
     summary = json.loads(run.stdout.strip().splitlines()[-1])
     assert summary["error"] == [] and summary["warn"] == []
     assert summary["ok"] >= 50
+
+
+@pytest.mark.parametrize(("method", "request_kwargs", "status", "says"), [
+    ("GET", {"params": {"query": 'mutation { cartCreate(input: {}) { cart { id } } }'}}, 405, "only run over POST"),
+    ("POST", {"content": b"{nope", "headers": {"content-type": "application/json"}}, 400, "parse request body"),
+    ("POST", {"content": b"{ channels { code } }", "headers": {"content-type": "text/plain"}}, 400,
+     "Unsupported content type"),
+    ("POST", {"json": {"variables": {}}}, 400, "No GraphQL query"),
+    # one operation per request: a JSON array (a batch) is refused as a whole
+    ("POST", {"json": [{"query": "{ channels { code } }"}, {"query": "{ channels { code } }"}]}, 400,
+     "Batching is not enabled"),
+])
+def test_requests_refused_before_graphql_answer_in_the_error_shape(gateway, api_key, simulators, method,
+                                                                   request_kwargs, status, says):
+    for sim in simulators.values():
+        sim.reset_stats()
+    headers = {"X-API-Key": api_key, **request_kwargs.pop("headers", {})}
+    response = httpx.request(method, f"{gateway}/graphql", headers=headers, **request_kwargs)
+    assert response.status_code == status
+    (error,) = response.json()["errors"]
+    assert says in error["message"] and error["extensions"]["code"] in ("BAD_REQUEST", "METHOD_NOT_ALLOWED")
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+    assert all(not sim.stats() for sim in simulators.values())  # nothing ran

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from commerce_gateway.domain.api_keys import ApiKey, KeyEvent, KeyKind
+import pytest
+
+from commerce_gateway.domain.api_keys import ApiKey, KeyEvent, KeyKind, Scope
+from commerce_gateway.domain.channels import Channel
+from commerce_gateway.domain.errors import BadUserInput
+from commerce_gateway.gateway.access import CachedKeyStore
 from commerce_gateway.resolvers import api_keys
 
 
 class MemoryKeyStore:
     def __init__(self) -> None:
         self.keys: dict[str, ApiKey] = {}
-        self.events: list[KeyEvent] = []
+        self.log: list[KeyEvent] = []
 
     async def prepare(self) -> None:
         pass
 
     async def insert(self, key: ApiKey, event: KeyEvent) -> None:
         self.keys[key.key_id] = key
-        self.events.append(event)
+        self.log.append(event)
 
     async def get(self, key_id: str) -> ApiKey | None:
         return self.keys.get(key_id)
@@ -28,8 +34,14 @@ class MemoryKeyStore:
 
     async def update(self, key: ApiKey, event: KeyEvent) -> bool:
         self.keys[key.key_id] = key
-        self.events.append(event)
+        self.log.append(event)
         return True
+
+    async def touch(self, key_id: str, at: datetime) -> None:
+        self.keys[key_id] = dataclasses.replace(self.keys[key_id], last_used_at=at)
+
+    async def events(self, key_id: str | None = None, limit: int = 100) -> list[KeyEvent]:
+        return [e for e in reversed(self.log) if key_id in (None, e.key_id)][:limit]
 
 
 async def test_each_state_of_a_presented_key():
@@ -42,7 +54,7 @@ async def test_each_state_of_a_presented_key():
     assert await api_keys.check(store, full, now=datetime.now(UTC) + timedelta(days=2)) == "expired"
     await api_keys.revoke(store, key.key_id, "ops")
     assert await api_keys.check(store, full) == "revoked"
-    assert [(e.action, e.actor) for e in store.events] == [("created", "ops"), ("revoked", "ops")]
+    assert [(e.action, e.actor) for e in await store.events()][::-1] == [("created", "ops"), ("revoked", "ops")]
 
 
 async def test_only_the_hash_of_the_secret_is_stored():
@@ -50,3 +62,61 @@ async def test_only_the_hash_of_the_secret_is_stored():
     key, full = await api_keys.issue(store, api_keys.KeySpec("Web", KeyKind.FRONTEND), "ops")
     secret = full.split("_", 2)[2]
     assert secret not in repr(store.keys) and len(key.secret_sha256) == 64
+
+
+async def test_rotation_replaces_the_secret_and_keeps_the_rest():
+    store = MemoryKeyStore()
+    key, old = await api_keys.issue(store, api_keys.KeySpec("POS", KeyKind.FRONTEND, channel=Channel.STORE), "ops")
+    rotated, new = await api_keys.rotate(store, key.key_id, "ops")
+    assert await api_keys.check(store, old) == "unknown"
+    assert (await api_keys.check(store, new)).channel == "STORE"
+    assert (rotated.scopes, rotated.requests_per_minute) == (key.scopes, key.requests_per_minute)
+    await api_keys.revoke(store, key.key_id, "ops")
+    with pytest.raises(BadUserInput, match="revoked"):
+        await api_keys.rotate(store, key.key_id, "ops")
+    with pytest.raises(api_keys.UnknownKey):
+        await api_keys.revoke(store, "000000000000", "ops")
+
+
+async def test_marketplace_keys_are_bound_and_never_reach_carts_or_orders():
+    store = MemoryKeyStore()
+    key, _ = await api_keys.issue(store, api_keys.KeySpec("Partner", KeyKind.MARKETPLACE), "ops")
+    assert key.channel == "MARKETPLACE" and set(key.scopes) == {Scope.CATALOG_READ, Scope.STOCK_READ}
+    assert (key.requests_per_minute, key.cost_per_minute) == api_keys.DEFAULT_LIMITS[KeyKind.MARKETPLACE]
+    with pytest.raises(BadUserInput, match="MARKETPLACE channel"):
+        await api_keys.issue(store, api_keys.KeySpec("P", KeyKind.MARKETPLACE, channel=Channel.WEB), "ops")
+    with pytest.raises(BadUserInput, match="only have the scopes"):
+        await api_keys.issue(store, api_keys.KeySpec("P", KeyKind.MARKETPLACE, scopes=(Scope.CART_WRITE,)), "ops")
+
+
+async def test_bad_specs_are_refused_with_a_reason():
+    store = MemoryKeyStore()
+    for spec, says in [(api_keys.KeySpec(" ", KeyKind.FRONTEND), "name"),
+                       (api_keys.KeySpec("x", KeyKind.FRONTEND, expires_in_days=0), "positive"),
+                       (api_keys.KeySpec("x", KeyKind.FRONTEND, requests_per_minute=-1), "at least 1")]:
+        with pytest.raises(BadUserInput, match=says):
+            await api_keys.issue(store, spec, "ops")
+    assert store.keys == {}
+
+
+async def test_the_key_cache_reads_once_per_ttl_and_forgets_what_this_process_changes():
+    store = MemoryKeyStore()
+    key, full = await api_keys.issue(store, api_keys.KeySpec("Web", KeyKind.FRONTEND), "ops")
+    reads = []
+    real_get = store.get
+
+    async def counting_get(key_id: str):
+        reads.append(key_id)
+        return await real_get(key_id)
+
+    store.get = counting_get
+    now = [0.0]
+    cached = CachedKeyStore(store, ttl=5.0, clock=lambda: now[0])
+    for _ in range(3):
+        assert (await api_keys.check(cached, full)).key_id == key.key_id
+    assert len(reads) == 1
+    now[0] = 5.0
+    await api_keys.check(cached, full)
+    assert len(reads) == 2
+    await api_keys.revoke(cached, key.key_id, "ops")
+    assert await api_keys.check(cached, full) == "revoked"  # no waiting for the ttl here

@@ -13,8 +13,9 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from commerce_gateway.domain.api_keys import ApiKey, KeyKind
+from commerce_gateway.domain.api_keys import ApiKey, KeyEvent, KeyKind
 from commerce_gateway.domain.channels import Channel
 from commerce_gateway.domain.errors import RateLimited, TooCostly
 from commerce_gateway.domain.ports import ApiKeyStore
@@ -53,10 +54,12 @@ class CachedKeyStore:
         self.found[key_id] = (now, key)
         return key
 
-    def forget(self, key_id: str) -> None:
-        self.found.pop(key_id, None)
+    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+        """A revocation or rotation made through this process takes effect here at once."""
+        self.found.pop(key.key_id, None)
+        return await self.store.update(key, event)
 
-    def __getattr__(self, name: str):  # insert, update, all, touch, events: straight to the store
+    def __getattr__(self, name: str) -> Any:  # insert, all, touch, events: straight to the store
         return getattr(self.store, name)
 
 

@@ -68,9 +68,10 @@ def create_app(settings: Settings) -> Starlette:
         budget_store = MongoBudgetStore(client, settings.mongo.database)
         for store in (cart_store, idempotency, key_store, budget_store):
             await store.prepare()
-        view.gatekeeper = Gatekeeper(key_store, SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction),
-                                     key_cache_seconds=settings.auth.key_cache_seconds)
-        services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store, idempotency=idempotency,
+        budgets = SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction)
+        gatekeeper = view.gatekeeper = Gatekeeper(key_store, budgets, key_cache_seconds=settings.auth.key_cache_seconds)
+        services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,
+                            idempotency=idempotency, keys=gatekeeper.keys,
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,
                                                  guest_cart_ttl_days=settings.carts.guest_cart_ttl_days,

@@ -5,8 +5,9 @@ tokens a second up to `per_minute`. A process does not ask the store on every re
 a slice of the bucket (a tenth by default, more if one operation needs more) and spends it
 locally; only when the slice is gone does it lease again, with a compare-and-swap on the bucket.
 Whatever every process admits together is therefore bounded by the shared bucket, and the store
-sees about one round trip per slice. A refused bucket is remembered until it will have refilled
-enough, so a client hammering a spent key costs no round trips either.
+sees about one round trip per slice. The bucket as last seen, refilled since, bounds what it can
+hold now (other processes only take from it), so a client hammering a spent key is refused
+without round trips until the bucket may hold enough again.
 
 The price of leasing: a slice leased by one process and not yet spent is unavailable to the
 others (it stays with its process until spent), and a key may burst past its budget by what its
@@ -43,7 +44,7 @@ class _Local:
     slice: float = 0.0
     shared_tokens: float = 0.0  # the shared bucket after our last lease…
     shared_at: float = 0.0      # …and when
-    refused_until: float = 0.0
+    backoff_until: float = 0.0  # after losing every compare-and-swap
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -60,7 +61,9 @@ class SharedBudgets:
         local = self.local.setdefault(bucket_id, _Local())
         now = self.clock()
         if local.slice < amount:
-            if now < local.refused_until:
+            # the bucket as last seen, refilled since, is an upper bound of what it holds now (other
+            # processes only take from it): below `amount`, the store would refuse too
+            if now < local.backoff_until or local.slice + self._shared(local, per_minute, now) < amount:
                 return self._decision(local, per_minute, now, refused=amount)
             async with local.lock:
                 if local.slice < amount:
@@ -83,25 +86,26 @@ class SharedBudgets:
             tokens = per_minute if state is None else min(per_minute, state.tokens + (now - state.at) * rate)
             if tokens < needed:
                 local.shared_tokens, local.shared_at = tokens, now
-                local.refused_until = now + (needed - tokens) / rate
                 return
             granted = min(wanted, tokens)
             new = BucketState(tokens=tokens - granted, at=now, version=(state.version + 1) if state else 1)
             if await self.store.swap(bucket_id, new, state.version if state else None):
                 local.slice += granted
                 local.shared_tokens, local.shared_at = new.tokens, now
-                local.refused_until = 0.0
                 return
             now = self.clock()
         # every swap lost to other processes: treat as spent for now, briefly
-        local.refused_until = now + 1.0
+        local.backoff_until = now + 1.0
+
+    @staticmethod
+    def _shared(local: _Local, per_minute: int, now: float) -> float:
+        return min(per_minute, local.shared_tokens + (now - local.shared_at) * per_minute / 60.0)
 
     def _decision(self, local: _Local, per_minute: int, now: float, refused: float = 0.0) -> Decision:
         rate = per_minute / 60.0
-        shared = min(per_minute, local.shared_tokens + (now - local.shared_at) * rate)
-        remaining = max(0.0, min(per_minute, shared + local.slice))
+        remaining = max(0.0, min(per_minute, self._shared(local, per_minute, now) + local.slice))
         reset = (per_minute - remaining) / rate
         if refused:
-            retry = max(local.refused_until - now, (refused - remaining) / rate, 0.0)
+            retry = max(local.backoff_until - now, (refused - remaining) / rate, 0.0)
             return Decision(False, math.floor(remaining), per_minute, math.ceil(reset), max(1, math.ceil(retry)))
         return Decision(True, math.floor(remaining), per_minute, math.ceil(reset))

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from commerce_gateway.domain.channels import Channel
@@ -70,9 +73,31 @@ class GatewayGraphQL(GraphQL):
         refused = await self._admit(request, context, sub_response)
         if refused is not None:
             return refused
-        return await super().execute_operation(request=request, request_adapter=request_adapter,
-                                               request_data=request_data, context=context, root_value=root_value,
-                                               sub_response=sub_response)
+        try:
+            return await super().execute_operation(request=request, request_adapter=request_adapter,
+                                                   request_data=request_data, context=context,
+                                                   root_value=root_value, sub_response=sub_response)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                # GraphQL over HTTP: a mutation over GET is 405, never run
+                raise HTTPException(405, "Mutations are only run over POST.") from exc
+            raise
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Requests refused before GraphQL (not JSON, no query, wrong method) answer in the same error
+        shape as everything else, instead of plain text."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            headers = {}
+            if exc.status_code == 405:  # a mutation over GET may be POSTed; other methods may be neither
+                headers["Allow"] = "POST" if scope["method"] == "GET" else "GET, POST"
+            code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "BAD_REQUEST"
+            response = JSONResponse({"errors": [{"message": exc.reason, "extensions": {"code": code}}]},
+                                    status_code=exc.status_code, headers=headers)
+        await response(scope, receive, send)
 
     async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
         """Checks the API key and its request budget; applies its scopes and channel binding."""

@@ -49,6 +49,10 @@ class KeySpec:
     cost_per_minute: int | None = None
 
 
+class UnknownKey(BadUserInput):
+    """No key has this id."""
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -134,5 +138,5 @@ async def check(store: ApiKeyStore, raw: str | None, now: datetime | None = None
 async def _existing(store: ApiKeyStore, key_id: str) -> ApiKey:
     key = await store.get(key_id)
     if key is None:
-        raise BadUserInput(f"no key with id {key_id}")
+        raise UnknownKey(f"no key with id {key_id}")
     return key

@@ -10,7 +10,7 @@ from commerce_gateway.domain.channels import Channel
 from commerce_gateway.domain.errors import BadUserInput, DomainError, Forbidden
 from commerce_gateway.resolvers.backends import Backends
 from commerce_gateway.resolvers.loaders import Loaders
-from commerce_gateway.domain.ports import CartStore, IdempotencyStore
+from commerce_gateway.domain.ports import ApiKeyStore, CartStore, IdempotencyStore
 from commerce_gateway.resolvers.rules import CartRules, CatalogRules, ChannelRules
 from commerce_gateway.resolvers.stores import StoreDirectory
 
@@ -25,6 +25,7 @@ class Services:
     carts: CartStore | None = None  # absent in tests of the catalog alone
     idempotency: IdempotencyStore | None = None
     cart_rules: CartRules = field(default_factory=CartRules)
+    keys: ApiKeyStore | None = None
 
 
 class CostMeter(Protocol):
@@ -73,6 +74,18 @@ class RequestContext:
         if self.services.idempotency is None:
             raise RuntimeError("this gateway runs without an idempotency store")
         return self.services.idempotency
+
+    @property
+    def key_store(self) -> ApiKeyStore:
+        if self.services.keys is None:
+            raise RuntimeError("this gateway runs without a key store")
+        return self.services.keys
+
+    @property
+    def actor(self) -> str:
+        """Who is acting, for the record of key management."""
+        key = self.api_key
+        return f"api-key {key.key_id} ({key.name})" if key else "anonymous"
 
     @property
     def rules(self) -> ChannelRules:

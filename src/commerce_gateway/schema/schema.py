@@ -17,6 +17,7 @@ from commerce_gateway.schema.carts.operations import CartMutation, CartQuery
 from commerce_gateway.schema.catalog.query import CatalogQuery
 from commerce_gateway.schema.catalog.types import Product, Store, Variant
 from commerce_gateway.schema.directives import InContextExtension, in_context
+from commerce_gateway.schema.keys.operations import KeyMutation, KeyQuery
 from commerce_gateway.schema.protection import QueryLimits, protection_extensions
 from commerce_gateway.schema.scalars import SCALAR_MAP
 from commerce_gateway.schema.validation import CodedInputErrors
@@ -26,12 +27,12 @@ DOCUMENT_CACHE_SIZE = 1_000
 
 
 @strawberry.type
-class Query(CatalogQuery, CartQuery):
+class Query(CatalogQuery, CartQuery, KeyQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CartMutation):
+class Mutation(CartMutation, KeyMutation):
     pass
 
 
