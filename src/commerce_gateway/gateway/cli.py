@@ -68,6 +68,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
+    from commerce_gateway.gateway.demo_keys import ensure_demo_keys, keys_file
     from commerce_gateway.simulators.registry import SIMULATORS
 
     settings = _settings(args)
@@ -90,6 +91,8 @@ def demo(args: argparse.Namespace) -> int:
             supervisor.wait_until(name, f"http://127.0.0.1:{port}/__stats", timeout=120)
         supervisor.wait_until("embedded-store", f"tcp://127.0.0.1:{store_port}")
         mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
+        kept_in = keys_file(settings.mongo.embedded_path)
+        demo_keys = asyncio.run(ensure_demo_keys(mongo_url, settings.mongo.database, kept_in))
         gateway_args = ["serve", "--port", str(settings.server.port)]
         if args.config:
             gateway_args += ["--config", args.config]
@@ -102,6 +105,13 @@ def demo(args: argparse.Namespace) -> int:
         print("\nCommerce Gateway demo is running:")
         for what, where in rows:
             print(f"  {what:<32} {where}")
+        print(f"\nAPI keys, one per client kind (kept in {kept_in}):")
+        for kind, key in demo_keys.items():
+            print(f"  {kind:<12} {key}")
+        print("\nEvery request needs one. In GraphiQL, open Headers and paste\n"
+              f'  {{"X-API-Key": "{demo_keys["frontend"]}"}}\n'
+              f"or from a shell:\n  curl -s {base}/graphql -H 'X-API-Key: {demo_keys['frontend']}' "
+              "-H 'Content-Type: application/json' -d '{\"query\": \"{ channels { code name } }\"}'")
         print("\nPress Ctrl-C to stop everything.", flush=True)
         while (exited := supervisor.first_exited()) is None:
             time.sleep(0.5)
