@@ -78,8 +78,9 @@ def main() -> None:
         sup.start("store", cli_argv("embedded-store", "--path", str(store_path), "--port", str(store_port)))
         sup.wait_until("store", f"tcp://127.0.0.1:{store_port}")
         mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
-        base, _, _ = start_stack(1_000, sup, mongo_url=mongo_url)
-        with httpx.Client(base_url=base, timeout=30) as client:
+        _, gateway = start_stack(1_000, sup, mongo_url=mongo_url)
+        base = gateway.base
+        with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": gateway.key}) as client:
             def gql(query: str, variables: dict | None = None) -> dict:
                 return client.post("/graphql", json={"query": query, "variables": variables or {}}).json()["data"]
 
@@ -89,8 +90,8 @@ def main() -> None:
         adds = [json.dumps({"query": ADD, "variables": {"cart": c, "variant": random.choice(plenty)}}) for c in carts]
         reads = [json.dumps({"query": READ, "variables": {"cart": c}}) for c in carts]
         rows = [
-            ("cartLinesAdd through the gateway", measure(f"{base}/graphql", post_any_script(adds), args)),
-            ("cart read through the gateway", measure(f"{base}/graphql", post_any_script(reads), args)),
+            ("cartLinesAdd through the gateway", measure(f"{base}/graphql", post_any_script(adds, gateway.key), args)),
+            ("cart read through the gateway", measure(f"{base}/graphql", post_any_script(reads, gateway.key), args)),
             ("bare find_one_and_update, same store", asyncio.run(
                 bare_updates(mongo_url, args.duration, args.connections, args.carts))),
         ]

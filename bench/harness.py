@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,17 +22,20 @@ SIMULATORS = ("woocommerce", "medusa", "odoo", "ebay")
 DRAIN_SECONDS = 3
 
 
-def post_script(body: str) -> str:
-    """A wrk script POSTing one JSON body."""
-    return ('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f"wrk.body = {json.dumps(body)}\n")
+def _headers(key: str | None) -> str:
+    lines = 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+    return lines + (f'wrk.headers["X-API-Key"] = {json.dumps(key)}\n' if key else "")
 
 
-def post_any_script(bodies: list[str]) -> str:
+def post_script(body: str, key: str | None = None) -> str:
+    """A wrk script POSTing one JSON body (with the API key, when given)."""
+    return _headers(key) + f"wrk.body = {json.dumps(body)}\n"
+
+
+def post_any_script(bodies: list[str], key: str | None = None) -> str:
     """A wrk script POSTing one of `bodies` at random, per request."""
     listed = ",\n".join(json.dumps(b) for b in bodies)
-    return ('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f"bodies = {{{listed}}}\n"
+    return (_headers(key) + f"bodies = {{{listed}}}\n"
             "request = function() return wrk.format(nil, nil, nil, bodies[math.random(#bodies)]) end\n")
 
 
@@ -41,6 +45,7 @@ def wrk(url: str, lua: str, duration: int, connections: int) -> dict[str, float]
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency",
                           "-s", str(script), url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 
     def pct(p: str) -> float:
@@ -49,7 +54,7 @@ def wrk(url: str, lua: str, duration: int, connections: int) -> dict[str, float]
 
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} failed responses under load\n{out}")
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99")}
+    return {"rps": rps, "requests": requests, "p50": pct("50"), "p99": pct("99")}
 
 
 def measure(url: str, lua: str, args: argparse.Namespace) -> dict[str, float]:
@@ -62,6 +67,12 @@ def measure(url: str, lua: str, args: argparse.Namespace) -> dict[str, float]:
             "loaded_p99": loaded["p99"]}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -69,21 +80,42 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_stack(size: int, sup: Supervisor, mongo_url: str = "") -> tuple[str, dict[str, str], int]:
-    """Simulators and `commerce-gateway serve` (with its own embedded store unless `mongo_url`)."""
+@dataclass(frozen=True)
+class Gateway:
+    base: str
+    pid: int
+    key: str  # a frontend API key with budgets no benchmark reaches
+
+
+def start_simulators(size: int, sup: Supervisor) -> dict[str, str]:
     ports = {name: free_port() for name in SIMULATORS}
     for name, port in ports.items():
         sup.start(name, cli_argv("simulator", name, "--port", str(port), "--size", str(size)))
     for name, port in ports.items():
         sup.wait_until(name, f"http://127.0.0.1:{port}/__stats", timeout=300)
-    gateway_port = free_port()
-    env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()}
+    return {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
+
+
+def start_gateway(sims: dict[str, str], sup: Supervisor, mongo_url: str = "", name: str = "gateway",
+                  unguarded: bool = False) -> Gateway:
+    """`commerce-gateway serve` over `sims` (with its own embedded store unless `mongo_url`), and a
+    key for it. `unguarded`: the baseline without keys, cost and limits (bench/unguarded_gateway.py)."""
+    port = free_port()
+    env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": url for n, url in sims.items()}
     env |= {"CGW_CONFIG": os.devnull, "CGW_SERVER__LOG_LEVEL": "warning",
             "CGW_MONGO__EMBEDDED_PATH": str(Path(tempfile.mkdtemp()) / "bench.sqlite"), "CGW_MONGO__URL": mongo_url}
-    gateway = sup.start("gateway", cli_argv("serve", "--port", str(gateway_port)), env=env)
-    base = f"http://127.0.0.1:{gateway_port}"
-    sup.wait_until("gateway", f"{base}/healthz")
-    sims = {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
-    return base, sims, gateway.pid
+    made = subprocess.run(cli_argv("keys", "create", "--name", "bench", "--kind", "frontend", "--json",
+                                   "--requests-per-minute", "1000000000", "--cost-per-minute", "1000000000000"),
+                          env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    argv = ([sys.executable, str(ROOT / "bench" / "unguarded_gateway.py"), "--port", str(port)] if unguarded
+            else cli_argv("serve", "--port", str(port)))
+    process = sup.start(name, argv, env=env)
+    base = f"http://127.0.0.1:{port}"
+    sup.wait_until(name, f"{base}/healthz")
+    return Gateway(base, process.pid, json.loads(made.stdout)["key"])
 
 
+def start_stack(size: int, sup: Supervisor, mongo_url: str = "") -> tuple[dict[str, str], Gateway]:
+    """Simulators and one gateway over them."""
+    sims = start_simulators(size, sup)
+    return sims, start_gateway(sims, sup, mongo_url)

@@ -1,11 +1,12 @@
 """Benchmark: the 50-product listing with price, stock and store availability.
 
 Runs, in one go and on one machine: the four simulators, the gateway (`commerce-gateway
-serve`, embedded store included), and a plain Starlette endpoint returning a JSON body
-of the same size (the ceiling). Load comes from `wrk` (apt-get install wrk), POSTing
-the same document. Prints a Markdown table for the README.
+serve`, embedded store included), the same gateway without API keys, cost analysis, budgets
+and query limits (bench/unguarded_gateway.py: what those cost per request), and a plain
+Starlette endpoint returning a JSON body of the same size (the ceiling). Load comes from
+`wrk` (apt-get install wrk), POSTing the same document. Prints a Markdown table for the README.
 
-    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--rss]
+    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--rounds 2] [--rss]
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import statistics
 import shutil
 import sys
 import tempfile
@@ -23,7 +26,8 @@ from pathlib import Path
 
 import httpx
 
-from harness import ROOT, measure, post_script, rss_mb, start_stack, wrk  # first: puts src/ on the path
+from harness import (ROOT, Gateway, cpu_seconds, measure, post_script, rss_mb, start_gateway,  # first: src/ on the path
+                     start_simulators, start_stack, wrk)  # first: puts src/ on the path
 
 from commerce_gateway.gateway.processes import Supervisor, free_port
 
@@ -40,6 +44,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the throughput runs")
     parser.add_argument("--size", type=int, default=1_000, help="catalog size of the throughput runs")
+    parser.add_argument("--rounds", type=int, default=6, help="pairs of runs with and without keys, cost and limits")
     parser.add_argument("--rss", action="store_true", help="also measure RSS with the 100,000-product catalog")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -53,15 +58,21 @@ def main() -> None:
 def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
     sup = Supervisor()
     try:
-        base, sims, _ = start_stack(args.size, sup)
+        sims = start_simulators(args.size, sup)
+        gateway = start_gateway(sims, sup)
+        unguarded = start_gateway(sims, sup, name="unguarded", unguarded=True)
         body = json.dumps({"query": QUERY})
-        answer = httpx.post(f"{base}/graphql", content=body, headers={"content-type": "application/json"},
-                            timeout=30)
+        headers = {"content-type": "application/json", "X-API-Key": gateway.key}
+        answer = httpx.post(f"{gateway.base}/graphql", content=body, headers=headers, timeout=30)
         assert "errors" not in answer.json(), answer.text[:500]
         for url in sims.values():
             httpx.delete(f"{url}/__stats")
-        httpx.post(f"{base}/graphql", content=body, headers={"content-type": "application/json"}, timeout=30)
+        httpx.post(f"{gateway.base}/graphql", content=body, headers=headers, timeout=30)
         calls = {n: httpx.get(f"{u}/__stats").json()["total"] for n, u in sims.items()}
+        baseline = httpx.post(f"{unguarded.base}/graphql", content=body, headers=headers, timeout=30)
+        as_of = re.compile(r'"asOf":\s*"[^"]*"')  # when stock was read: differs between the two reads
+        assert as_of.sub("", baseline.text) == as_of.sub("", answer.text.split(',"extensions"')[0] + "}"), \
+            "the baseline must answer the same"
 
         body_file = Path(tempfile.mkdtemp()) / "body.json"
         body_file.write_bytes(answer.content)
@@ -69,29 +80,59 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         sup.start("plain", [sys.executable, str(ROOT / "bench" / "plain_json.py"), str(plain_port), str(body_file)])
         sup.wait_until("plain", f"tcp://127.0.0.1:{plain_port}")
 
-        wrk(f"{base}/graphql", post_script(body), 2, args.connections)  # warm-up
+        keyed, open_ = post_script(body, gateway.key), post_script(body)
+        wrk(f"{gateway.base}/graphql", keyed, 2, args.connections)  # warm-up
+        wrk(f"{unguarded.base}/graphql", open_, 2, args.connections)
         ceiling = measure(f"http://127.0.0.1:{plain_port}/graphql", post_script(body), args)
-        fast = measure(f"{base}/graphql", post_script(body), args)
+        fast = measure(f"{gateway.base}/graphql", keyed, args)
+        without = measure(f"{unguarded.base}/graphql", open_, args)
+        throughput, cpu = guard_ratios(gateway, keyed, unguarded, open_, args)
         for url in sims.values():
             httpx.post(f"{url}/__faults", json={"latency_ms": 20})
-        slow = measure(f"{base}/graphql", post_script(body), args)
+        slow = measure(f"{gateway.base}/graphql", keyed, args)
         return [
             ("response body", f"{len(answer.content):,} bytes", ""),
             ("backend calls per query (odoo/woocommerce/medusa/ebay)",
              "/".join(str(calls[n]) for n in ("odoo", "woocommerce", "medusa", "ebay")), ""),
             ("plain Starlette JSON (ceiling)", ceiling, ""),
             ("gateway, backends at 0 ms", fast, f"{fast['rps'] / ceiling['rps']:.1%} of ceiling"),
+            ("same, without keys, cost and limits", without, f"{without['rps'] / ceiling['rps']:.1%} of ceiling"),
+            (f"throughput with ÷ without keys, cost and limits (median of {args.rounds} pairs)",
+             f"{statistics.median(throughput):.1%}", f"pairs ranged {min(throughput):.1%}–{max(throughput):.1%}"),
+            (f"gateway CPU per request with ÷ without (median of {args.rounds} pairs)",
+             f"{statistics.median(cpu):.1%}", f"pairs ranged {min(cpu):.1%}–{max(cpu):.1%}"),
             ("gateway, backends at 20 ms", slow, f"p50 − 20 ms = {slow['p50'] - 20:.1f} ms"),
         ]
     finally:
         sup.stop_all()
 
 
+def guard_ratios(guarded: Gateway, keyed: str, unguarded: Gateway, open_: str,
+                 args: argparse.Namespace) -> tuple[list[float], list[float]]:
+    """Throughput and CPU time per request of the gateway over those of the unguarded baseline, in
+    back-to-back pairs (which one goes first alternates): the machine's drift hits both alike."""
+    throughput, cpu = [], []
+    for round_ in range(args.rounds):
+        runs = [(guarded, keyed), (unguarded, open_)]
+        if round_ % 2:
+            runs.reverse()
+        figures = {}
+        for gateway, lua in runs:
+            before = cpu_seconds(gateway.pid)
+            run = wrk(f"{gateway.base}/graphql", lua, args.duration, args.connections)
+            figures[gateway.base] = run["rps"], (cpu_seconds(gateway.pid) - before) / run["requests"]
+        (rps, cpu_each), (base_rps, base_cpu_each) = figures[guarded.base], figures[unguarded.base]
+        throughput.append(rps / base_rps)
+        cpu.append(cpu_each / base_cpu_each)
+    return throughput, cpu
+
+
 def measure_rss() -> str:
     sup = Supervisor()
     try:
-        base, _, pid = start_stack(100_000, sup)
-        with httpx.Client(timeout=60) as client:
+        _, gateway = start_stack(100_000, sup)
+        base, pid = gateway.base, gateway.pid
+        with httpx.Client(timeout=60, headers={"X-API-Key": gateway.key}) as client:
             after = None
             for _ in range(40):  # walk 2,000 products deep, the way a crawler would
                 page = client.post(f"{base}/graphql", json={

@@ -1,4 +1,5 @@
-"""The cost formula (README, "Cost of an operation") on worked examples over the real schema."""
+"""The cost formula (README, "Cost") on worked examples over the real schema, and the limits' validation
+staying cached."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from commerce_gateway.schema import cost
 from commerce_gateway.schema.protection import operation_of
 from commerce_gateway.schema.schema import build_schema
 
-SCHEMA = build_schema()._schema
+SCHEMA_WITH_LIMITS = build_schema()
+SCHEMA = SCHEMA_WITH_LIMITS._schema
 
 
 def requested(document: str, variables: dict | None = None) -> cost.Estimate:
@@ -61,3 +63,19 @@ def test_actual_cost_counts_the_objects_returned():
                          "pageInfo": {"hasNextPage": False}}}
     assert cost.objects_in(data) == 1 + 2 + 2 + 1
     assert cost.objects_in(None) == 0
+
+
+async def test_a_repeated_document_is_validated_once_with_every_limit_in_place():
+    # the limits' validation rules are the same classes on every request, so the validation
+    # cache (keyed by document and rules) hits; new classes per request would miss it each time
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from commerce_gateway.schema.schema import DOCUMENT_CACHE_SIZE
+
+    cache = _get_validate_cache(DOCUMENT_CACHE_SIZE)
+    document = "{ products(first: 2) { nodes { sku title } } }"
+    await SCHEMA_WITH_LIMITS.execute(document)
+    before = cache.cache_info()
+    await SCHEMA_WITH_LIMITS.execute(document)
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
