@@ -20,6 +20,11 @@ def test_first_out_of_range(gql, first):
     assert error["path"] == ["products"]
 
 
+def test_first_at_the_limit(gql):
+    answer = gql(LISTING, {"first": 100})
+    assert "errors" not in answer and len(answer["data"]["products"]["edges"]) == 100
+
+
 @pytest.mark.parametrize("cursor", ["nonsense", "Y2d3MTotNQ", "", "%%%", "eyJvZmZzZXQiOjF9"])
 def test_malformed_cursor(gql, cursor):
     answer = gql(LISTING, {"first": 5, "after": cursor})
