@@ -77,3 +77,9 @@ class TooCostly(DomainError):
     """An operation whose static cost is above the per-operation maximum; refused before it runs."""
 
     code = "COST_LIMIT_EXCEEDED"
+
+
+class PersistedQueryNotFound(DomainError):
+    """A persisted-query hash the gateway does not know: the client sends the document with it."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"

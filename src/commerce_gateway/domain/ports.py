@@ -131,3 +131,14 @@ class BudgetStore(Protocol):
 
     async def swap(self, bucket_id: str, new: BucketState, expected_version: int | None) -> bool:
         """Writes `new` if the stored version is still `expected_version` (None: no bucket yet)."""
+
+
+class DocumentStore(Protocol):
+    """GraphQL documents by the SHA-256 of their text (persisted queries), shared by every process."""
+
+    async def prepare(self) -> None: ...
+
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, document: str) -> None:
+        """Keeps the document; a second put of the same hash changes nothing."""

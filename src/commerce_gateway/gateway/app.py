@@ -17,11 +17,13 @@ from starlette.routing import Route
 from commerce_gateway.adapters.mongo import client as mongo
 from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
 from commerce_gateway.adapters.mongo.budgets import MongoBudgetStore
+from commerce_gateway.adapters.mongo.documents import MongoDocumentStore
 from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
 from commerce_gateway.gateway.access import Gatekeeper
 from commerce_gateway.gateway.budgets import SharedBudgets
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
+from commerce_gateway.gateway.persisted import PersistedDocuments
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
@@ -66,8 +68,10 @@ def create_app(settings: Settings) -> Starlette:
         idempotency = MongoIdempotencyStore(client, settings.mongo.database)
         key_store = MongoApiKeyStore(client, settings.mongo.database)
         budget_store = MongoBudgetStore(client, settings.mongo.database)
-        for store in (cart_store, idempotency, key_store, budget_store):
+        document_store = MongoDocumentStore(client, settings.mongo.database)
+        for store in (cart_store, idempotency, key_store, budget_store, document_store):
             await store.prepare()
+        view.documents = PersistedDocuments(document_store)
         budgets = SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction)
         gatekeeper = view.gatekeeper = Gatekeeper(key_store, budgets, key_cache_seconds=settings.auth.key_cache_seconds)
         services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,

@@ -11,14 +11,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BadUserInput, DomainError, Forbidden, RateLimited, Unauthenticated
+from commerce_gateway.domain.errors import (
+    BadUserInput,
+    DomainError,
+    Forbidden,
+    PersistedQueryNotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from commerce_gateway.gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
 from commerce_gateway.gateway.budgets import Decision
 from commerce_gateway.gateway.identity import customer_from_header, verification_key
+from commerce_gateway.gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash
 from commerce_gateway.gateway.settings import AuthSettings
 from commerce_gateway.resolvers.context import RequestContext, Services
 from commerce_gateway.schema.errors import domain_error_dict, format_error
@@ -65,6 +74,7 @@ class GatewayGraphQL(GraphQL):
         self.auth = auth
         self.token_key = verification_key(auth)
         self.gatekeeper = gatekeeper  # set by the lifespan, like the services
+        self.documents: PersistedDocuments | None = None  # likewise
         self.production = production
         self.max_cost = max_cost
 
@@ -73,15 +83,35 @@ class GatewayGraphQL(GraphQL):
         refused = await self._admit(request, context, sub_response)
         if refused is not None:
             return refused
+        to_register = None
+        if isinstance(request_data, GraphQLRequestData):
+            try:
+                sha256 = requested_hash(request_data.extensions, request_data.query)
+            except BadPersistedQuery as exc:
+                raise HTTPException(400, str(exc)) from exc
+            if sha256 is not None and request_data.query is None:
+                request_data.query = await self.documents.find(sha256)
+                if request_data.query is None:
+                    sub_response.status_code = 200  # what Apollo clients expect before they send the document
+                    return refusal(PersistedQueryNotFound("PersistedQueryNotFound"))
+            elif sha256 is not None:
+                to_register = sha256
         try:
-            return await super().execute_operation(request=request, request_adapter=request_adapter,
-                                                   request_data=request_data, context=context,
-                                                   root_value=root_value, sub_response=sub_response)
+            result = await super().execute_operation(request=request, request_adapter=request_adapter,
+                                                     request_data=request_data, context=context,
+                                                     root_value=root_value, sub_response=sub_response)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 # GraphQL over HTTP: a mutation over GET is 405, never run
                 raise HTTPException(405, "Mutations are only run over POST.") from exc
             raise
+        if to_register is not None and isinstance(result, ExecutionResult) and result.data is not None:
+            await self.documents.register(to_register, request_data.query)  # a document that ran
+        return result
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET naming a persisted query by hash is an operation, not a browser visit."""
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Requests refused before GraphQL (not JSON, no query, wrong method) answer in the same error
