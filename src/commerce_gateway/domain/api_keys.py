@@ -37,6 +37,7 @@ class ApiKey:
     expires_at: datetime | None = None
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    documents: str | None = None  # a trusted-document list: the key runs only the documents in it
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,3 +83,9 @@ class PersistedQueryNotFound(DomainError):
     """A persisted-query hash the gateway does not know: the client sends the document with it."""
 
     code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class DocumentNotTrusted(DomainError):
+    """A key limited to a trusted-document list sent a document outside it."""
+
+    code = "PERSISTED_QUERY_NOT_IN_LIST"

@@ -142,3 +142,10 @@ class DocumentStore(Protocol):
 
     async def put(self, sha256: str, document: str) -> None:
         """Keeps the document; a second put of the same hash changes nothing."""
+
+    async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
+        """Adds the hashes (of documents already put) to a trusted-document list, or makes them the
+        whole list; the list's size after."""
+
+    async def list_hashes(self, name: str) -> frozenset[str]:
+        """The hashes of a trusted-document list; empty when there is no such list."""

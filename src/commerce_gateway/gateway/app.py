@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         document_store = MongoDocumentStore(client, settings.mongo.database)
         for store in (cart_store, idempotency, key_store, budget_store, document_store):
             await store.prepare()
-        view.documents = PersistedDocuments(document_store)
+        view.documents = PersistedDocuments(document_store, list_ttl=settings.auth.key_cache_seconds)
         budgets = SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction)
         gatekeeper = view.gatekeeper = Gatekeeper(key_store, budgets, key_cache_seconds=settings.auth.key_cache_seconds)
         services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,

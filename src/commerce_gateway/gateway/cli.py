@@ -171,6 +171,19 @@ def keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def documents(args: argparse.Namespace) -> int:
+    from commerce_gateway.gateway.document_commands import run_document_command
+
+    settings = _settings(args)
+    configure_logging("warning")
+    try:
+        print(asyncio.run(run_document_command(settings, args)))
+    except (ValueError, DomainError) as exc:
+        print(f"commerce-gateway documents: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from commerce_gateway.simulators.catalog import DEFAULT_SIZE, MAX_SIZE
     from commerce_gateway.simulators.registry import SIMULATORS
@@ -204,9 +217,10 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=token)
     k = sub.add_parser("keys", help="client API keys: create, list, revoke, rotate")
     k.set_defaults(func=keys)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config")
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    on_store = argparse.ArgumentParser(add_help=False)
+    on_store.add_argument("--config")
+    on_store.add_argument("--json", action="store_true", help="machine-readable output")
+    common = argparse.ArgumentParser(add_help=False, parents=[on_store])
     common.add_argument("--actor", default=os.environ.get("USER", "cli"), help="recorded as who did it")
     actions = k.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="issue a key; its secret is shown once", parents=[common])
@@ -217,10 +231,19 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--expires-days", type=float)
     create.add_argument("--requests-per-minute", type=int, help="request budget (default: by kind)")
     create.add_argument("--cost-per-minute", type=int, help="cost-point budget (default: by kind)")
+    create.add_argument("--documents", metavar="LIST",
+                        help="trusted documents only: the key runs just the documents pushed to LIST")
     actions.add_parser("list", help="every key, without secrets", parents=[common])
     for name, text in (("revoke", "stop a key for good"), ("rotate", "a new secret for a key; the old one stops")):
         action = actions.add_parser(name, help=text, parents=[common])
         action.add_argument("key_id")
+    docs = sub.add_parser("documents", help="trusted documents for keys created with --documents LIST")
+    docs.set_defaults(func=documents)
+    push = docs.add_subparsers(dest="action", required=True).add_parser(
+        "push", help="store the documents of FILE and add them to a trusted list", parents=[on_store])
+    push.add_argument("file", help="an Apollo persisted-query manifest, or a JSON object of sha256: document")
+    push.add_argument("--list", required=True, help="the trusted-document list (a key's --documents)")
+    push.add_argument("--replace", action="store_true", help="make FILE the whole list instead of adding to it")
     m = sub.add_parser("simulator", help="one backend simulator")
     m.add_argument("name", choices=sorted(SIMULATORS))
     m.add_argument("--host", default="127.0.0.1")

@@ -15,9 +15,11 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from commerce_gateway.domain.api_keys import ApiKey
 from commerce_gateway.domain.channels import Channel
 from commerce_gateway.domain.errors import (
     BadUserInput,
+    DocumentNotTrusted,
     DomainError,
     Forbidden,
     PersistedQueryNotFound,
@@ -27,7 +29,7 @@ from commerce_gateway.domain.errors import (
 from commerce_gateway.gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
 from commerce_gateway.gateway.budgets import Decision
 from commerce_gateway.gateway.identity import customer_from_header, verification_key
-from commerce_gateway.gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash
+from commerce_gateway.gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
 from commerce_gateway.gateway.settings import AuthSettings
 from commerce_gateway.resolvers.context import RequestContext, Services
 from commerce_gateway.schema.errors import domain_error_dict, format_error
@@ -85,17 +87,9 @@ class GatewayGraphQL(GraphQL):
             return refused
         to_register = None
         if isinstance(request_data, GraphQLRequestData):
-            try:
-                sha256 = requested_hash(request_data.extensions, request_data.query)
-            except BadPersistedQuery as exc:
-                raise HTTPException(400, str(exc)) from exc
-            if sha256 is not None and request_data.query is None:
-                request_data.query = await self.documents.find(sha256)
-                if request_data.query is None:
-                    sub_response.status_code = 200  # what Apollo clients expect before they send the document
-                    return refusal(PersistedQueryNotFound("PersistedQueryNotFound"))
-            elif sha256 is not None:
-                to_register = sha256
+            refused, to_register = await self._document(request_data, context.api_key, sub_response)
+            if refused is not None:
+                return refused
         try:
             result = await super().execute_operation(request=request, request_adapter=request_adapter,
                                                      request_data=request_data, context=context,
@@ -108,6 +102,29 @@ class GatewayGraphQL(GraphQL):
         if to_register is not None and isinstance(result, ExecutionResult) and result.data is not None:
             await self.documents.register(to_register, request_data.query)  # a document that ran
         return result
+
+    async def _document(self, request_data: GraphQLRequestData, key: ApiKey,
+                        sub_response: Response) -> tuple[ExecutionResult | None, str | None]:
+        """Fills in a persisted query's document, and holds a key with a trusted-document list to
+        it. Answers (a refusal, or the hash to register once the document has run)."""
+        try:
+            sha256 = requested_hash(request_data.extensions, request_data.query)
+        except BadPersistedQuery as exc:
+            raise HTTPException(400, str(exc)) from exc
+        if key.documents is not None:
+            sha256 = sha256 or (sha256_of(request_data.query) if request_data.query else None)
+            if sha256 is None or sha256 not in await self.documents.trusted(key.documents):
+                return refusal(DocumentNotTrusted(f"This API key runs only the documents of its trusted list "
+                                                  f"'{key.documents}', and this is not one of them.")), None
+        if sha256 is None:
+            return None, None
+        if request_data.query is None:
+            request_data.query = await self.documents.find(sha256)
+            if request_data.query is None:
+                sub_response.status_code = 200  # what Apollo clients expect before they send the document
+                return refusal(PersistedQueryNotFound("PersistedQueryNotFound")), None
+            return None, None
+        return None, (sha256 if key.documents is None else None)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET naming a persisted query by hash is an operation, not a browser visit."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+
+from pymongo import AsyncMongoClient
 
 from commerce_gateway.adapters.mongo import client as mongo
 from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
@@ -18,7 +20,8 @@ from commerce_gateway.resolvers import api_keys
 
 
 @contextlib.asynccontextmanager
-async def key_store(settings: Settings) -> AsyncIterator[MongoApiKeyStore]:
+async def open_store[S](settings: Settings, make: Callable[[AsyncMongoClient, str], S]) -> AsyncIterator[S]:
+    """A store on the gateway's MongoDB, or on its embedded store's file (served for the command)."""
     server = None
     url = settings.mongo.url
     if not url:
@@ -26,13 +29,17 @@ async def key_store(settings: Settings) -> AsyncIterator[MongoApiKeyStore]:
         url = (await server.start()).uri
     client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
     try:
-        store = MongoApiKeyStore(client, settings.mongo.database)
-        await store.prepare()
+        store = make(client, settings.mongo.database)
+        await store.prepare()  # type: ignore[attr-defined]
         yield store
     finally:
         await client.close()
         if server is not None:
             await server.close()
+
+
+def key_store(settings: Settings) -> contextlib.AbstractAsyncContextManager[MongoApiKeyStore]:
+    return open_store(settings, MongoApiKeyStore)
 
 
 def describe(key: ApiKey) -> dict:
@@ -41,7 +48,8 @@ def describe(key: ApiKey) -> dict:
             "cost_per_minute": key.cost_per_minute, "created_at": key.created_at.isoformat(),
             "expires_at": key.expires_at.isoformat() if key.expires_at else None,
             "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
-            "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None}
+            "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+            "documents": key.documents}
 
 
 async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
@@ -55,7 +63,7 @@ async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
                                     channel=Channel.parse(args.channel) if args.channel else None,
                                     expires_in_days=args.expires_days,
                                     requests_per_minute=args.requests_per_minute,
-                                    cost_per_minute=args.cost_per_minute)
+                                    cost_per_minute=args.cost_per_minute, documents=args.documents)
             key, full = await api_keys.issue(store, spec, args.actor)
             return _shown(key, full, args.json)
         if args.action == "list":

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from commerce_gateway.domain.ports import DocumentStore
@@ -45,10 +47,22 @@ def requested_hash(extensions: dict[str, Any] | None, document: str | None) -> s
 
 
 class PersistedDocuments:
-    def __init__(self, store: DocumentStore, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, store: DocumentStore, cache_size: int = CACHE_SIZE, list_ttl: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.cache_size = cache_size
         self.cache: OrderedDict[str, str] = OrderedDict()
+        self.list_ttl = list_ttl
+        self.clock = clock
+        self.lists: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def trusted(self, name: str) -> frozenset[str]:
+        """The hashes of a trusted-document list, re-read after `list_ttl` seconds (as keys are)."""
+        now = self.clock()
+        seen = self.lists.get(name)
+        if seen is None or now - seen[0] >= self.list_ttl:
+            seen = self.lists[name] = (now, await self.store.list_hashes(name))
+        return seen[1]
 
     async def find(self, sha256: str) -> str | None:
         document = self.cache.get(sha256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from commerce_gateway.domain.errors import BadUserInput
 from commerce_gateway.domain.ports import ApiKeyStore
 
 PREFIX = "cgw"
+DOCUMENT_LIST_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 DEFAULT_SCOPES = {
     KeyKind.FRONTEND: (Scope.CATALOG_READ, Scope.STOCK_READ, Scope.CART_WRITE, Scope.CHECKOUT_WRITE,
                        Scope.ORDERS_READ),
@@ -47,6 +49,7 @@ class KeySpec:
     expires_in_days: float | None = None
     requests_per_minute: int | None = None  # None: the kind's default
     cost_per_minute: int | None = None
+    documents: str | None = None  # name of a trusted-document list (`commerce-gateway documents push`)
 
 
 class UnknownKey(BadUserInput):
@@ -87,13 +90,16 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str) -> tuple[ApiKey, 
     requests, cost = spec.requests_per_minute or requests, spec.cost_per_minute or cost
     if requests < 1 or cost < 1:
         raise BadUserInput("request and cost limits must be at least 1 per minute")
+    if spec.documents is not None and not DOCUMENT_LIST_NAME.fullmatch(spec.documents):
+        raise BadUserInput("a document list name is 1-64 letters, digits, dots, dashes or underscores")
     now = datetime.now(UTC)
     key_id, secret = _new_secret()
     key = ApiKey(key_id=key_id, name=spec.name.strip(), kind=spec.kind,
                  channel=channel.value if channel else None, scopes=scopes,
                  requests_per_minute=requests, cost_per_minute=cost,
                  secret_sha256=_hash(secret), created_at=now,
-                 expires_at=now + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None)
+                 expires_at=now + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None,
+                 documents=spec.documents)
     await store.insert(key, KeyEvent("created", key_id, actor, now))
     return key, f"{PREFIX}_{key_id}_{secret}"
 

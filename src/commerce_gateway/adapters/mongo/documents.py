@@ -15,6 +15,7 @@ WHAT = "document store"
 class MongoDocumentStore:
     def __init__(self, client: AsyncMongoClient, database: str) -> None:
         self.documents = client[database]["documents"]
+        self.lists = client[database]["document_lists"]
 
     async def prepare(self) -> None:
         """Nothing to index: documents are found by _id, their hash."""
@@ -29,6 +30,17 @@ class MongoDocumentStore:
                        WHAT, on_duplicate=_Known())
         except _Known:
             pass  # the same hash is the same text
+
+
+    async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
+        change = {"$set": {"hashes": sorted(set(hashes))}} if replace else {"$addToSet": {"hashes": {"$each": hashes}}}
+        change.setdefault("$set", {})["updated_at"] = datetime.now(UTC)
+        await call(self.lists.update_one({"_id": name}, change, upsert=True), WHAT)
+        return len(await self.list_hashes(name))
+
+    async def list_hashes(self, name: str) -> frozenset[str]:
+        doc = await call(self.lists.find_one({"_id": name}), WHAT)
+        return frozenset(doc.get("hashes", ())) if doc else frozenset()
 
 
 class _Known(DomainError):

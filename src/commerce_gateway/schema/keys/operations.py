@@ -56,7 +56,8 @@ class KeyMutation:
             name=input.name, kind=domain.KeyKind(input.kind.value),
             channel=Channel(input.channel.value) if input.channel else None,
             scopes=tuple(Scope(s.value) for s in input.scopes or ()), expires_in_days=input.expires_in_days,
-            requests_per_minute=input.requests_per_minute, cost_per_minute=input.cost_per_minute)
+            requests_per_minute=input.requests_per_minute, cost_per_minute=input.cost_per_minute,
+            documents=input.documents)
         return await _with_secret(api_keys.issue(ctx(info).key_store, spec, ctx(info).actor))
 
     @strawberry.mutation(description="Gives the key a new secret; the old one stops working.",

@@ -51,6 +51,7 @@ class ApiKey:
     expires_at: datetime | None
     last_used_at: datetime | None = strawberry.field(description="Recorded at most once a minute.")
     revoked_at: datetime | None
+    documents: str | None = strawberry.field(description="Trusted-document list; the key runs only its documents.")
 
     @classmethod
     def of(cls, key: domain.ApiKey) -> ApiKey:
@@ -60,7 +61,8 @@ class ApiKey:
                    channel=ChannelCode(key.channel) if key.channel else None,
                    scopes=[KeyScope(s.value) for s in key.scopes], requests_per_minute=key.requests_per_minute,
                    cost_per_minute=key.cost_per_minute, state=state, created_at=key.created_at,
-                   expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at)
+                   expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
+                   documents=key.documents)
 
 
 @strawberry.type(name="ApiKeyEvent", description="One management action on a key: who did what, when.")
@@ -98,3 +100,5 @@ class KeyCreateInput:
     expires_in_days: float | None = None
     requests_per_minute: int | None = strawberry.field(default=None, description="Default: by kind.")
     cost_per_minute: int | None = strawberry.field(default=None, description="Default: by kind.")
+    documents: str | None = strawberry.field(default=None, description="Run only the documents of this trusted "
+                                                                       "list (`commerce-gateway documents push`).")
