@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import uvicorn
@@ -158,30 +159,29 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
-def keys(args: argparse.Namespace) -> int:
-    from commerce_gateway.gateway.key_commands import run_key_command
-
+def _store_command(name: str, run: Callable[[Settings, argparse.Namespace], Awaitable[str]],
+                   args: argparse.Namespace) -> int:
+    """A command on the gateway's store: its output on stdout, or why not on stderr (exit 2)."""
     settings = _settings(args)
     configure_logging("warning")
     try:
-        print(asyncio.run(run_key_command(settings, args)))
+        print(asyncio.run(run(settings, args)))
     except (ValueError, DomainError) as exc:
-        print(f"commerce-gateway keys: {exc}", file=sys.stderr)
+        print(f"commerce-gateway {name}: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def keys(args: argparse.Namespace) -> int:
+    from commerce_gateway.gateway.key_commands import run_key_command
+
+    return _store_command("keys", run_key_command, args)
 
 
 def documents(args: argparse.Namespace) -> int:
     from commerce_gateway.gateway.document_commands import run_document_command
 
-    settings = _settings(args)
-    configure_logging("warning")
-    try:
-        print(asyncio.run(run_document_command(settings, args)))
-    except (ValueError, DomainError) as exc:
-        print(f"commerce-gateway documents: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return _store_command("documents", run_document_command, args)
 
 
 def parser() -> argparse.ArgumentParser:
