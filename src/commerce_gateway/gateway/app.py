@@ -48,6 +48,9 @@ class Runtime:
     checks: dict[str, Check] = field(default_factory=dict)
 
 
+CORS_EXPOSED_HEADERS = ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After", "ETag"]
+
+
 def create_app(settings: Settings) -> Starlette:
     if not settings.mongo.url:
         raise ValueError("mongo.url is empty: `commerce-gateway serve` starts the embedded store and sets it")
@@ -100,7 +103,7 @@ def create_app(settings: Settings) -> Starlette:
 
     production = settings.server.production
     view = GatewayGraphQL(schema, services=None, auth=settings.auth,  # type: ignore[arg-type]
-                          gatekeeper=None, production=production, max_cost=lim.max_cost,
+                          gatekeeper=None, production=production, max_cost=lim.max_cost, cache=settings.cache,
                           graphql_ide="graphiql" if settings.server.graphiql and not production else None)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
@@ -111,7 +114,7 @@ def create_app(settings: Settings) -> Starlette:
     if settings.server.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
-                                     expose_headers=["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"], max_age=600))
+                                     expose_headers=CORS_EXPOSED_HEADERS, max_age=600))
     middleware.append(Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes))
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

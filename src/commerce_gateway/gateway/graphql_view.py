@@ -28,9 +28,10 @@ from commerce_gateway.domain.errors import (
 )
 from commerce_gateway.gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
 from commerce_gateway.gateway.budgets import Decision
+from commerce_gateway.gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
 from commerce_gateway.gateway.identity import customer_from_header, verification_key
 from commerce_gateway.gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
-from commerce_gateway.gateway.settings import AuthSettings
+from commerce_gateway.gateway.settings import AuthSettings, CacheSettings
 from commerce_gateway.resolvers.context import RequestContext, Services
 from commerce_gateway.schema.errors import domain_error_dict, format_error
 
@@ -70,7 +71,7 @@ def rate_limit_headers(key_requests: Decision, cost: Decision | None) -> dict[st
 
 class GatewayGraphQL(GraphQL):
     def __init__(self, *args: Any, services: Services, auth: AuthSettings, gatekeeper: Gatekeeper | None,
-                 production: bool, max_cost: int, **kwargs: Any) -> None:
+                 production: bool, max_cost: int, cache: CacheSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.services = services
         self.auth = auth
@@ -79,6 +80,7 @@ class GatewayGraphQL(GraphQL):
         self.documents: PersistedDocuments | None = None  # likewise
         self.production = production
         self.max_cost = max_cost
+        self.cache = cache
 
     async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,  # type: ignore[override]
                                 context: RequestContext, root_value: Any, sub_response: Response) -> Any:
@@ -174,7 +176,7 @@ class GatewayGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         request_id = request.scope.get("state", {}).get("request_id", "")
         context = RequestContext(services=self.services, request_id=request_id,
-                                 channel=self.services.rules.default_channel)
+                                 channel=self.services.rules.default_channel, cacheable=request.method == "GET")
         if raw := request.headers.get(CHANNEL_HEADER):
             try:
                 context.channel = Channel.parse(raw)
@@ -194,6 +196,16 @@ class GatewayGraphQL(GraphQL):
         response = super().create_response(response_data, sub_response)
         if getattr(sub_response, "graphql_response_json", False):
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        policy = getattr(sub_response, "cache_policy", None)
+        if policy is None:
+            return response
+        response.headers["Cache-Control"] = policy
+        response.headers["Vary"] = VARY
+        if is_shared(policy) and response.status_code == 200:
+            response.headers["ETag"] = etag_of(response.body)
+            if not_modified(getattr(sub_response, "if_none_match", None), response.headers["ETag"]):
+                kept = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+                return Response(status_code=304, headers=kept)
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:  # type: ignore[override]
@@ -219,6 +231,12 @@ class GatewayGraphQL(GraphQL):
         extensions = dict(result.extensions or {})
         if context is not None and context.api_key is not None:
             extensions["cost"] = self._cost(context)
+            if context.cacheable and sub_response is not None and sub_response.status_code in (None, 200):
+                policy = cache_control(context.touched, bool(errors), self.cache)
+                if is_shared(policy):  # a shared answer names no budget: the RateLimit header has it
+                    extensions["cost"]["budget"].pop("remaining")
+                sub_response.cache_policy = policy  # type: ignore[attr-defined]
+                sub_response.if_none_match = request.headers.get("if-none-match")  # type: ignore[attr-defined]
             if sub_response is not None:
                 requests = getattr(request.state, "requests_decision", None)
                 if requests is not None:

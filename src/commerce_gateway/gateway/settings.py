@@ -157,6 +157,15 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """`Cache-Control: max-age` of a query over GET, by the freshest kind of data it touched."""
+
+    content_seconds: int = 300  # titles, descriptions, images, stores, channels
+    price_seconds: int = 60
+    stock_seconds: int = 10     # stock figures and everything that depends on them
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     mongo: MongoSettings = field(default_factory=MongoSettings)
@@ -166,6 +175,7 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     carts: CartSettings = field(default_factory=CartSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -273,6 +283,9 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"limits.{name}: must be at least 1")
     if not 0 < s.limits.budget_lease_fraction <= 1:
         raise SettingsError("limits.budget_lease_fraction: must be within (0, 1]")
+    for name in ("content_seconds", "price_seconds", "stock_seconds"):
+        if getattr(s.cache, name) < 0:
+            raise SettingsError(f"cache.{name}: must be 0 or more")
     if s.auth.key_cache_seconds < 0:
         raise SettingsError("auth.key_cache_seconds: must be 0 or more")
     if s.carts.guest_cart_ttl_days <= 0:

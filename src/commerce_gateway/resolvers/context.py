@@ -55,6 +55,8 @@ class RequestContext:
     meter: CostMeter | None = None
     cost_requested: int | None = None  # set once the operation's cost is known
     cost_actual: int | None = None
+    cacheable: bool = False  # a GET: the answer gets HTTP caching headers from what it touched
+    touched: frozenset[str] = frozenset()  # content, price, stock, private (schema/caching.py)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory)
