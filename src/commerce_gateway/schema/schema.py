@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from commerce_gateway.domain.errors import DomainError
 from commerce_gateway.schema.carts.operations import CartMutation, CartQuery
 from commerce_gateway.schema.catalog.query import CatalogQuery
+from commerce_gateway.schema.nodes import NodeQuery
 from commerce_gateway.schema.catalog.types import Product, Store, Variant
 from commerce_gateway.schema.directives import InContextExtension, in_context
 from commerce_gateway.schema.keys.operations import KeyMutation, KeyQuery
@@ -28,7 +29,7 @@ DOCUMENT_CACHE_SIZE = 1_000
 
 
 @strawberry.type
-class Query(CatalogQuery, CartQuery, KeyQuery):
+class Query(NodeQuery, CatalogQuery, CartQuery, KeyQuery):
     pass
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import strawberry
 from strawberry.types import Info
 
@@ -38,18 +36,6 @@ def as_node(record: object) -> Node | None:
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Refetches any object by its global ID.", extensions=[needs(Scope.CATALOG_READ)])
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return as_node(await catalog.find_node(ctx(info), id))
-
-    @strawberry.field(description="Refetches objects by global ID, in order; null where none exists.",
-                      extensions=[needs(Scope.CATALOG_READ)])
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > catalog.MAX_PAGE:
-            catalog.check_first(len(ids), "ids")
-        found = await asyncio.gather(*(catalog.find_node(ctx(info), i) for i in ids))
-        return [as_node(r) for r in found]
-
     @strawberry.field(description="One product by global ID, SKU or GTIN; null when no backend knows it.",
                       extensions=[needs(Scope.CATALOG_READ)])
     async def product(self, info: Info, id: strawberry.ID | None = None, sku: str | None = None,
