@@ -27,6 +27,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/listing.py
 	$(BIN)/python bench/carts.py
+	$(BIN)/python bench/http_caching.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

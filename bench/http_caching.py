@@ -1,0 +1,65 @@
+"""Benchmark: a query over GET answered in full against the same query revalidated with
+`If-None-Match` (304, no body), on one gateway in one run. Prints a Markdown table for the README.
+
+The 304 saves the body's bytes and the client's parse, not the gateway's work: to know that
+nothing changed, the gateway answers the query and compares the ETag.
+
+    .venv/bin/python bench/http_caching.py [--duration 10] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+from datetime import date
+from urllib.parse import urlencode
+
+import httpx
+
+from harness import measure, start_stack  # first: puts src/ on the path
+
+from commerce_gateway.gateway.processes import Supervisor
+
+QUERY = """{ products(first: 50) { edges { node {
+  sku title brand priceRange { minVariantPrice { amount currencyCode } } variants { sku price { amount } }
+} } } }"""
+
+
+def get_script(key: str, etag: str | None = None) -> str:
+    lines = ['wrk.method = "GET"', f'wrk.headers["X-API-Key"] = "{key}"']
+    if etag:
+        lines.append(f"wrk.headers[\"If-None-Match\"] = '{etag}'")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench needs wrk: apt-get install wrk")
+    sup = Supervisor()
+    try:
+        _, gateway = start_stack(1_000, sup)
+        url = f"{gateway.base}/graphql?{urlencode({'query': QUERY})}"
+        full = httpx.get(url, headers={"X-API-Key": gateway.key}, timeout=30)
+        etag = full.headers["etag"]
+        assert httpx.get(url, headers={"X-API-Key": gateway.key, "If-None-Match": etag}).status_code == 304
+        rows = [("GET, full answer", measure(url, get_script(gateway.key), args), f"{len(full.content):,} bytes"),
+                ("GET, If-None-Match → 304", measure(url, get_script(gateway.key, etag), args), "0 bytes")]
+    finally:
+        sup.stop_all()
+    print(f"\nHTTP caching benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {args.connections} connections, {args.duration} s per run\n")
+    print(f"| scenario | requests/s ({args.connections} connections) | p50 ms under load | p50 ms, one at a time "
+          "| body |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r, body in rows:
+        print(f"| {name} | {r['rps']:.0f} | {r['loaded_p50']:.1f} | {r['p50']:.1f} | {body} |")
+
+
+if __name__ == "__main__":
+    main()
