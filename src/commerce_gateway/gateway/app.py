@@ -24,6 +24,7 @@ from commerce_gateway.gateway.access import Gatekeeper
 from commerce_gateway.gateway.budgets import SharedBudgets
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.persisted import PersistedDocuments
+from commerce_gateway.resolvers.stock_cache import StockCache
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
@@ -77,7 +78,9 @@ def create_app(settings: Settings) -> Starlette:
         view.documents = PersistedDocuments(document_store, list_ttl=settings.auth.key_cache_seconds)
         budgets = SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction)
         gatekeeper = view.gatekeeper = Gatekeeper(key_store, budgets, key_cache_seconds=settings.auth.key_cache_seconds)
+        stock_seconds = settings.catalog.stock_cache_seconds
         services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,
+                            stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None,
                             idempotency=idempotency, keys=gatekeeper.keys,
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,

@@ -123,6 +123,7 @@ class CatalogSettings:
     default_channel: str = "WEB"
     pickup_ready_within: str = "PT2H"  # ISO 8601 duration shown as pickUpTime
     pickup_warehouses: list[str] = field(default_factory=lambda: list(STORES))  # empty: all with coordinates
+    stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
     ownership: dict[str, list[str]] = field(
         default_factory=lambda: {f: list(CONTENT_BACKENDS) for f in CONTENT_FIELDS})
 
@@ -286,6 +287,8 @@ def _validate(s: Settings) -> None:
     for name in ("content_seconds", "price_seconds", "stock_seconds"):
         if getattr(s.cache, name) < 0:
             raise SettingsError(f"cache.{name}: must be 0 or more")
+    if s.catalog.stock_cache_seconds < 0:
+        raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
     if s.auth.key_cache_seconds < 0:
         raise SettingsError("auth.key_cache_seconds: must be 0 or more")
     if s.carts.guest_cart_ttl_days <= 0:

@@ -12,6 +12,7 @@ from commerce_gateway.resolvers.backends import Backends
 from commerce_gateway.resolvers.loaders import Loaders
 from commerce_gateway.domain.ports import ApiKeyStore, CartStore, IdempotencyStore
 from commerce_gateway.resolvers.rules import CartRules, CatalogRules, ChannelRules
+from commerce_gateway.resolvers.stock_cache import StockCache
 from commerce_gateway.resolvers.stores import StoreDirectory
 
 
@@ -26,6 +27,7 @@ class Services:
     idempotency: IdempotencyStore | None = None
     cart_rules: CartRules = field(default_factory=CartRules)
     keys: ApiKeyStore | None = None
+    stock_cache: StockCache | None = None  # None: every stock figure is read live
 
 
 class CostMeter(Protocol):
@@ -56,10 +58,20 @@ class RequestContext:
     cost_requested: int | None = None  # set once the operation's cost is known
     cost_actual: int | None = None
     cacheable: bool = False  # a GET: the answer gets HTTP caching headers from what it touched
+    max_stock_age: float | None = None  # @inContext(maxStockAge:); None: the cache's own time to live
+    live_stock: bool = False  # mutations: stock is always read live
     touched: frozenset[str] = frozenset()  # content, price, stock, private (schema/caching.py)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services.backends, self.services.directory)
+        self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
+                               self.stock_age_limit)
+
+    def stock_age_limit(self) -> float:
+        """How old a cached stock figure may be for this operation; 0: read live."""
+        cache = self.services.stock_cache
+        if cache is None or self.live_stock:
+            return 0.0
+        return cache.ttl_seconds if self.max_stock_age is None else min(cache.ttl_seconds, self.max_stock_age)
 
     def report(self, path: list[str | int], error: DomainError) -> None:
         """Records an error for a field that still answers (with an empty or false value)."""

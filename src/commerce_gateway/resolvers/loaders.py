@@ -7,7 +7,7 @@ for every key in it, so each field that needed it reports that backend.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +25,7 @@ from commerce_gateway.domain.records import (
     VariantOption,
 )
 from commerce_gateway.resolvers.backends import Backends
+from commerce_gateway.resolvers.stock_cache import StockCache
 from commerce_gateway.resolvers.stores import StoreDirectory
 
 
@@ -59,9 +60,12 @@ def _grouped[K: Hashable, V](keys: Sequence[K], records: Iterable[V], key: Calla
 
 
 class Loaders:
-    def __init__(self, backends: Backends, directory: StoreDirectory) -> None:
+    def __init__(self, backends: Backends, directory: StoreDirectory, stock_cache: StockCache | None = None,
+                 stock_max_age: Callable[[], float] = lambda: 0.0) -> None:
         self.backends = backends
         self.directory = directory
+        self.stock_cache = stock_cache
+        self.stock_max_age = stock_max_age  # asked when the stock is loaded: @inContext is applied by then
         self.product_by_sku: DataLoader[str, ErpProduct | None] = DataLoader(self._products_by_sku)
         self.product_by_id: DataLoader[int, ErpProduct | None] = DataLoader(self._products_by_id)
         self.variants_by_product_id: DataLoader[int, list[ErpVariant]] = DataLoader(self._variants_by_product)
@@ -128,7 +132,25 @@ class Loaders:
                     found[(pricelist_id, entry.variant_erp_id)] = entry
         return [found.get(k) for k in keys]
 
+    async def _through_cache[K: Hashable, V](self, keys: list[K], read: Callable[[list[K]], Awaitable[list[V]]],
+                                            tag: str) -> list[V]:
+        """Figures younger than the operation's maximum age from the cache, the rest read live (and
+        kept, a live read of a mutation too)."""
+        if self.stock_cache is None:
+            return await read(keys)
+        max_age = self.stock_max_age()
+        cached = self.stock_cache.fresh([(tag, k) for k in keys], max_age) if max_age > 0 else {}
+        missing = [k for k in keys if (tag, k) not in cached]
+        if missing:
+            read_now = dict(zip(missing, await read(missing), strict=True))
+            self.stock_cache.keep({(tag, k): v for k, v in read_now.items()})
+            cached.update({(tag, k): v for k, v in read_now.items()})
+        return [cached[(tag, k)] for k in keys]
+
     async def _stock(self, variant_ids: list[int]) -> list[StockSnapshot]:
+        return await self._through_cache(variant_ids, self._read_stock, "stock")
+
+    async def _read_stock(self, variant_ids: list[int]) -> list[StockSnapshot]:
         warehouses = await self.directory.warehouses()
         locations = [w.stock_location_id for w in warehouses.values()]
         quants = await self.backends.erp.stock_quants(variant_ids, locations)
@@ -142,6 +164,9 @@ class Loaders:
                 for v in variant_ids]
 
     async def _pool(self, skus: list[str]) -> list[PoolFigure]:
+        return await self._through_cache(skus, self._read_pool, "pool")
+
+    async def _read_pool(self, skus: list[str]) -> list[PoolFigure]:
         items = await self.backends.marketplace.inventory_by_sku(skus)
         as_of = datetime.now(UTC)
         return [PoolFigure(item, as_of) for item in _index(skus, items, lambda i: i.sku)]

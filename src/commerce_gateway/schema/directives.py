@@ -7,9 +7,10 @@ operation's directive before execution and applies it to the request context.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 import strawberry
-from graphql import get_directive_values
+from graphql import OperationType, get_directive_values
 from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.directive import DirectiveLocation
@@ -32,7 +33,10 @@ DIRECTIVE_NAME = "inContext"
                 "A channel bound to the API key wins.",
 )
 def in_context(channel: ChannelCode | None = None, currency: CurrencyCode | None = None,
-               store: strawberry.ID | None = None) -> None:
+               store: strawberry.ID | None = None,
+               max_stock_age: Annotated[int | None, strawberry.argument(
+                   description="Stock figures older than this many seconds are read live from the ERP; "
+                               "0: every figure live.")] = None) -> None:
     """Applied by InContextExtension before execution."""
 
 
@@ -43,6 +47,9 @@ class InContextExtension(SchemaExtension):
         operation = operation_of(ec.graphql_document, ec.operation_name)
         if isinstance(context, RequestContext) and context.rejected is not None:
             raise context.rejected
+        if isinstance(context, RequestContext) and operation is not None \
+                and operation.operation is OperationType.MUTATION:
+            context.live_stock = True  # a cart change or a checkout checks stock as it is now
         if isinstance(context, RequestContext) and operation is not None and any(
                 d.name.value == DIRECTIVE_NAME for d in operation.directives or ()):
             graphql_schema = ec.schema._schema
@@ -58,6 +65,11 @@ class InContextExtension(SchemaExtension):
                 store = values.get("store")
                 context.select(Channel(raw) if raw else None, values.get("currency"),
                                _store_code(store) if store else None)
+                max_age = values.get("maxStockAge")
+                if max_age is not None:
+                    if max_age < 0:
+                        raise BadUserInput("maxStockAge: seconds, 0 or more")
+                    context.max_stock_age = max_age
         yield
 
 
