@@ -16,7 +16,7 @@ query($sku: String!) {
     sources { field backend }
     variants { id sku gtin title selectedOptions { name value }
                price { amount currencyCode } compareAtPrice { amount }
-               quantityAvailable stock { quantity asOf source } availableForSale }
+               quantityAvailable stock { quantity asOf source } availableForSale updatedAt }
   }
 }
 """
@@ -64,6 +64,9 @@ def test_a_product_merges_content_prices_and_stock_from_their_owners(gql, catalo
     assert all(v["stock"]["source"] == "odoo" and v["stock"]["asOf"] for v in product["variants"])
     assert Decimal(product["priceRange"]["minVariantPrice"]["amount"]) == seed.variants[0].list_price
     assert Decimal(product["priceRange"]["maxVariantPrice"]["amount"]) == seed.variants[-1].list_price
+    # lists a client stores say when each entry last changed
+    assert {v["updatedAt"] for v in product["variants"]} == {seed.updated_at.isoformat()}
+    assert product["updatedAt"] == seed.updated_at.isoformat()
 
 
 def test_a_product_the_web_shop_lacks_falls_back_to_the_next_owner(gql, catalog):

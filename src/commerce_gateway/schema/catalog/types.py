@@ -188,6 +188,10 @@ class Variant(Node):
     async def product(self, info: Info) -> Product:
         return Product.of(await catalog.product_of(ctx(info), self.record))
 
+    @strawberry.field(description="When the ERP last changed the variant (its SKU, barcode, options or list price).")
+    def updated_at(self) -> datetime | None:
+        return self.record.updated_at
+
 
 @strawberry.type
 class Product(Node):
