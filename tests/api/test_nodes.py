@@ -45,8 +45,8 @@ def test_a_customer_and_their_cart_only_with_their_token(gql, variants):  # noqa
 
 def test_nodes_mixes_kinds_in_order(gql, variants):  # noqa: F811
     variant = in_stock(variants, 1)[0]
-    cart = create(gql, [])
-    line_id = "Q2FydExpbmUvbm9uZTpub25l"  # a cart line: refetched through its cart
+    cart = create(gql, [{"merchandiseId": variant["id"]}])
+    line_id = cart["lines"][0]["id"]  # a line that exists: still refetched through its cart, not by node
     found = gql(NODES, {"ids": [variant["id"], cart["id"], line_id]})["data"]["nodes"]
     assert found == [{"__typename": "Variant", "id": variant["id"]}, {"__typename": "Cart", "id": cart["id"]}, None]
 

@@ -40,6 +40,21 @@ def test_requested_cost(document: str, points: int):
     assert requested(document).requested == points
 
 
+@pytest.mark.parametrize(("document", "kinds"), [
+    ("{ channels { code } }", {"content"}),
+    ("{ products(first: 2) { nodes { sku variants { price { amount } } } } }", {"content", "price"}),
+    ('{ product(sku: "x") { priceRange { minVariantPrice { amount } } totalInventory } }',
+     {"content", "price", "stock"}),
+    ("query { products(first: 2) { nodes { ...V } } } fragment V on Product { variants { stock { quantity } } }",
+     {"content", "stock"}),
+    ("{ me { id } }", {"content", "private"}),
+    ('{ node(id: "x") { ... on Cart { id } } }', {"content", "private"}),
+    ('{ node(id: "x") { ... on Product { sku } } }', {"content"}),
+])
+def test_the_same_walk_records_what_the_operation_touches(document: str, kinds: set[str]):
+    assert requested(document).touched == kinds
+
+
 def test_page_sizes_from_variables():
     document = "query Q($n: Int!) { products(first: $n) { nodes { sku } } }"
     assert requested(document, {"n": 7}).requested == 8

@@ -60,7 +60,7 @@ class RequestContext:
     cacheable: bool = False  # a GET: the answer gets HTTP caching headers from what it touched
     max_stock_age: float | None = None  # @inContext(maxStockAge:); None: the cache's own time to live
     live_stock: bool = False  # mutations: stock is always read live
-    touched: frozenset[str] = frozenset()  # content, price, stock, private (schema/caching.py)
+    touched: frozenset[str] = frozenset()  # content, price, stock, private (schema/caching.py, by the cost walk)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,

@@ -11,6 +11,8 @@ Requested (static) cost, from the document, the schema and the variables:
 - fragments count where they are used; every inline fragment counts (an upper bound for unions).
 
 Actual cost, from the response: 1 for each object in `data`, plus the mutation points.
+
+The same walk records what the operation touches (schema/caching.py), for its HTTP caching.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 
 from commerce_gateway.resolvers.catalog import MAX_PAGE
+from commerce_gateway.schema.caching import FIELDS, PRIVATE_TYPES, Touched
 
 ASSUMED_LIST_SIZE = 10
 MUTATION_COST = 10
@@ -53,6 +56,7 @@ class Estimate:
     requested: int
     mutation_points: int
     introspection: bool
+    touched: frozenset[Touched]
 
 
 @dataclass(slots=True)
@@ -62,10 +66,13 @@ class _Walk:
     variables: dict[str, Any]
     introspection: bool = False
     visiting: set[str] = field(default_factory=set)
+    touched: set[Touched] = field(default_factory=lambda: {Touched.CONTENT})
 
     def selections(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
         if selection_set is None:
             return 0
+        if getattr(parent, "name", None) in PRIVATE_TYPES:  # a field or fragment of a private type
+            self.touched.add(Touched.PRIVATE)
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -95,6 +102,8 @@ class _Walk:
         definition = parent.fields.get(name)
         if definition is None:
             return 0  # validation reports it
+        if kind := FIELDS.get((parent.name, name)):
+            self.touched.add(kind)
         named = get_named_type(definition.type)
         composite = is_composite_type(named)
         requested = self.page_size(node, definition)
@@ -136,7 +145,7 @@ def estimate(schema: GraphQLSchema, document: Any, operation: OperationDefinitio
         mutation_points = MUTATION_COST * sum(1 for s in operation.selection_set.selections
                                               if isinstance(s, FieldNode) and s.name.value != "__typename")
     return Estimate(requested=cost + mutation_points, mutation_points=mutation_points,
-                    introspection=walk.introspection)
+                    introspection=walk.introspection, touched=frozenset(walk.touched))
 
 
 def objects_in(data: Any) -> int:

@@ -13,17 +13,17 @@ import strawberry
 from strawberry.types import Info
 
 from commerce_gateway.domain.api_keys import Scope
-from commerce_gateway.domain.errors import Forbidden
 from commerce_gateway.resolvers import carts, catalog, global_ids
 from commerce_gateway.schema.carts.types import Cart, Customer
 from commerce_gateway.schema.catalog.query import as_node
 from commerce_gateway.schema.context import ctx
 from commerce_gateway.schema.node import Node
-from commerce_gateway.schema.scopes import needs
+from commerce_gateway.schema.scopes import missing_scope, needs
 
 SCOPES = {
-    "Product": (Scope.CATALOG_READ,), "Variant": (Scope.CATALOG_READ,), "Store": (Scope.CATALOG_READ,),
-    "Cart": (Scope.CART_WRITE,), "Customer": (Scope.CART_WRITE, Scope.ORDERS_READ),
+    "Product": frozenset({Scope.CATALOG_READ}), "Variant": frozenset({Scope.CATALOG_READ}),
+    "Store": frozenset({Scope.CATALOG_READ}), "Cart": frozenset({Scope.CART_WRITE}),
+    "Customer": frozenset({Scope.CART_WRITE, Scope.ORDERS_READ}),
 }
 ANY_NODE_SCOPE = (Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ)
 
@@ -34,8 +34,7 @@ async def _find(info: Info, global_id: str, path: list[str | int]) -> Node | Non
     if needed is None:
         return None  # a cart line or an order: refetched through its cart or customer
     if ctx(info).scopes.isdisjoint(needed):
-        ctx(info).report(path, Forbidden(f"a {kind} needs the scope {' or '.join(s.value for s in needed)}, "
-                                         "which this API key does not have."))
+        ctx(info).report(path, missing_scope(f"a {kind}", needed))
         return None
     if kind == "Cart":
         found = await carts.find_cart(ctx(info), global_id)

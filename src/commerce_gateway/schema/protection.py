@@ -65,7 +65,7 @@ def protection_extensions(limits: QueryLimits) -> list[Any]:
                 yield
                 return
             figures = cost.estimate(ec.schema._schema, ec.graphql_document, operation, ec.variables)
-            context.cost_requested = figures.requested
+            context.cost_requested, context.touched = figures.requested, figures.touched
             if figures.introspection and not context.introspection:
                 raise Forbidden("Introspection is off for this API key.")
             if figures.requested > limits.max_cost:

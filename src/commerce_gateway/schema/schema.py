@@ -19,7 +19,6 @@ from commerce_gateway.schema.nodes import NodeQuery
 from commerce_gateway.schema.catalog.types import Product, Store, Variant
 from commerce_gateway.schema.directives import InContextExtension, in_context
 from commerce_gateway.schema.keys.operations import KeyMutation, KeyQuery
-from commerce_gateway.schema.caching import TouchedFields
 from commerce_gateway.schema.protection import QueryLimits, protection_extensions
 from commerce_gateway.schema.scalars import SCALAR_MAP
 from commerce_gateway.schema.validation import CodedInputErrors
@@ -58,7 +57,6 @@ def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLi
         CodedInputErrors,
         InContextExtension,  # before the cost limiter: a refused request is not charged
         *protection_extensions(limits or QueryLimits()),
-        TouchedFields,
         lambda: ParserCache(maxsize=document_cache_size),  # the LRU lives at module level, shared
         lambda: ValidationCache(maxsize=document_cache_size),
     ]

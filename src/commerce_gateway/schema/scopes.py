@@ -22,10 +22,14 @@ if TYPE_CHECKING:
     from strawberry.types import Info
 
 
+def missing_scope(subject: str, any_of: frozenset[Scope]) -> Forbidden:
+    names = " or ".join(sorted(s.value for s in any_of))
+    return Forbidden(f"{subject} needs the scope {names}, which this API key does not have.")
+
+
 class RequiresScope(FieldExtension):
     def __init__(self, *any_of: Scope) -> None:
         self.any_of = frozenset(any_of)
-        self.names = " or ".join(sorted(s.value for s in any_of))
 
     def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
         if ctx(info).scopes.isdisjoint(self.any_of):
@@ -39,7 +43,7 @@ class RequiresScope(FieldExtension):
         return await result if inspect.isawaitable(result) else result
 
     def _refuse(self, info: Info) -> Any:
-        error = Forbidden(f"`{info.field_name}` needs the scope {self.names}, which this API key does not have.")
+        error = missing_scope(f"`{info.field_name}`", self.any_of)
         returns = info.return_type
         if isinstance(returns, StrawberryOptional):
             ctx(info).report(info.path.as_list(), error)
