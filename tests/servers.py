@@ -87,20 +87,32 @@ class ServeProcess:
     """`commerce-gateway serve` as a child process with `env`; `url` once it answers /healthz."""
 
     def __init__(self, env: dict[str, str], timeout: float = 60.0) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve",
-                                       "--port", str(self.port)],
-                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for attempt in range(3):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve",
+                                           "--port", str(self.port)],
+                                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            output = self._wait_until_healthy(timeout)
+            if output is None:
+                return
+            # another process may take the free port between our pick and the child's bind: pick again
+            if "cannot listen on" not in output or attempt == 2:
+                raise RuntimeError(f"serve exited early:\n{output}")
+
+    def _wait_until_healthy(self, timeout: float) -> str | None:
+        """None once healthy; the child's output if it exited first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
+                    return None
             except httpx.HTTPError:
                 time.sleep(0.2)
             if self.child.poll() is not None:
-                raise RuntimeError(f"serve exited early:\n{self.child.stdout.read()}")
+                output = self.child.stdout.read()
+                self.child.stdout.close()
+                return output
         self.stop()
         raise RuntimeError("serve did not answer /healthz in time")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -80,6 +81,18 @@ def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):
     assert result.returncode == 2
     assert "backends.odoo.transport: must be one of json2, jsonrpc" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_busy_port_stops_start_up_before_any_store_starts(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite")}
+        result = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
+                                env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "store.sqlite").exists()
 
 
 def test_a_hard_killed_gateway_takes_its_embedded_store_with_it(served):

@@ -17,7 +17,8 @@ import uvicorn
 
 from commerce_gateway.domain.errors import DomainError
 from commerce_gateway.gateway.logs import configure_logging
-from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port, port_in_use, stop_with_supervisor
+from commerce_gateway.gateway.processes import (Supervisor, cli_argv, free_port, listening_socket, port_in_use,
+                                                stop_with_supervisor)
 from commerce_gateway.gateway.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("commerce_gateway.cli")
@@ -40,8 +41,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.server.log_level)
-    if port_in_use(settings.server.host, settings.server.port):
-        print(f"commerce-gateway: {settings.server.host}:{settings.server.port} is already in use", file=sys.stderr)
+    try:
+        listener = listening_socket(settings.server.host, settings.server.port)
+    except OSError as exc:
+        print(f"commerce-gateway: cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}",
+              file=sys.stderr)
         return 1
     supervisor = Supervisor()
     try:
@@ -57,7 +61,7 @@ def serve(args: argparse.Namespace) -> int:
 
         config = uvicorn.Config(create_app(settings), host=settings.server.host, port=settings.server.port,
                                 log_config=None, access_log=False, lifespan="on")
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[listener])
     except KeyboardInterrupt:
         pass  # uvicorn has shut down gracefully and re-raises the signal
     except RuntimeError as exc:
@@ -65,6 +69,7 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     finally:
         supervisor.stop_all()
+        listener.close()
     return 0
 
 
