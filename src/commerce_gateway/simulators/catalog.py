@@ -4,10 +4,15 @@ Products are generated from (seed, index) alone, so any process builds the same
 catalog. Deliberate disagreements between backends make the merge rules matter:
 some ERP titles are upper-case abbreviations of the web-shop's, and the web-shop's
 stock figure is stale for a fifth of the products.
+
+The simulators' write APIs change it at runtime (`change`, `set_stock`, …); each
+change stamps the backend it went through, so every backend reports its own
+modification times, as the real systems do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -94,6 +99,7 @@ class SeedProduct:
     marketplace_price: Decimal
     store_price: Decimal | None
     call_centre_price: Decimal | None
+    active: bool = True  # False once archived in the ERP
 
     @property
     def gtin(self) -> str | None:
@@ -183,11 +189,56 @@ class Catalog:
         self.by_erp_id = {p.erp_id: p for p in self.products}
         self.variants_by_erp_id = {v.erp_id: (p, v) for p in self.products for v in p.variants}
         self.variants_by_sku = {v.sku: (p, v) for p in self.products for v in p.variants}
+        self.stamps: dict[tuple[str, str], datetime] = {}  # (backend, sku or record key) -> last change
+        self.stock_edits: dict[tuple[int, int], tuple[int, int]] = {}  # (variant, warehouse) -> (on hand, reserved)
+        self.pool_edits: dict[int, int] = {}  # variant -> marketplace pool
+        self.offer_price_edits: dict[int, Decimal] = {}  # variant -> marketplace offer price
+        self.price_edits: dict[int, Decimal] = {}  # ERP pricelist item id -> fixed price
 
     @cached_property
     def locations_by_stock_location(self) -> dict[int, SeedLocation]:
         return {loc.stock_location_id: loc for loc in LOCATIONS}
 
+    def stamp(self, backend: str, key: str, default: datetime) -> datetime:
+        """When `key` last changed through `backend`'s write API, else `default` (the seeded time)."""
+        return self.stamps.get((backend, key), default)
+
+    def touch(self, backend: str, key: str) -> datetime:
+        now = datetime.now(UTC)
+        self.stamps[(backend, key)] = now
+        return now
+
+    def change(self, backend: str, product: SeedProduct, **fields: object) -> SeedProduct:
+        """Replaces the product's seeded fields; a new list price moves its variants' prices along."""
+        changed = dataclasses.replace(product, **fields)  # type: ignore[arg-type]
+        if changed.list_price != product.list_price:
+            shift = changed.list_price - product.list_price
+            changed = dataclasses.replace(changed, variants=tuple(
+                dataclasses.replace(v, list_price=v.list_price + shift) for v in changed.variants))
+        self.products[product.index] = changed
+        self.by_sku[changed.sku] = self.by_erp_id[changed.erp_id] = changed
+        for v in changed.variants:
+            self.variants_by_erp_id[v.erp_id] = self.variants_by_sku[v.sku] = (changed, v)
+        self.touch(backend, changed.sku)
+        return changed
+
+    def stock(self, variant_erp_id: int, location: SeedLocation) -> tuple[int, int]:
+        """(on hand, reserved), as seeded or as last set."""
+        edited = self.stock_edits.get((variant_erp_id, location.warehouse_id))
+        return edited if edited is not None else stock_at(variant_erp_id, location)
+
+    def set_stock(self, variant_erp_id: int, location: SeedLocation, on_hand: int) -> None:
+        reserved = min(on_hand, self.stock(variant_erp_id, location)[1])
+        self.stock_edits[(variant_erp_id, location.warehouse_id)] = (on_hand, reserved)
+        self.touch("odoo", f"quant:{variant_erp_id}:{location.warehouse_id}")
+
+    def pool(self, variant_erp_id: int) -> int:
+        return self.pool_edits.get(variant_erp_id, marketplace_pool(variant_erp_id))
+
+    def offer_price(self, product: SeedProduct, variant: SeedVariant) -> Decimal:
+        seeded = product.marketplace_price + (variant.list_price - product.list_price)
+        return self.offer_price_edits.get(variant.erp_id, seeded)
+
     def erp_stock_total(self, product: SeedProduct) -> int:
-        return sum(stock_at(v.erp_id, loc)[0] - stock_at(v.erp_id, loc)[1]
+        return sum(self.stock(v.erp_id, loc)[0] - self.stock(v.erp_id, loc)[1]
                    for v in product.variants for loc in LOCATIONS if not loc.is_store)

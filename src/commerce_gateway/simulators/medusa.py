@@ -1,12 +1,19 @@
 """The mobile-app backend: Medusa v2 Store API (`/store/products`, `/store/regions`).
 
 Needs `x-publishable-api-key`. Lists with `limit`/`offset`/`count`, filters by
-`id`, `q` and `variants[sku]`, and adds `calculated_price` to variants when a
-`region_id` is given (amounts in major units, as Medusa v2 stores them).
+`id`, `q`, `variants[sku]` and `updated_at[$gt|$gte|$lt|$lte]`, sorts by `order`
+(`updated_at`, `-updated_at`, `id`), and adds `calculated_price` to variants when
+a `region_id` is given (amounts in major units, as Medusa v2 stores them).
+The Admin API's `POST /admin/products/{id}` (secret API key as HTTP Basic user)
+changes a product's title and description and stamps its `updated_at`.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import operator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from starlette.requests import Request
@@ -16,6 +23,8 @@ from starlette.routing import Route
 from commerce_gateway.simulators.catalog import Catalog, SeedProduct
 from commerce_gateway.simulators.instruments import Instruments, instrumented_app
 
+NAME = "medusa"
+COMPARISONS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 REGIONS = {"reg_01EUROPE": {"id": "reg_01EUROPE", "name": "Europe", "currency_code": "eur"}}
 
 
@@ -29,8 +38,14 @@ def _number(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def product_json(product: SeedProduct, region: dict | None) -> dict:
-    stamp = product.updated_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+def updated(catalog: Catalog, product: SeedProduct) -> datetime:
+    """Medusa's timestamps carry milliseconds."""
+    stamp = catalog.stamp(NAME, product.sku, product.updated_at)
+    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+
+
+def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) -> dict:
+    stamp = updated(catalog, product).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     variants = []
     for v in product.variants:
         price = None
@@ -71,9 +86,20 @@ def product_json(product: SeedProduct, region: dict | None) -> dict:
     }
 
 
-def create_app(catalog: Catalog, publishable_key: str = "pk_demo") -> object:
+def basic_user(header: str) -> str | None:
+    """The user of HTTP Basic credentials: Medusa takes a secret API key as `<key>:`."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True).decode().partition(":")[0]
+    except ValueError:
+        return None
+
+
+def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> object:
     instruments = Instruments()
-    listed = [p for p in catalog.products if p.in_app]
+    listed = [p.index for p in catalog.products if p.in_app]  # indexes: changes replace the products
 
     def check_key(request: Request) -> Response | None:
         key = request.headers.get("x-publishable-api-key")
@@ -107,7 +133,7 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo") -> object:
             offset = int(q.get("offset", "0"))
         except ValueError:
             return JSONResponse(medusa_error(400, "invalid_data", "limit and offset must be numbers"), status_code=400)
-        selected = listed
+        selected = [catalog.products[i] for i in listed]
         skus = q.getlist("variants[sku][]") + q.getlist("variants[sku]")
         if skus:
             wanted = set(skus)
@@ -118,8 +144,23 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo") -> object:
             selected = [p for p in selected if f"prod_{p.erp_id:08d}" in wanted_ids]
         if text := q.get("q", "").lower():
             selected = [p for p in selected if text in p.title.lower()]
+        for name, compare in COMPARISONS.items():
+            if raw := q.get(f"updated_at[{name}]"):
+                try:
+                    bound = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                except ValueError:
+                    return JSONResponse(medusa_error(400, "invalid_data", f"Invalid date for updated_at[{name}]"),
+                                        status_code=400)
+                bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound
+                selected = [p for p in selected if compare(updated(catalog, p), bound)]
+        if order := q.get("order"):
+            field = order.lstrip("-")
+            if field not in ("updated_at", "id"):
+                return JSONResponse(medusa_error(400, "invalid_data", f"Cannot order by {field}"), status_code=400)
+            key = (lambda p: (updated(catalog, p), p.erp_id)) if field == "updated_at" else (lambda p: p.erp_id)
+            selected = sorted(selected, key=key, reverse=order.startswith("-"))
         page = selected[offset: offset + limit]
-        return JSONResponse({"products": [product_json(p, region) for p in page],
+        return JSONResponse({"products": [product_json(catalog, p, region) for p in page],
                              "count": len(selected), "offset": offset, "limit": limit})
 
     async def list_regions(request: Request) -> Response:
@@ -127,8 +168,28 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo") -> object:
             return refused
         return JSONResponse({"regions": list(REGIONS.values()), "count": len(REGIONS), "offset": 0, "limit": 50})
 
+    async def update_product(request: Request) -> Response:
+        if basic_user(request.headers.get("authorization", "")) != secret_key:
+            return JSONResponse(medusa_error(401, "unauthorized", "Unauthorized"), status_code=401)
+        raw_id = request.path_params["id"]
+        product = catalog.by_erp_id.get(int(raw_id[5:])) if raw_id[5:].isdigit() else None
+        if product is None or not product.in_app:
+            return JSONResponse(medusa_error(404, "not_found", f"Product with id: {raw_id} was not found"),
+                                status_code=404)
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict) or not set(body) <= {"title", "description"} or not all(
+                isinstance(v, str) and v.strip() for v in body.values()):
+            return JSONResponse(medusa_error(400, "invalid_data", "Only a non-empty title and description can be "
+                                             "changed here"), status_code=400)
+        changed = catalog.change(NAME, product, **body)
+        return JSONResponse({"product": product_json(catalog, changed, None)})
+
     routes = [
         Route("/store/products", list_products, methods=["GET"]),
+        Route("/admin/products/{id}", update_product, methods=["POST"]),
         Route("/store/regions", list_regions, methods=["GET"]),
     ]
     return instrumented_app(routes, instruments, medusa_error)

@@ -6,8 +6,11 @@
 - JSON-RPC (Odoo ≤ 18): `POST /jsonrpc`, `common.authenticate` then `object.execute_kw`
   with positional arguments; errors inside a 200 response as `{"error": {...}}`.
 
-Methods: search, search_read, search_count, read, create. Domains support the
-prefix operators `&`, `|`, `!`, dotted many2one paths, and the usual comparisons.
+Methods: search, search_read, search_count, read, create, write, and
+stock.quant's action_apply_inventory. Domains support the prefix operators `&`,
+`|`, `!`, dotted many2one paths, and the usual comparisons; archived records
+(`active` False) are left out unless the domain names `active` or the context
+says `active_test: False`, as in Odoo.
 """
 
 from __future__ import annotations
@@ -48,9 +51,16 @@ class DomainEvaluator:
 
     def search(self, domain: list) -> Iterable[int]:
         terms = self._validate(domain)
+        if self._hides_archived(terms):
+            terms = [*terms, ["active", "=", True]]  # implicitly AND-ed with the rest
         ids = self._narrow(terms) if all(not isinstance(t, str) for t in terms) else None
         candidates = ids if ids is not None else self.model.all_ids()
         return (i for i in candidates if self._matches(i, terms))
+
+    def _hides_archived(self, terms: list) -> bool:
+        if self.context.get("active_test", True) is False or "active" not in self.model.fields():
+            return False
+        return not any(isinstance(t, list | tuple) and t[0] == "active" for t in terms)
 
     def _validate(self, domain: object) -> list:
         if not isinstance(domain, list):
@@ -151,6 +161,10 @@ class OdooService:
             many = isinstance(vals, list)
             created = [model.create(v) for v in (vals if many else [vals])]
             return created if many else created[0]
+        if method == "write" and hasattr(model, "write"):
+            return model.write(kwargs.get("ids"), kwargs.get("vals"))
+        if method == "action_apply_inventory" and hasattr(model, method):
+            return model.action_apply_inventory(kwargs.get("ids"))
         raise OdooError("AttributeError", f"The method '{method}' does not exist on the model '{model_name}'",
                         status=404)
 
@@ -188,6 +202,8 @@ POSITIONAL = {
     "search_count": ("domain",),
     "read": ("ids", "fields"),
     "create": ("vals_list",),
+    "write": ("ids", "vals"),
+    "action_apply_inventory": ("ids",),
 }
 
 

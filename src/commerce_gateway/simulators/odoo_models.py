@@ -20,7 +20,6 @@ from commerce_gateway.simulators.catalog import (
     PRICELISTS,
     Catalog,
     SeedLocation,
-    stock_at,
 )
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -138,17 +137,27 @@ class ProductTemplate(Model):
             "categ_id": lambda i: [100 + CATEGORY_IDS[p(i).category], f"All / Saleable / {p(i).category}"],
             "product_brand_id": lambda i: [500 + BRAND_IDS[p(i).brand], p(i).brand],
             "description_sale": lambda i: p(i).description,
-            "write_date": lambda i: _dt(p(i).updated_at),
+            "write_date": lambda i: _dt(self.catalog.stamp("odoo", p(i).sku, p(i).updated_at)),
             "product_variant_ids": lambda i: [v.erp_id for v in p(i).variants],
-            "active": lambda i: True,
+            "active": lambda i: p(i).active,
             "sale_ok": lambda i: True,
             "qty_available": self._qty_available,
         }
 
+    WRITABLE = {"name": "erp_title", "list_price": "list_price", "description_sale": "description", "active": "active"}
+
+    def write(self, ids: list[int], vals: dict) -> bool:
+        changes = _writable(self.name, self.WRITABLE, vals)
+        if "list_price" in changes:
+            changes["list_price"] = Decimal(str(changes["list_price"])).quantize(Decimal("0.01"))
+        for record_id in _existing(self, ids):
+            self.catalog.change("odoo", self.catalog.by_erp_id[record_id], **changes)
+        return True
+
     def _qty_available(self, record_id: int, context: dict) -> float:
         locations = _context_locations(context)
         product = self.catalog.by_erp_id[record_id]
-        return float(sum(stock_at(v.erp_id, loc)[0] for v in product.variants for loc in locations))
+        return float(sum(self.catalog.stock(v.erp_id, loc)[0] for v in product.variants for loc in locations))
 
 
 class ProductProduct(Model):
@@ -183,8 +192,8 @@ class ProductProduct(Model):
             "product_tmpl_id": lambda i: [pv(i)[0].erp_id, pv(i)[0].erp_title],
             "lst_price": lambda i: _float(pv(i)[1].list_price),
             "product_template_attribute_value_ids": lambda i: [pv(i)[1].option_value_id],
-            "write_date": lambda i: _dt(pv(i)[0].updated_at),
-            "active": lambda i: True,
+            "write_date": lambda i: _dt(self.catalog.stamp("odoo", pv(i)[1].sku, pv(i)[0].updated_at)),
+            "active": lambda i: pv(i)[0].active,
         }
 
 
@@ -215,6 +224,8 @@ class PricelistItem(Model):
     relations = {"product_id": "product.product"}
 
     def _price(self, record_id: int) -> Decimal | None:
+        if record_id in self.catalog.price_edits:
+            return self.catalog.price_edits[record_id]
         variant_id, pricelist = divmod(record_id, 10)
         found = self.catalog.variants_by_erp_id.get(variant_id)
         if found is None:
@@ -248,7 +259,16 @@ class PricelistItem(Model):
             "min_quantity": lambda i: 0.0,
             "date_start": lambda i: False,
             "date_end": lambda i: False,
+            "write_date": lambda i: _dt(self.catalog.stamp("odoo", f"item:{i}", pv(i // 10)[0].updated_at)),
         }
+
+    def write(self, ids: list[int], vals: dict) -> bool:
+        changes = _writable(self.name, {"fixed_price": "fixed_price"}, vals)
+        for record_id in _existing(self, ids):
+            if "fixed_price" in changes:
+                self.catalog.price_edits[record_id] = Decimal(str(changes["fixed_price"])).quantize(Decimal("0.01"))
+            self.catalog.touch("odoo", f"item:{record_id}")
+        return True
 
 
 class StockQuant(Model):
@@ -261,9 +281,18 @@ class StockQuant(Model):
         variant_id, warehouse = divmod(record_id, 16)
         return variant_id, LOCATIONS[warehouse - 1]
 
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.counted: dict[int, float] = {}  # inventory_quantity set, not applied yet
+
+    def _held(self, variant_id: int, location: SeedLocation) -> bool:
+        """A quant exists where stock is, and stays (at zero) once its stock was counted."""
+        return self.catalog.stock(variant_id, location)[0] > 0 or (variant_id, location.warehouse_id) in \
+            self.catalog.stock_edits
+
     def all_ids(self):
         return (v.erp_id * 16 + loc.warehouse_id for p in self.catalog.products for v in p.variants for loc in LOCATIONS
-                if stock_at(v.erp_id, loc)[0] > 0)
+                if self._held(v.erp_id, loc))
 
     def exists(self, record_id):
         variant_id, warehouse = divmod(record_id, 16)
@@ -272,20 +301,38 @@ class StockQuant(Model):
     def candidates(self, field, values):
         if field == "product_id":
             return [v * 16 + loc.warehouse_id for v in values if v in self.catalog.variants_by_erp_id
-                    for loc in LOCATIONS if stock_at(v, loc)[0] > 0]
+                    for loc in LOCATIONS if self._held(v, loc)]
         return super().candidates(field, values)
 
     def fields(self):
         pv = self.catalog.variants_by_erp_id.__getitem__
+        stock = self.catalog.stock
         return {
             "id": lambda i: i,
             "product_id": lambda i: [i // 16, pv(i // 16)[0].erp_title],
+            "product_tmpl_id": lambda i: [pv(i // 16)[0].erp_id, pv(i // 16)[0].erp_title],
             "location_id": lambda i: [self._parts(i)[1].stock_location_id, f"{self._parts(i)[1].code}/Stock"],
-            "quantity": lambda i: float(stock_at(*self._parts(i))[0]),
-            "reserved_quantity": lambda i: float(stock_at(*self._parts(i))[1]),
-            "available_quantity": lambda i: float(stock_at(*self._parts(i))[0] - stock_at(*self._parts(i))[1]),
-            "write_date": lambda i: _dt(pv(i // 16)[0].updated_at),
+            "quantity": lambda i: float(stock(*self._parts(i))[0]),
+            "reserved_quantity": lambda i: float(stock(*self._parts(i))[1]),
+            "available_quantity": lambda i: float(stock(*self._parts(i))[0] - stock(*self._parts(i))[1]),
+            "inventory_quantity": lambda i: self.counted.get(i, 0.0),
+            "write_date": lambda i: _dt(self.catalog.stamp("odoo", f"quant:{i // 16}:{i % 16}", pv(i // 16)[0].updated_at)),
         }
+
+    def write(self, ids: list[int], vals: dict) -> bool:
+        """Only the counted quantity is writable; `action_apply_inventory` makes it the stock, as in Odoo."""
+        counted = _writable(self.name, {"inventory_quantity": "inventory_quantity"}, vals)["inventory_quantity"]
+        if not isinstance(counted, int | float) or counted < 0:
+            raise OdooError("odoo.exceptions.ValidationError", "The counted quantity must be a number >= 0")
+        for record_id in _existing(self, ids):
+            self.counted[record_id] = float(counted)
+        return True
+
+    def action_apply_inventory(self, ids: list[int]) -> bool:
+        for record_id in _existing(self, ids):
+            if record_id in self.counted:
+                self.catalog.set_stock(*self._parts(record_id), int(self.counted.pop(record_id)))
+        return True
 
 
 class StockLocation(Model):
@@ -477,6 +524,25 @@ def _context_locations(context: dict) -> list[SeedLocation]:
         return list(LOCATIONS)
     ids = set(wanted if isinstance(wanted, list) else [wanted])
     return [loc for loc in LOCATIONS if loc.stock_location_id in ids]
+
+
+def _writable(model: str, allowed: dict[str, str], vals: object) -> dict[str, object]:
+    """`vals` renamed to the seed's fields; an unknown or read-only field is Odoo's ValueError."""
+    if not isinstance(vals, dict) or not vals:
+        raise OdooError("ValueError", "write takes a non-empty dict of values")
+    unknown = sorted(set(vals) - set(allowed))
+    if unknown:
+        raise OdooError("ValueError", f"Invalid field {unknown[0]!r} on model {model!r} (or it is read-only)")
+    return {allowed[name]: value for name, value in vals.items()}
+
+
+def _existing(model: Model, ids: object) -> list[int]:
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise OdooError("ValueError", "ids must be a list of record ids")
+    missing = [i for i in ids if not model.exists(i)]
+    if missing:
+        raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
+    return ids
 
 
 class Registry:

@@ -1,7 +1,9 @@
 """The legacy web-shop: WooCommerce REST API v3 (`/wp-json/wc/v3/...`).
 
-Subset served: products (list with `sku`, `include`, `search`, `page`, `per_page`,
-`X-WP-Total`/`X-WP-TotalPages`), one product, coupons. Auth as WooCommerce does
+Subset served: products (list with `sku`, `include`, `search`, `modified_after`
+(strictly after, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
+`X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
+description (`PUT`, which stamps `date_modified`), coupons. Auth as WooCommerce does
 it over HTTPS: HTTP Basic with consumer key and secret, or the same as query
 parameters. Errors use WordPress's `{code, message, data: {status}}` shape.
 """
@@ -9,7 +11,11 @@ parameters. Errors use WordPress's `{code, message, data: {status}}` shape.
 from __future__ import annotations
 
 import base64
+import json
 import math
+import re
+from datetime import UTC, datetime
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,6 +23,7 @@ from starlette.routing import Route
 from commerce_gateway.simulators.catalog import Catalog, SeedProduct
 from commerce_gateway.simulators.instruments import Instruments, instrumented_app
 
+NAME = "woocommerce"
 PREFIX = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100
 
@@ -27,8 +34,9 @@ def wp_error(status: int, code: str = "internal_server_error", message: str = "I
     return {"code": code, "message": message, "data": {"status": status}}
 
 
-def _iso(product: SeedProduct) -> str:
-    return product.updated_at.strftime("%Y-%m-%dT%H:%M:%S")
+def modified(catalog: Catalog, product: SeedProduct) -> datetime:
+    """WordPress keeps post_modified to the second."""
+    return catalog.stamp(NAME, product.sku, product.updated_at).replace(microsecond=0)
 
 
 def product_json(catalog: Catalog, product: SeedProduct) -> dict:
@@ -36,13 +44,14 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
     stock = max(0, catalog.erp_stock_total(product) + product.webshop_stock_offset)
     variable = len(product.variants) > 1
     price = str(product.list_price)
+    stamp = modified(catalog, product).strftime("%Y-%m-%dT%H:%M:%S")  # the site runs on UTC: both stamps agree
     return {
         "id": product.index + 1,
         "name": product.title,
         "slug": product.title.lower().replace(" & ", "-").replace(" ", "-"),
         "permalink": f"https://shop.example.com/product/{product.sku.lower()}/",
-        "date_modified": _iso(product),
-        "date_modified_gmt": _iso(product),
+        "date_modified": stamp,
+        "date_modified_gmt": stamp,
         "type": "variable" if variable else "simple",
         "status": "publish",
         "description": f"<p>{product.description}</p>",
@@ -96,7 +105,7 @@ def coupons_json() -> list[dict]:
 
 def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> object:
     instruments = Instruments()
-    listed = [p for p in catalog.products if p.in_webshop]
+    listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
 
     def authorized(request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -131,7 +140,7 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
             return bad_param("page", "page must be greater than or equal to 1")
         if not 1 <= per_page <= MAX_PER_PAGE:
             return bad_param("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
-        selected = listed
+        selected = [catalog.products[i] for i in listed]
         if skus := q.get("sku"):
             wanted = {s.strip() for s in skus.split(",") if s.strip()}
             selected = [catalog.by_sku[s] for s in sorted(wanted) if s in catalog.by_sku and catalog.by_sku[s].in_webshop]
@@ -140,6 +149,19 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
             selected = [p for p in selected if p.index + 1 in ids]
         if search := q.get("search", "").lower():
             selected = [p for p in selected if search in p.title.lower()]
+        if after := q.get("modified_after"):
+            try:
+                since = datetime.fromisoformat(after)
+            except ValueError:
+                return bad_param("modified_after", "Invalid date.")
+            since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+            selected = [p for p in selected if modified(catalog, p) > since]
+        orderby = q.get("orderby", "id")
+        if orderby not in ("id", "modified"):
+            return bad_param("orderby", "orderby is not one of id, modified (in this simulator).")
+        descending = q.get("order", "asc" if orderby == "id" else "desc") == "desc"
+        key = (lambda p: p.index) if orderby == "id" else (lambda p: (modified(catalog, p), p.index))
+        selected = sorted(selected, key=key, reverse=descending)
         total = len(selected)
         page_items = selected[(page - 1) * per_page: page * per_page]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
@@ -152,6 +174,27 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         if product is None or not product.in_webshop:
             return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
         return JSONResponse(product_json(catalog, product))
+
+    async def update_product(request: Request) -> Response:
+        if not authorized(request):
+            return JSONResponse(wp_error(401, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit "
+                                         "this resource."), status_code=401)
+        product = catalog.by_erp_id.get(int(request.path_params["id"]))
+        if product is None or not product.in_webshop:
+            return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return bad_param("body", "The body is not JSON.")
+        if not isinstance(body, dict):
+            return bad_param("body", "The body must be a JSON object.")
+        changes: dict[str, object] = {}
+        for field, seed_field in (("name", "title"), ("description", "description")):
+            if field in body:
+                if not isinstance(body[field], str) or not body[field].strip():
+                    return bad_param(field, f"{field} is not of type string.")
+                changes[seed_field] = re.sub(r"<[^>]+>", "", body[field]).strip()
+        return JSONResponse(product_json(catalog, catalog.change(NAME, product, **changes)))
 
     async def list_coupons(request: Request) -> Response:
         if not authorized(request):
@@ -168,6 +211,7 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         Route(PREFIX, index, methods=["GET"]),
         Route(f"{PREFIX}/products", list_products, methods=["GET"]),
         Route(PREFIX + "/products/{id:int}", get_product, methods=["GET"]),
+        Route(PREFIX + "/products/{id:int}", update_product, methods=["PUT", "PATCH", "POST"]),
         Route(f"{PREFIX}/coupons", list_coupons, methods=["GET"]),
     ]
     return instrumented_app(routes, instruments, wp_error)
