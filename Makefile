@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/listing.py
 	$(BIN)/python bench/carts.py
 	$(BIN)/python bench/http_caching.py
+	$(BIN)/python bench/delta_sync.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

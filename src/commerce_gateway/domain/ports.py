@@ -10,6 +10,7 @@ from commerce_gateway.domain.api_keys import ApiKey, BucketState, KeyEvent
 from commerce_gateway.domain.carts import Cart, CartOutcome, IdempotencyRecord
 from commerce_gateway.domain.records import (
     AppVariant,
+    ChangeMark,
     ContentRecord,
     Coupon,
     ErpOrder,
@@ -21,6 +22,7 @@ from commerce_gateway.domain.records import (
     PriceListEntry,
     ProductPage,
     ProductQuery,
+    RecordChange,
     StockQuant,
     VariantOption,
     Warehouse,
@@ -32,6 +34,10 @@ class Backend(Protocol):
 
     async def ping(self) -> None:
         """Returns when the backend answers an authenticated request; raises BackendError otherwise."""
+
+
+# Change feeds: the records changed after `after` (None: from the beginning) and at or before
+# `until`, oldest first (ties by key), at most `limit`; from the backend's own change query.
 
 
 class ErpBackend(Backend, Protocol):
@@ -46,6 +52,17 @@ class ErpBackend(Backend, Protocol):
     async def price_list_entries(self, pricelist_id: int, variant_ids: Sequence[int]) -> list[PriceListEntry]: ...
     async def stock_quants(self, variant_ids: Sequence[int], location_ids: Sequence[int]) -> list[StockQuant]: ...
     async def warehouses(self) -> list[Warehouse]: ...
+
+    async def product_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """Product templates, archived ones included (as removed)."""
+
+    async def variant_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
+
+    async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
+                                 limit: int) -> list[RecordChange]: ...
+
+    async def stock_changes(self, location_ids: Sequence[int], after: ChangeMark | None, until: datetime,
+                            limit: int) -> list[RecordChange]: ...
 
     async def order_by_reference(self, reference: str) -> ErpOrder | None:
         """The order created for `reference` (a cart id), if there is one."""
@@ -63,9 +80,13 @@ class ContentBackend(Backend, Protocol):
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
         """The coupons that exist among `codes` (matched case-insensitively, as the web-shop does)."""
 
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
+
 
 class AppBackend(Backend, Protocol):
     async def variants_by_sku(self, skus: Sequence[str]) -> list[AppVariant]: ...
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
 
 
 class MarketplaceBackend(Backend, Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +212,40 @@ class ErpOrder:
     created_at: datetime | None
     lines: tuple[OrderLine, ...]
     warehouse_code: str | None = None
+
+
+class ChangeAspect(StrEnum):
+    """What a change feed can vouch for having changed."""
+
+    CONTENT = "CONTENT"
+    PRICE = "PRICE"
+    STOCK = "STOCK"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeMark:
+    """How far a change feed has been read: the last change's time and record key (ties in time)."""
+
+    at: datetime
+    key: int | str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChange:
+    """One backend record changed at `at`; it belongs to the product with `sku`, to the ERP product
+    template `product_erp_id`, or to the product of the variant with `variant_sku`, whichever the
+    record carries."""
+
+    at: datetime
+    key: int | str
+    sku: str | None = None
+    product_erp_id: int | None = None
+    variant_sku: str | None = None
+    removed: bool = False  # archived, or no longer sold
+
+    @property
+    def mark(self) -> ChangeMark:
+        return ChangeMark(self.at, self.key)
+
+    def after(self, mark: ChangeMark | None) -> bool:
+        return mark is None or (self.at, self.key) > (mark.at, mark.key)

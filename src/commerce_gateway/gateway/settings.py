@@ -124,6 +124,7 @@ class CatalogSettings:
     pickup_ready_within: str = "PT2H"  # ISO 8601 duration shown as pickUpTime
     pickup_warehouses: list[str] = field(default_factory=lambda: list(STORES))  # empty: all with coordinates
     stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
+    changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
     ownership: dict[str, list[str]] = field(
         default_factory=lambda: {f: list(CONTENT_BACKENDS) for f in CONTENT_FIELDS})
 
@@ -289,6 +290,8 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"cache.{name}: must be 0 or more")
     if s.catalog.stock_cache_seconds < 0:
         raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
+    if s.catalog.changes_settle_seconds < 1:
+        raise SettingsError("catalog.changes_settle_seconds: must be 1 or more (backends stamp changes to the second)")
     if s.auth.key_cache_seconds < 0:
         raise SettingsError("auth.key_cache_seconds: must be 0 or more")
     if s.carts.guest_cart_ttl_days <= 0:

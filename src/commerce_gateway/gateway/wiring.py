@@ -79,4 +79,5 @@ def catalog_rules(settings: Settings) -> CatalogRules:
         pickup_ready_within=settings.catalog.pickup_ready_within,
         pickup_warehouses=tuple(settings.catalog.pickup_warehouses),
         default_channel=Channel.parse(settings.catalog.default_channel),
+        changes_settle_seconds=settings.catalog.changes_settle_seconds,
     )

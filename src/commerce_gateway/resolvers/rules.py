@@ -41,6 +41,7 @@ class CatalogRules:
     pickup_ready_within: str = "PT2H"
     pickup_warehouses: tuple[str, ...] = ()
     default_channel: Channel = Channel.WEB
+    changes_settle_seconds: float = 2.0  # delta sync reports a change once it is this old
 
     def for_channel(self, channel: Channel) -> ChannelRules:
         return self.channels[channel]

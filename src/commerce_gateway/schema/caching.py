@@ -16,6 +16,7 @@ class Touched(StrEnum):
 
 PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "ApiKey", "ApiKeyEvent"})
 FIELDS = {
+    ("Query", "catalogChanges"): Touched.STOCK,  # the same cursor sees new changes as they come: keep it short
     ("Product", "priceRange"): Touched.PRICE,
     ("Variant", "price"): Touched.PRICE,
     ("Variant", "compareAtPrice"): Touched.PRICE,

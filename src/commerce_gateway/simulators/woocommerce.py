@@ -1,7 +1,7 @@
 """The legacy web-shop: WooCommerce REST API v3 (`/wp-json/wc/v3/...`).
 
 Subset served: products (list with `sku`, `include`, `search`, `modified_after`
-(strictly after, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
+and `modified_before` (strict, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
 `X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
 description (`PUT`, which stamps `date_modified`), coupons. Auth as WooCommerce does
 it over HTTPS: HTTP Basic with consumer key and secret, or the same as query
@@ -149,13 +149,15 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
             selected = [p for p in selected if p.index + 1 in ids]
         if search := q.get("search", "").lower():
             selected = [p for p in selected if search in p.title.lower()]
-        if after := q.get("modified_after"):
-            try:
-                since = datetime.fromisoformat(after)
-            except ValueError:
-                return bad_param("modified_after", "Invalid date.")
-            since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-            selected = [p for p in selected if modified(catalog, p) > since]
+        for name, later in (("modified_after", True), ("modified_before", False)):
+            if raw := q.get(name):
+                try:
+                    bound = datetime.fromisoformat(raw)
+                except ValueError:
+                    return bad_param(name, "Invalid date.")
+                bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound.astimezone(UTC)
+                selected = [p for p in selected if (modified(catalog, p) > bound) == later
+                            and modified(catalog, p) != bound]
         orderby = q.get("orderby", "id")
         if orderby not in ("id", "modified"):
             return bad_param("orderby", "orderby is not one of id, modified (in this simulator).")

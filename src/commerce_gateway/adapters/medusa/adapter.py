@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from commerce_gateway.adapters.change_pages import oldest_changes
 from commerce_gateway.adapters.http import BackendHttp, require
 from commerce_gateway.domain.errors import MalformedPayload
-from commerce_gateway.domain.records import AppVariant, ContentRecord, Image
+from commerce_gateway.domain.records import AppVariant, ChangeMark, ContentRecord, Image, RecordChange
 
 NAME = "medusa"
 PAGE = 100
@@ -64,6 +65,23 @@ def to_app_variants(product: dict) -> list[AppVariant]:
         raise MalformedPayload(NAME, f"product {product.get('id')!r} lacks a documented field ({exc})") from exc
 
 
+def _medusa_time(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _change(product: object) -> RecordChange:
+    try:
+        at = _timestamp(product["updated_at"])  # type: ignore[index]
+        if at is None:
+            raise ValueError("no updated_at")
+        # the handle is not the SKU: the product is found in the assortment through a variant's SKU
+        variants = [v["sku"] for v in product.get("variants") or () if v.get("sku")]  # type: ignore[union-attr]
+        return RecordChange(at=at, key=str(product["id"]),  # type: ignore[index]
+                            variant_sku=variants[0] if variants else None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {product!r:.60} lacks a documented field ({exc})") from exc
+
+
 class MedusaAdapter:
     name = NAME
 
@@ -90,6 +108,19 @@ class MedusaAdapter:
             products += [p for page, _ in rest for p in page]
         wanted = set(skus)
         return [v for p in products for v in to_app_variants(p) if v.sku in wanted]
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """Products by `updated_at`, from the mark's own instant on (`$gte`), dropping those up to the mark."""
+        params: list[tuple[str, str | int]] = [("fields", "id,updated_at,*variants"), ("order", "updated_at"),
+                                               ("limit", PAGE), ("updated_at[$lte]", _medusa_time(until))]
+        if after is not None:
+            params.append(("updated_at[$gte]", _medusa_time(after.at)))
+
+        async def next_page(page: int) -> tuple[list[RecordChange], bool]:
+            products, count = await self._page([*params, ("offset", (page - 1) * PAGE)])
+            return [_change(p) for p in products], page * PAGE < count
+
+        return await oldest_changes(next_page, after, until, limit)
 
     async def ping(self) -> None:
         await self._page([("limit", 1), ("fields", "id")])

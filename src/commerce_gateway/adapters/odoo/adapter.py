@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from commerce_gateway.adapters.http import require
+from commerce_gateway.adapters.odoo.changes import OdooChangeFeeds
 from commerce_gateway.adapters.odoo.transports import NAME, OdooTransport
 from commerce_gateway.domain.errors import MalformedPayload
 from commerce_gateway.domain.records import (
@@ -65,7 +66,7 @@ def _channel_of(origin: object) -> str | None:
     return origin[len(ORIGIN_PREFIX):] if isinstance(origin, str) and origin.startswith(ORIGIN_PREFIX) else None
 
 
-class OdooAdapter:
+class OdooAdapter(OdooChangeFeeds):
     name = NAME
 
     def __init__(self, transport: OdooTransport, *, brand_field: str | None = "product_brand_id") -> None:

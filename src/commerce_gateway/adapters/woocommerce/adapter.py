@@ -12,13 +12,14 @@ import asyncio
 import html
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from commerce_gateway.adapters.change_pages import oldest_changes
 from commerce_gateway.adapters.http import BackendHttp, parse_json, require
 from commerce_gateway.domain.errors import MalformedPayload
-from commerce_gateway.domain.records import Attribute, ContentRecord, Coupon, Image
+from commerce_gateway.domain.records import Attribute, ChangeMark, ContentRecord, Coupon, Image, RecordChange
 
 NAME = "woocommerce"
 API = "/wp-json/wc/v3"
@@ -74,6 +75,20 @@ def to_coupon(item: Any) -> Coupon:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
 
 
+def _wp_time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _change(item: object) -> RecordChange | None:
+    if not isinstance(item, dict) or not item.get("sku"):
+        return None  # a product without a SKU cannot be matched to the assortment
+    try:
+        at = _timestamp(item["date_modified_gmt"])
+        return RecordChange(at=at, key=int(item["id"]), sku=item["sku"]) if at else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
+
+
 class WooCommerceAdapter:
     name = NAME
 
@@ -102,6 +117,20 @@ class WooCommerceAdapter:
             rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
             items += [item for page, _ in rest for item in page]
         return [to_content(item) for item in items if isinstance(item, dict) and item.get("sku")]
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """`modified_after` is strict and to the second: asked from the second before the mark, the
+        changes at the mark's own second come back too, and those up to the mark are dropped here."""
+        params: dict = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true", "per_page": PER_PAGE,
+                        "modified_before": _wp_time(until.replace(microsecond=0) + timedelta(seconds=1))}
+        if after is not None:
+            params["modified_after"] = _wp_time(after.at - timedelta(seconds=1))
+
+        async def next_page(page: int) -> tuple[list[RecordChange], bool]:
+            items, pages = await self._page({**params, "page": page})
+            return [c for c in map(_change, items) if c is not None], page < pages
+
+        return await oldest_changes(next_page, after, until, limit)
 
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
         """`GET coupons?code=` takes one code, so one call per code, concurrently."""

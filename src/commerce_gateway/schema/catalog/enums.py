@@ -20,3 +20,10 @@ class ProductSortKey(Enum):
     TITLE = "TITLE"
     PRICE = "PRICE"
     UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.enum(description="What a delta-sync change may have changed, by the backend record that changed.")
+class CatalogChangeAspect(Enum):
+    CONTENT = "CONTENT"
+    PRICE = "PRICE"
+    STOCK = "STOCK"

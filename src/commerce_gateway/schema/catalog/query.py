@@ -7,7 +7,8 @@ from strawberry.types import Info
 
 from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
-from commerce_gateway.resolvers import catalog, cursors
+from commerce_gateway.resolvers import catalog, catalog_changes, cursors
+from commerce_gateway.schema.catalog.changes import CatalogChangeConnection
 from commerce_gateway.schema.catalog.enums import ProductSortKey
 from commerce_gateway.schema.catalog.inputs import GeoPointInput, ProductFilter
 from commerce_gateway.schema.catalog.types import (
@@ -65,6 +66,14 @@ class CatalogQuery:
         catalog.check_first(first)
         found = await ctx(info).services.directory.nearest(near.to_point() if near else None, first)
         return [Store.of(w, d) for w, d in found]
+
+    @strawberry.field(description="Delta sync: the products whose content, price or stock changed since the cursor "
+                                  "(null: since the beginning), and those removed; `first` is 1..100.",
+                      extensions=[needs(Scope.CATALOG_READ)])
+    async def catalog_changes(self, info: Info, since: str | None, first: int) -> CatalogChangeConnection:
+        page = await catalog_changes.catalog_changes(ctx(info), since=since, first=first,
+                                                     path=info.path.as_list())
+        return CatalogChangeConnection.of(page, since)
 
     @strawberry.field(description="Every channel with its currency and its price and stock sources.",
                       extensions=[needs(Scope.CATALOG_READ)])

@@ -1,0 +1,168 @@
+"""Delta sync: the products whose content, price or stock changed since a cursor.
+
+Each backend's own change query is a feed (ERP templates, variants, channel
+pricelist items and stock quants by `write_date`; web-shop `modified_after`; app
+backend `updated_at`). A page reads every feed of the channel from its mark,
+merges the changes oldest first, and stops at `first` products; each feed's mark
+moves to the last change the page took, so the next page starts where it ended.
+Changes younger than `changes_settle_seconds` wait for the next sync: a backend
+stamps a change when its transaction starts, and may commit it a moment later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from commerce_gateway.domain.errors import BackendError
+from commerce_gateway.domain.records import ChangeAspect, ChangeMark, ErpProduct, RecordChange
+from commerce_gateway.resolvers import cursors
+from commerce_gateway.resolvers.catalog import check_first
+from commerce_gateway.resolvers.context import RequestContext
+from commerce_gateway.resolvers.rules import StockSource
+from commerce_gateway.resolvers.stock import channel_location_ids
+
+log = logging.getLogger(__name__)
+ReadFeed = Callable[[ChangeMark | None, datetime, int], Awaitable[list[RecordChange]]]
+CONTENT_AND_PRICE = frozenset({ChangeAspect.CONTENT, ChangeAspect.PRICE})
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    name: str
+    backend: str
+    aspects: frozenset[ChangeAspect]  # what a change in this feed may have changed
+    read: ReadFeed
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChange:
+    sku: str
+    product: ErpProduct | None  # None when removed from the assortment
+    aspects: frozenset[ChangeAspect]
+    changed_at: datetime
+
+    @property
+    def removed(self) -> bool:
+        return self.product is None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    changes: list[ProductChange]
+    cursor: str
+    has_more: bool
+
+
+@dataclass(slots=True)
+class _Collected:
+    """What one page learnt about one product, over every feed."""
+
+    aspects: set[ChangeAspect] = field(default_factory=set)
+    changed_at: datetime | None = None
+    sku: str | None = None
+    removed: bool | None = None  # set by the ERP's product feed only: the latest word on the assortment
+
+    def add(self, change: RecordChange, feed: Feed) -> None:
+        self.aspects |= feed.aspects
+        self.changed_at = change.at
+        self.sku = self.sku or change.sku
+        if feed.name == "odoo.products":
+            self.removed = change.removed
+
+
+async def feeds_of(ctx: RequestContext) -> list[Feed]:
+    """The feeds whose changes this channel can see: its content backends, its prices, its stock."""
+    backends, rules = ctx.services.backends, ctx.rules
+    erp = backends.erp
+    feeds = [Feed("odoo.products", erp.name, CONTENT_AND_PRICE, erp.product_changes),
+             Feed("odoo.variants", erp.name, CONTENT_AND_PRICE, erp.variant_changes)]
+    if rules.pricelist_id is not None:
+        feeds.append(Feed("odoo.prices", erp.name, frozenset({ChangeAspect.PRICE}),
+                          functools.partial(erp.price_list_changes, rules.pricelist_id)))
+    if rules.stock_source is StockSource.ERP:
+        locations = await channel_location_ids(ctx)
+        feeds.append(Feed("odoo.stock", erp.name, frozenset({ChangeAspect.STOCK}),
+                          functools.partial(erp.stock_changes, locations)))
+    content_backends = {b for order in ctx.catalog_rules.ownership.values() for b in order}
+    if backends.content.name in content_backends:
+        feeds.append(Feed(backends.content.name, backends.content.name, frozenset({ChangeAspect.CONTENT}),
+                          backends.content.content_changes))
+    if backends.app.name in content_backends:
+        feeds.append(Feed(backends.app.name, backends.app.name, frozenset({ChangeAspect.CONTENT}),
+                          backends.app.content_changes))
+    return feeds
+
+
+async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
+                          path: list[str | int] | None = None) -> ChangePage:
+    check_first(first)
+    marks = cursors.decode_marks(since) if since else {}
+    until = datetime.now(UTC) - timedelta(seconds=ctx.catalog_rules.changes_settle_seconds)
+    feeds = await feeds_of(ctx)
+    reads = await asyncio.gather(*(f.read(marks.get(f.name), until, first + 1) for f in feeds),
+                                 return_exceptions=True)
+    changes: list[tuple[int, RecordChange]] = []
+    has_more = False
+    for n, (feed, read) in enumerate(zip(feeds, reads, strict=True)):
+        if isinstance(read, BackendError):
+            # its mark stays: the next sync asks this backend again from where it was
+            ctx.report(path or ["catalogChanges"], read)
+        elif isinstance(read, BaseException):
+            raise read
+        else:
+            changes += [(n, c) for c in read]
+            has_more = has_more or len(read) > first
+    changes.sort(key=lambda nc: (nc[1].at, nc[0], nc[1].key))
+    collected: dict[tuple[str, int | str], _Collected] = {}
+    for n, change in changes:
+        key = _product_key(change)
+        if key not in collected and len(collected) >= first:
+            has_more = True
+            break
+        collected.setdefault(key, _Collected()).add(change, feeds[n])
+        marks[feeds[n].name] = change.mark
+    page = await _resolve(ctx, collected)
+    log.debug("catalog changes", extra={"feeds": len(feeds), "changes": len(page), "has_more": has_more})
+    return ChangePage(changes=page, cursor=cursors.encode_marks(marks), has_more=has_more)
+
+
+def _product_key(change: RecordChange) -> tuple[str, int | str]:
+    if change.product_erp_id is not None:
+        return "erp", change.product_erp_id
+    if change.variant_sku is not None:
+        return "variant", change.variant_sku
+    return "sku", change.sku or ""
+
+
+async def _resolve(ctx: RequestContext, collected: dict[tuple[str, int | str], _Collected]) -> list[ProductChange]:
+    """Products by ERP id, SKU or a variant's SKU; changes to what the assortment does not hold are
+    left out."""
+    loaders = ctx.loaders
+    of_variant = [k[1] for k in collected if k[0] == "variant"]
+    variants = dict(zip(of_variant, await loaders.variant_by_sku.load_many(of_variant), strict=True))
+    erp_ids = {k: k[1] if k[0] == "erp" else variants[k[1]].product_erp_id  # type: ignore[union-attr]
+               for k, c in collected.items()
+               if not c.removed and (k[0] == "erp" or (k[0] == "variant" and variants.get(k[1])))}
+    by_id = list(dict.fromkeys(erp_ids.values()))
+    by_sku = [k[1] for k in collected if k[0] == "sku"]
+    found_by_id = dict(zip(by_id, await loaders.product_by_id.load_many(by_id), strict=True))
+    found_by_sku = dict(zip(by_sku, await loaders.product_by_sku.load_many(by_sku), strict=True))
+    merged: dict[str, ProductChange] = {}
+    for key, c in collected.items():
+        product = None if c.removed else found_by_id.get(erp_ids[key]) if key in erp_ids else \
+            found_by_sku.get(key[1]) if key[0] == "sku" else None
+        sku = product.sku if product is not None else c.sku
+        if sku is None or (product is None and not c.removed):
+            continue
+        earlier = merged.get(sku)
+        if earlier is not None:  # the same product through its ERP id and its SKU
+            c.aspects |= earlier.aspects
+            c.changed_at = max(c.changed_at, earlier.changed_at)  # type: ignore[type-var]
+            product = product or earlier.product
+        merged[sku] = ProductChange(sku, product, frozenset(c.aspects), c.changed_at)  # type: ignore[arg-type]
+    return sorted(merged.values(), key=lambda pc: (pc.changed_at, pc.sku))

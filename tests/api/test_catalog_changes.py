@@ -1,0 +1,199 @@
+"""Delta sync over the live gateway: changes made through each backend's own write API show up
+once, removals too, the cursor pages and survives another gateway process; a failing backend
+keeps its place for the next sync."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from commerce_gateway.simulators.catalog import Catalog
+from commerce_gateway.simulators.registry import SIMULATORS, build_app
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
+from tests.servers import ServerThread, Simulator
+
+SETTLE = 1.0  # the gateway's catalog.changes_settle_seconds in these tests
+CHANGES = """
+query Changes($since: String, $first: Int!) {
+  catalogChanges(since: $since, first: $first) {
+    nodes { sku removed aspects changedAt product { sku title } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+ODOO = {"Authorization": "bearer odoo-demo-key"}
+WOO = ("ck_demo", "cs_demo")
+MEDUSA = {"Authorization": "Basic c2tfZGVtbzo="}  # sk_demo:
+
+
+@pytest.fixture(scope="module")
+def backends() -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
+    """A catalog of its own: these tests change it."""
+    catalog = Catalog(40)
+    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
+    yield catalog, running
+    for sim in running.values():
+        sim.server.stop()
+
+
+@pytest.fixture(scope="module")
+def sync(backends, mongo_url) -> Iterator[callable]:
+    _, simulators = backends
+    key = issue_key(mongo_url, "frontend", **UNLIMITED)
+    with served_gateway(simulators, mongo_url, CGW_CATALOG__CHANGES_SETTLE_SECONDS=str(SETTLE)) as url:
+        client = GraphQLClient(url, key)
+
+        def run(since: str | None, first: int = 100, channel: str = "WEB") -> dict:
+            return client(CHANGES, {"since": since, "first": first}, headers={"X-Channel": channel})
+
+        yield run
+        client.http.close()
+
+
+def drain(sync, since: str | None, channel: str = "WEB", first: int = 100) -> tuple[list[dict], str]:
+    """Every change waiting after `since`, page by page, and the cursor after the last."""
+    nodes: list[dict] = []
+    while True:
+        page = sync(since, first, channel)["data"]["catalogChanges"]
+        nodes += page["nodes"]
+        since = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes, since
+
+
+def settled() -> None:
+    """Changes are reported once they are older than the settle time."""
+    time.sleep(SETTLE + 1.1)
+
+
+def odoo(simulators, model: str, method: str, **body) -> object:
+    response = httpx.post(f"{simulators['odoo'].url}/json/2/{model}/{method}", json=body, headers=ODOO)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_from_the_beginning_every_product_comes_and_then_nothing(backends, sync):
+    catalog, _ = backends
+    # when an app syncs with no cursor, page by page
+    nodes, cursor = drain(sync, None, first=15)
+    # then it has heard of every product of the assortment
+    assert {n["sku"] for n in nodes} == {p.sku for p in catalog.products}
+    assert all(not n["removed"] and n["product"]["sku"] == n["sku"] for n in nodes)
+    # and the cursor it ends with has nothing more to tell
+    again = sync(cursor)["data"]["catalogChanges"]
+    assert again["nodes"] == [] and again["pageInfo"]["hasNextPage"] is False
+
+
+def test_a_change_in_each_backend_shows_up_once(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    erp, web, app, stocked = (catalog.products[n] for n in (1, 2, 3, 4))
+    app = next(p for p in catalog.products[3:] if p.in_app and p.sku not in (erp.sku, web.sku))
+    web = next(p for p in catalog.products[2:] if p.in_webshop and p.sku not in (erp.sku, app.sku))
+    # given a change through each backend's own write API
+    odoo(simulators, "product.template", "write", ids=[erp.erp_id], vals={"list_price": 123.45})
+    httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{web.erp_id}", auth=WOO,
+              json={"name": "Renamed on the web-shop"}).raise_for_status()
+    httpx.post(f"{simulators['medusa'].url}/admin/products/prod_{app.erp_id:08d}", headers=MEDUSA,
+               json={"description": "Rewritten for the app"}).raise_for_status()
+    quant = stocked.variants[0].erp_id * 16 + 1  # at DC1, one of the web channel's warehouses
+    odoo(simulators, "stock.quant", "write", ids=[quant], vals={"inventory_quantity": 3})
+    odoo(simulators, "stock.quant", "action_apply_inventory", ids=[quant])
+    settled()
+    # when the app syncs from its cursor
+    nodes, cursor = drain(sync, cursor)
+    # then each changed product comes once, saying what may have changed
+    by_sku = {n["sku"]: n for n in nodes}
+    assert len(nodes) == len(by_sku) == 4
+    assert set(by_sku[erp.sku]["aspects"]) == {"CONTENT", "PRICE"}
+    assert by_sku[web.sku]["aspects"] == ["CONTENT"]
+    assert by_sku[web.sku]["product"]["title"] == "Renamed on the web-shop"
+    assert by_sku[app.sku]["aspects"] == ["CONTENT"]
+    assert by_sku[stocked.sku]["aspects"] == ["STOCK"]
+    # and the next sync has nothing
+    assert drain(sync, cursor)[0] == []
+
+
+def test_a_channel_price_change_reaches_only_that_channel(backends, sync):
+    catalog, simulators = backends
+    _, store_cursor = drain(sync, None, channel="STORE")
+    _, web_cursor = drain(sync, None, channel="WEB")
+    priced = next(p for p in catalog.products if p.store_price is not None)
+    item = priced.variants[0].erp_id * 10 + 2  # its fixed price on the store pricelist
+    odoo(simulators, "product.pricelist.item", "write", ids=[item], vals={"fixed_price": 9.99})
+    settled()
+    store_nodes, _ = drain(sync, store_cursor, channel="STORE")
+    assert [(n["sku"], n["aspects"]) for n in store_nodes] == [(priced.sku, ["PRICE"])]
+    assert drain(sync, web_cursor, channel="WEB")[0] == []
+
+
+def test_an_archived_product_comes_as_removed(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    archived = catalog.products[10]
+    odoo(simulators, "product.template", "write", ids=[archived.erp_id], vals={"active": False})
+    settled()
+    nodes, _ = drain(sync, cursor)
+    assert nodes == [{"sku": archived.sku, "removed": True, "aspects": ["CONTENT", "PRICE"],
+                      "changedAt": nodes[0]["changedAt"], "product": None}]
+
+
+def test_pages_split_a_burst_without_losing_or_repeating(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    burst = [p for p in catalog.products[20:27] if p.active]
+    # seven products written in one call: one second, one write_date
+    odoo(simulators, "product.template", "write", ids=[p.erp_id for p in burst], vals={"description_sale": "New"})
+    settled()
+    pages = []
+    while True:
+        page = sync(cursor, 2)["data"]["catalogChanges"]
+        pages.append([n["sku"] for n in page["nodes"]])
+        cursor = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert all(len(p) <= 2 for p in pages)
+    seen = [sku for p in pages for sku in p]
+    assert sorted(seen) == sorted(p.sku for p in burst)
+
+
+def test_the_cursor_means_the_same_to_another_gateway_process(backends, sync, mongo_url):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    changed = catalog.products[30]
+    odoo(simulators, "product.template", "write", ids=[changed.erp_id], vals={"name": "Restarted"})
+    settled()
+    key = issue_key(mongo_url, "frontend", **UNLIMITED)
+    with served_gateway(simulators, mongo_url, CGW_CATALOG__CHANGES_SETTLE_SECONDS=str(SETTLE)) as other:
+        client = GraphQLClient(other, key)
+        answer = client(CHANGES, {"since": cursor, "first": 10})
+        client.http.close()
+    assert [n["sku"] for n in answer["data"]["catalogChanges"]["nodes"]] == [changed.sku]
+
+
+def test_a_failing_backend_keeps_its_place(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    web = next(p for p in catalog.products[32:] if p.in_webshop and p.active)
+    httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{web.erp_id}", auth=WOO,
+              json={"name": "Changed while the sync failed"}).raise_for_status()
+    settled()
+    simulators["woocommerce"].faults(down=True)
+    try:
+        answer = sync(cursor)
+    finally:
+        simulators["woocommerce"].heal()
+    # the web-shop's failure is named, the rest answered
+    assert answer["errors"][0]["extensions"]["backend"] == "woocommerce"
+    assert answer["data"]["catalogChanges"]["nodes"] == []
+    # and its change comes with the next sync from the cursor that answer gave
+    nodes, _ = drain(sync, answer["data"]["catalogChanges"]["pageInfo"]["endCursor"])
+    assert [n["sku"] for n in nodes] == [web.sku]
+
+
+@pytest.mark.parametrize(("since", "first"), [("not-a-cursor", 10), (None, 0), (None, 101)])
+def test_bad_arguments_are_named(sync, since, first):
+    answer = sync(since, first)
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
