@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -110,3 +111,15 @@ async def test_an_order_is_created_once_per_reference_for_the_customers_contact(
     # and the customer's orders are listed newest first, on one contact
     mine = await erp.orders_of_customer(customer, 10)
     assert [o.number for o in mine] == [again.number, order.number]
+
+
+async def test_change_feeds_page_oldest_first_over_both_transports(erp, catalog):
+    until = datetime.now(UTC)
+    first = await erp.product_changes(None, until, 5)
+    rest = await erp.product_changes(first[-1].mark, until, 5)
+    seeded = sorted(catalog.products, key=lambda p: (p.updated_at.replace(microsecond=0), p.erp_id))
+    assert [c.sku for c in first + rest] == [p.sku for p in seeded[:10]]
+    assert all(not c.removed and c.product_erp_id for c in first)
+    # stock quants say which product they belong to
+    [quant] = await erp.stock_changes([LOCATIONS[0].stock_location_id], None, until, 1)
+    assert quant.product_erp_id in catalog.by_erp_id

@@ -36,3 +36,15 @@ def test_changes_after_until_wait():
     backend = pages_of([RecordChange(T0, 1), RecordChange(T0 + timedelta(seconds=5), 2)], 10)
     found = asyncio.run(oldest_changes(backend, ChangeMark(T0 - timedelta(seconds=1), 0), T0 + timedelta(seconds=2), 10))
     assert [c.key for c in found] == [1]
+
+
+def test_the_odoo_simulator_bounds_write_date_like_an_index():
+    from commerce_gateway.simulators.odoo import written_from
+
+    window = ["|", ["write_date", ">", "2026-11-01 10:00:00"],
+              "&", ["write_date", "=", "2026-11-01 10:00:00"], ["id", ">", 7],
+              ["write_date", "<=", "2026-11-23 09:00:00"], ["location_id", "child_of", [101]]]
+    assert written_from(window) == "2026-11-01 10:00:00"
+    assert written_from(["|", ["write_date", ">", "2026-11-01 10:00:00"], ["id", "=", 3]]) is None  # OR: no bound
+    assert written_from(["!", ["write_date", ">", "2026-11-01 10:00:00"]]) is None
+    assert written_from([["default_code", "=", "CG-000001"]]) is None

@@ -189,6 +189,7 @@ class Catalog:
         self.by_erp_id = {p.erp_id: p for p in self.products}
         self.variants_by_erp_id = {v.erp_id: (p, v) for p in self.products for v in p.variants}
         self.variants_by_sku = {v.sku: (p, v) for p in self.products for v in p.variants}
+        self.seeded_until = max(p.updated_at for p in self.products)
         self.stamps: dict[tuple[str, str], datetime] = {}  # (backend, sku or record key) -> last change
         self.stock_edits: dict[tuple[int, int], tuple[int, int]] = {}  # (variant, warehouse) -> (on hand, reserved)
         self.pool_edits: dict[int, int] = {}  # variant -> marketplace pool

@@ -7,6 +7,7 @@ cheap to search. Many2one values are `[id, display_name]`, as Odoo returns them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ class OdooError(Exception):
         self.status = status
 
 
+@functools.lru_cache(maxsize=200_000)  # seeded times repeat on every read
 def _dt(value: datetime) -> str:
     return value.astimezone(UTC).strftime(ODOO_DATETIME)
 
@@ -60,6 +62,25 @@ class Model(ABC):
 
     @abstractmethod
     def fields(self) -> dict[str, Callable[[int], object]]: ...
+
+    def written_since(self, floor: str) -> list[int] | None:
+        """Ids whose `write_date` can be at or after `floor`, or None when the model cannot tell:
+        the records of products seeded that late, and those a write stamped since."""
+        if not self.stamped or floor < _dt(self.catalog.seeded_until):
+            return None
+        late = [p for p in self.catalog.products if _dt(p.updated_at) >= floor]
+        keys = [key for backend, key in self.catalog.stamps if backend == "odoo"]
+        return sorted({*self.ids_of(late), *(i for i in map(self.stamped_id, keys) if i is not None)})
+
+    stamped = False  # True where `stamped_id` and `ids_of` map stamps and products to this model's records
+
+    def stamped_id(self, key: str) -> int | None:
+        """The record a stamp key (as `Catalog.touch` wrote it) belongs to, if one of this model."""
+        return None
+
+    def ids_of(self, products: list) -> Iterable[int]:
+        """The records of these seeded products."""
+        return ()
 
     def candidates(self, field: str, values: list) -> Iterable[int] | None:
         """Ids that can match `field in values`, or None when the field is not indexed."""
@@ -144,6 +165,15 @@ class ProductTemplate(Model):
             "qty_available": self._qty_available,
         }
 
+    stamped = True  # by product SKU
+
+    def stamped_id(self, key: str) -> int | None:
+        product = self.catalog.by_sku.get(key)
+        return product.erp_id if product is not None else None
+
+    def ids_of(self, products):
+        return (p.erp_id for p in products)
+
     WRITABLE = {"name": "erp_title", "list_price": "list_price", "description_sale": "description", "active": "active"}
 
     def write(self, ids: list[int], vals: dict) -> bool:
@@ -163,6 +193,14 @@ class ProductTemplate(Model):
 class ProductProduct(Model):
     name = "product.product"
     relations = {"product_tmpl_id": "product.template"}
+    stamped = True  # by variant SKU
+
+    def stamped_id(self, key: str) -> int | None:
+        found = self.catalog.variants_by_sku.get(key)
+        return found[1].erp_id if found is not None else None
+
+    def ids_of(self, products):
+        return (v.erp_id for p in products for v in p.variants)
 
     def all_ids(self):
         return (v.erp_id for p in self.catalog.products for v in p.variants)
@@ -222,6 +260,14 @@ class PricelistItem(Model):
 
     name = "product.pricelist.item"
     relations = {"product_id": "product.product"}
+    stamped = True  # as item:<id>
+
+    def stamped_id(self, key: str) -> int | None:
+        return int(key[5:]) if key.startswith("item:") else None
+
+    def ids_of(self, products):
+        return (i for p in products for v in p.variants for i in (v.erp_id * 10 + 2, v.erp_id * 10 + 3)
+                if self.exists(i))
 
     def _price(self, record_id: int) -> Decimal | None:
         if record_id in self.catalog.price_edits:
@@ -276,6 +322,17 @@ class StockQuant(Model):
 
     name = "stock.quant"
     relations = {"product_id": "product.product", "location_id": "stock.location"}
+    stamped = True  # as quant:<variant>:<warehouse>
+
+    def stamped_id(self, key: str) -> int | None:
+        if not key.startswith("quant:"):
+            return None
+        variant, warehouse = key[6:].split(":")
+        return int(variant) * 16 + int(warehouse)
+
+    def ids_of(self, products):
+        return (v.erp_id * 16 + loc.warehouse_id for p in products for v in p.variants for loc in LOCATIONS
+                if self._held(v.erp_id, loc))
 
     def _parts(self, record_id: int) -> tuple[int, SeedLocation]:
         variant_id, warehouse = divmod(record_id, 16)
