@@ -103,6 +103,7 @@ def start_gateway(sims: dict[str, str], sup: Supervisor, mongo_url: str = "", na
     port = free_port()
     env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": url for n, url in sims.items()}
     env |= {"CGW_CONFIG": os.devnull, "CGW_SERVER__LOG_LEVEL": "warning",
+            "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",  # no marketplace sweep competing with the measurement
             "CGW_MONGO__EMBEDDED_PATH": str(Path(tempfile.mkdtemp()) / "bench.sqlite"), "CGW_MONGO__URL": mongo_url}
     made = subprocess.run(cli_argv("keys", "create", "--name", "bench", "--kind", "frontend", "--json",
                                    "--requests-per-minute", "1000000000", "--cost-per-minute", "1000000000000"),

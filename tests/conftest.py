@@ -71,6 +71,8 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         **{f"CGW_BACKENDS__{b.upper()}__TIMEOUT_SECONDS": str(BACKEND_TIMEOUT)
            for b in ("woocommerce", "medusa", "odoo", "ebay")},
         "CGW_CONFIG": os.devnull,
+        # no background sweep of the marketplace: it would add eBay calls to the tests that count them
+        "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
     }
     return {**env, **extra}
 
@@ -96,8 +98,9 @@ def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
         yield url
 
 
-def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", **spec: object) -> str:
-    """A new API key in the store the test gateways use (their default database), as sent."""
+def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", database: str | None = None,
+              **spec: object) -> str:
+    """A new API key in the store the test gateways use (their default database unless named), as sent."""
     from commerce_gateway.adapters.mongo import client as mongo
     from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
     from commerce_gateway.domain.api_keys import KeyKind
@@ -107,7 +110,7 @@ def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", **s
     async def issue() -> str:
         client = mongo.open_client(mongo_url)
         try:
-            store = MongoApiKeyStore(client, MongoSettings().database)
+            store = MongoApiKeyStore(client, database or MongoSettings().database)
             _, full = await api_keys.issue(store, api_keys.KeySpec(name=name, kind=KeyKind(kind), **spec), "tests")
             return full
         finally:

@@ -16,6 +16,14 @@ async def test_inventory_comes_in_bulk_calls_of_twenty_five(backends, catalog, s
     assert simulators["ebay"].stats() == {"POST /sell/inventory/v1/bulk_get_inventory_item": 3}
 
 
+async def test_the_whole_inventory_is_listed_page_by_page(backends, catalog, simulators):
+    listed = [v for p in catalog.products if p.on_marketplace for v in p.variants]
+    simulators["ebay"].reset_stats()
+    items = await backends.marketplace.all_inventory()
+    assert {i.sku: i.quantity for i in items} == {v.sku: marketplace_pool(v.erp_id) for v in listed}
+    assert simulators["ebay"].stats() == {"GET /sell/inventory/v1/inventory_item": -(-len(listed) // 100)}
+
+
 async def test_offers_carry_the_marketplace_price(backends, catalog):
     seed = next(p for p in catalog.products if p.on_marketplace)
     missing = next(p for p in catalog.products if not p.on_marketplace)

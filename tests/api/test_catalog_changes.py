@@ -38,11 +38,17 @@ def backends() -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
         sim.server.stop()
 
 
+DATABASE = "delta_sync_tests"  # its own: the marketplace fingerprints belong to these simulators
+SWEEP = 1.0
+GATEWAY = {"CGW_CATALOG__CHANGES_SETTLE_SECONDS": str(SETTLE), "CGW_MONGO__DATABASE": DATABASE,
+           "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": str(SWEEP)}
+
+
 @pytest.fixture(scope="module")
 def sync(backends, mongo_url) -> Iterator[callable]:
     _, simulators = backends
-    key = issue_key(mongo_url, "frontend", **UNLIMITED)
-    with served_gateway(simulators, mongo_url, CGW_CATALOG__CHANGES_SETTLE_SECONDS=str(SETTLE)) as url:
+    key = issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED)
+    with served_gateway(simulators, mongo_url, **GATEWAY) as url:
         client = GraphQLClient(url, key)
 
         def run(since: str | None, first: int = 100, channel: str = "WEB") -> dict:
@@ -165,8 +171,8 @@ def test_the_cursor_means_the_same_to_another_gateway_process(backends, sync, mo
     changed = catalog.products[30]
     odoo(simulators, "product.template", "write", ids=[changed.erp_id], vals={"name": "Restarted"})
     settled()
-    key = issue_key(mongo_url, "frontend", **UNLIMITED)
-    with served_gateway(simulators, mongo_url, CGW_CATALOG__CHANGES_SETTLE_SECONDS=str(SETTLE)) as other:
+    key = issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED)
+    with served_gateway(simulators, mongo_url, **GATEWAY) as other:
         client = GraphQLClient(other, key)
         answer = client(CHANGES, {"since": cursor, "first": 10})
         client.http.close()
@@ -191,6 +197,27 @@ def test_a_failing_backend_keeps_its_place(backends, sync):
     # and its change comes with the next sync from the cursor that answer gave
     nodes, _ = drain(sync, answer["data"]["catalogChanges"]["pageInfo"]["endCursor"])
     assert [n["sku"] for n in nodes] == [web.sku]
+
+
+def test_the_marketplace_without_a_change_query_is_swept(backends, sync):
+    catalog, simulators = backends
+    offered = next(p for p in catalog.products if p.on_marketplace and p.active)
+    variant = offered.variants[0]
+    ebay = {"Authorization": "Bearer ebay-demo-token"}
+    _, cursor = drain(sync, None, channel="MARKETPLACE")
+    # given a new offer price, written through eBay's updateOffer
+    httpx.put(f"{simulators['ebay'].url}/sell/inventory/v1/offer/{8_000_000_000 + variant.erp_id}", headers=ebay,
+              json={"pricingSummary": {"price": {"value": "77.70", "currency": "EUR"}}}).raise_for_status()
+    # when a sweep has seen it (every second here) and the settle time has passed
+    deadline = time.monotonic() + 15
+    nodes: list[dict] = []
+    while not nodes and time.monotonic() < deadline:
+        time.sleep(SWEEP)
+        nodes, cursor_after = drain(sync, cursor, channel="MARKETPLACE")
+    # then the marketplace channel hears of that product once
+    assert [(n["sku"], sorted(n["aspects"])) for n in nodes] == [(offered.sku, ["PRICE", "STOCK"])]
+    time.sleep(SWEEP * 2)  # later sweeps see the same price: nothing new
+    assert drain(sync, cursor_after, channel="MARKETPLACE")[0] == []
 
 
 @pytest.mark.parametrize(("since", "first"), [("not-a-cursor", 10), (None, 0), (None, 101)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from commerce_gateway.domain.api_keys import ApiKey, BucketState, KeyEvent
@@ -91,7 +91,27 @@ class AppBackend(Backend, Protocol):
 
 class MarketplaceBackend(Backend, Protocol):
     async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem]: ...
+
+    async def all_inventory(self) -> list[MarketplaceItem]:
+        """Every item of the account: the marketplace has no change query, so a sweep reads them all."""
+
     async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]: ...
+
+
+class FingerprintStore(Protocol):
+    """What the gateway last saw of a backend without a change query, per key, and when it changed."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_sweep(self, feed: str, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may sweep `feed` now: none has within `every`."""
+
+    async def record(self, feed: str, seen: dict[str, str], at: datetime) -> int:
+        """Keeps a complete sweep (key -> fingerprint); keys new, different or gone since the last get
+        changed at `at`. Returns how many did."""
+
+    async def changes(self, feed: str, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """The keys changed after `after`, at or before `until`, oldest first (ties by key)."""
 
 
 class CartStore(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -18,6 +19,7 @@ from commerce_gateway.adapters.mongo import client as mongo
 from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
 from commerce_gateway.adapters.mongo.budgets import MongoBudgetStore
 from commerce_gateway.adapters.mongo.documents import MongoDocumentStore
+from commerce_gateway.adapters.mongo.fingerprints import MongoFingerprintStore
 from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
 from commerce_gateway.gateway.access import Gatekeeper
@@ -30,6 +32,7 @@ from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddlewa
 from commerce_gateway.gateway.settings import Settings
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
 from commerce_gateway.resolvers.context import Services
+from commerce_gateway.resolvers.marketplace_sweep import sweep_forever
 from commerce_gateway.resolvers.rules import CartRules, MergeStrategy
 from commerce_gateway.resolvers.stores import StoreDirectory
 from commerce_gateway.schema.protection import QueryLimits
@@ -73,7 +76,8 @@ def create_app(settings: Settings) -> Starlette:
         key_store = MongoApiKeyStore(client, settings.mongo.database)
         budget_store = MongoBudgetStore(client, settings.mongo.database)
         document_store = MongoDocumentStore(client, settings.mongo.database)
-        for store in (cart_store, idempotency, key_store, budget_store, document_store):
+        fingerprints = MongoFingerprintStore(client, settings.mongo.database)
+        for store in (cart_store, idempotency, key_store, budget_store, document_store, fingerprints):
             await store.prepare()
         view.documents = PersistedDocuments(document_store, list_ttl=settings.auth.key_cache_seconds)
         budgets = SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction)
@@ -81,7 +85,7 @@ def create_app(settings: Settings) -> Starlette:
         stock_seconds = settings.catalog.stock_cache_seconds
         services = Services(backends=wired.backends, rules=rules, directory=directory, carts=cart_store,
                             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None,
-                            idempotency=idempotency, keys=gatekeeper.keys,
+                            idempotency=idempotency, keys=gatekeeper.keys, fingerprints=fingerprints,
                             cart_rules=CartRules(max_lines=settings.carts.max_lines,
                                                  max_quantity=settings.carts.max_quantity,
                                                  guest_cart_ttl_days=settings.carts.guest_cart_ttl_days,
@@ -96,9 +100,16 @@ def create_app(settings: Settings) -> Starlette:
         gc.collect()
         gc.freeze()
         log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
+        sweep_every = settings.catalog.marketplace_sweep_seconds
+        sweeping = asyncio.create_task(sweep_forever(wired.backends.marketplace, fingerprints, sweep_every)) \
+            if sweep_every > 0 else None
         try:
             yield
         finally:
+            if sweeping is not None:
+                sweeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeping
             await view.gatekeeper.close()
             await wired.aclose()
             await client.close()

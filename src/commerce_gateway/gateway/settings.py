@@ -125,6 +125,7 @@ class CatalogSettings:
     pickup_warehouses: list[str] = field(default_factory=lambda: list(STORES))  # empty: all with coordinates
     stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
+    marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
     ownership: dict[str, list[str]] = field(
         default_factory=lambda: {f: list(CONTENT_BACKENDS) for f in CONTENT_FIELDS})
 
@@ -290,6 +291,8 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"cache.{name}: must be 0 or more")
     if s.catalog.stock_cache_seconds < 0:
         raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
+    if s.catalog.marketplace_sweep_seconds < 0:
+        raise SettingsError("catalog.marketplace_sweep_seconds: must be 0 (off) or more")
     if s.catalog.changes_settle_seconds < 1:
         raise SettingsError("catalog.changes_settle_seconds: must be 1 or more (backends stamp changes to the second)")
     if s.auth.key_cache_seconds < 0:

@@ -2,7 +2,8 @@
 
 Each backend's own change query is a feed (ERP templates, variants, channel
 pricelist items and stock quants by `write_date`; web-shop `modified_after`; app
-backend `updated_at`). A page reads every feed of the channel from its mark,
+backend `updated_at`); the marketplace, which has none, through the fingerprints
+its sweep keeps (resolvers/marketplace_sweep.py). A page reads every feed of the channel from its mark,
 merges the changes oldest first, and stops at `first` products; each feed's mark
 moves to the last change the page took, so the next page starts where it ended.
 Changes younger than `changes_settle_seconds` wait for the next sync: a backend
@@ -23,7 +24,8 @@ from commerce_gateway.domain.records import ChangeAspect, ChangeMark, ErpProduct
 from commerce_gateway.resolvers import cursors
 from commerce_gateway.resolvers.catalog import check_first
 from commerce_gateway.resolvers.context import RequestContext
-from commerce_gateway.resolvers.rules import StockSource
+from commerce_gateway.resolvers.marketplace_sweep import FEED as MARKETPLACE_FEED
+from commerce_gateway.resolvers.rules import PriceSource, StockSource
 from commerce_gateway.resolvers.stock import channel_location_ids
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,11 @@ async def feeds_of(ctx: RequestContext) -> list[Feed]:
     if backends.app.name in content_backends:
         feeds.append(Feed(backends.app.name, backends.app.name, frozenset({ChangeAspect.CONTENT}),
                           backends.app.content_changes))
+    swept = ({ChangeAspect.PRICE} if rules.price_source is PriceSource.MARKETPLACE else set()) | (
+        {ChangeAspect.STOCK} if rules.stock_source is StockSource.MARKETPLACE else set())
+    if swept and ctx.services.fingerprints is not None:
+        feeds.append(Feed(MARKETPLACE_FEED, backends.marketplace.name, frozenset(swept),
+                          functools.partial(ctx.services.fingerprints.changes, MARKETPLACE_FEED)))
     return feeds
 
 

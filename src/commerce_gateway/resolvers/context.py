@@ -10,7 +10,7 @@ from commerce_gateway.domain.channels import Channel
 from commerce_gateway.domain.errors import BadUserInput, DomainError, Forbidden
 from commerce_gateway.resolvers.backends import Backends
 from commerce_gateway.resolvers.loaders import Loaders
-from commerce_gateway.domain.ports import ApiKeyStore, CartStore, IdempotencyStore
+from commerce_gateway.domain.ports import ApiKeyStore, CartStore, FingerprintStore, IdempotencyStore
 from commerce_gateway.resolvers.rules import CartRules, CatalogRules, ChannelRules
 from commerce_gateway.resolvers.stock_cache import StockCache
 from commerce_gateway.resolvers.stores import StoreDirectory
@@ -28,6 +28,7 @@ class Services:
     cart_rules: CartRules = field(default_factory=CartRules)
     keys: ApiKeyStore | None = None
     stock_cache: StockCache | None = None  # None: every stock figure is read live
+    fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
 
 
 class CostMeter(Protocol):

@@ -19,6 +19,7 @@ from commerce_gateway.domain.records import MarketplaceItem, MarketplaceOffer, M
 NAME = "ebay"
 API = "/sell/inventory/v1"
 BULK_LIMIT = 25
+LIST_PAGE = 100  # getInventoryItems' `limit`
 
 
 def describe_error(body: Any) -> str | None:
@@ -58,6 +59,26 @@ class EbayAdapter:
                 items.append(MarketplaceItem(sku=entry["sku"], quantity=int(quantity)))
             except (KeyError, TypeError, ValueError) as exc:
                 raise MalformedPayload(NAME, f"inventory item {entry.get('sku')!r} has no quantity") from exc
+        return items
+
+    async def all_inventory(self) -> list[MarketplaceItem]:
+        """Every inventory item of the account (`GET inventory_item`, paged by `offset`), with its pool."""
+        items: list[MarketplaceItem] = []
+        offset, total = 0, 1
+        while offset < total:
+            answer = require(NAME, await self.http.call_json(
+                "GET", f"{API}/inventory_item", params={"limit": LIST_PAGE, "offset": offset}, headers=self.headers),
+                dict, "an object")
+            page = require(NAME, answer.get("inventoryItems", []), list, "an inventoryItems array")
+            try:
+                total = int(answer.get("total", 0))
+                items += [MarketplaceItem(sku=i["sku"], quantity=int(
+                    i["availability"]["shipToLocationAvailability"]["quantity"])) for i in page]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise MalformedPayload(NAME, f"inventory item list is incomplete ({exc})") from exc
+            if not page:
+                break
+            offset += len(page)
         return items
 
     async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]:
