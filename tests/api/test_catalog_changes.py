@@ -54,6 +54,7 @@ def sync(backends, mongo_url) -> Iterator[callable]:
         def run(since: str | None, first: int = 100, channel: str = "WEB") -> dict:
             return client(CHANGES, {"since": since, "first": first}, headers={"X-Channel": channel})
 
+        run.url = url  # type: ignore[attr-defined]
         yield run
         client.http.close()
 
@@ -218,6 +219,13 @@ def test_the_marketplace_without_a_change_query_is_swept(backends, sync):
     assert [(n["sku"], sorted(n["aspects"])) for n in nodes] == [(offered.sku, ["PRICE", "STOCK"])]
     time.sleep(SWEEP * 2)  # later sweeps see the same price: nothing new
     assert drain(sync, cursor_after, channel="MARKETPLACE")[0] == []
+
+
+def test_since_may_be_left_out(backends, sync, mongo_url):
+    client = GraphQLClient(sync.url, issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED))
+    answer = client("{ catalogChanges(first: 1) { nodes { sku } pageInfo { hasNextPage } } }")
+    client.http.close()
+    assert "errors" not in answer and len(answer["data"]["catalogChanges"]["nodes"]) == 1
 
 
 @pytest.mark.parametrize(("since", "first"), [("not-a-cursor", 10), (None, 0), (None, 101)])

@@ -70,7 +70,7 @@ class CatalogQuery:
     @strawberry.field(description="Delta sync: the products whose content, price or stock changed since the cursor "
                                   "(null: since the beginning), and those removed; `first` is 1..100.",
                       extensions=[needs(Scope.CATALOG_READ)])
-    async def catalog_changes(self, info: Info, since: str | None, first: int) -> CatalogChangeConnection:
+    async def catalog_changes(self, info: Info, *, since: str | None = None, first: int) -> CatalogChangeConnection:
         page = await catalog_changes.catalog_changes(ctx(info), since=since, first=first,
                                                      path=info.path.as_list())
         return CatalogChangeConnection.of(page, since)
