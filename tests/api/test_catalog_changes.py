@@ -136,6 +136,19 @@ def test_a_channel_price_change_reaches_only_that_channel(backends, sync):
     assert drain(sync, web_cursor, channel="WEB")[0] == []
 
 
+def test_first_counts_products_however_many_backends_mention_one(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    both = next(p for p in catalog.products[35:] if p.in_webshop and p.active)
+    odoo(simulators, "product.template", "write", ids=[both.erp_id], vals={"list_price": 55.5})
+    httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{both.erp_id}", auth=WOO,
+              json={"name": "Changed in two places"}).raise_for_status()
+    settled()
+    page = sync(cursor, 1)["data"]["catalogChanges"]
+    assert [(n["sku"], sorted(n["aspects"])) for n in page["nodes"]] == [(both.sku, ["CONTENT", "PRICE"])]
+    assert page["pageInfo"]["hasNextPage"] is False
+
+
 def test_an_archived_product_comes_as_removed(backends, sync):
     catalog, simulators = backends
     _, cursor = drain(sync, None)

@@ -125,51 +125,50 @@ async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
             changes += [(n, c) for c in read]
             has_more = has_more or len(read) > first
     changes.sort(key=lambda nc: (nc[1].at, nc[0], nc[1].key))
-    collected: dict[tuple[str, int | str], _Collected] = {}
-    for n, change in changes:
-        key = _product_key(change)
-        if key not in collected and len(collected) >= first:
-            has_more = True
-            break
-        collected.setdefault(key, _Collected()).add(change, feeds[n])
-        marks[feeds[n].name] = change.mark
+    product_ids = await _product_ids(ctx, [c for _, c in changes])
+    collected: dict[int, _Collected] = {}
+    for (n, change), product_id in zip(changes, product_ids, strict=True):
+        if product_id is not None:
+            if product_id not in collected and len(collected) >= first:
+                has_more = True
+                break
+            collected.setdefault(product_id, _Collected()).add(change, feeds[n])
+        marks[feeds[n].name] = change.mark  # a change to what the assortment does not hold is passed over
     page = await _resolve(ctx, collected)
     log.debug("catalog changes", extra={"feeds": len(feeds), "changes": len(page), "has_more": has_more})
     return ChangePage(changes=page, cursor=cursors.encode_marks(marks), has_more=has_more)
 
 
-def _product_key(change: RecordChange) -> tuple[str, int | str]:
-    if change.product_erp_id is not None:
-        return "erp", change.product_erp_id
-    if change.variant_sku is not None:
-        return "variant", change.variant_sku
-    return "sku", change.sku or ""
-
-
-async def _resolve(ctx: RequestContext, collected: dict[tuple[str, int | str], _Collected]) -> list[ProductChange]:
-    """Products by ERP id, SKU or a variant's SKU; changes to what the assortment does not hold are
-    left out."""
+async def _product_ids(ctx: RequestContext, changes: list[RecordChange]) -> list[int | None]:
+    """The ERP product each change belongs to, by whatever its record carries (None: not in the
+    assortment), so that `first` counts products, however many backends mention one."""
     loaders = ctx.loaders
-    of_variant = [k[1] for k in collected if k[0] == "variant"]
-    variants = dict(zip(of_variant, await loaders.variant_by_sku.load_many(of_variant), strict=True))
-    erp_ids = {k: k[1] if k[0] == "erp" else variants[k[1]].product_erp_id  # type: ignore[union-attr]
-               for k, c in collected.items()
-               if not c.removed and (k[0] == "erp" or (k[0] == "variant" and variants.get(k[1])))}
-    by_id = list(dict.fromkeys(erp_ids.values()))
-    by_sku = [k[1] for k in collected if k[0] == "sku"]
-    found_by_id = dict(zip(by_id, await loaders.product_by_id.load_many(by_id), strict=True))
-    found_by_sku = dict(zip(by_sku, await loaders.product_by_sku.load_many(by_sku), strict=True))
-    merged: dict[str, ProductChange] = {}
-    for key, c in collected.items():
-        product = None if c.removed else found_by_id.get(erp_ids[key]) if key in erp_ids else \
-            found_by_sku.get(key[1]) if key[0] == "sku" else None
+    variant_skus = [c.variant_sku for c in changes if c.product_erp_id is None and c.variant_sku is not None]
+    skus = [c.sku for c in changes if c.product_erp_id is None and c.variant_sku is None and c.sku is not None]
+    variants = dict(zip(variant_skus, await loaders.variant_by_sku.load_many(variant_skus), strict=True))
+    products = dict(zip(skus, await loaders.product_by_sku.load_many(skus), strict=True))
+    ids: list[int | None] = []
+    for c in changes:
+        if c.product_erp_id is not None:
+            ids.append(c.product_erp_id)
+        elif c.variant_sku is not None:
+            variant = variants.get(c.variant_sku)
+            ids.append(variant.product_erp_id if variant else None)
+        else:
+            product = products.get(c.sku) if c.sku else None
+            ids.append(product.erp_id if product else None)
+    return ids
+
+
+async def _resolve(ctx: RequestContext, collected: dict[int, _Collected]) -> list[ProductChange]:
+    """The products as they are now; removed ones by the SKU their last change named."""
+    wanted = [product_id for product_id, c in collected.items() if not c.removed]
+    found = dict(zip(wanted, await ctx.loaders.product_by_id.load_many(wanted), strict=True))
+    page = []
+    for product_id, c in collected.items():
+        product = None if c.removed else found.get(product_id)
         sku = product.sku if product is not None else c.sku
         if sku is None or (product is None and not c.removed):
-            continue
-        earlier = merged.get(sku)
-        if earlier is not None:  # the same product through its ERP id and its SKU
-            c.aspects |= earlier.aspects
-            c.changed_at = max(c.changed_at, earlier.changed_at)  # type: ignore[type-var]
-            product = product or earlier.product
-        merged[sku] = ProductChange(sku, product, frozenset(c.aspects), c.changed_at)  # type: ignore[arg-type]
-    return sorted(merged.values(), key=lambda pc: (pc.changed_at, pc.sku))
+            continue  # gone from the ERP between its change and now
+        page.append(ProductChange(sku, product, frozenset(c.aspects), c.changed_at))  # type: ignore[arg-type]
+    return sorted(page, key=lambda pc: (pc.changed_at, pc.sku))
