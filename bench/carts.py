@@ -11,13 +11,11 @@ own collection in that store. Prints a Markdown table for the README.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import platform
 import random
-import shutil
 import statistics
 import tempfile
 import time
@@ -26,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import measure, post_any_script, start_stack  # first: puts src/ on the path
+from harness import load_parser, measure, parse_for_wrk, post_any_script, start_stack  # first: puts src/ on the path
 from pymongo import AsyncMongoClient
 
 from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port
@@ -64,13 +62,9 @@ async def bare_updates(url: str, duration: float, connections: int, documents: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
-    parser.add_argument("--connections", type=int, default=8)
+    parser = load_parser(__doc__)
     parser.add_argument("--carts", type=int, default=200)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench needs wrk: apt-get install wrk")
+    args = parse_for_wrk(parser)
     sup = Supervisor()
     try:
         store_port = free_port()

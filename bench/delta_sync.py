@@ -10,17 +10,15 @@ stock quants by write_date, the web-shop's modified_after, the app backend's upd
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
-import shutil
 import time
 from datetime import date
 from urllib.parse import urlencode
 
 import httpx
 
-from harness import measure, start_stack  # first: puts src/ on the path
+from harness import get_script, load_parser, measure, parse_for_wrk, start_stack  # first: puts src/ on the path
 
 from commerce_gateway.gateway.processes import Supervisor
 
@@ -29,10 +27,6 @@ LOOKUP = '{ product(sku: "CG-000001") { sku title } }'
 LISTING = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } } variants { sku price { amount } }
 } } } }"""
-
-
-def get_script(key: str) -> str:
-    return f'wrk.method = "GET"\nwrk.headers["X-API-Key"] = "{key}"\n'
 
 
 def current_cursor(base: str, key: str) -> str:
@@ -48,12 +42,8 @@ def current_cursor(base: str, key: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
-    parser.add_argument("--connections", type=int, default=8)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench needs wrk: apt-get install wrk")
+    parser = load_parser(__doc__)
+    args = parse_for_wrk(parser)
     sup = Supervisor()
     try:
         _, gateway = start_stack(1_000, sup)

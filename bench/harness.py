@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,28 @@ from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port  
 
 SIMULATORS = ("woocommerce", "medusa", "odoo", "ebay")
 DRAIN_SECONDS = 3
+
+
+def load_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every wrk benchmark takes; add its own, then call `parse_for_wrk`."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the throughput runs")
+    return parser
+
+
+def parse_for_wrk(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench needs wrk: apt-get install wrk")
+    return args
+
+
+def get_script(key: str, **headers: str) -> str:
+    """A wrk script GETting the URL with the API key and `headers`."""
+    lines = ['wrk.method = "GET"', f"wrk.headers[\"X-API-Key\"] = {json.dumps(key)}"]
+    lines += [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()]
+    return "\n".join(lines) + "\n"
 
 
 def _headers(key: str | None) -> str:

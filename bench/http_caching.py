@@ -9,16 +9,14 @@ nothing changed, the gateway answers the query and compares the ETag.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
-import shutil
 from datetime import date
 from urllib.parse import urlencode
 
 import httpx
 
-from harness import measure, start_stack  # first: puts src/ on the path
+from harness import get_script, load_parser, measure, parse_for_wrk, start_stack  # first: puts src/ on the path
 
 from commerce_gateway.gateway.processes import Supervisor
 
@@ -27,20 +25,9 @@ QUERY = """{ products(first: 50) { edges { node {
 } } } }"""
 
 
-def get_script(key: str, etag: str | None = None) -> str:
-    lines = ['wrk.method = "GET"', f'wrk.headers["X-API-Key"] = "{key}"']
-    if etag:
-        lines.append(f"wrk.headers[\"If-None-Match\"] = '{etag}'")
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
-    parser.add_argument("--connections", type=int, default=8)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench needs wrk: apt-get install wrk")
+    parser = load_parser(__doc__)
+    args = parse_for_wrk(parser)
     sup = Supervisor()
     try:
         _, gateway = start_stack(1_000, sup)
@@ -49,7 +36,7 @@ def main() -> None:
         etag = full.headers["etag"]
         assert httpx.get(url, headers={"X-API-Key": gateway.key, "If-None-Match": etag}).status_code == 304
         rows = [("GET, full answer", measure(url, get_script(gateway.key), args), f"{len(full.content):,} bytes"),
-                ("GET, If-None-Match → 304", measure(url, get_script(gateway.key, etag), args), "0 bytes")]
+                ("GET, If-None-Match → 304", measure(url, get_script(gateway.key, **{"If-None-Match": etag}), args), "0 bytes")]
     finally:
         sup.stop_all()
     print(f"\nHTTP caching benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "

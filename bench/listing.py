@@ -17,7 +17,6 @@ import os
 import platform
 import re
 import statistics
-import shutil
 import sys
 import tempfile
 import time
@@ -26,8 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from harness import (ROOT, Gateway, cpu_seconds, measure, post_script, rss_mb, start_gateway,  # first: src/ on the path
-                     start_simulators, start_stack, wrk)  # first: puts src/ on the path
+from harness import (ROOT, Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
+                     post_script, rss_mb, start_gateway, start_simulators, start_stack, wrk)
 
 from commerce_gateway.gateway.processes import Supervisor, free_port
 
@@ -40,15 +39,11 @@ QUERY = """{ products(first: 50) { edges { node {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the throughput runs")
+    parser = load_parser(__doc__)
     parser.add_argument("--size", type=int, default=1_000, help="catalog size of the throughput runs")
     parser.add_argument("--rounds", type=int, default=6, help="pairs of runs with and without keys, cost and limits")
     parser.add_argument("--rss", action="store_true", help="also measure RSS with the 100,000-product catalog")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench needs wrk: apt-get install wrk")
+    args = parse_for_wrk(parser)
     rows = run_scenarios(args)
     if args.rss:
         rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))

@@ -96,9 +96,9 @@ def test_from_the_beginning_every_product_comes_and_then_nothing(backends, sync)
 def test_a_change_in_each_backend_shows_up_once(backends, sync):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
-    erp, web, app, stocked = (catalog.products[n] for n in (1, 2, 3, 4))
-    app = next(p for p in catalog.products[3:] if p.in_app and p.sku not in (erp.sku, web.sku))
-    web = next(p for p in catalog.products[2:] if p.in_webshop and p.sku not in (erp.sku, app.sku))
+    erp, stocked = catalog.products[1], catalog.products[4]
+    web = next(p for p in catalog.products[2:] if p.in_webshop and p is not stocked)
+    app = next(p for p in catalog.products[2:] if p.in_app and p not in (web, stocked))
     # given a change through each backend's own write API
     odoo(simulators, "product.template", "write", ids=[erp.erp_id], vals={"list_price": 123.45})
     httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{web.erp_id}", auth=WOO,

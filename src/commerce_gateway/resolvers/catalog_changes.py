@@ -3,9 +3,10 @@
 Each backend's own change query is a feed (ERP templates, variants, channel
 pricelist items and stock quants by `write_date`; web-shop `modified_after`; app
 backend `updated_at`); the marketplace, which has none, through the fingerprints
-its sweep keeps (resolvers/marketplace_sweep.py). A page reads every feed of the channel from its mark,
-merges the changes oldest first, and stops at `first` products; each feed's mark
-moves to the last change the page took, so the next page starts where it ended.
+its sweep keeps (resolvers/marketplace_sweep.py). A page reads every feed of the
+channel from its mark, merges the changes oldest first, and stops at `first`
+products; each feed's mark moves to the last change the page took, so the next
+page starts where it ended.
 Changes younger than `changes_settle_seconds` wait for the next sync: a backend
 stamps a change when its transaction starts, and may commit it a moment later.
 """
@@ -36,9 +37,9 @@ CONTENT_AND_PRICE = frozenset({ChangeAspect.CONTENT, ChangeAspect.PRICE})
 @dataclass(frozen=True, slots=True)
 class Feed:
     name: str
-    backend: str
     aspects: frozenset[ChangeAspect]  # what a change in this feed may have changed
     read: ReadFeed
+    assortment: bool = False  # its changes say whether the product is still sold (the ERP's products)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +68,13 @@ class _Collected:
     aspects: set[ChangeAspect] = field(default_factory=set)
     changed_at: datetime | None = None
     sku: str | None = None
-    removed: bool | None = None  # set by the ERP's product feed only: the latest word on the assortment
+    removed: bool | None = None  # set by the assortment feed only: its latest word
 
     def add(self, change: RecordChange, feed: Feed) -> None:
         self.aspects |= feed.aspects
         self.changed_at = change.at
         self.sku = self.sku or change.sku
-        if feed.name == "odoo.products":
+        if feed.assortment:
             self.removed = change.removed
 
 
@@ -81,26 +82,26 @@ async def feeds_of(ctx: RequestContext) -> list[Feed]:
     """The feeds whose changes this channel can see: its content backends, its prices, its stock."""
     backends, rules = ctx.services.backends, ctx.rules
     erp = backends.erp
-    feeds = [Feed("odoo.products", erp.name, CONTENT_AND_PRICE, erp.product_changes),
-             Feed("odoo.variants", erp.name, CONTENT_AND_PRICE, erp.variant_changes)]
+    feeds = [Feed("odoo.products", CONTENT_AND_PRICE, erp.product_changes, assortment=True),
+             Feed("odoo.variants", CONTENT_AND_PRICE, erp.variant_changes)]
     if rules.pricelist_id is not None:
-        feeds.append(Feed("odoo.prices", erp.name, frozenset({ChangeAspect.PRICE}),
+        feeds.append(Feed("odoo.prices", frozenset({ChangeAspect.PRICE}),
                           functools.partial(erp.price_list_changes, rules.pricelist_id)))
     if rules.stock_source is StockSource.ERP:
         locations = await channel_location_ids(ctx)
-        feeds.append(Feed("odoo.stock", erp.name, frozenset({ChangeAspect.STOCK}),
+        feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}),
                           functools.partial(erp.stock_changes, locations)))
     content_backends = {b for order in ctx.catalog_rules.ownership.values() for b in order}
     if backends.content.name in content_backends:
-        feeds.append(Feed(backends.content.name, backends.content.name, frozenset({ChangeAspect.CONTENT}),
+        feeds.append(Feed(backends.content.name, frozenset({ChangeAspect.CONTENT}),
                           backends.content.content_changes))
     if backends.app.name in content_backends:
-        feeds.append(Feed(backends.app.name, backends.app.name, frozenset({ChangeAspect.CONTENT}),
+        feeds.append(Feed(backends.app.name, frozenset({ChangeAspect.CONTENT}),
                           backends.app.content_changes))
     swept = ({ChangeAspect.PRICE} if rules.price_source is PriceSource.MARKETPLACE else set()) | (
         {ChangeAspect.STOCK} if rules.stock_source is StockSource.MARKETPLACE else set())
     if swept and ctx.services.fingerprints is not None:
-        feeds.append(Feed(MARKETPLACE_FEED, backends.marketplace.name, frozenset(swept),
+        feeds.append(Feed(MARKETPLACE_FEED, frozenset(swept),
                           functools.partial(ctx.services.fingerprints.changes, MARKETPLACE_FEED)))
     return feeds
 

@@ -13,13 +13,22 @@ from commerce_gateway.domain.records import ChangeMark
 PREFIX = "cgw1:"
 
 
+def _pack(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _unpack(cursor: str) -> str:
+    """Raises binascii.Error or UnicodeDecodeError for what `_pack` did not make."""
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+
+
 def encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{PREFIX}{offset}".encode()).decode().rstrip("=")
+    return _pack(f"{PREFIX}{offset}")
 
 
 def decode_offset(cursor: str) -> int:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        raw = _unpack(cursor)
         if raw.startswith(PREFIX) and (offset := int(raw[len(PREFIX):])) >= 0:
             return offset
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -35,12 +44,12 @@ def encode_marks(marks: dict[str, ChangeMark]) -> str:
     """A delta-sync cursor: how far each change feed has been read. It holds the backends' own
     times, so it means the same to every gateway process, before and after a restart."""
     body = {"v": CHANGES_VERSION, "feeds": {name: [m.at.isoformat(), m.key] for name, m in sorted(marks.items())}}
-    return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
+    return _pack(json.dumps(body, separators=(",", ":")))
 
 
 def decode_marks(cursor: str) -> dict[str, ChangeMark]:
     try:
-        body = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        body = json.loads(_unpack(cursor))
         if body["v"] == CHANGES_VERSION:
             marks = {}
             for name, (at, key) in body["feeds"].items():

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce_gateway.simulators.catalog import CURRENCY, Catalog, SeedProduct, SeedVariant
+from commerce_gateway.simulators.http_input import json_object
 from commerce_gateway.simulators.instruments import Instruments, instrumented_app
 
 PREFIX = "/sell/inventory/v1"
@@ -100,13 +101,15 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> objec
         status = 200 if all(r["statusCode"] == 200 for r in responses) else 207
         return JSONResponse({"responses": responses}, status_code=status)
 
+    def unknown_sku() -> Response:
+        return JSONResponse(ebay_error(404, 25702, "SKU is not available in the system.", "REQUEST"), status_code=404)
+
     async def get_item(request: Request) -> Response:
         if (refused := check_token(request)) is not None:
             return refused
         found = listed(request.path_params["sku"])
         if found is None:
-            return JSONResponse(ebay_error(404, 25702, "SKU is not available in the system.", "REQUEST"),
-                                status_code=404)
+            return unknown_sku()
         return JSONResponse(inventory_item_json(catalog, *found))
 
     async def offers(request: Request) -> Response:
@@ -144,22 +147,14 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> objec
             body["next"] = f"{PREFIX}/inventory_item?limit={limit}&offset={offset + limit}"
         return JSONResponse(body)
 
-    async def json_body(request: Request) -> dict | None:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            return None
-        return body if isinstance(body, dict) else None
-
     async def replace_item(request: Request) -> Response:
         """createOrReplaceInventoryItem, for the available quantity: 204 as eBay answers an update."""
         if (refused := check_token(request)) is not None:
             return refused
         found = listed(request.path_params["sku"])
         if found is None:
-            return JSONResponse(ebay_error(404, 25702, "SKU is not available in the system.", "REQUEST"),
-                                status_code=404)
-        body = await json_body(request)
+            return unknown_sku()
+        body = await json_object(request)
         try:
             quantity = body["availability"]["shipToLocationAvailability"]["quantity"]  # type: ignore[index]
         except (KeyError, TypeError):
@@ -177,7 +172,7 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> objec
         found = catalog.variants_by_erp_id.get(int(raw) - OFFER_ID_BASE) if raw.isdigit() else None
         if found is None or not found[0].on_marketplace:
             return JSONResponse(ebay_error(404, 25713, "This Offer is not available.", "REQUEST"), status_code=404)
-        body = await json_body(request)
+        body = await json_object(request)
         try:
             price = Decimal(body["pricingSummary"]["price"]["value"])  # type: ignore[index]
         except (KeyError, TypeError, InvalidOperation):

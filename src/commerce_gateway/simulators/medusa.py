@@ -10,8 +10,6 @@ changes a product's title and description and stamps its `updated_at`.
 
 from __future__ import annotations
 
-import base64
-import json
 import operator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce_gateway.simulators.catalog import Catalog, SeedProduct
+from commerce_gateway.simulators.http_input import basic_credentials, json_object
 from commerce_gateway.simulators.instruments import Instruments, instrumented_app
 
 NAME = "medusa"
@@ -84,17 +83,6 @@ def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) ->
         "created_at": "2025-11-01T09:00:00.000Z",
         "updated_at": stamp,
     }
-
-
-def basic_user(header: str) -> str | None:
-    """The user of HTTP Basic credentials: Medusa takes a secret API key as `<key>:`."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        return base64.b64decode(encoded, validate=True).decode().partition(":")[0]
-    except ValueError:
-        return None
 
 
 def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> object:
@@ -169,18 +157,16 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
         return JSONResponse({"regions": list(REGIONS.values()), "count": len(REGIONS), "offset": 0, "limit": 50})
 
     async def update_product(request: Request) -> Response:
-        if basic_user(request.headers.get("authorization", "")) != secret_key:
+        # a secret API key goes as the HTTP Basic user, with no password
+        if basic_credentials(request.headers.get("authorization", "")) != (secret_key, ""):
             return JSONResponse(medusa_error(401, "unauthorized", "Unauthorized"), status_code=401)
         raw_id = request.path_params["id"]
         product = catalog.by_erp_id.get(int(raw_id[5:])) if raw_id[5:].isdigit() else None
         if product is None or not product.in_app:
             return JSONResponse(medusa_error(404, "not_found", f"Product with id: {raw_id} was not found"),
                                 status_code=404)
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            body = None
-        if not isinstance(body, dict) or not set(body) <= {"title", "description"} or not all(
+        body = await json_object(request)
+        if body is None or not set(body) <= {"title", "description"} or not all(
                 isinstance(v, str) and v.strip() for v in body.values()):
             return JSONResponse(medusa_error(400, "invalid_data", "Only a non-empty title and description can be "
                                              "changed here"), status_code=400)

@@ -61,7 +61,7 @@ class DomainEvaluator:
         return (i for i in candidates if self._matches(i, terms))
 
     def _hides_archived(self, terms: list) -> bool:
-        if self.context.get("active_test", True) is False or "active" not in self.model.fields():
+        if self.context.get("active_test", True) is False or not self.model.has_field("active"):
             return False
         return not any(isinstance(t, list | tuple) and t[0] == "active" for t in terms)
 

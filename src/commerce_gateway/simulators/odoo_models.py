@@ -88,10 +88,16 @@ class Model(ABC):
             return [v for v in values if isinstance(v, int) and self.exists(v)]
         return None
 
-    def value(self, record_id: int, field: str, context: dict) -> object:
+    def _fields(self) -> dict[str, Callable]:
         if self._getters is None:
             self._getters = self.fields()
-        getter = self._getters.get(field)
+        return self._getters
+
+    def has_field(self, field: str) -> bool:
+        return field in self._fields()
+
+    def value(self, record_id: int, field: str, context: dict) -> object:
+        getter = self._fields().get(field)
         if getter is None:
             raise OdooError("ValueError", f"Invalid field '{field}' on model '{self.name}'")
         if field == "qty_available":

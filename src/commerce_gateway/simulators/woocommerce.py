@@ -10,8 +10,6 @@ parameters. Errors use WordPress's `{code, message, data: {status}}` shape.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import re
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commerce_gateway.simulators.catalog import Catalog, SeedProduct
+from commerce_gateway.simulators.http_input import basic_credentials, json_object
 from commerce_gateway.simulators.instruments import Instruments, instrumented_app
 
 NAME = "woocommerce"
@@ -110,10 +109,7 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
     def authorized(request: Request) -> bool:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("basic "):
-            try:
-                key, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-            except ValueError:
-                return False
+            key, secret = basic_credentials(header) or ("", "")
         else:
             key = request.query_params.get("consumer_key", "")
             secret = request.query_params.get("consumer_secret", "")
@@ -184,11 +180,8 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         product = catalog.by_erp_id.get(int(request.path_params["id"]))
         if product is None or not product.in_webshop:
             return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            return bad_param("body", "The body is not JSON.")
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return bad_param("body", "The body must be a JSON object.")
         changes: dict[str, object] = {}
         for field, seed_field in (("name", "title"), ("description", "description")):
