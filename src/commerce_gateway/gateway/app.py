@@ -62,7 +62,7 @@ def create_app(settings: Settings) -> Starlette:
     lim = settings.limits
     schema = build_schema(settings.server.document_cache_size, QueryLimits(
         max_depth=lim.max_depth, max_aliases=lim.max_aliases, max_tokens=lim.max_tokens,
-        max_directives=lim.max_directives, max_cost=lim.max_cost))
+        max_directives=lim.max_directives, max_cost=lim.max_cost), compiled=settings.server.compiled_queries)
     rules = catalog_rules(settings)
 
     @contextlib.asynccontextmanager

@@ -37,6 +37,7 @@ class ServerSettings:
     production: bool = False  # production: no introspection for any key, no GraphiQL
     cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
     document_cache_size: int = 1_000
+    compiled_queries: bool = True  # catalog queries run on compiled plans; off: all on graphql-core's executor
 
 
 @dataclass(frozen=True)

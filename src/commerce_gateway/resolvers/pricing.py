@@ -9,11 +9,11 @@ Where the channel's source has no price for a variant, the ERP list price applie
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from commerce_gateway.domain.records import ErpVariant, Money
 from commerce_gateway.resolvers.context import RequestContext
+from commerce_gateway.resolvers.eager import gather_eagerly
 from commerce_gateway.resolvers.rules import PriceSource
 
 
@@ -47,7 +47,7 @@ async def variant_price(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
 async def price_range(ctx: RequestContext, variants: list[ErpVariant]) -> tuple[Money, Money] | None:
     if not variants:
         return None
-    quotes = await asyncio.gather(*(variant_price(ctx, v) for v in variants))
+    quotes = await gather_eagerly(variant_price(ctx, v) for v in variants)
     amounts = sorted(q.price.amount for q in quotes)
     currency = quotes[0].price.currency
     return Money(amounts[0], currency), Money(amounts[-1], currency)

@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from commerce_gateway.domain.errors import DomainError
 from commerce_gateway.schema.carts.operations import CartMutation, CartQuery
 from commerce_gateway.schema.catalog.query import CatalogQuery
+from commerce_gateway.schema.compiled.executor import compile_queries
 from commerce_gateway.schema.nodes import NodeQuery
 from commerce_gateway.schema.catalog.types import Product, Store, Variant
 from commerce_gateway.schema.directives import InContextExtension, in_context
@@ -52,7 +53,8 @@ class GatewaySchema(strawberry.Schema):
                 if not isinstance(e, (DirectivesExtension, DirectivesExtensionSync))]
 
 
-def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLimits | None = None,
+                 compiled: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [
         CodedInputErrors,
         InContextExtension,  # before the cost limiter: a refused request is not charged
@@ -62,5 +64,8 @@ def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLi
     ]
     # no "Did you mean …?": suggestions would map the schema for anyone probing it
     config = StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True)
-    return GatewaySchema(query=Query, mutation=Mutation, types=[Product, Variant, Store], directives=[in_context],
-                         extensions=extensions, config=config)
+    schema = GatewaySchema(query=Query, mutation=Mutation, types=[Product, Variant, Store], directives=[in_context],
+                           extensions=extensions, config=config)
+    if compiled:  # else every operation runs on graphql-core's executor (the reference the plans are tested against)
+        compile_queries(schema, document_cache_size)
+    return schema

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
 from commerce_gateway.domain.records import Money as MoneyRecord
 from commerce_gateway.resolvers import catalog, global_ids, merge, pricing, stock
+from commerce_gateway.resolvers.eager import gather_eagerly
 from commerce_gateway.resolvers.rules import CONTENT_FIELDS, ChannelRules, PriceSource, StockSource
 from commerce_gateway.schema.catalog.enums import ChannelCode
 from commerce_gateway.schema.catalog.inputs import GeoPointInput
@@ -256,7 +256,7 @@ class Product(Node):
     async def _stock(self, info: Info) -> list[stock.StockFigure] | None:
         async def work() -> list[stock.StockFigure]:
             variants = await self._variants(info)
-            return list(await asyncio.gather(*(stock.variant_stock(ctx(info), v) for v in variants)))
+            return await gather_eagerly(stock.variant_stock(ctx(info), v) for v in variants)
 
         return await guarded(info, work())
 
