@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from commerce_gateway.domain.api_keys import ApiKey, Scope
 from commerce_gateway.domain.channels import Channel
@@ -62,6 +62,7 @@ class RequestContext:
     max_stock_age: float | None = None  # @inContext(maxStockAge:); None: the cache's own time to live
     live_stock: bool = False  # mutations: stock is always read live
     touched: frozenset[str] = frozenset()  # content, price, stock, private (schema/caching.py, by the cost walk)
+    memo: dict[object, Any] = field(default_factory=dict)  # what resolvers work out once per operation
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,

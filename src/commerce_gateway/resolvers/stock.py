@@ -28,11 +28,17 @@ class StoreStock:
 
 
 async def channel_location_ids(ctx: RequestContext) -> tuple[int, ...]:
-    directory = ctx.services.directory
-    if ctx.store_code is not None:
-        return await directory.location_ids((ctx.store_code,))
-    codes = ctx.rules.stock_warehouses or tuple(await directory.warehouses())
-    return await directory.location_ids(codes)
+    """The ERP locations whose stock the operation's channel (or chosen store) sells from; worked out
+    once per operation, since every stock figure of it asks."""
+    found = ctx.memo.get("channel_locations")
+    if found is None:
+        directory = ctx.services.directory
+        if ctx.store_code is not None:
+            found = await directory.location_ids((ctx.store_code,))
+        else:
+            found = await directory.location_ids(ctx.rules.stock_warehouses or tuple(await directory.warehouses()))
+        ctx.memo["channel_locations"] = found
+    return found
 
 
 async def variant_stock(ctx: RequestContext, variant: ErpVariant) -> StockFigure:
@@ -46,7 +52,10 @@ async def variant_stock(ctx: RequestContext, variant: ErpVariant) -> StockFigure
 async def store_availability(ctx: RequestContext, variants: list[ErpVariant], near: GeoPoint | None,
                              first: int) -> list[StoreStock]:
     """Pickup stores nearest first, each with what the given variants hold there together."""
-    stores = sort_by_distance(await ctx.services.directory.pickup_stores(), near)[:first]
+    key = ("nearest_stores", near, first)  # the same for every product of a listing
+    stores = ctx.memo.get(key)
+    if stores is None:
+        stores = ctx.memo[key] = sort_by_distance(await ctx.services.directory.pickup_stores(), near)[:first]
     snapshots = await ctx.loaders.stock_by_variant_id.load_many([v.erp_id for v in variants])
     ready = ctx.catalog_rules.pickup_ready_within
     result = []

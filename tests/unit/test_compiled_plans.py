@@ -1,0 +1,116 @@
+"""Compiled plans over fake backends: which operations take them, the same answers as graphql-core's
+executor on the same records, and a listing fetched in two rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from commerce_gateway.domain.api_keys import Scope
+from commerce_gateway.domain.channels import Channel
+from commerce_gateway.domain.records import ContentRecord, PriceListEntry, StockQuant
+from commerce_gateway.schema.schema import build_schema
+from tests.unit.fakes import World, product, variant
+
+LISTING = """{ products(first: 2) { edges { node { sku title priceRange { minVariantPrice { amount } }
+  availableForSale variants { sku price { amount } quantityAvailable } } } } }"""
+CART = '{ cart(id: "Q2FydDpub25l") { id } }'
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+compiled_schema, reference_schema = build_schema(), build_schema(compiled=False)
+
+
+@pytest.fixture
+def world() -> World:
+    w = World()
+    w.erp.products = [product(1, "P-1", variant_ids=(10, 11)), product(2, "P-2", variant_ids=(20,))]
+    w.erp.variants = [variant(10, "P-1-M", 1, "20.00"), variant(11, "P-1-L", 1, "25.00"), variant(20, "P-2-S", 2)]
+    w.erp.prices = {2: [PriceListEntry(10, Decimal("18.00"))]}
+    w.erp.quants = [StockQuant(10, 11, Decimal(7), Decimal(2)), StockQuant(20, 21, Decimal(3), Decimal(0))]
+    w.content.records = [ContentRecord(backend="woocommerce", sku="P-1", title="Shop title")]
+    return w
+
+
+def run(schema: Any, world: World, query: str, channel: Channel = Channel.WEB,
+        scopes: frozenset[Scope] = frozenset(Scope)) -> tuple[str, list[str], list[str]]:
+    async def execute() -> tuple[str, list[str], list[str]]:
+        context = world.context(channel)
+        context.scopes = scopes
+        result = await schema.execute(query, context_value=context)
+        errors = sorted(json.dumps([e.message, e.path]) for e in result.errors or ())
+        reported = sorted(json.dumps([path, str(error)]) for path, error in context.reported)
+        return json.dumps(result.data), errors, reported
+
+    return asyncio.run(execute())
+
+
+def plans_made() -> list[Any]:
+    return [plan for plan in compiled_schema.execution_context_class.plans.plans.values() if plan is not None]
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_a_listing_runs_on_a_plan_and_answers_as_graphql_core_does(world, channel):
+    before = len(plans_made())
+    # when the same listing runs on both executors over the same records
+    ours, theirs = run(compiled_schema, world, LISTING, channel), run(reference_schema, world, LISTING, channel)
+    # then the answers are the same, and the compiled one came from a plan
+    assert ours == theirs
+    assert json.loads(ours[0])["products"]["edges"][0]["node"]["sku"] == "P-1"
+    assert len(plans_made()) >= max(before, 1)
+
+
+def test_failures_and_refusals_answer_as_graphql_core_does(world):
+    # given a web-shop that is down and a key without stock:read
+    world.content.fail()
+    scopes = frozenset({Scope.CATALOG_READ})
+    ours, theirs = run(compiled_schema, world, LISTING, scopes=scopes), run(reference_schema, world, LISTING, scopes=scopes)
+    # then the same nulls, errors and reported failures
+    assert ours == theirs
+    assert any("woocommerce" in r or "down" in r for r in ours[2]) and any("stock:read" in r for r in ours[2])
+
+
+@pytest.mark.parametrize("query", [CART, INTROSPECTION, 'mutation { cartCreate(input: {}) { cart { id } } }'])
+def test_carts_introspection_and_mutations_stay_on_graphql_core(world, query):
+    before = dict(compiled_schema.execution_context_class.plans.plans)
+    run(compiled_schema, world, query)
+    added = {k: v for k, v in compiled_schema.execution_context_class.plans.plans.items() if k not in before}
+    assert all(plan is None for plan in added.values())
+
+
+def test_a_listing_asks_variants_content_prices_and_stock_in_one_round(world):
+    # given backends that record which calls are in flight together
+    in_flight: set[str] = set()
+    together: list[frozenset[str]] = []
+    for backend in (world.erp, world.content):
+        original = backend._call
+
+        def recorded(method: str, *args: object, original=original) -> None:
+            original(method, *args)
+            in_flight.add(method)
+            together.append(frozenset(in_flight))
+
+        backend._call = recorded  # type: ignore[method-assign]
+    for name in ("variants_of", "content_by_sku", "price_list_entries", "stock_quants", "search_products"):
+        for backend in (world.erp, world.content):
+            method = getattr(backend, name, None)
+            if method is not None:
+                setattr(backend, name, _slow(method, in_flight, name))
+    # when a STORE listing (ERP pricelist, ERP stock) runs on its plan
+    run(compiled_schema, world, LISTING, Channel.STORE)
+    # then after the page, variants, content, prices and stock were all asked before any answered
+    assert {"variants_of", "content_by_sku", "price_list_entries", "stock_quants"} <= max(together, key=len)
+
+
+def _slow(method: Any, in_flight: set[str], name: str) -> Any:
+    async def call(*args: Any) -> Any:
+        result = await method(*args)
+        for _ in range(3):  # in flight for a few loop rounds, as a network call would be
+            await asyncio.sleep(0)
+        in_flight.discard(name)
+        return result
+
+    return call
