@@ -74,7 +74,10 @@ def protection_extensions(limits: QueryLimits) -> list[Any]:
             if context.meter is not None:
                 await context.meter.charge(figures.requested)
             yield
-            context.cost_actual = cost.objects_in(ec.result.data if ec.result else None) + figures.mutation_points
+            objects = context.objects_counted  # a compiled plan counts them as it goes
+            if objects is None:
+                objects = cost.objects_in(ec.result.data if ec.result else None)
+            context.cost_actual = objects + figures.mutation_points
             if context.meter is not None:
                 context.meter.settle(context.cost_actual)
 

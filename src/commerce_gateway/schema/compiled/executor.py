@@ -74,6 +74,8 @@ class CompiledExecution(StrawberryGraphQLCoreExecutionContext):
     async def _run(self, plan: Plan, context: RequestContext) -> ExecutionResult:
         run = Run(plan, context, self.variable_values, self.plans.strawberry_schema)
         data = await run.execute(self.root_value)
+        if not run.errors:  # nothing nulled: the objects the plan completed are the objects in the answer
+            context.objects_counted = run.objects
         return ExecutionResult(data, run.errors or None)
 
 
