@@ -32,7 +32,7 @@ class Need(Enum):
 
 def warm_products(ctx: RequestContext, products: Iterable[ErpProduct], needs: frozenset[Need]) -> list[asyncio.Future[Any]]:
     """Asks the loaders for what `needs` will read of `products`; answers the loads still under way."""
-    products = list(products)
+    products = _not_yet(ctx, "products", products, needs)
     loaders, rules = ctx.loaders, ctx.rules
     asked: list[Any] = []
     if Need.CONTENT in needs and any("woocommerce" in order for order in ctx.catalog_rules.ownership.values()):
@@ -48,7 +48,7 @@ def warm_products(ctx: RequestContext, products: Iterable[ErpProduct], needs: fr
 
 
 def warm_variants(ctx: RequestContext, variants: Iterable[ErpVariant], needs: frozenset[Need]) -> list[asyncio.Future[Any]]:
-    variants = list(variants)
+    variants = _not_yet(ctx, "variants", variants, needs)
     loaders, rules = ctx.loaders, ctx.rules
     asked: list[Any] = []
     if Need.OPTIONS in needs:
@@ -66,6 +66,17 @@ def warm_variants(ctx: RequestContext, variants: Iterable[ErpVariant], needs: fr
         else:
             asked += [loaders.stock_by_variant_id.load(v.erp_id) for v in variants]
     return _under_way(asked)
+
+
+def _not_yet[R: (ErpProduct, ErpVariant)](ctx: RequestContext, kind: str, records: Iterable[R],
+                                           needs: frozenset[Need]) -> list[R]:
+    """The records not warmed for `needs` yet in this operation: a page warmed as a whole is not warmed
+    again product by product as its fields complete."""
+    warmed: dict[int, frozenset[Need]] = ctx.memo.setdefault(("warmed", kind), {})
+    fresh = [r for r in records if not needs <= warmed.get(r.erp_id, frozenset())]
+    for record in fresh:
+        warmed[record.erp_id] = warmed.get(record.erp_id, frozenset()) | needs
+    return fresh
 
 
 def _under_way(asked: list[Any]) -> list[asyncio.Future[Any]]:
