@@ -6,7 +6,7 @@ and query limits (bench/unguarded_gateway.py: what those cost per request), and 
 Starlette endpoint returning a JSON body of the same size (the ceiling). Load comes from
 `wrk` (apt-get install wrk), POSTing the same document. Prints a Markdown table for the README.
 
-    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--rounds 2] [--rss]
+    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--rounds 6] [--rss] [--smoke]
 """
 
 from __future__ import annotations
@@ -40,10 +40,9 @@ QUERY = """{ products(first: 50) { edges { node {
 
 def main() -> None:
     parser = load_parser(__doc__)
-    parser.add_argument("--size", type=int, default=1_000, help="catalog size of the throughput runs")
     parser.add_argument("--rounds", type=int, default=6, help="pairs of runs with and without keys, cost and limits")
     parser.add_argument("--rss", action="store_true", help="also measure RSS with the 100,000-product catalog")
-    args = parse_for_wrk(parser)
+    args = parse_for_wrk(parser, rounds=1)
     rows = run_scenarios(args)
     if args.rss:
         rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
@@ -76,8 +75,9 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         sup.wait_until("plain", f"tcp://127.0.0.1:{plain_port}")
 
         keyed, open_ = post_script(body, gateway.key), post_script(body)
-        wrk(f"{gateway.base}/graphql", keyed, 2, args.connections)  # warm-up
-        wrk(f"{unguarded.base}/graphql", open_, 2, args.connections)
+        if not args.smoke:
+            wrk(f"{gateway.base}/graphql", keyed, 2, args.connections)  # warm-up
+            wrk(f"{unguarded.base}/graphql", open_, 2, args.connections)
         ceiling = measure(f"http://127.0.0.1:{plain_port}/graphql", post_script(body), args)
         fast = measure(f"{gateway.base}/graphql", keyed, args)
         without = measure(f"{unguarded.base}/graphql", open_, args)
