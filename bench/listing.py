@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import httpx
 from harness import (ROOT, Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
                      post_script, rss_mb, start_gateway, start_simulators, start_stack, wrk)
 
+from commerce_gateway.gateway.graphql_view import encode_body
 from commerce_gateway.gateway.processes import Supervisor, free_port
 
 QUERY = """{ products(first: 50) { edges { node {
@@ -82,6 +84,7 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         fast = measure(f"{gateway.base}/graphql", keyed, args)
         without = measure(f"{unguarded.base}/graphql", open_, args)
         throughput, cpu = guard_ratios(gateway, keyed, unguarded, open_, args)
+        ours, stdlib = encoding_times(answer.json())
         for url in sims.values():
             httpx.post(f"{url}/__faults", json={"latency_ms": 20})
         slow = measure(f"{gateway.base}/graphql", keyed, args)
@@ -97,6 +100,8 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
             (f"gateway CPU per request with ÷ without (median of {args.rounds} pairs)",
              f"{statistics.median(cpu):.1%}", f"pairs ranged {min(cpu):.1%}–{max(cpu):.1%}"),
             ("gateway, backends at 20 ms", slow, f"p50 − 20 ms = {slow['p50'] - 20:.1f} ms"),
+            ("encoding the body, gateway (orjson) ÷ json.dumps, in-process", f"{ours / stdlib:.1%}",
+             f"{ours * 1000:.3f} ms against {stdlib * 1000:.3f} ms"),
         ]
     finally:
         sup.stop_all()
@@ -107,6 +112,15 @@ def answered(response: httpx.Response) -> str:
     (which differ between two reads), for comparing two gateways' answers."""
     body = {k: v for k, v in response.json().items() if k != "extensions"}
     return re.sub(r'"asOf": "[^"]*"', '"asOf": ""', json.dumps(body))
+
+
+def encoding_times(answer: dict) -> tuple[float, float]:
+    """Seconds to encode the answer (as parsed back: plain values, as the executor hands them over)
+    with the gateway's encoder and with json.dumps as strawberry calls it; best of 5 × 200."""
+    def best(encode) -> float:
+        return min(timeit.repeat(lambda: encode(answer), number=200, repeat=5)) / 200
+
+    return best(encode_body), best(lambda data: json.dumps(data, separators=(",", ":")))
 
 
 def guard_ratios(guarded: Gateway, keyed: str, unguarded: Gateway, open_: str,
