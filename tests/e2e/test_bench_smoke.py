@@ -1,5 +1,5 @@
 """The benchmarks still work: every script of bench/ runs once, briefly (`--smoke`: a 50-product
-catalog, each scenario once for 1 s), in its own process as `make bench` runs it, and prints its
+catalog, each scenario once for 1 s over one connection), in its own process as `make bench` runs it, and prints its
 figures. Not a timing (a 1-second run on a shared machine says nothing about speed): a script that
 stops, such as the listing's when the unguarded baseline no longer answers like the gateway, or a
 table that lost a scenario, fails here instead of rotting until the next `make bench`."""
@@ -67,13 +67,12 @@ def test_a_load_benchmark_runs_every_scenario_and_prints_its_figures(script):
         pytest.fail("the benchmarks need wrk: sudo apt-get install wrk (make test installs it when run as root)")
     # when the script runs in smoke mode
     output = run_smoke(script)
-    # then it finished (the listing only after its baseline answered the same as the gateway), and
-    # every scenario has a figure above zero
+    # then it finished (the listing only after its baseline answered the same as the gateway, every
+    # scenario only with answered requests), and printed every scenario's figure
     rows = table(output)
     for scenario in SCENARIOS[script]:
         assert scenario in rows, f"{script} printed no row for {scenario!r}:\n{output}"
-        figure = rows[scenario][0]
-        assert re.fullmatch(r"[\d.]+%?", figure) and float(figure.rstrip("%")) > 0, (scenario, figure)
+        assert re.fullmatch(r"\d+(\.\d+)?%?", rows[scenario][0]), (scenario, rows[scenario])
 
 
 def test_the_resolver_overhead_benchmark_prints_both_timings_and_their_ratio():
