@@ -4,7 +4,9 @@ Runs, in one go and on one machine: the four simulators, the gateway (`commerce-
 serve`, embedded store included), the same gateway without API keys, cost analysis, budgets
 and query limits (bench/unguarded_gateway.py: what those cost per request), and a plain
 Starlette endpoint returning a JSON body of the same size (the ceiling). Load comes from
-`wrk` (apt-get install wrk), POSTing the same document. Prints a Markdown table for the README.
+`wrk` (apt-get install wrk), POSTing the same document. Last, in this process, the gateway's
+response encoder (orjson) is timed against json.dumps on the listing's answer. Prints a
+Markdown table for the README.
 
     .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--rounds 6] [--rss] [--smoke]
 """
