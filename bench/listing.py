@@ -86,10 +86,10 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         fast = measure(f"{gateway.base}/graphql", keyed, args)
         without = measure(f"{unguarded.base}/graphql", open_, args)
         throughput, cpu = guard_ratios(gateway, keyed, unguarded, open_, args)
-        ours, stdlib = encoding_times(answer.json())
         for url in sims.values():
             httpx.post(f"{url}/__faults", json={"latency_ms": 20})
         slow = measure(f"{gateway.base}/graphql", keyed, args)
+        ours, stdlib = encoding_times(answer.json())
         return [
             ("response body", f"{len(answer.content):,} bytes", ""),
             ("backend calls per query (odoo/woocommerce/medusa/ebay)",
