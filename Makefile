@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench need-wrk clean
 
 $(STAMP): pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -21,14 +21,20 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
-test: lint
+test: lint need-wrk
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) need-wrk
 	$(BIN)/python bench/listing.py
 	$(BIN)/python bench/carts.py
 	$(BIN)/python bench/http_caching.py
 	$(BIN)/python bench/delta_sync.py
+	$(BIN)/python bench/resolver_overhead.py
+
+# wrk loads the benchmarks, and make test runs each of them once (tests/e2e/test_bench_smoke.py):
+# installed with apt-get when missing and run as root (as CI is), else a one-line message and a stop
+need-wrk:
+	@scripts/need-wrk
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

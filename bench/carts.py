@@ -6,7 +6,7 @@ Starts the simulators, one embedded store (SQLite file) and the gateway on it; c
 process with `--connections` concurrent loops, each updating a random document of its
 own collection in that store. Prints a Markdown table for the README.
 
-    .venv/bin/python bench/carts.py [--duration 10] [--connections 8] [--carts 200]
+    .venv/bin/python bench/carts.py [--duration 10] [--connections 8] [--size 1000] [--carts 200] [--smoke]
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ async def bare_updates(url: str, duration: float, connections: int, documents: i
 def main() -> None:
     parser = load_parser(__doc__)
     parser.add_argument("--carts", type=int, default=200)
-    args = parse_for_wrk(parser)
+    args = parse_for_wrk(parser, carts=10)
     sup = Supervisor()
     try:
         store_port = free_port()
@@ -72,7 +72,7 @@ def main() -> None:
         sup.start("store", cli_argv("embedded-store", "--path", str(store_path), "--port", str(store_port)))
         sup.wait_until("store", f"tcp://127.0.0.1:{store_port}")
         mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
-        _, gateway = start_stack(1_000, sup, mongo_url=mongo_url)
+        _, gateway = start_stack(args.size, sup, mongo_url=mongo_url)
         base = gateway.base
         with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": gateway.key}) as client:
             def gql(query: str, variables: dict | None = None) -> dict:

@@ -5,7 +5,7 @@ without delta sync, on one gateway in one run. Prints a Markdown table for the R
 The empty sync asks each of the web channel's change feeds once (ERP templates, variants and
 stock quants by write_date, the web-shop's modified_after, the app backend's updated_at).
 
-    .venv/bin/python bench/delta_sync.py [--duration 10] [--connections 8]
+    .venv/bin/python bench/delta_sync.py [--duration 10] [--connections 8] [--size 1000] [--smoke]
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def main() -> None:
     args = parse_for_wrk(parser)
     sup = Supervisor()
     try:
-        _, gateway = start_stack(1_000, sup)
+        _, gateway = start_stack(args.size, sup)
         started = time.perf_counter()
         cursor = current_cursor(gateway.base, gateway.key)
         full_sync = time.perf_counter() - started
@@ -65,7 +65,7 @@ def main() -> None:
         sup.stop_all()
     print(f"\nDelta sync benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {args.connections} connections, {args.duration} s per run; "
-          f"the first sync of all 1,000 products took {full_sync:.1f} s\n")
+          f"the first sync of all {args.size:,} products took {full_sync:.1f} s\n")
     print(f"| request (GET) | requests/s ({args.connections} connections) | p50 ms, one at a time | body |")
     print("|---|---:|---:|---:|")
     for name, r, size in rows:

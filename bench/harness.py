@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -21,6 +22,7 @@ from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port  
 
 SIMULATORS = ("woocommerce", "medusa", "odoo", "ebay")
 DRAIN_SECONDS = 3
+SMOKE_SIZE = 50
 
 
 def load_parser(doc: str | None) -> argparse.ArgumentParser:
@@ -28,11 +30,22 @@ def load_parser(doc: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the throughput runs")
+    parser.add_argument("--size", type=int, default=1_000, help="products in the simulators' catalog")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"only check that the script works, as make test does: a {SMOKE_SIZE}-product "
+                             "catalog, every scenario once for 1 s over one connection, no warm-up; the "
+                             "figures mean nothing")
     return parser
 
 
-def parse_for_wrk(parser: argparse.ArgumentParser) -> argparse.Namespace:
+def parse_for_wrk(parser: argparse.ArgumentParser, **smoke: Any) -> argparse.Namespace:
+    """The options; with --smoke, those of a quick check, with `smoke` the script's own (rounds=1)."""
     args = parser.parse_args()
+    if args.smoke:
+        # one connection: a request queued behind others on a busy machine could take the whole second
+        vars(args).update({"duration": 1, "connections": 1, "size": SMOKE_SIZE, **smoke})
+        print("Smoke run: every scenario once, briefly, to check that the benchmark works; "
+              "the figures mean nothing.")
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
     return args
@@ -77,12 +90,19 @@ def wrk(url: str, lua: str, duration: int, connections: int) -> dict[str, float]
 
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} failed responses under load\n{out}")
+    if not requests:
+        raise SystemExit(f"{url}: not one request was answered within {duration} s\n{out}")
     return {"rps": rps, "requests": requests, "p50": pct("50"), "p99": pct("99")}
 
 
 def measure(url: str, lua: str, args: argparse.Namespace) -> dict[str, float]:
     """Latency one request at a time, then throughput under load (`--connections`): in this
-    order, so requests still in flight from the load run do not delay the quiet one."""
+    order, so requests still in flight from the load run do not delay the quiet one. A smoke run
+    (--smoke) makes the load run only, and reports it for both."""
+    if args.smoke:
+        run = wrk(url, lua, args.duration, args.connections)
+        return {"rps": run["rps"], "p50": run["p50"], "p99": run["p99"], "loaded_p50": run["p50"],
+                "loaded_p99": run["p99"]}
     time.sleep(DRAIN_SECONDS)  # the previous load run's requests still in flight
     alone = wrk(url, lua, args.duration, 1)
     loaded = wrk(url, lua, args.duration, args.connections)

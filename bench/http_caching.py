@@ -4,7 +4,7 @@
 The 304 saves the body's bytes and the client's parse, not the gateway's work: to know that
 nothing changed, the gateway answers the query and compares the ETag.
 
-    .venv/bin/python bench/http_caching.py [--duration 10] [--connections 8]
+    .venv/bin/python bench/http_caching.py [--duration 10] [--connections 8] [--size 1000] [--smoke]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main() -> None:
     args = parse_for_wrk(parser)
     sup = Supervisor()
     try:
-        _, gateway = start_stack(1_000, sup)
+        _, gateway = start_stack(args.size, sup)
         url = f"{gateway.base}/graphql?{urlencode({'query': QUERY})}"
         full = httpx.get(url, headers={"X-API-Key": gateway.key}, timeout=30)
         etag = full.headers["etag"]

@@ -4,7 +4,7 @@ The listing's shape (50 products, 3 variants each, a money object per variant)
 with resolvers that answer constants: once `async def`, once plain `def`, in the
 same process, interleaved. Prints the time per execution of each and the ratio.
 
-    .venv/bin/python bench/resolver_overhead.py [--rounds 50]
+    .venv/bin/python bench/resolver_overhead.py [--rounds 50] [--smoke]
 """
 
 import argparse
@@ -138,7 +138,11 @@ async def time_schema(schema: strawberry.Schema, rounds: int) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--smoke", action="store_true",
+                        help="only check that the script works (make test): one execution per round")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds = 1
     schemas = {"async": strawberry.Schema(AsyncQuery), "sync": strawberry.Schema(SyncQuery)}
     timings: dict[str, list[float]] = {name: [] for name in schemas}
     for _ in range(3):  # interleaved, so a noisy neighbour slows both alike

@@ -35,6 +35,7 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     settings = load_settings(environ={})
     assert settings.server.port == 8000
     assert settings.channels["STORE"].pricelist_id == 2
+    assert {b.max_connections for b in vars(settings.backends).values()} == {100}  # per backend and process
 
 
 @pytest.mark.parametrize(("environ", "message"), [
@@ -42,6 +43,7 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_SERVER__PORT": "eighty"}, "server.port: expected int"),
     ({"CGW_BACKENDS__ODOO__TRANSPORT": "soap"}, "backends.odoo.transport: must be one of json2, jsonrpc"),
     ({"CGW_BACKENDS__EBAY__BASE_URL": "ftp://x"}, "backends.ebay.base_url: must start with http"),
+    ({"CGW_BACKENDS__MEDUSA__MAX_CONNECTIONS": "0"}, "backends.medusa.max_connections: must be at least 1"),
     ({"CGW_CHANNELS__WEB__CURRENCY": "euro"}, "channels.WEB.currency"),
     ({"CGW_CATALOG__OWNERSHIP__TITLE": '["shopify"]'}, "catalog.ownership.title"),
     ({"CGW_CATALOG__DEFAULT_CHANNEL": "FAX"}, "catalog.default_channel: unknown channel"),

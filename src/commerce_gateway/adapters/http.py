@@ -20,9 +20,12 @@ from commerce_gateway.domain.errors import BackendError, BackendTimeout, Backend
 DescribeError = Callable[[Any], str | None]
 
 
-def new_client(base_url: str, *, headers: Mapping[str, str] | None = None, auth: httpx.Auth | None = None,
-               max_connections: int = 100) -> httpx.AsyncClient:
-    """A pooled client for one backend; timeouts are enforced per call by `BackendHttp`."""
+def new_client(base_url: str, *, max_connections: int, headers: Mapping[str, str] | None = None,
+               auth: httpx.Auth | None = None) -> httpx.AsyncClient:
+    """A pooled client for one backend, made once per process; timeouts are enforced per call by
+    `BackendHttp`. At most `max_connections` are open at once, and every one the pool opens stays
+    open for the next call (keep-alive, up to httpx's 5 s of idleness): after a burst the pool does
+    not shrink to httpx's default of 20 kept connections, so the next burst opens none."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.AsyncClient(base_url=base_url, headers=headers, auth=auth, limits=limits, timeout=None)
 

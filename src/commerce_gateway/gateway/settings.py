@@ -48,6 +48,11 @@ class MongoSettings:
     timeout_seconds: float = 5.0
 
 
+# Connections to one backend, per gateway process: all are kept open for reuse (keep-alive); a call
+# beyond them waits for one to be free, within its timeout
+MAX_CONNECTIONS = 100
+
+
 @dataclass(frozen=True)
 class WooCommerceSettings:
     base_url: str = "http://127.0.0.1:8101"
@@ -56,6 +61,7 @@ class WooCommerceSettings:
     auth: Literal["basic", "query"] = "basic"
     currency: str = "EUR"  # the shop's currency: fixed coupon amounts are in it
     timeout_seconds: float = 2.0
+    max_connections: int = MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class MedusaSettings:
     publishable_key: str = "pk_demo"
     region_id: str = "reg_01EUROPE"
     timeout_seconds: float = 2.0
+    max_connections: int = MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class OdooSettings:
     brand_field: str = "product_brand_id"  # empty when the installation has no brand field
     warehouse_cache_seconds: float = 300.0
     timeout_seconds: float = 3.0
+    max_connections: int = MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class EbaySettings:
     marketplace_id: str = "EBAY_DE"
     offer_concurrency: int = 8
     timeout_seconds: float = 2.0
+    max_connections: int = MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -313,6 +322,8 @@ def _validate(s: Settings) -> None:
                                 f"(got {backend.base_url!r})")
         if not 0 < backend.timeout_seconds <= 120:
             raise SettingsError(f"backends.{name}.timeout_seconds: must be within (0, 120]")
+        if backend.max_connections < 1:
+            raise SettingsError(f"backends.{name}.max_connections: must be at least 1")
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
     for code, channel in s.channels.items():

@@ -1,0 +1,85 @@
+"""The benchmarks still work: every script of bench/ runs once, briefly (`--smoke`: a 50-product
+catalog, each scenario once for 1 s over one connection), in its own process as `make bench` runs it, and prints its
+figures. Not a timing (a 1-second run on a shared machine says nothing about speed): a script that
+stops, such as the listing's when the unguarded baseline no longer answers like the gateway, or a
+table that lost a scenario, fails here instead of rotting until the next `make bench`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BENCH = Path(__file__).resolve().parent.parent.parent / "bench"
+
+# per script: the table rows that must show a requests/s figure (or, for ratios, a percentage)
+SCENARIOS = {
+    "listing.py": [
+        "plain Starlette JSON (ceiling)",
+        "gateway, backends at 0 ms",
+        "same, without keys, cost and limits",
+        "throughput with ÷ without keys, cost and limits (median of 1 pairs)",
+        "gateway CPU per request with ÷ without (median of 1 pairs)",
+        "gateway, backends at 20 ms",
+        "encoding the body, gateway (orjson) ÷ json.dumps, in-process",
+    ],
+    "carts.py": [
+        "cartLinesAdd through the gateway",
+        "cart read through the gateway",
+        "bare find_one_and_update, same store",
+    ],
+    "http_caching.py": ["GET, full answer", "GET, If-None-Match → 304"],
+    "delta_sync.py": [
+        "catalogChanges, nothing changed",
+        "product(sku:), one ERP call",
+        "products(first: 50) with prices",
+    ],
+}
+
+
+def run_smoke(script: str) -> str:
+    completed = subprocess.run([sys.executable, str(BENCH / script), "--smoke"], cwd=BENCH.parent,
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, f"{script} failed:\n{completed.stdout}\n{completed.stderr[-4000:]}"
+    return completed.stdout
+
+
+def table(output: str) -> dict[str, list[str]]:
+    """The rows of the Markdown table in `output`: first cell → the other cells."""
+    rows = {}
+    for line in output.splitlines():
+        if line.startswith("| ") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.mark.parametrize("script", SCENARIOS)
+def test_a_load_benchmark_runs_every_scenario_and_prints_its_figures(script):
+    # given wrk, the load generator (make test installs it)
+    if shutil.which("wrk") is None:
+        pytest.fail("the benchmarks need wrk: sudo apt-get install wrk (make test installs it when run as root)")
+    # when the script runs in smoke mode
+    output = run_smoke(script)
+    # then it finished (the listing only after its baseline answered the same as the gateway, every
+    # scenario only with answered requests), and printed every scenario's figure
+    rows = table(output)
+    for scenario in SCENARIOS[script]:
+        assert scenario in rows, f"{script} printed no row for {scenario!r}:\n{output}"
+        assert re.fullmatch(r"\d+(\.\d+)?%?", rows[scenario][0]), (scenario, rows[scenario])
+
+
+def test_the_resolver_overhead_benchmark_prints_both_timings_and_their_ratio():
+    # when
+    output = run_smoke("resolver_overhead.py")
+    # then
+    assert "1,201 fields per execution" in output
+    timings = dict(re.findall(r"(async|sync)\s+resolvers:\s+([\d.]+) ms", output))
+    assert set(timings) == {"async", "sync"} and all(float(ms) > 0 for ms in timings.values())
+    assert re.search(r"async / sync: \d+\.\d\d", output)
