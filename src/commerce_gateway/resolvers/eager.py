@@ -13,6 +13,8 @@ import asyncio
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
+from strawberry.dataloader import DataLoader
+
 
 class Waiting:
     """A coroutine that did not finish in its first step; await `task`."""
@@ -43,3 +45,26 @@ async def gather_eagerly[T](coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
             raise failures[0]
         return [task.result() for task in tasks]
     return list(await asyncio.gather(*tasks))
+
+
+async def load_all[K, V](loader: DataLoader[K, V], keys: Iterable[K]) -> list[V]:
+    """`loader.load_many(keys)` without a loop round when every key is loaded already (load_many
+    gathers, and a gather settles a round later even over settled futures)."""
+    futures = [loader.load(key) for key in keys]
+    if all(f.done() for f in futures):  # type: ignore[attr-defined]
+        return [f.result() for f in futures]  # type: ignore[attr-defined]
+    return list(await asyncio.gather(*futures))
+
+
+async def settled(futures: Iterable[asyncio.Future[Any]]) -> None:
+    """Waits until every future is settled, reading each failure (the fields that need the value
+    report it). Awaited one after another: the futures of one DataLoader batch settle together, so
+    this wakes about once per batch, where a gather would schedule a callback per future."""
+    for future in futures:
+        if not future.done():
+            try:
+                await future
+            except Exception:  # noqa: S112 - read here, reported by the fields that use it
+                continue
+        elif not future.cancelled():
+            future.exception()

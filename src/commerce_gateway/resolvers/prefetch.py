@@ -80,12 +80,6 @@ def _not_yet[R: (ErpProduct, ErpVariant)](ctx: RequestContext, kind: str, record
 
 
 def _under_way(asked: list[Any]) -> list[asyncio.Future[Any]]:
-    pending = list({id(f): f for f in asked if not f.done()}.values())
-    for future in pending:  # a field that would have read it reports the failure; nothing else must
-        future.add_done_callback(_read_failure)
-    return pending
-
-
-def _read_failure(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
+    """The loads not settled yet (await them with `eager.settled`, which also reads their failures:
+    the fields that need a value report its failure, nothing else must)."""
+    return list({id(f): f for f in asked if not f.done()}.values())

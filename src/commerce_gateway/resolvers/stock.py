@@ -8,6 +8,7 @@ from datetime import datetime
 
 from commerce_gateway.domain.records import ErpVariant, GeoPoint, Warehouse
 from commerce_gateway.resolvers.context import RequestContext
+from commerce_gateway.resolvers.eager import load_all
 from commerce_gateway.resolvers.rules import StockSource
 from commerce_gateway.resolvers.stores import sort_by_distance
 
@@ -56,7 +57,7 @@ async def store_availability(ctx: RequestContext, variants: list[ErpVariant], ne
     stores = ctx.memo.get(key)
     if stores is None:
         stores = ctx.memo[key] = sort_by_distance(await ctx.services.directory.pickup_stores(), near)[:first]
-    snapshots = await ctx.loaders.stock_by_variant_id.load_many([v.erp_id for v in variants])
+    snapshots = await load_all(ctx.loaders.stock_by_variant_id, [v.erp_id for v in variants])
     ready = ctx.catalog_rules.pickup_ready_within
     result = []
     for store, distance in stores:

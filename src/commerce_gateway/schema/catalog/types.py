@@ -12,7 +12,7 @@ from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.records import ErpProduct, ErpVariant, Warehouse
 from commerce_gateway.domain.records import Money as MoneyRecord
 from commerce_gateway.resolvers import catalog, global_ids, merge, pricing, stock
-from commerce_gateway.resolvers.eager import gather_eagerly
+from commerce_gateway.resolvers.eager import gather_eagerly, load_all
 from commerce_gateway.resolvers.rules import CONTENT_FIELDS, ChannelRules, PriceSource, StockSource
 from commerce_gateway.schema.catalog.enums import ChannelCode
 from commerce_gateway.schema.catalog.inputs import GeoPointInput
@@ -146,12 +146,12 @@ class Variant(Node):
 
     @strawberry.field
     async def selected_options(self, info: Info) -> list[SelectedOption]:
-        options = await guarded(info, ctx(info).loaders.option_by_id.load_many(list(self.record.option_value_ids)), [])
+        options = await guarded(info, load_all(ctx(info).loaders.option_by_id, self.record.option_value_ids), [])
         return [SelectedOption(name=o.name, value=o.value) for o in options if o is not None]
 
     @strawberry.field
     async def title(self, info: Info) -> str | None:
-        options = await guarded(info, ctx(info).loaders.option_by_id.load_many(list(self.record.option_value_ids)))
+        options = await guarded(info, load_all(ctx(info).loaders.option_by_id, self.record.option_value_ids))
         return " / ".join(o.value for o in options if o) if options else None
 
     @strawberry.field(description="In the operation's channel and currency; null only with an error naming the backend.")

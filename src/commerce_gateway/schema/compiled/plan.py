@@ -144,6 +144,7 @@ class _Compiler:
             plan.kwargs = self.static_kwargs(plan, node)
         plan.shape = self.shape(graphql_field.type, details)
         plan.warm = warmer_for(plan.shape)
+        plan.leaf = _plain_leaf(plan)
         return plan
 
     def checks(self, plan: FieldPlan, definition: StrawberryField) -> None:
@@ -182,6 +183,19 @@ class _Compiler:
     def object_shape(self, type_: GraphQLObjectType, details: list[FieldDetails]) -> Shape:
         collected = collect_subfields(self.schema, self.fragments, self.variables, self.operation, type_, details)
         return Shape(OBJECT, fields=self.fields(type_, collected.grouped_field_set), type_name=type_.name)
+
+
+def _plain_leaf(plan: FieldPlan) -> Any:
+    """The leaf coercion of a field that needs nothing but its source: no scope refusal, no Info, no
+    arguments, and a resolver (if any) that is a plain function (a coroutine function may wait)."""
+    shape = plan.shape
+    inner = shape.inner if shape is not None and shape.kind == NON_NULL else shape
+    if inner is None or inner.kind != LEAF or plan.refusal is not None:
+        return None
+    if not plan.basic and (plan.info_name is not None or not plan.passes_self or plan.kwargs != {}
+                           or plan.definition is None or plan.definition.is_async):
+        return None
+    return inner.coerce
 
 
 def _has_variables(node: FieldNode) -> bool:

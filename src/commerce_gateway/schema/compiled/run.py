@@ -19,7 +19,7 @@ from graphql import GraphQLError, located_error
 from graphql.pyutils import Undefined
 from strawberry.utils.await_maybe import await_maybe
 
-from commerce_gateway.resolvers.eager import Waiting, step
+from commerce_gateway.resolvers.eager import Waiting, settled, step
 from commerce_gateway.schema.compiled.arguments import field_kwargs
 from commerce_gateway.schema.compiled.plan import Plan
 from commerce_gateway.schema.compiled.shapes import (
@@ -158,30 +158,48 @@ class Run:
     def object(self, shape: Shape, source: Any, path: Path | None, anchor: _Anchor | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for plan in shape.fields:
-            field_path = Path(path, plan.key)
-            if plan.shape is None:
-                out[plan.key] = shape.type_name
-                continue
-            own = anchor if plan.non_null else _Anchor(out, plan.key, field_path)
-            try:
-                value = self.resolve(plan, source, field_path)
-                if type(value) is CoroutineType or (value is not None and not isinstance(value, _PLAIN)
-                                                    and hasattr(value, "__await__")):
-                    value = step(value if type(value) is CoroutineType else await_maybe(value))
-                    if type(value) is Waiting:
-                        out[plan.key] = None
-                        self.slots.append(_Slot(out, plan, field_path, value.task, own))
+            leaf = plan.leaf
+            if leaf is not None:  # the common case, a plain value read without Info: done here when it is fine
+                try:
+                    value = getattr(source, plan.python_name, _NOTHING) if plan.basic else plan.resolver(source)
+                except Exception:  # the general path below calls it again, and reports the failure
+                    value = _NOTHING
+                if value is not None and value is not _NOTHING and type(value) is not CoroutineType \
+                        and not isinstance(value, Exception):
+                    coerced = leaf(value)
+                    if coerced is not None and coerced is not Undefined:
+                        out[plan.key] = coerced
                         continue
-                if plan.warm is not None and value is not None and self.warm_later(out, plan, field_path, value, own):
-                    continue
-                out[plan.key] = self.complete(plan.shape, value, plan, field_path, own)  # type: ignore[arg-type]
-            except Exception as raw:
-                error = located_error(raw, plan.nodes, field_path.as_list())
-                if plan.non_null:
-                    raise error from None
-                self.add_error(error, field_path)
-                out[plan.key] = None
+                if type(value) is CoroutineType:
+                    value.close()  # the general path below calls it again, and reports what it does
+            self.field(out, shape, plan, source, path, anchor)
         return out
+
+    def field(self, out: dict[str, Any], shape: Shape, plan: FieldPlan, source: Any, path: Path | None,
+              anchor: _Anchor | None) -> None:
+        field_path = Path(path, plan.key)
+        if plan.shape is None:
+            out[plan.key] = shape.type_name
+            return
+        own = anchor if plan.non_null else _Anchor(out, plan.key, field_path)
+        try:
+            value = self.resolve(plan, source, field_path)
+            if type(value) is CoroutineType or (value is not None and not isinstance(value, _PLAIN)
+                                                and hasattr(value, "__await__")):
+                value = step(value if type(value) is CoroutineType else await_maybe(value))
+                if type(value) is Waiting:
+                    out[plan.key] = None
+                    self.slots.append(_Slot(out, plan, field_path, value.task, own))
+                    return
+            if plan.warm is not None and value is not None and self.warm_later(out, plan, field_path, value, own):
+                return
+            out[plan.key] = self.complete(plan.shape, value, plan, field_path, own)  # type: ignore[arg-type]
+        except Exception as raw:
+            error = located_error(raw, plan.nodes, field_path.as_list())
+            if plan.non_null:
+                raise error from None
+            self.add_error(error, field_path)
+            out[plan.key] = None
 
     def warm_later(self, out: dict[str, Any], plan: FieldPlan, path: Path, value: Any, own: _Anchor | None) -> bool:
         """Starts the loads the value's selection needs; True when they are under way, and the value is
@@ -190,7 +208,7 @@ class Run:
         if not pending:
             return False
         out[plan.key] = None
-        self.slots.append(_Slot(out, plan, path, asyncio.gather(*pending, return_exceptions=True), own, value))
+        self.slots.append(_Slot(out, plan, path, asyncio.ensure_future(settled(pending)), own, value))
         return True
 
     def resolve(self, plan: FieldPlan, source: Any, path: Path) -> Any:

@@ -47,5 +47,8 @@ class FieldPlan:
     refusal_error: Exception | None = None
     return_type: Any = None  # the strawberry return type, as Info.return_type gives it
     warm: Any = None  # (value, context) -> loads under way: fetches what the selection below will read
+    # a leaf read without Info or arguments (an attribute, or a method of the source alone): its
+    # output coercion, for the run's fast path; None otherwise
+    leaf: Any = None
 
 
