@@ -30,6 +30,7 @@ bench: $(STAMP) need-wrk
 	$(BIN)/python bench/http_caching.py
 	$(BIN)/python bench/delta_sync.py
 	$(BIN)/python bench/resolver_overhead.py
+	$(BIN)/python bench/read_path.py
 
 # wrk loads the benchmarks, and make test runs each of them once (tests/e2e/test_bench_smoke.py):
 # installed with apt-get when missing and run as root (as CI is), else a one-line message and a stop

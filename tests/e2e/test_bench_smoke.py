@@ -83,3 +83,15 @@ def test_the_resolver_overhead_benchmark_prints_both_timings_and_their_ratio():
     timings = dict(re.findall(r"(async|sync)\s+resolvers:\s+([\d.]+) ms", output))
     assert set(timings) == {"async", "sync"} and all(float(ms) > 0 for ms in timings.values())
     assert re.search(r"async / sync: \d+\.\d\d", output)
+
+
+def test_the_read_path_benchmark_compares_compiled_plans_with_graphql_core():
+    # when it runs in smoke mode (it stops if the two gateways answer differently)
+    output = run_smoke("read_path.py")
+    # then both documents have their ratios, and the slow-backend listing its latency on both paths
+    rows = table(output)
+    for document in ("50-product listing", "product(sku:)"):
+        assert re.fullmatch(r"\d+\.\d\d×", rows[f"{document}: requests/s, compiled ÷ graphql-core"][0])
+        assert re.fullmatch(r"\d+%", rows[f"{document}: gateway CPU per request, compiled ÷ graphql-core"][0])
+    for path in ("compiled", "graphql-core"):
+        assert re.fullmatch(r"p50 [\d.]+ ms", rows[f"listing, backends at 20 ms, one at a time, {path}"][0])
