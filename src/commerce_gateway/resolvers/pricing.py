@@ -25,6 +25,16 @@ class PriceQuote:
 
 
 async def variant_price(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
+    """The variant's price in the operation's channel; worked out once per operation (its price,
+    compareAtPrice and its product's priceRange all ask)."""
+    key = ("price", variant.erp_id)
+    quote = ctx.memo.get(key)
+    if quote is None:
+        quote = ctx.memo[key] = await _quote(ctx, variant)
+    return quote
+
+
+async def _quote(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
     rules = ctx.rules
     currency = rules.currency
     if rules.price_source is PriceSource.APP:

@@ -43,11 +43,19 @@ async def channel_location_ids(ctx: RequestContext) -> tuple[int, ...]:
 
 
 async def variant_stock(ctx: RequestContext, variant: ErpVariant) -> StockFigure:
-    if ctx.rules.stock_source is StockSource.MARKETPLACE:
-        pool = await ctx.loaders.pool_by_sku.load(variant.sku)
-        return StockFigure(pool.item.quantity if pool.item else 0, pool.as_of, "ebay")
-    snapshot = await ctx.loaders.stock_by_variant_id.load(variant.erp_id)
-    return StockFigure(snapshot.available_at(await channel_location_ids(ctx)), snapshot.as_of, "odoo")
+    """The variant's stock in the operation's channel; worked out once per operation (a listing asks
+    it for each variant's fields and again for its product's)."""
+    key = ("stock", variant.erp_id)
+    figure = ctx.memo.get(key)
+    if figure is None:
+        if ctx.rules.stock_source is StockSource.MARKETPLACE:
+            pool = await ctx.loaders.pool_by_sku.load(variant.sku)
+            figure = StockFigure(pool.item.quantity if pool.item else 0, pool.as_of, "ebay")
+        else:
+            snapshot = await ctx.loaders.stock_by_variant_id.load(variant.erp_id)
+            figure = StockFigure(snapshot.available_at(await channel_location_ids(ctx)), snapshot.as_of, "odoo")
+        ctx.memo[key] = figure
+    return figure
 
 
 async def store_availability(ctx: RequestContext, variants: list[ErpVariant], near: GeoPoint | None,
