@@ -89,14 +89,16 @@ class Supervisor:
                 child.wait()
 
 
-def stop_with_supervisor(poll_seconds: float = 0.5) -> None:
+def stop_with_supervisor(poll_seconds: float = 0.5, supervisor: int | None = None) -> None:
     """In a Supervisor's child: stop (SIGTERM to itself, then exit) once the supervisor is gone.
 
     A supervisor killed with SIGKILL cannot stop its children; without this the
-    embedded store and simulators would outlive it and keep their ports.
+    embedded store, simulators and gateway workers would outlive it and keep their ports.
+    `supervisor`: its pid, when the child was not started with it in the environment.
     """
-    raw = os.environ.get(SUPERVISOR_ENV, "")
-    supervisor = int(raw) if raw.isdigit() else None
+    if supervisor is None:
+        raw = os.environ.get(SUPERVISOR_ENV, "")
+        supervisor = int(raw) if raw.isdigit() else None
     if supervisor is None or supervisor != os.getppid():
         return  # started by hand, or the variable leaked from an outer process
 
