@@ -52,14 +52,20 @@ def per_request_microseconds(requests: int, multiprocess_dir: str | None) -> tup
         pass
 
     async def run(app) -> float:
-        started = time.perf_counter()
-        for _ in range(requests):
-            await app({"type": "http", "method": "POST", "path": "/graphql", "state": {}, "headers": []}, None, sink)
-        return (time.perf_counter() - started) / requests * 1e6
+        """µs per request, the best of five batches (the machine is shared: the best is the least disturbed)."""
+        batches = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(requests // 5):
+                await app({"type": "http", "method": "POST", "path": "/graphql", "state": {}, "headers": []},
+                          None, sink)
+            batches.append((time.perf_counter() - started) / (requests // 5) * 1e6)
+        return min(batches)
 
     async def both() -> tuple[float, float]:
-        await run(RequestMetrics(endpoint, metrics))  # warm
-        return await run(RequestMetrics(endpoint, metrics)), await run(bare)
+        metered = RequestMetrics(endpoint, metrics)
+        await run(metered)  # warm
+        return await run(metered), await run(bare)
 
     return asyncio.run(both())
 

@@ -102,19 +102,31 @@ class Metrics:
         self.worker_requests = worker if multiprocess_dir else worker.labels(str(os.getpid()))
         for reason in EVICTION_REASONS:
             self.cache_evictions.labels(reason)  # every reason shows, at 0, before the first eviction
+        # the labelled series already used, by their label values: a dict lookup instead of `labels()` (1.1 µs,
+        # twelve times a listing); the keys are bounded as the labels are (capped operations, the adapters' routes)
+        self._request_series: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._backend_series: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
 
     # — recorded by the gateway —
 
     def observe_request(self, operation_type: str | None, operation_name: str | None, status: int,
                         seconds: float) -> None:
         operation = self.operations(operation_type, operation_name)
-        self.request_seconds.labels(operation).observe(seconds)
-        self.requests.labels(operation, str(status)).inc()
+        key = (operation, status)
+        if (series := self._request_series.get(key)) is None:
+            series = self._request_series[key] = (self.request_seconds.labels(operation),
+                                                  self.requests.labels(operation, str(status)))
+        series[0].observe(seconds)
+        series[1].inc()
 
     def record_backend_call(self, backend: str, method: str, route: str, outcome: str, seconds: float) -> None:
         """An `adapters.http.CallRecorder`: wired into every backend's `BackendHttp`."""
-        self.backend_seconds.labels(backend, method, route).observe(seconds)
-        self.backend_calls.labels(backend, method, route, outcome).inc()
+        key = (backend, method, route, outcome)
+        if (series := self._backend_series.get(key)) is None:
+            series = self._backend_series[key] = (self.backend_seconds.labels(backend, method, route),
+                                                  self.backend_calls.labels(backend, method, route, outcome))
+        series[0].observe(seconds)
+        series[1].inc()
 
     # — for the shared answer cache —
 
