@@ -60,13 +60,14 @@ def main() -> None:
           f"Python {platform.python_version()}, wrk -c{args.connections}, {args.duration} s per run, "
           f"catalog {args.size:,}, {args.rounds} pairs\n")
     print(f"| serve | requests/s ({args.connections} connections), median | runs "
-          "| CPU cores busy: gateway / simulators, median |")
-    print("|---|---:|---|---|")
+          "| CPU cores busy: gateway / simulators, median | gateway CPU ms per request, median |")
+    print("|---|---:|---|---|---:|")
     for n in (1, 2):
         busy = f"{statistics.median(c for c, _ in cpu[n]):.2f} / {statistics.median(s for _, s in cpu[n]):.2f}"
+        per_request = statistics.median(c / r * 1000 for (c, _), r in zip(cpu[n], rps[n]))
         print(f"| --workers {n} | {statistics.median(rps[n]):.1f} | {', '.join(f'{r:.1f}' for r in rps[n])} "
-              f"| {busy} |")
-    print(f"| 2 ÷ 1 | {statistics.median(ratios):.2f} | pairs {', '.join(f'{r:.2f}' for r in ratios)} | |")
+              f"| {busy} | {per_request:.1f} |")
+    print(f"| 2 ÷ 1 | {statistics.median(ratios):.2f} | pairs {', '.join(f'{r:.2f}' for r in ratios)} | | |")
 
 
 if __name__ == "__main__":
