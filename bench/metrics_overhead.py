@@ -5,7 +5,7 @@ operation (RequestMetrics around the endpoint), and each backend call it makes (
 makes five: three ERP calls, one web-shop call, one app-backend call at most). This times that
 work alone, in memory (one process) and in files (multiprocess mode, as `serve --workers N`).
 
-    .venv/bin/python bench/metrics_overhead.py [--requests 20000]
+    .venv/bin/python bench/metrics_overhead.py [--requests 20000] [--smoke]
 """
 
 from __future__ import annotations
@@ -73,8 +73,11 @@ def per_request_microseconds(requests: int, multiprocess_dir: str | None) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--smoke", action="store_true", help="only check that the script works (500 requests)")
     parser.add_argument("--mode", choices=["memory", "files"], help=argparse.SUPPRESS)  # the child's run
     args = parser.parse_args()
+    if args.smoke:
+        args.requests = 500
     if args.mode:
         on, off = per_request_microseconds(args.requests, os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         print(f"{on - off:.1f}")

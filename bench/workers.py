@@ -2,7 +2,7 @@
 `serve --workers 2`, over the same four simulators, in back-to-back pairs of wrk runs (which one
 goes first alternates, so the machine's drift hits both alike). Prints a Markdown table.
 
-    .venv/bin/python bench/workers.py [--duration 5] [--connections 8] [--rounds 3]
+    .venv/bin/python bench/workers.py [--duration 5] [--connections 8] [--rounds 3] [--size 1000] [--smoke]
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ def main() -> None:
     parser = load_parser(__doc__)
     parser.set_defaults(duration=5)
     parser.add_argument("--rounds", type=int, default=3, help="pairs of runs")
-    parser.add_argument("--size", type=int, default=1_000, help="catalog size")
-    args = parse_for_wrk(parser)
+    args = parse_for_wrk(parser, rounds=1)
     sup = Supervisor()
     try:
         sims = start_simulators(args.size, sup)
@@ -42,7 +41,8 @@ def main() -> None:
             answer = httpx.post(f"{gateway.base}/graphql", content=body, timeout=30,
                                 headers={"content-type": "application/json", "X-API-Key": gateway.key})
             assert "errors" not in answer.json(), answer.text[:500]
-            wrk(f"{gateway.base}/graphql", scripts[n], 2, args.connections)  # warm-up: every worker's caches
+            if not args.smoke:
+                wrk(f"{gateway.base}/graphql", scripts[n], 2, args.connections)  # warm-up: every worker's caches
         simulators = [sup.children[name].pid for name in sims]
         rps: dict[int, list[float]] = {1: [], 2: []}
         cpu: dict[int, list[tuple[float, float]]] = {1: [], 2: []}  # gateway's, simulators' CPU seconds per s
