@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -154,3 +157,6 @@ def test_workers_and_store_go_when_serve_is_killed_hard(simulators, tmp_path):
             httpx.get(f"{gateway.url}/healthz", timeout=2)
     finally:
         gateway.stop()
+        # what serve could not remove (the next serve would): not left behind by the tests
+        for left in Path(tempfile.gettempdir()).glob(f"commerce-gateway-metrics-{gateway.child.pid}-*"):
+            shutil.rmtree(left)

@@ -3,6 +3,9 @@ by an injected clock, and the answer-cache series the cache will feed."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -94,3 +97,18 @@ def test_the_answer_cache_series_exist_at_zero_and_count_what_the_cache_reports(
 def test_an_eviction_reason_outside_the_three_is_a_programming_error():
     with pytest.raises(ValueError, match="ttl, size, invalidated"):
         Metrics().answer_cache_eviction("memory")
+
+
+def test_serve_removes_the_metrics_directories_of_serves_that_are_gone(tmp_path):
+    from commerce_gateway.gateway.workers import metrics_directory
+
+    # given the directory of a serve that was killed hard, and one of a serve still running
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / f"commerce-gateway-metrics-{gone.stdout.strip()}-abc").mkdir()
+    (tmp_path / f"commerce-gateway-metrics-{os.getppid()}-def").mkdir()
+    # when another serve makes its own
+    made = metrics_directory(tmp_path)
+    # then the dead one's is gone, the live one's stays, and the new one names this process
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"commerce-gateway-metrics-{os.getppid()}-def", os.path.basename(made)])
+    assert os.path.basename(made).startswith(f"commerce-gateway-metrics-{os.getpid()}-")

@@ -25,6 +25,8 @@ from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, dis
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from commerce_gateway.gateway.processes import process_alive
+
 ANONYMOUS = "(anonymous {})"  # an operation without a name, by its type
 OTHER = "(other)"             # past the first `max_operation_names`, or a name too long to be one
 NONE = "(none)"               # no operation ran: refused (key, budget, body) or not a valid document
@@ -168,18 +170,8 @@ def _forget_dead_workers(directory: str) -> None:
     replaces them), so /metrics lists live workers only."""
     for file in Path(directory).glob("gauge_liveall_*.db"):
         pid = file.stem.rsplit("_", 1)[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             multiprocess.mark_process_dead(int(pid), directory)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RequestMetrics:

@@ -36,6 +36,17 @@ def port_in_use(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs (as anyone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def cli_argv(*args: str) -> list[str]:
     """This same console command, run by the same interpreter."""
     return [sys.executable, "-m", "commerce_gateway.gateway.cli", *args]

@@ -11,6 +11,7 @@ import shutil
 import socket
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
@@ -18,10 +19,11 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from commerce_gateway.gateway.logs import configure_logging
-from commerce_gateway.gateway.processes import stop_with_supervisor
+from commerce_gateway.gateway.processes import process_alive, stop_with_supervisor
 from commerce_gateway.gateway.settings import Settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multiprocess mode reads it at import
+METRICS_DIR_PREFIX = "commerce-gateway-metrics-"  # then serve's pid
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class WorkerApp:
 
 def run_workers(settings: Settings, sockets: list[socket.socket]) -> int:
     """Runs `settings.server.workers` workers until a signal stops them; 1 if one could not start."""
-    metrics_dir = tempfile.mkdtemp(prefix="commerce-gateway-metrics-") if settings.metrics.enabled else None
+    metrics_dir = metrics_directory(Path(tempfile.gettempdir())) if settings.metrics.enabled else None
     if metrics_dir is not None:
         os.environ[MULTIPROC_ENV] = metrics_dir  # inherited by the workers, before they import the client
     try:
@@ -55,3 +57,13 @@ def run_workers(settings: Settings, sockets: list[socket.socket]) -> int:
         if metrics_dir is not None:
             os.environ.pop(MULTIPROC_ENV, None)
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def metrics_directory(parent: Path) -> str:
+    """A new directory for the workers' metrics files, named with this process's pid, after
+    removing those whose `serve` is gone (killed hard, it could not remove its own)."""
+    for stale in parent.glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = stale.name.removeprefix(METRICS_DIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-", dir=parent)
