@@ -31,6 +31,8 @@ bench: $(STAMP) need-wrk
 	$(BIN)/python bench/delta_sync.py
 	$(BIN)/python bench/resolver_overhead.py
 	$(BIN)/python bench/read_path.py
+	$(BIN)/python bench/workers.py
+	$(BIN)/python bench/metrics_overhead.py
 
 # wrk loads the benchmarks, and make test runs each of them once (tests/e2e/test_bench_smoke.py):
 # installed with apt-get when missing and run as root (as CI is), else a one-line message and a stop

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -126,6 +127,19 @@ def key_from_cli(env: dict[str, str], kind: str = "frontend", *options: str) -> 
                            "--kind", kind, *options, "--json"], env=env, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     return json.loads(made.stdout)["key"]
+
+
+def scrape(metrics_url: str) -> dict[str, Counter[tuple[tuple[str, str], ...]]]:
+    """`GET /metrics`, as sample name → sorted labels → value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = httpx.get(f"{metrics_url}/metrics")
+    assert response.status_code == 200, response.text
+    found: dict[str, Counter[tuple[tuple[str, str], ...]]] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            found.setdefault(sample.name, Counter())[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
 
 
 UNLIMITED = {"requests_per_minute": 10_000_000, "cost_per_minute": 1_000_000_000}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -84,14 +86,14 @@ class Simulator:
 
 
 class ServeProcess:
-    """`commerce-gateway serve` as a child process with `env`; `url` once it answers /healthz."""
+    """`commerce-gateway serve [options]` as a child process with `env`; `url` once it answers /healthz."""
 
-    def __init__(self, env: dict[str, str], timeout: float = 60.0) -> None:
+    def __init__(self, env: dict[str, str], *options: str, timeout: float = 60.0) -> None:
         for attempt in range(3):
             self.port = free_port()
             self.url = f"http://127.0.0.1:{self.port}"
             self.child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve",
-                                           "--port", str(self.port)],
+                                           "--port", str(self.port), *options],
                                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             output = self._wait_until_healthy(timeout)
             if output is None:
@@ -125,3 +127,17 @@ class ServeProcess:
                 self.child.kill()
                 self.child.wait()
         self.child.stdout.close()
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children."""
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # an exited child of a dead parent is reaped by init; until then it is a zombie
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"

@@ -40,6 +40,8 @@ SCENARIOS = {
         "product(sku:), one ERP call",
         "products(first: 50) with prices",
     ],
+    "workers.py": ["--workers 1", "--workers 2", "2 ÷ 1"],
+    "metrics_overhead.py": ["in memory (one process)", "in files (--workers N)"],
 }
 
 

@@ -9,13 +9,13 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from commerce_gateway.gateway.processes import free_port
 from tests.conftest import gateway_environ, key_from_cli
-from tests.servers import ServeProcess
+from tests.servers import ServeProcess, alive, children
 
 pytestmark = pytest.mark.slow
 
@@ -28,19 +28,6 @@ def served(simulators, tmp_path):
     gateway = ServeProcess(env)
     yield gateway.url, gateway.child, tmp_path, key
     gateway.stop()
-
-
-def _children(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # an exited child of a dead parent is reaped by init; until then it is a zombie
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
@@ -95,14 +82,27 @@ def test_a_busy_port_stops_start_up_before_any_store_starts(tmp_path):
     assert not (tmp_path / "store.sqlite").exists()
 
 
+def test_a_busy_metrics_port_stops_start_up_before_any_store_starts(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite"),
+               "CGW_METRICS__PORT": str(port)}
+        result = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--workers", "2",
+                                 "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()  # one line, naming the metrics address
+    assert line.startswith(f"commerce-gateway: cannot listen on 127.0.0.1:{port}: Address already in use")
+    assert not (tmp_path / "store.sqlite").exists()
+
+
 def test_a_hard_killed_gateway_takes_its_embedded_store_with_it(served):
     _, child, _, _ = served
-    (store,) = _children(child.pid)
+    (store,) = children(child.pid)
     # when serve dies without a chance to stop its children
     child.kill()
     child.wait()
     # then the store notices and stops, freeing its port
     deadline = time.monotonic() + 10
-    while _alive(store) and time.monotonic() < deadline:
+    while alive(store) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(store)
+    assert not alive(store)

@@ -48,6 +48,9 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_CATALOG__OWNERSHIP__TITLE": '["shopify"]'}, "catalog.ownership.title"),
     ({"CGW_CATALOG__DEFAULT_CHANNEL": "FAX"}, "catalog.default_channel: unknown channel"),
     ({"CGW_MONGO__URLL": "x"}, "mongo.urll: unknown setting"),
+    ({"CGW_SERVER__WORKERS": "0"}, "server.workers: must be at least 1"),
+    ({"CGW_METRICS__PORT": "8000"}, "metrics.port: 0 (the gateway's port) or another port"),
+    ({"CGW_METRICS__MAX_OPERATION_NAMES": "-1"}, "metrics.max_operation_names: must be 0 or more"),
 ])
 def test_bad_settings_name_the_key_and_the_problem(environ, message):
     with pytest.raises(SettingsError) as raised:

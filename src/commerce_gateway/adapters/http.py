@@ -3,21 +3,46 @@
 Each adapter gets its own `httpx.AsyncClient` (connection pool, base URL, auth)
 and wraps it in a `BackendHttp` that enforces the backend's total deadline and
 maps transport errors, error statuses and unparsable bodies to `domain.errors`.
+It reports every call to a recorder when given one (the gateway passes its metrics in;
+adapters know nothing of them).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import re
+import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from commerce_gateway.domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
 
 DescribeError = Callable[[Any], str | None]
+_VERSION = re.compile(r"v\d{1,2}")
+
+
+class CallRecorder(Protocol):
+    def __call__(self, backend: str, method: str, route: str, outcome: str, seconds: float) -> None:
+        """One finished backend call. `route` is the path as a template (`route_of`); `outcome` is
+        `ok`, `error` (an error status), `timeout`, `unreachable`, or `cancelled` (the caller gave up)."""
+
+
+@functools.lru_cache(maxsize=512)
+def route_of(url: str) -> str:
+    """The path of `url` without query, scheme or host, each segment holding a digit (an id, a
+    SKU) as `{id}` unless it is a version (`v3`): a label that names no record. Callers whose path
+    has a digit of its own say their route instead."""
+    path = url.split("?", 1)[0]
+    if "://" in path:
+        path = path.split("://", 1)[1].partition("/")[2]
+    segments = ["{id}" if any(c.isdigit() for c in s) and not _VERSION.fullmatch(s) else s
+                for s in path.strip("/").split("/")]
+    return "/" + "/".join(segments)
 
 
 def new_client(base_url: str, *, max_connections: int, headers: Mapping[str, str] | None = None,
@@ -40,23 +65,35 @@ def parse_json(backend: str, content: bytes) -> Any:
 
 class BackendHttp:
     def __init__(self, backend: str, client: httpx.AsyncClient, timeout_seconds: float,
-                 describe_error: DescribeError = lambda body: None) -> None:
+                 describe_error: DescribeError = lambda body: None, record: CallRecorder | None = None) -> None:
         self.backend = backend
         self.client = client
         self.timeout_seconds = timeout_seconds
         self.describe_error = describe_error
+        self.record = record
 
     async def call(self, method: str, url: str, *, params: Any = None, json_body: Any = None,
-                   headers: Mapping[str, str] | None = None, accept_statuses: tuple[int, ...] = ()) -> httpx.Response:
-        """Sends one request; returns the response when it is 2xx or in `accept_statuses`."""
+                   headers: Mapping[str, str] | None = None, accept_statuses: tuple[int, ...] = (),
+                   route: str | None = None) -> httpx.Response:
+        """Sends one request; returns the response when it is 2xx or in `accept_statuses`.
+        `route`: the path as its template, for the recorder (default: `route_of(url)`)."""
+        outcome = "cancelled"  # unless one of the branches below says otherwise
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 response = await self.client.request(method, url, params=params, json=json_body, headers=headers)
         except TimeoutError as exc:
+            outcome = "timeout"
             raise BackendTimeout(self.backend, f"no answer within {self.timeout_seconds:g} s") from exc
         except httpx.HTTPError as exc:
+            outcome = "unreachable"
             raise BackendUnavailable(self.backend, f"cannot be reached ({type(exc).__name__})") from exc
-        if response.is_success or response.status_code in accept_statuses:
+        else:
+            outcome = "ok" if response.is_success or response.status_code in accept_statuses else "error"
+        finally:
+            if self.record is not None:
+                self.record(self.backend, method, route or route_of(url), outcome, time.perf_counter() - started)
+        if outcome == "ok":
             return response
         raise self._status_error(response)
 

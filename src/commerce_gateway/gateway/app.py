@@ -28,6 +28,7 @@ from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.persisted import PersistedDocuments
 from commerce_gateway.resolvers.stock_cache import StockCache
 from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
+from commerce_gateway.gateway.metrics import Metrics, RequestMetrics
 from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
@@ -55,10 +56,13 @@ class Runtime:
 CORS_EXPOSED_HEADERS = ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After", "ETag"]
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlette:
+    """`metrics_dir`: the directory the workers of one `serve --workers N` share their metrics in."""
     if not settings.mongo.url:
         raise ValueError("mongo.url is empty: `commerce-gateway serve` starts the embedded store and sets it")
     runtime = Runtime()
+    metrics = Metrics(max_operation_names=settings.metrics.max_operation_names, multiprocess_dir=metrics_dir) \
+        if settings.metrics.enabled else None
     lim = settings.limits
     schema = build_schema(settings.server.document_cache_size, QueryLimits(
         max_depth=lim.max_depth, max_aliases=lim.max_aliases, max_tokens=lim.max_tokens,
@@ -67,7 +71,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        wired = wire_backends(settings)
+        wired = wire_backends(settings, record=metrics.record_backend_call if metrics else None)
         client = mongo.open_client(settings.mongo.url, timeout_seconds=settings.mongo.timeout_seconds)
         directory = StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                    ttl_seconds=settings.backends.odoo.warehouse_cache_seconds)
@@ -113,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
             await view.gatekeeper.close()
             await wired.aclose()
             await client.close()
+            if metrics is not None:
+                metrics.worker_stopping()
             log.info("gateway stopped")
 
     production = settings.server.production
@@ -124,7 +130,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz_endpoint(lambda: runtime.checks), methods=["GET"]),
     ]
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = [Middleware(RequestMetrics, metrics=metrics, port=settings.metrics.port or None)] if metrics else []
+    middleware.append(Middleware(RequestIdMiddleware))
     if settings.server.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,

@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -35,18 +36,31 @@ def _settings(args: argparse.Namespace) -> Settings:
         server = dataclasses.replace(server, host=args.host)
     if getattr(args, "port", None):
         server = dataclasses.replace(server, port=args.port)
+    if getattr(args, "workers", None):
+        server = dataclasses.replace(server, workers=args.workers)
     return dataclasses.replace(settings, server=server)
+
+
+def _addresses(settings: Settings) -> list[tuple[str, int]]:
+    """Where `serve` listens: the gateway's address and, when metrics have a port of their own, theirs."""
+    addresses = [(settings.server.host, settings.server.port)]
+    if settings.metrics.enabled and settings.metrics.port:
+        addresses.append((settings.metrics.host, settings.metrics.port))
+    return addresses
 
 
 def serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.server.log_level)
-    try:
-        listener = listening_socket(settings.server.host, settings.server.port)
-    except OSError as exc:
-        print(f"commerce-gateway: cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}",
-              file=sys.stderr)
-        return 1
+    listeners: list[socket.socket] = []
+    for host, port in _addresses(settings):
+        try:
+            listeners.append(listening_socket(host, port))
+        except OSError as exc:
+            print(f"commerce-gateway: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+            for listener in listeners:
+                listener.close()
+            return 1
     supervisor = Supervisor()
     try:
         if not settings.mongo.url:
@@ -57,11 +71,15 @@ def serve(args: argparse.Namespace) -> int:
             url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
             settings = dataclasses.replace(settings, mongo=dataclasses.replace(settings.mongo, url=url))
             log.info("embedded store started", extra={"path": settings.mongo.embedded_path, "url": url})
+        if settings.server.workers > 1:
+            from commerce_gateway.gateway.workers import run_workers
+
+            return run_workers(settings, listeners)
         from commerce_gateway.gateway.app import create_app
 
         config = uvicorn.Config(create_app(settings), host=settings.server.host, port=settings.server.port,
                                 log_config=None, access_log=False, lifespan="on")
-        uvicorn.Server(config).run(sockets=[listener])
+        uvicorn.Server(config).run(sockets=listeners)
     except KeyboardInterrupt:
         pass  # uvicorn has shut down gracefully and re-raises the signal
     except RuntimeError as exc:
@@ -69,7 +87,8 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     finally:
         supervisor.stop_all()
-        listener.close()
+        for listener in listeners:
+            listener.close()
     return 0
 
 
@@ -99,13 +118,16 @@ def demo(args: argparse.Namespace) -> int:
         mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
         kept_in = keys_file(settings.mongo.embedded_path)
         demo_keys = asyncio.run(ensure_demo_keys(mongo_url, settings.mongo.database, kept_in))
-        gateway_args = ["serve", "--port", str(settings.server.port)]
+        gateway_args = ["serve", "--port", str(settings.server.port), "--workers", "1"]  # the demo: one process
         if args.config:
             gateway_args += ["--config", args.config]
         supervisor.start("gateway", cli_argv(*gateway_args), env={"CGW_MONGO__URL": mongo_url})
         base = f"http://{settings.server.host}:{settings.server.port}"
         supervisor.wait_until("gateway", f"{base}/healthz")
         rows = [("GraphQL (GraphiQL in a browser)", f"{base}/graphql"), ("readiness", f"{base}/readyz")]
+        if settings.metrics.enabled:
+            metrics = f"http://{settings.metrics.host}:{settings.metrics.port}" if settings.metrics.port else base
+            rows += [("metrics (Prometheus)", f"{metrics}/metrics")]
         rows += [(f"{name} simulator", f"http://127.0.0.1:{port}") for name, (_, port) in SIMULATORS.items()]
         rows += [("embedded store (MongoDB wire)", f"{mongo_url}  file {settings.mongo.embedded_path}")]
         print("\nCommerce Gateway demo is running:")
@@ -199,12 +221,20 @@ def parser() -> argparse.ArgumentParser:
             raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_SIZE}")
         return value
 
+    def positive(text: str) -> int:
+        value = int(text)
+        if value < 1:
+            raise argparse.ArgumentTypeError("must be 1 or more")
+        return value
+
     p = argparse.ArgumentParser(prog="commerce-gateway", description="One GraphQL API for every sales channel.")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the gateway (starts the embedded store when mongo.url is empty)")
     s.add_argument("--config", help="TOML settings file (default: ./commerce-gateway.toml, or $CGW_CONFIG)")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=positive, help="gateway processes sharing the port, each with its own caches "
+                   "(default: server.workers, 1)")
     s.set_defaults(func=serve)
     d = sub.add_parser("demo", help="simulators + embedded store + gateway, supervised; Ctrl-C stops all")
     d.add_argument("--config")

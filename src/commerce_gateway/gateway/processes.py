@@ -36,6 +36,17 @@ def port_in_use(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs (as anyone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def cli_argv(*args: str) -> list[str]:
     """This same console command, run by the same interpreter."""
     return [sys.executable, "-m", "commerce_gateway.gateway.cli", *args]
@@ -89,14 +100,16 @@ class Supervisor:
                 child.wait()
 
 
-def stop_with_supervisor(poll_seconds: float = 0.5) -> None:
+def stop_with_supervisor(poll_seconds: float = 0.5, supervisor: int | None = None) -> None:
     """In a Supervisor's child: stop (SIGTERM to itself, then exit) once the supervisor is gone.
 
     A supervisor killed with SIGKILL cannot stop its children; without this the
-    embedded store and simulators would outlive it and keep their ports.
+    embedded store, simulators and gateway workers would outlive it and keep their ports.
+    `supervisor`: its pid, when the child was not started with it in the environment.
     """
-    raw = os.environ.get(SUPERVISOR_ENV, "")
-    supervisor = int(raw) if raw.isdigit() else None
+    if supervisor is None:
+        raw = os.environ.get(SUPERVISOR_ENV, "")
+        supervisor = int(raw) if raw.isdigit() else None
     if supervisor is None or supervisor != os.getppid():
         return  # started by hand, or the variable leaked from an outer process
 

@@ -38,6 +38,17 @@ class ServerSettings:
     cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
     document_cache_size: int = 1_000
     compiled_queries: bool = True  # catalog queries run on compiled plans; off: all on graphql-core's executor
+    workers: int = 1  # gateway processes on the one port (`serve --workers` overrides)
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    """Prometheus metrics at `GET /metrics` (README: Operations)."""
+
+    enabled: bool = True
+    port: int = 0  # 0: on the gateway's own port; else on this port of `host` only, and not on the gateway's
+    host: str = "127.0.0.1"  # where the metrics port listens (with `port` set)
+    max_operation_names: int = 100  # distinct operation labels per process; later names count as (other)
 
 
 @dataclass(frozen=True)
@@ -189,6 +200,7 @@ class Settings:
     carts: CartSettings = field(default_factory=CartSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -315,6 +327,12 @@ def _validate(s: Settings) -> None:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
     if s.server.document_cache_size < 1:
         raise SettingsError("server.document_cache_size: must be at least 1")
+    if s.server.workers < 1:
+        raise SettingsError(f"server.workers: must be at least 1 (got {s.server.workers})")
+    if not 0 <= s.metrics.port <= 65535 or (s.metrics.port and s.metrics.port == s.server.port):
+        raise SettingsError(f"metrics.port: 0 (the gateway's port) or another port, 1..65535 (got {s.metrics.port})")
+    if s.metrics.max_operation_names < 0:
+        raise SettingsError("metrics.max_operation_names: must be 0 or more")
     for name, backend in (("woocommerce", s.backends.woocommerce), ("medusa", s.backends.medusa),
                           ("odoo", s.backends.odoo), ("ebay", s.backends.ebay)):
         if not backend.base_url.startswith(("http://", "https://")):

@@ -8,7 +8,7 @@ import httpx
 
 from commerce_gateway.adapters import ebay, medusa, woocommerce
 from commerce_gateway.adapters.ebay import EbayAdapter
-from commerce_gateway.adapters.http import BackendHttp, new_client
+from commerce_gateway.adapters.http import BackendHttp, CallRecorder, new_client
 from commerce_gateway.adapters.medusa import MedusaAdapter
 from commerce_gateway.adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from commerce_gateway.adapters.odoo.transports import describe_json2_error
@@ -36,7 +36,8 @@ class Wired:
             await client.aclose()
 
 
-def wire_backends(settings: Settings) -> Wired:
+def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wired:
+    """The four adapters; `record` (the metrics) hears of every backend call."""
     b = settings.backends
     woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
         if b.woocommerce.auth == "basic" else None
@@ -47,18 +48,21 @@ def wire_backends(settings: Settings) -> Wired:
     ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections)
 
     woo = WooCommerceAdapter(
-        BackendHttp("woocommerce", woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error),
+        BackendHttp("woocommerce", woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
+                    record),
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
         else None)
-    app = MedusaAdapter(BackendHttp("medusa", medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error),
+    app = MedusaAdapter(BackendHttp("medusa", medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
+                                    record),
                         region_id=b.medusa.region_id)
-    odoo_http = BackendHttp("odoo", odoo_client, b.odoo.timeout_seconds, describe_json2_error)
+    odoo_http = BackendHttp("odoo", odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
     erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
-    marketplace = EbayAdapter(BackendHttp("ebay", ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error),
+    marketplace = EbayAdapter(BackendHttp("ebay", ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
+                                          record),
                               access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency)
     return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace),

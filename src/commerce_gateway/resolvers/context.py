@@ -64,6 +64,8 @@ class RequestContext:
     live_stock: bool = False  # mutations: stock is always read live
     touched: frozenset[str] = frozenset()  # content, price, stock, private (schema/caching.py, by the cost walk)
     memo: dict[object, Any] = field(default_factory=dict)  # what resolvers work out once per operation
+    operation_type: str | None = None  # query or mutation, once the operation executes (its metrics label)
+    operation_name: str | None = None  # its name as the document gives it; None: anonymous
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,

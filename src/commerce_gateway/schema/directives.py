@@ -1,7 +1,8 @@
 """`@inContext(channel:, currency:, store:)` on an operation, and the `X-Channel` fallback.
 
 strawberry runs resolvers only for field directives, so an extension reads the
-operation's directive before execution and applies it to the request context.
+operation's directive before execution and applies it to the request context. It also
+names the operation in the context (type and name), for the request's metrics.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class InContextExtension(SchemaExtension):
         operation = operation_of(ec.graphql_document, ec.operation_name)
         if isinstance(context, RequestContext) and context.rejected is not None:
             raise context.rejected
+        if isinstance(context, RequestContext) and operation is not None:  # named for the request's metrics
+            context.operation_type = operation.operation.value
+            context.operation_name = operation.name.value if operation.name else None
         if isinstance(context, RequestContext) and operation is not None \
                 and operation.operation is OperationType.MUTATION:
             context.live_stock = True  # a cart change or a checkout checks stock as it is now

@@ -35,7 +35,8 @@ class Json2Transport:
             self.headers["X-Odoo-Database"] = database
 
     async def call(self, model: str, method: str, **kwargs: Any) -> Any:
-        return await self.http.call_json("POST", f"/json/2/{model}/{method}", json_body=kwargs, headers=self.headers)
+        path = f"/json/2/{model}/{method}"  # model and method are the adapter's own names: a route as it is
+        return await self.http.call_json("POST", path, json_body=kwargs, headers=self.headers, route=path)
 
 
 class JsonRpcTransport:
