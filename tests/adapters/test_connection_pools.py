@@ -41,15 +41,17 @@ def logged(request: pytest.FixtureRequest, catalog) -> Iterator[tuple[str, Conne
     server.stop()
 
 
+@pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
 @pytest.mark.parametrize("logged", SIMULATORS, indirect=True)
 async def test_a_backend_gets_at_most_its_max_connections_and_keeps_them_open(logged, request, simulators,
-                                                                                mongo_url):
+                                                                                mongo_url, transport):
     # given the gateway's clients, with a pool of 2 for this backend
     url, log = logged
     name = request.node.callspec.params["logged"]
     wired = wire_backends(load_settings(environ=gateway_environ(
         simulators, mongo_url, **{f"CGW_BACKENDS__{name.upper()}__BASE_URL": url,
-                                  f"CGW_BACKENDS__{name.upper()}__MAX_CONNECTIONS": "2"})))
+                                  f"CGW_BACKENDS__{name.upper()}__MAX_CONNECTIONS": "2",
+                                  "CGW_BACKENDS__HTTP_TRANSPORT": transport})))
     backend = next(b for b in wired.backends.all() if b.name == name)
     try:
         # when six calls run at once

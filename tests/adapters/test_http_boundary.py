@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from commerce_gateway.adapters.http import BackendHttp
+from commerce_gateway.adapters.http import BackendHttp, new_client
 from commerce_gateway.domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
 from commerce_gateway.gateway.processes import free_port
 
@@ -17,8 +17,9 @@ def mocked(handler) -> BackendHttp:
                        lambda body: body.get("message"))
 
 
-async def test_a_refused_connection_is_unavailable():
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{free_port()}") as client:
+@pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
+async def test_a_refused_connection_is_unavailable(transport):
+    async with new_client(f"http://127.0.0.1:{free_port()}", max_connections=2, transport=transport) as client:
         with pytest.raises(BackendUnavailable, match="cannot be reached"):
             await BackendHttp("demo", client, 1.0).call("GET", "/")
 
@@ -83,9 +84,10 @@ async def test_every_call_is_reported_by_route_template_and_outcome():
     assert heard[3][4] >= 0.2  # the time it was given
 
 
-async def test_an_unreachable_backend_is_reported_as_such():
+@pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
+async def test_an_unreachable_backend_is_reported_as_such(transport):
     heard = []
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{free_port()}") as client:
+    async with new_client(f"http://127.0.0.1:{free_port()}", max_connections=2, transport=transport) as client:
         with pytest.raises(BackendUnavailable):
             await BackendHttp("demo", client, 1.0, record=lambda *call: heard.append(call)).call("GET", "/")
     assert [call[:4] for call in heard] == [("demo", "GET", "/", "unreachable")]

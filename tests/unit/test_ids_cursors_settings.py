@@ -35,7 +35,9 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     settings = load_settings(environ={})
     assert settings.server.port == 8000
     assert settings.channels["STORE"].pricelist_id == 2
-    assert {b.max_connections for b in vars(settings.backends).values()} == {100}  # per backend and process
+    backends = [getattr(settings.backends, name) for name in ("woocommerce", "medusa", "odoo", "ebay")]
+    assert {b.max_connections for b in backends} == {100}  # per backend and process
+    assert settings.backends.http_transport == "aiohttp"
 
 
 @pytest.mark.parametrize(("environ", "message"), [

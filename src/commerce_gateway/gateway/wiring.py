@@ -41,11 +41,13 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     b = settings.backends
     woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
         if b.woocommerce.auth == "basic" else None
-    woo_client = new_client(b.woocommerce.base_url, auth=woo_auth, max_connections=b.woocommerce.max_connections)
+    carrier = b.http_transport
+    woo_client = new_client(b.woocommerce.base_url, auth=woo_auth, max_connections=b.woocommerce.max_connections,
+                            transport=carrier)
     medusa_client = new_client(b.medusa.base_url, headers={"x-publishable-api-key": b.medusa.publishable_key},
-                               max_connections=b.medusa.max_connections)
-    odoo_client = new_client(b.odoo.base_url, max_connections=b.odoo.max_connections)
-    ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections)
+                               max_connections=b.medusa.max_connections, transport=carrier)
+    odoo_client = new_client(b.odoo.base_url, max_connections=b.odoo.max_connections, transport=carrier)
+    ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections, transport=carrier)
 
     woo = WooCommerceAdapter(
         BackendHttp("woocommerce", woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
