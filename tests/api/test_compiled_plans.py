@@ -63,6 +63,8 @@ CORPUS = {
              '"U3RvcmU6V0gtQkVS", "Q2FydDpub3BlCg=="]) { __typename id ... on Product { sku title } '
              "... on Variant { sku price { amount } } ... on Store { name } } "
              'node(id: "UHJvZHVjdDpDRy0wMDAwMDI=") { id ... on Product { sku variants { sku } } } }',
+    "delta sync": "{ catalogChanges(first: 4) { nodes { sku removed aspects changedAt product { sku title "
+                  "variants { sku price { amount } } } } pageInfo { hasNextPage } } }",
     "variant back to product": '{ product(sku: "CG-000004") { variants { product { sku variants { sku } } } } }',
 }
 SWITCHES = """query($skip: Boolean!, $include: Boolean!, $n: Int!, $near: GeoPointInput) {
