@@ -136,6 +136,18 @@ def test_a_channel_price_change_reaches_only_that_channel(backends, sync):
     assert drain(sync, web_cursor, channel="WEB")[0] == []
 
 
+def test_a_variant_written_in_the_erp_comes_as_its_product(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    product = next(p for p in catalog.products[14:] if p.active)
+    # given a new barcode on one of its variants, written on the ERP's product.product
+    odoo(simulators, "product.product", "write", ids=[product.variants[-1].erp_id], vals={"barcode": "4000000099996"})
+    settled()
+    # then delta sync reports the product the variant belongs to, once
+    nodes, _ = drain(sync, cursor)
+    assert [(n["sku"], sorted(n["aspects"])) for n in nodes] == [(product.sku, ["CONTENT", "PRICE"])]
+
+
 def test_first_counts_products_however_many_backends_mention_one(backends, sync):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
