@@ -109,6 +109,7 @@ async def feeds_of(ctx: RequestContext) -> list[Feed]:
 async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
                           path: list[str | int] | None = None) -> ChangePage:
     check_first(first)
+    ctx.loaders.held.page(*ChangeAspect)  # whatever changes anywhere is news to every cursor
     marks = cursors.decode_marks(since) if since else {}
     until = datetime.now(UTC) - timedelta(seconds=ctx.catalog_rules.changes_settle_seconds)
     feeds = await feeds_of(ctx)
