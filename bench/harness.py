@@ -143,11 +143,13 @@ def start_gateway(sims: dict[str, str], sup: Supervisor, mongo_url: str = "", na
                   unguarded: bool = False, settings: dict[str, str] | None = None) -> Gateway:
     """`commerce-gateway serve` over `sims` (with its own embedded store unless `mongo_url`), and a
     key for it. `unguarded`: the baseline without keys, cost and limits (bench/unguarded_gateway.py).
-    `settings`: CGW_… variables on top."""
+    `settings`: CGW_… variables on top; the shared answer cache is off unless they turn it on (the
+    benchmarks measure answering, not remembering)."""
     port = free_port()
     env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": url for n, url in sims.items()}
     env |= {"CGW_CONFIG": os.devnull, "CGW_SERVER__LOG_LEVEL": "warning",
             "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",  # no marketplace sweep competing with the measurement
+            "CGW_CACHE__ANSWER_CACHE_BYTES": "0",
             "CGW_MONGO__EMBEDDED_PATH": str(Path(tempfile.mkdtemp()) / "bench.sqlite"), "CGW_MONGO__URL": mongo_url}
     env |= settings or {}
     made = subprocess.run(cli_argv("keys", "create", "--name", "bench", "--kind", "frontend", "--json",

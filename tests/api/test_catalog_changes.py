@@ -10,10 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from commerce_gateway.simulators.catalog import Catalog
-from commerce_gateway.simulators.registry import SIMULATORS, build_app
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
-from tests.servers import ServerThread, Simulator
 
 SETTLE = 1.0  # the gateway's catalog.changes_settle_seconds in these tests
 CHANGES = """
@@ -26,16 +23,6 @@ query Changes($since: String, $first: Int!) {
 ODOO = {"Authorization": "bearer odoo-demo-key"}
 WOO = ("ck_demo", "cs_demo")
 MEDUSA = {"Authorization": "Basic c2tfZGVtbzo="}  # sk_demo:
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
-    """A catalog of its own: these tests change it."""
-    catalog = Catalog(40)
-    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
-    yield catalog, running
-    for sim in running.values():
-        sim.server.stop()
 
 
 DATABASE = "delta_sync_tests"  # its own: the marketplace fingerprints belong to these simulators

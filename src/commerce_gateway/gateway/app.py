@@ -23,6 +23,7 @@ from commerce_gateway.adapters.mongo.fingerprints import MongoFingerprintStore
 from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
 from commerce_gateway.gateway.access import Gatekeeper
+from commerce_gateway.gateway.answer_cache import AnswerCache
 from commerce_gateway.gateway.budgets import SharedBudgets
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.persisted import PersistedDocuments
@@ -31,6 +32,7 @@ from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.metrics import Metrics, RequestMetrics
 from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
+from commerce_gateway.gateway.shared_answers import SharedAnswers
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
 from commerce_gateway.resolvers.context import Services
 from commerce_gateway.resolvers.marketplace_sweep import sweep_forever
@@ -125,6 +127,10 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
     view = GatewayGraphQL(schema, services=None, auth=settings.auth,  # type: ignore[arg-type]
                           gatekeeper=None, production=production, max_cost=lim.max_cost, cache=settings.cache,
                           graphql_ide="graphiql" if settings.server.graphiql and not production else None)
+    c = settings.cache
+    view.shared = SharedAnswers(
+        AnswerCache(c.answer_cache_bytes, owner_share=c.answer_cache_key_share, stale_seconds=c.stale_if_error_seconds),
+        c, view.encode_data, max_tokens=lim.max_tokens, document_cache_size=settings.server.document_cache_size)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
