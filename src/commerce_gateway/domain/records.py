@@ -239,6 +239,15 @@ class CatalogInvalidation:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedInvalidation:
+    """A CatalogInvalidation as the log of them holds it: its id and when it was published."""
+
+    id: str
+    at: datetime
+    change: CatalogInvalidation
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeMark:
     """How far a change feed has been read: the last change's time and record key (ties in time)."""
 
