@@ -113,7 +113,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
         background = []
         if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0:
             background.append(asyncio.create_task(sweep_forever(wired.backends.marketplace, fingerprints, sweep_every)))
-        if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and settings.cache.answer_cache_bytes > 0:
+        if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and view.shared is not None:
             answers = view.shared.cache
 
             def invalidate(change: CatalogInvalidation) -> None:
@@ -141,9 +141,11 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
                           gatekeeper=None, production=production, max_cost=lim.max_cost, cache=settings.cache,
                           graphql_ide="graphiql" if settings.server.graphiql and not production else None)
     c = settings.cache
-    view.shared = SharedAnswers(
-        AnswerCache(c.answer_cache_bytes, owner_share=c.answer_cache_key_share, stale_seconds=c.stale_if_error_seconds),
-        c, view.encode_data, max_tokens=lim.max_tokens, document_cache_size=settings.server.document_cache_size)
+    if c.answer_cache_bytes > 0:  # 0: no shared answers, neither kept nor coalesced
+        view.shared = SharedAnswers(
+            AnswerCache(c.answer_cache_bytes, owner_share=c.answer_cache_key_share,
+                        stale_seconds=c.stale_if_error_seconds),
+            c, view.encode_data, max_tokens=lim.max_tokens, document_cache_size=settings.server.document_cache_size)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),

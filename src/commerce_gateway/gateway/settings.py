@@ -191,7 +191,7 @@ class CacheSettings:
     content_seconds: int = 300  # titles, descriptions, images, stores, channels
     price_seconds: int = 60
     stock_seconds: int = 10     # stock figures and everything that depends on them
-    answer_cache_bytes: int = 64 * 1024 * 1024  # shared answers kept per process; 0: none kept
+    answer_cache_bytes: int = 64 * 1024 * 1024  # shared answers kept per process; 0: none kept, none coalesced
     answer_cache_key_share: float = 0.5  # the most of those bytes the answers first asked by one API key take
     stale_if_error_seconds: int = 300  # an expired answer may stand in this long for one a backend failed; 0: never
     invalidation_poll_seconds: float = 2.0  # the backends' change feeds are read this often; 0: answers expire only
