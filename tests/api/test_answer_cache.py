@@ -165,6 +165,7 @@ def test_a_hit_is_charged_as_the_run_was_and_says_its_age(cached):
     assert tight.post(PRICES, {"first": 8}).status_code == 200
     refused = tight.post(PRICES, {"first": 8})
     assert refused.status_code == 429 and refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "age" not in refused.headers
 
 
 def test_fifty_identical_listings_at_once_run_once(cached):

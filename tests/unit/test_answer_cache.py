@@ -130,7 +130,7 @@ def test_storing_again_replaces_and_the_indexes_follow():
     store, _ = cache()
     store.store(b"k", answer(), owner="o", lifetime=60, product_ids={1}, depends_on={ASSORTMENT})
     store.store(b"k", answer(size=50), owner="o", lifetime=60, product_ids={2})
-    assert store.by_product == {2: {b"k"}} and store.dependents == set()
+    assert store.by_product == {2: {b"k"}} and store.dependents == {}
     assert store.bytes == store.owned_bytes["o"] == 50 + ENTRY_OVERHEAD
 
 

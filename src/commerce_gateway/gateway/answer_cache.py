@@ -29,7 +29,7 @@ from commerce_gateway.resolvers.loaders import ASSORTMENT
 
 ENTRY_SHARE = 16  # an answer above 1/ENTRY_SHARE of the cache is not kept
 ENTRY_OVERHEAD = 400  # bytes an entry costs beside its answer: key, record, indexes
-PURGE_EVERY_SECONDS = 1.0
+PURGE_EVERY_SECONDS = 10.0  # expired entries are swept out this often (an O(n) pass)
 
 
 class RawJSON:
@@ -87,7 +87,7 @@ class AnswerCache:
         self.owned: dict[str, OrderedDict[bytes, None]] = {}
         self.owned_bytes: Counter[str] = Counter()
         self.by_product: dict[int, set[bytes]] = {}
-        self.dependents: set[bytes] = set()  # entries whose composition depends on changes anywhere
+        self.dependents: dict[str, set[bytes]] = {}  # entries whose composition a change anywhere alters, by kind
         self.bytes = 0
         self.generation = 0  # goes up with every invalidation: an answer computed across one is not kept
         self.purged_at = clock()
@@ -140,8 +140,8 @@ class AnswerCache:
         self.bytes += size
         for product_id in entry.product_ids:
             self.by_product.setdefault(product_id, set()).add(key)
-        if entry.depends_on:
-            self.dependents.add(key)
+        for kind in entry.depends_on:
+            self.dependents.setdefault(kind, set()).add(key)
         return True
 
     def invalidate(self, change: CatalogInvalidation) -> int:
@@ -151,8 +151,8 @@ class AnswerCache:
         for product_id, aspects in change.products:
             shown = {a.value.lower() for a in aspects}  # ChangeAspect.PRICE -> Touched.PRICE ("price")
             doomed.update(k for k in self.by_product.get(product_id, ()) if self.entries[k].answer.touched & shown)
-        kinds = {a.value for a in change.aspects} | ({ASSORTMENT} if change.assortment else set())
-        doomed.update(k for k in self.dependents if self.entries[k].depends_on & kinds)
+        for kind in {a.value for a in change.aspects} | ({ASSORTMENT} if change.assortment else set()):
+            doomed.update(self.dependents.get(kind, ()))
         now = self.clock()
         for key in doomed:
             entry = self.entries[key]
@@ -182,9 +182,9 @@ class AnswerCache:
         if not self.owned_bytes[entry.owner]:
             del self.owned_bytes[entry.owner]
         self.bytes -= entry.size
-        for product_id in entry.product_ids:
-            keys = self.by_product[product_id]
-            keys.discard(key)
-            if not keys:
-                del self.by_product[product_id]
-        self.dependents.discard(key)
+        for index, tags in ((self.by_product, entry.product_ids), (self.dependents, entry.depends_on)):
+            for tag in tags:
+                keys = index[tag]
+                keys.discard(key)
+                if not keys:
+                    del index[tag]

@@ -112,9 +112,10 @@ class SharedAnswers:
                      refresh: bool = False, sub_response: Response | None = None) -> Any:
         """The request's answer: from the cache, from the same query in flight, or run (and kept)."""
         if not refresh and (entry := self.cache.fresh(key)) is not None:
-            if sub_response is not None:
+            result = await self._take(Outcome.of(entry), context)
+            if sub_response is not None and result.data is not None:  # not refused
                 sub_response.headers["Age"] = str(int(entry.age(self.cache.clock())))
-            return await self._take(Outcome.of(entry), context)
+            return result
         leader = self.in_flight.get(key)
         if leader is not None:
             outcome = await asyncio.shield(leader)  # a follower cancelled must not cancel the others
