@@ -14,7 +14,7 @@ import pytest
 
 from commerce_gateway.domain.api_keys import Scope
 from commerce_gateway.domain.channels import Channel
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, scrape, served_gateway
 from tests.servers import Simulator
 
 DATABASE = "answer_cache_tests"
@@ -166,6 +166,19 @@ def test_a_hit_is_charged_as_the_run_was_and_says_its_age(cached):
     refused = tight.post(PRICES, {"first": 8})
     assert refused.status_code == 429 and refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert "age" not in refused.headers
+
+
+def test_answers_from_the_cache_are_counted_and_labelled_by_their_operation(cached):
+    client = cached.client()
+    named = "query CachedListing" + PRICES.removeprefix("query")
+    before = scrape(cached.url)
+    listing(client, 11, query=named)
+    listing(client, 11, query=named)
+    after = scrape(cached.url)
+    assert after["gateway_answer_cache_hits_total"][()] - before["gateway_answer_cache_hits_total"][()] == 1
+    assert after["gateway_answer_cache_misses_total"][()] - before["gateway_answer_cache_misses_total"][()] == 1
+    # the hit ran no operation, and still counts under the operation's name
+    assert after["gateway_requests_total"][(("operation", "CachedListing"), ("status", "200"))] == 2
 
 
 def test_fifty_identical_listings_at_once_run_once(cached):

@@ -149,3 +149,36 @@ def test_data_already_encoded_is_spliced_into_the_body():
     assert json.loads(encoded) == {"data": data, "extensions": {"cost": {"requested": 5}}}
     assert json.loads(encode_spliced({"data": RawJSON(b"null")}, json.dumps)) == {"data": None}
     assert encode_spliced({"data": None}, json.dumps) == '{"data": null}'
+
+
+class Events:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, ...]] = []
+
+    def answer_cache_hit(self) -> None:
+        self.seen.append(("hit",))
+
+    def answer_cache_miss(self) -> None:
+        self.seen.append(("miss",))
+
+    def answer_cache_eviction(self, reason: str, count: int = 1) -> None:
+        self.seen.append(("eviction", reason))
+
+    def coalesced_request(self) -> None:
+        self.seen.append(("coalesced",))
+
+
+def test_what_the_counters_count_goes_to_the_metrics_too():
+    events = Events()
+    entry = 100 + ENTRY_OVERHEAD
+    store, clock = cache(max_bytes=entry * 16, owner_share=1.0, events=events)
+    store.missed()
+    store.store(b"a", answer(), owner="o", lifetime=10, product_ids={1})
+    store.fresh(b"a")
+    store.joined()
+    store.invalidate(CatalogInvalidation(products=((1, frozenset({ChangeAspect.CONTENT})),)))
+    for n in range(17):
+        store.store(b"k%d" % n, answer(), owner="o", lifetime=10)
+    # (the invalidated answer is dropped at once without stale-if-error: 17 answers for 16 places)
+    assert events.seen == [("miss",), ("hit",), ("coalesced",), ("eviction", "invalidated"), ("eviction", "size")]
+    assert (store.hits, store.misses, store.coalesced, store.evictions) == (1, 1, 1, {"invalidated": 1, "size": 1})

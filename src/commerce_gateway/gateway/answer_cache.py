@@ -14,7 +14,7 @@ everything that decides them (gateway/shared_answers.py makes the key and decide
   on any assortment change, a page filtered by availability on any stock change). Such entries stay
   as stale answers: a known-old answer still beats none when a backend is down.
 - Counters (`hits`, `misses`, `coalesced`, `evictions` by reason `ttl`, `size`, `invalidated`) are
-  plain integers, for metrics.
+  plain integers, and go to `events` too when it is given (gateway/metrics.py's series).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from commerce_gateway.domain.records import CatalogInvalidation
 from commerce_gateway.resolvers.loaders import ASSORTMENT
@@ -51,14 +52,28 @@ def encode_spliced(body: object, encode: Callable[[object], str | bytes]) -> str
     return b'{"data":' + data.text + (b"}" if rest == b"{}" else b"," + rest[1:])
 
 
+class CacheEvents(Protocol):
+    """Where the cache's counts also go: gateway.metrics.Metrics."""
+
+    def answer_cache_hit(self) -> None: ...
+
+    def answer_cache_miss(self) -> None: ...
+
+    def answer_cache_eviction(self, reason: str, count: int = 1) -> None: ...
+
+    def coalesced_request(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What a shared answer is, whoever asked: its data, what it touched and what it cost."""
+    """What a shared answer is, whoever asked: its data, what it touched and what it cost, and the
+    name its operation has in the document (for the request metrics)."""
 
     data: RawJSON
     touched: frozenset[str]
     requested: int
     actual: int
+    operation_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -78,8 +93,9 @@ class Entry:
 
 class AnswerCache:
     def __init__(self, max_bytes: int, owner_share: float = 0.5, stale_seconds: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, events: CacheEvents | None = None) -> None:
         self.max_bytes = max_bytes
+        self.events = events
         self.owner_bytes = int(max_bytes * owner_share)
         self.stale_seconds = stale_seconds
         self.clock = clock
@@ -107,7 +123,21 @@ class AnswerCache:
         self.entries.move_to_end(key)
         self.owned[entry.owner].move_to_end(key)
         self.hits += 1
+        if self.events is not None:
+            self.events.answer_cache_hit()
         return entry
+
+    def missed(self) -> None:
+        """A shared request that ran: nothing fresh was kept for it, or it asked for a fresh answer."""
+        self.misses += 1
+        if self.events is not None:
+            self.events.answer_cache_miss()
+
+    def joined(self) -> None:
+        """A request that took the answer of the same request already running."""
+        self.coalesced += 1
+        if self.events is not None:
+            self.events.coalesced_request()
 
     def stale(self, key: bytes) -> Entry | None:
         """The entry for `key` while it may stand in for an answer a backend failed: fresh, or
@@ -157,7 +187,7 @@ class AnswerCache:
         for key in doomed:
             entry = self.entries[key]
             if not entry.invalidated:
-                self.evictions["invalidated"] += 1
+                self._evicted("invalidated")
             if self.stale_seconds > 0:
                 entry.invalidated, entry.fresh_until = True, min(entry.fresh_until, now)
             else:
@@ -173,7 +203,7 @@ class AnswerCache:
     def _remove(self, key: bytes, reason: str | None) -> None:
         entry = self.entries.pop(key)
         if reason is not None:
-            self.evictions[reason] += 1
+            self._evicted(reason)
         owned = self.owned[entry.owner]
         del owned[key]
         if not owned:
@@ -188,3 +218,8 @@ class AnswerCache:
                 keys.discard(key)
                 if not keys:
                     del index[tag]
+
+    def _evicted(self, reason: str) -> None:
+        self.evictions[reason] += 1
+        if self.events is not None:
+            self.events.answer_cache_eviction(reason)

@@ -144,7 +144,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
     if c.answer_cache_bytes > 0:  # 0: no shared answers, neither kept nor coalesced
         view.shared = SharedAnswers(
             AnswerCache(c.answer_cache_bytes, owner_share=c.answer_cache_key_share,
-                        stale_seconds=c.stale_if_error_seconds),
+                        stale_seconds=c.stale_if_error_seconds, events=metrics),
             c, view.encode_data, max_tokens=lim.max_tokens, document_cache_size=settings.server.document_cache_size)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),

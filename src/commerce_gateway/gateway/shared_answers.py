@@ -60,11 +60,13 @@ class Outcome:
     touched: frozenset[str]
     requested: int
     actual: int
+    operation_name: str | None = None
 
     @classmethod
     def of(cls, entry: Entry) -> Outcome:
         a = entry.answer
-        return cls(ExecutionResult(data=a.data, errors=None), (), a.touched, a.requested, a.actual)  # type: ignore[arg-type]
+        return cls(ExecutionResult(data=a.data, errors=None), (), a.touched, a.requested, a.actual,  # type: ignore[arg-type]
+                   a.operation_name)
 
     @property
     def failed_at_a_backend(self) -> bool:
@@ -120,9 +122,9 @@ class SharedAnswers:
         if leader is not None:
             outcome = await asyncio.shield(leader)  # a follower cancelled must not cancel the others
             if outcome is not None:
-                self.cache.coalesced += 1
+                self.cache.joined()
                 return await self._take(outcome, context)
-        self.cache.misses += 1
+        self.cache.missed()
         if leader is not None or len(self.in_flight) >= MAX_IN_FLIGHT:
             return await execute()
         return await self._lead(key, context, execute)
@@ -142,7 +144,8 @@ class SharedAnswers:
                 outcome = self._stale(outcome, stale, context.request_id)
                 context.reported.clear()  # they are in extensions.stale now
             elif outcome.clean and generation == self.cache.generation:  # no change seen while it ran
-                self.cache.store(key, Answer(outcome.result.data, outcome.touched, outcome.requested, outcome.actual),
+                self.cache.store(key, Answer(outcome.result.data, outcome.touched, outcome.requested, outcome.actual,
+                                             outcome.operation_name),
                                  owner=context.api_key.key_id if context.api_key else "", lifetime=self._lifetime(context),
                                  product_ids=context.loaders.held.product_ids,
                                  depends_on=context.loaders.held.depends_on)
@@ -161,11 +164,13 @@ class SharedAnswers:
             encoded = self.encode(result.data)
             result = ExecutionResult(data=RawJSON(encoded.encode() if isinstance(encoded, str) else encoded),  # type: ignore[arg-type]
                                      errors=result.errors, extensions=result.extensions)
-        return Outcome(result, tuple(context.reported), context.touched, context.cost_requested, context.cost_actual)
+        return Outcome(result, tuple(context.reported), context.touched, context.cost_requested, context.cost_actual,
+                       context.operation_name)
 
     async def _take(self, outcome: Outcome, context: RequestContext) -> ExecutionResult:
         """Another request's answer for this one: charged to this key's budget as that run was."""
         context.cost_requested, context.touched = outcome.requested, outcome.touched
+        context.operation_type, context.operation_name = "query", outcome.operation_name  # its metrics label
         if context.meter is not None:
             try:
                 await context.meter.charge(outcome.requested)
@@ -182,7 +187,7 @@ class SharedAnswers:
         errors += [domain_error_dict(error, path or None) for path, error in failed.reported]
         stale = {"ageSeconds": math.floor(entry.age(self.cache.clock())), "errors": errors}
         result = ExecutionResult(data=entry.answer.data, errors=None, extensions={"stale": stale})  # type: ignore[arg-type]
-        return Outcome(result, (), failed.touched, failed.requested, failed.actual)
+        return Outcome(result, (), failed.touched, failed.requested, failed.actual, failed.operation_name)
 
     def _lifetime(self, context: RequestContext) -> float:
         """As long as the HTTP max-age; with stock and `maxStockAge`, until the oldest figure is that old."""
