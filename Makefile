@@ -28,6 +28,7 @@ bench: $(STAMP) need-wrk
 	$(BIN)/python bench/listing.py
 	$(BIN)/python bench/carts.py
 	$(BIN)/python bench/http_caching.py
+	$(BIN)/python bench/answer_cache.py
 	$(BIN)/python bench/delta_sync.py
 	$(BIN)/python bench/resolver_overhead.py
 	$(BIN)/python bench/read_path.py

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -143,11 +145,13 @@ def start_gateway(sims: dict[str, str], sup: Supervisor, mongo_url: str = "", na
                   unguarded: bool = False, settings: dict[str, str] | None = None) -> Gateway:
     """`commerce-gateway serve` over `sims` (with its own embedded store unless `mongo_url`), and a
     key for it. `unguarded`: the baseline without keys, cost and limits (bench/unguarded_gateway.py).
-    `settings`: CGW_… variables on top."""
+    `settings`: CGW_… variables on top; shared answers are off unless they turn them on (kept or
+    coalesced, identical requests would skip the work the benchmarks measure)."""
     port = free_port()
     env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": url for n, url in sims.items()}
     env |= {"CGW_CONFIG": os.devnull, "CGW_SERVER__LOG_LEVEL": "warning",
             "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",  # no marketplace sweep competing with the measurement
+            "CGW_CACHE__ANSWER_CACHE_BYTES": "0",
             "CGW_MONGO__EMBEDDED_PATH": str(Path(tempfile.mkdtemp()) / "bench.sqlite"), "CGW_MONGO__URL": mongo_url}
     env |= settings or {}
     made = subprocess.run(cli_argv("keys", "create", "--name", "bench", "--kind", "frontend", "--json",
@@ -165,3 +169,26 @@ def start_stack(size: int, sup: Supervisor, mongo_url: str = "") -> tuple[dict[s
     """Simulators and one gateway over them."""
     sims = start_simulators(size, sup)
     return sims, start_gateway(sims, sup, mongo_url)
+
+
+def post_twice(gateway: Gateway, sims: dict[str, str], body: str) -> tuple[httpx.Response, httpx.Response,
+                                                                         dict[str, int]]:
+    """POSTs `body` twice; both answers (the first checked for errors), and the backend calls the
+    second made, per simulator."""
+    headers = {"content-type": "application/json", "X-API-Key": gateway.key}
+    first = httpx.post(f"{gateway.base}/graphql", content=body, headers=headers, timeout=30)
+    assert "errors" not in first.json(), first.text[:500]
+    for url in sims.values():
+        httpx.delete(f"{url}/__stats")
+    second = httpx.post(f"{gateway.base}/graphql", content=body, headers=headers, timeout=30)
+    return first, second, {n: httpx.get(f"{u}/__stats").json()["total"] for n, u in sims.items()}
+
+
+def start_plain(sup: Supervisor, body: bytes) -> str:
+    """The ceiling: a plain Starlette endpoint answering `body` (bench/plain_json.py); its URL."""
+    body_file = Path(tempfile.mkdtemp()) / "body.json"
+    body_file.write_bytes(body)
+    port = free_port()
+    sup.start("plain", [sys.executable, str(ROOT / "bench" / "plain_json.py"), str(port), str(body_file)])
+    sup.wait_until("plain", f"tcp://127.0.0.1:{port}")
+    return f"http://127.0.0.1:{port}/graphql"

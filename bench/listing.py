@@ -19,20 +19,17 @@ import os
 import platform
 import re
 import statistics
-import sys
-import tempfile
 import time
 import timeit
 from datetime import date
-from pathlib import Path
 
 import httpx
 
-from harness import (ROOT, Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
-                     post_script, rss_mb, start_gateway, start_simulators, start_stack, wrk)
+from harness import (Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
+                     post_script, post_twice, rss_mb, start_gateway, start_plain, start_simulators, start_stack, wrk)
 
 from commerce_gateway.gateway.graphql_view import encode_body
-from commerce_gateway.gateway.processes import Supervisor, free_port
+from commerce_gateway.gateway.processes import Supervisor
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } }
@@ -60,29 +57,18 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         gateway = start_gateway(sims, sup)
         unguarded = start_gateway(sims, sup, name="unguarded", unguarded=True)
         body = json.dumps({"query": QUERY})
-        headers = {"content-type": "application/json", "X-API-Key": gateway.key}
-        answer = httpx.post(f"{gateway.base}/graphql", content=body, headers=headers, timeout=30)
-        assert "errors" not in answer.json(), answer.text[:500]
-        for url in sims.values():
-            httpx.delete(f"{url}/__stats")
-        httpx.post(f"{gateway.base}/graphql", content=body, headers=headers, timeout=30)
-        calls = {n: httpx.get(f"{u}/__stats").json()["total"] for n, u in sims.items()}
+        answer, _, calls = post_twice(gateway, sims, body)
         baseline = httpx.post(f"{unguarded.base}/graphql", content=body, timeout=30,  # no key: it admits anyone
                               headers={"content-type": "application/json"})
         assert baseline.status_code == 200 and answered(baseline) == answered(answer), \
             f"the baseline must answer the same\n{baseline.text[:500]}"
-
-        body_file = Path(tempfile.mkdtemp()) / "body.json"
-        body_file.write_bytes(answer.content)
-        plain_port = free_port()
-        sup.start("plain", [sys.executable, str(ROOT / "bench" / "plain_json.py"), str(plain_port), str(body_file)])
-        sup.wait_until("plain", f"tcp://127.0.0.1:{plain_port}")
+        plain = start_plain(sup, answer.content)
 
         keyed, open_ = post_script(body, gateway.key), post_script(body)
         if not args.smoke:
             wrk(f"{gateway.base}/graphql", keyed, 2, args.connections)  # warm-up
             wrk(f"{unguarded.base}/graphql", open_, 2, args.connections)
-        ceiling = measure(f"http://127.0.0.1:{plain_port}/graphql", post_script(body), args)
+        ceiling = measure(plain, post_script(body), args)
         fast = measure(f"{gateway.base}/graphql", keyed, args)
         without = measure(f"{unguarded.base}/graphql", open_, args)
         throughput, cpu = guard_ratios(gateway, keyed, unguarded, open_, args)

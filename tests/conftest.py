@@ -30,12 +30,29 @@ def catalog() -> Catalog:
     return Catalog(CATALOG_SIZE)
 
 
+@contextlib.contextmanager
+def running_simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
+    """The four simulators over `catalog`, each on its own port, stopped at the end."""
+    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
+    try:
+        yield running
+    finally:
+        for sim in running.values():
+            sim.server.stop()
+
+
 @pytest.fixture(scope="session")
 def simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
-    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
-    yield running
-    for sim in running.values():
-        sim.server.stop()
+    with running_simulators(catalog) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def backends() -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
+    """A small catalog and simulators of the test module's own, for tests that change the catalog."""
+    catalog = Catalog(40)
+    with running_simulators(catalog) as running:
+        yield catalog, running
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +91,9 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         "CGW_CONFIG": os.devnull,
         # no background sweep of the marketplace: it would add eBay calls to the tests that count them
         "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
+        # no shared answers (neither kept nor coalesced): tests that count backend calls, change the catalog
+        # or break a backend would read the answers of earlier tests (tests/api/test_answer_cache.py turns them on)
+        "CGW_CACHE__ANSWER_CACHE_BYTES": "0",
     }
     return {**env, **extra}
 

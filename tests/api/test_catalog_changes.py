@@ -10,10 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from commerce_gateway.simulators.catalog import Catalog
-from commerce_gateway.simulators.registry import SIMULATORS, build_app
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
-from tests.servers import ServerThread, Simulator
 
 SETTLE = 1.0  # the gateway's catalog.changes_settle_seconds in these tests
 CHANGES = """
@@ -26,16 +23,6 @@ query Changes($since: String, $first: Int!) {
 ODOO = {"Authorization": "bearer odoo-demo-key"}
 WOO = ("ck_demo", "cs_demo")
 MEDUSA = {"Authorization": "Basic c2tfZGVtbzo="}  # sk_demo:
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
-    """A catalog of its own: these tests change it."""
-    catalog = Catalog(40)
-    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
-    yield catalog, running
-    for sim in running.values():
-        sim.server.stop()
 
 
 DATABASE = "delta_sync_tests"  # its own: the marketplace fingerprints belong to these simulators
@@ -134,6 +121,18 @@ def test_a_channel_price_change_reaches_only_that_channel(backends, sync):
     store_nodes, _ = drain(sync, store_cursor, channel="STORE")
     assert [(n["sku"], n["aspects"]) for n in store_nodes] == [(priced.sku, ["PRICE"])]
     assert drain(sync, web_cursor, channel="WEB")[0] == []
+
+
+def test_a_variant_written_in_the_erp_comes_as_its_product(backends, sync):
+    catalog, simulators = backends
+    _, cursor = drain(sync, None)
+    product = next(p for p in catalog.products[14:] if p.active)
+    # given a new barcode on one of its variants, written on the ERP's product.product
+    odoo(simulators, "product.product", "write", ids=[product.variants[-1].erp_id], vals={"barcode": "4000000099996"})
+    settled()
+    # then delta sync reports the product the variant belongs to, once
+    nodes, _ = drain(sync, cursor)
+    assert [(n["sku"], sorted(n["aspects"])) for n in nodes] == [(product.sku, ["CONTENT", "PRICE"])]
 
 
 def test_first_counts_products_however_many_backends_mention_one(backends, sync):

@@ -35,6 +35,10 @@ SCENARIOS = {
         "bare find_one_and_update, same store",
     ],
     "http_caching.py": ["GET, full answer", "GET, If-None-Match → 304"],
+    "answer_cache.py": [
+        "plain Starlette JSON (ceiling)",
+        "gateway, listing from the answer cache",
+    ],
     "delta_sync.py": [
         "catalogChanges, nothing changed",
         "product(sku:), one ERP call",

@@ -53,6 +53,9 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_SERVER__WORKERS": "0"}, "server.workers: must be at least 1"),
     ({"CGW_METRICS__PORT": "8000"}, "metrics.port: 0 (the gateway's port) or another port"),
     ({"CGW_METRICS__MAX_OPERATION_NAMES": "-1"}, "metrics.max_operation_names: must be 0 or more"),
+    ({"CGW_CACHE__ANSWER_CACHE_BYTES": "-1"}, "cache.answer_cache_bytes: must be 0 or more"),
+    ({"CGW_CACHE__ANSWER_CACHE_KEY_SHARE": "0"}, "cache.answer_cache_key_share: must be within (0, 1]"),
+    ({"CGW_CACHE__INVALIDATION_POLL_SECONDS": "-2"}, "cache.invalidation_poll_seconds: must be 0 or more"),
 ])
 def test_bad_settings_name_the_key_and_the_problem(environ, message):
     with pytest.raises(SettingsError) as raised:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -10,12 +10,14 @@ from commerce_gateway.domain.api_keys import ApiKey, BucketState, KeyEvent
 from commerce_gateway.domain.carts import Cart, CartOutcome, IdempotencyRecord
 from commerce_gateway.domain.records import (
     AppVariant,
+    CatalogInvalidation,
     ChangeMark,
     ContentRecord,
     Coupon,
     ErpOrder,
     ErpProduct,
     ErpVariant,
+    LoggedInvalidation,
     MarketplaceItem,
     MarketplaceOffer,
     OrderDraft,
@@ -112,6 +114,28 @@ class FingerprintStore(Protocol):
 
     async def changes(self, feed: str, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
         """The keys changed after `after`, at or before `until`, oldest first (ties by key)."""
+
+
+class InvalidationLog(Protocol):
+    """Catalog changes seen in the backends' change feeds, for every gateway process: one process at
+    a time reads the feeds (under a lease) and publishes what changed; every process follows."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_poll(self, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may read the feeds now: none has within `every`."""
+
+    async def cursor(self) -> str | None:
+        """Where the last read of the feeds ended (a delta-sync cursor); None before the first."""
+
+    async def publish(self, change: CatalogInvalidation | None, cursor: str, at: datetime) -> None:
+        """Appends `change` (when there is one), published at `at`, and keeps `cursor` for the next read."""
+
+    async def since(self, after: datetime, seen: Collection[str]) -> list[LoggedInvalidation]:
+        """The changes published after `after`, but those in `seen` (ids), oldest first."""
+
+    async def prune(self, before: datetime) -> None:
+        """Forgets the changes published before `before`."""
 
 
 class CartStore(Protocol):

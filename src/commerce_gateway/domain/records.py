@@ -223,6 +223,31 @@ class ChangeAspect(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogInvalidation:
+    """What one read of the backends' change feeds found, for the answers kept from before it: the
+    ERP products that changed and how, whether the assortment itself changed (a product added,
+    removed or re-sorted: any page of it may hold others now), and the stock figures to read again."""
+
+    products: tuple[tuple[int, frozenset[ChangeAspect]], ...] = ()
+    assortment: bool = False
+    variant_ids: tuple[int, ...] = ()   # ERP stock figures of these variants
+    variant_skus: tuple[str, ...] = ()  # marketplace pool figures of these variants
+
+    @property
+    def aspects(self) -> frozenset[ChangeAspect]:
+        return frozenset(a for _, aspects in self.products for a in aspects)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedInvalidation:
+    """A CatalogInvalidation as the log of them holds it: its id and when it was published."""
+
+    id: str
+    at: datetime
+    change: CatalogInvalidation
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeMark:
     """How far a change feed has been read: the last change's time and record key (ties in time)."""
 

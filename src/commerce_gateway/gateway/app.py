@@ -22,7 +22,10 @@ from commerce_gateway.adapters.mongo.documents import MongoDocumentStore
 from commerce_gateway.adapters.mongo.fingerprints import MongoFingerprintStore
 from commerce_gateway.adapters.mongo.carts import MongoCartStore
 from commerce_gateway.adapters.mongo.idempotency import MongoIdempotencyStore
+from commerce_gateway.adapters.mongo.invalidations import MongoInvalidationLog
+from commerce_gateway.domain.records import CatalogInvalidation
 from commerce_gateway.gateway.access import Gatekeeper
+from commerce_gateway.gateway.answer_cache import AnswerCache
 from commerce_gateway.gateway.budgets import SharedBudgets
 from commerce_gateway.gateway.graphql_view import GatewayGraphQL
 from commerce_gateway.gateway.persisted import PersistedDocuments
@@ -31,8 +34,10 @@ from commerce_gateway.gateway.health import Check, healthz, readyz_endpoint
 from commerce_gateway.gateway.metrics import Metrics, RequestMetrics
 from commerce_gateway.gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from commerce_gateway.gateway.settings import Settings
+from commerce_gateway.gateway.shared_answers import SharedAnswers
 from commerce_gateway.gateway.wiring import Wired, catalog_rules, wire_backends
 from commerce_gateway.resolvers.context import Services
+from commerce_gateway.resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
 from commerce_gateway.resolvers.marketplace_sweep import sweep_forever
 from commerce_gateway.resolvers.rules import CartRules, MergeStrategy
 from commerce_gateway.resolvers.stores import StoreDirectory
@@ -81,7 +86,8 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
         budget_store = MongoBudgetStore(client, settings.mongo.database)
         document_store = MongoDocumentStore(client, settings.mongo.database)
         fingerprints = MongoFingerprintStore(client, settings.mongo.database)
-        for store in (cart_store, idempotency, key_store, budget_store, document_store, fingerprints):
+        invalidations = MongoInvalidationLog(client, settings.mongo.database)
+        for store in (cart_store, idempotency, key_store, budget_store, document_store, fingerprints, invalidations):
             await store.prepare()
         view.documents = PersistedDocuments(document_store, list_ttl=settings.auth.key_cache_seconds)
         budgets = SharedBudgets(budget_store, lease_fraction=lim.budget_lease_fraction)
@@ -104,16 +110,25 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
         gc.collect()
         gc.freeze()
         log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
-        sweep_every = settings.catalog.marketplace_sweep_seconds
-        sweeping = asyncio.create_task(sweep_forever(wired.backends.marketplace, fingerprints, sweep_every)) \
-            if sweep_every > 0 else None
+        background = []
+        if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0:
+            background.append(asyncio.create_task(sweep_forever(wired.backends.marketplace, fingerprints, sweep_every)))
+        if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and view.shared is not None:
+            answers = view.shared.cache
+
+            def invalidate(change: CatalogInvalidation) -> None:
+                answers.invalidate(change)
+                forget_stock(services.stock_cache, change)
+
+            background += [asyncio.create_task(poll_forever(services, invalidations, poll_every)),
+                           asyncio.create_task(follow_forever(Follower(invalidations, invalidate), poll_every / 4))]
         try:
             yield
         finally:
-            if sweeping is not None:
-                sweeping.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeping
+                    await task
             await view.gatekeeper.close()
             await wired.aclose()
             await client.close()
@@ -125,6 +140,12 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
     view = GatewayGraphQL(schema, services=None, auth=settings.auth,  # type: ignore[arg-type]
                           gatekeeper=None, production=production, max_cost=lim.max_cost, cache=settings.cache,
                           graphql_ide="graphiql" if settings.server.graphiql and not production else None)
+    c = settings.cache
+    if c.answer_cache_bytes > 0:  # 0: no shared answers, neither kept nor coalesced
+        view.shared = SharedAnswers(
+            AnswerCache(c.answer_cache_bytes, owner_share=c.answer_cache_key_share,
+                        stale_seconds=c.stale_if_error_seconds, events=metrics),
+            c, view.encode_data, max_tokens=lim.max_tokens, document_cache_size=settings.server.document_cache_size)
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -3,6 +3,7 @@ error and the key's budget figures the same way."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -29,11 +30,13 @@ from commerce_gateway.domain.errors import (
     Unauthenticated,
 )
 from commerce_gateway.gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
+from commerce_gateway.gateway.answer_cache import encode_spliced
 from commerce_gateway.gateway.budgets import Decision
 from commerce_gateway.gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
 from commerce_gateway.gateway.identity import customer_from_header, verification_key
 from commerce_gateway.gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
 from commerce_gateway.gateway.settings import AuthSettings, CacheSettings
+from commerce_gateway.gateway.shared_answers import SharedAnswers, asks_fresh
 from commerce_gateway.resolvers.context import RequestContext, Services
 from commerce_gateway.schema.errors import domain_error_dict, format_error
 
@@ -87,6 +90,7 @@ class GatewayGraphQL(GraphQL):
     def __init__(self, *args: Any, services: Services, auth: AuthSettings, gatekeeper: Gatekeeper | None,
                  production: bool, max_cost: int, cache: CacheSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.shared: SharedAnswers | None = None  # answers shared between requests; set by create_app
         self.services = services
         self.auth = auth
         self.token_key = verification_key(auth)
@@ -106,10 +110,17 @@ class GatewayGraphQL(GraphQL):
             refused, to_register = await self._document(request_data, context.api_key, sub_response)
             if refused is not None:
                 return refused
+        execute = functools.partial(super().execute_operation, request=request, request_adapter=request_adapter,
+                                    request_data=request_data, context=context, root_value=root_value,
+                                    sub_response=sub_response)
+        key = self.shared.key_of(request_data, context) \
+            if self.shared is not None and isinstance(request_data, GraphQLRequestData) else None
         try:
-            result = await super().execute_operation(request=request, request_adapter=request_adapter,
-                                                     request_data=request_data, context=context,
-                                                     root_value=root_value, sub_response=sub_response)
+            if key is None:
+                result = await execute()
+            else:
+                result = await self.shared.answer(key, context, execute, refresh=asks_fresh(request.headers),
+                                                  sub_response=sub_response)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 # GraphQL over HTTP: a mutation over GET is 405, never run
@@ -207,6 +218,10 @@ class GatewayGraphQL(GraphQL):
         return context
 
     def encode_json(self, data: object) -> bytes | str:
+        return encode_spliced(data, encode_body)  # a shared answer's data is encoded once
+
+    def encode_data(self, data: object) -> bytes | str:
+        """An answer's data, encoded as every body is."""
         return encode_body(data)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
@@ -249,7 +264,7 @@ class GatewayGraphQL(GraphQL):
         if context is not None and context.api_key is not None:
             extensions["cost"] = self._cost(context)
             if context.cacheable and sub_response is not None and sub_response.status_code in (None, 200):
-                policy = cache_control(context.touched, bool(errors), self.cache)
+                policy = cache_control(context.touched, bool(errors) or "stale" in extensions, self.cache)
                 if is_shared(policy):  # a shared answer names no budget: the RateLimit header has it
                     extensions["cost"]["budget"].pop("remaining")
                 sub_response.cache_policy = policy  # type: ignore[attr-defined]

@@ -20,12 +20,17 @@ def cache_control(touched: frozenset[str], has_errors: bool, settings: CacheSett
         return f"private, {NO_STORE}"
     if has_errors:
         return NO_STORE  # a partial or failed answer is not worth keeping
+    return f"public, max-age={max_age(touched, settings)}"
+
+
+def max_age(touched: frozenset[str], settings: CacheSettings) -> int:
+    """How long an answer that read `touched` stays fresh: the freshest kind of data it holds decides."""
     seconds = settings.content_seconds
     if "price" in touched:
         seconds = min(seconds, settings.price_seconds)
     if "stock" in touched:
         seconds = min(seconds, settings.stock_seconds)
-    return f"public, max-age={seconds}"
+    return seconds
 
 
 def is_shared(policy: str) -> bool:

@@ -185,11 +185,16 @@ class LimitSettings:
 
 @dataclass(frozen=True)
 class CacheSettings:
-    """`Cache-Control: max-age` of a query over GET, by the freshest kind of data it touched."""
+    """`Cache-Control: max-age` of a query over GET, by the freshest kind of data it touched, and the
+    shared answer cache, which keeps answers as long (gateway/answer_cache.py)."""
 
     content_seconds: int = 300  # titles, descriptions, images, stores, channels
     price_seconds: int = 60
     stock_seconds: int = 10     # stock figures and everything that depends on them
+    answer_cache_bytes: int = 64 * 1024 * 1024  # shared answers kept per process; 0: none kept, none coalesced
+    answer_cache_key_share: float = 0.5  # the most of those bytes the answers first asked by one API key take
+    stale_if_error_seconds: int = 300  # an expired answer may stand in this long for one a backend failed; 0: never
+    invalidation_poll_seconds: float = 2.0  # the backends' change feeds are read this often; 0: answers expire only
 
 
 @dataclass(frozen=True)
@@ -311,9 +316,12 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"limits.{name}: must be at least 1")
     if not 0 < s.limits.budget_lease_fraction <= 1:
         raise SettingsError("limits.budget_lease_fraction: must be within (0, 1]")
-    for name in ("content_seconds", "price_seconds", "stock_seconds"):
+    for name in ("content_seconds", "price_seconds", "stock_seconds", "answer_cache_bytes", "stale_if_error_seconds",
+                 "invalidation_poll_seconds"):
         if getattr(s.cache, name) < 0:
             raise SettingsError(f"cache.{name}: must be 0 or more")
+    if not 0 < s.cache.answer_cache_key_share <= 1:
+        raise SettingsError("cache.answer_cache_key_share: must be within (0, 1]")
     if s.catalog.stock_cache_seconds < 0:
         raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
     if s.catalog.marketplace_sweep_seconds < 0:

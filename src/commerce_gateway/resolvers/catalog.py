@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from commerce_gateway.domain.errors import BadUserInput
-from commerce_gateway.domain.records import ErpProduct, ErpVariant, ProductQuery, Warehouse
+from commerce_gateway.domain.records import ChangeAspect, ErpProduct, ErpVariant, ProductQuery, Warehouse
 from commerce_gateway.resolvers import cursors, global_ids
 from commerce_gateway.resolvers.context import RequestContext
 from commerce_gateway.resolvers.stock import channel_location_ids
@@ -86,6 +86,7 @@ async def list_products(ctx: RequestContext, *, first: int, after: str | None, t
                          stock_location_ids=locations)
     page = await ctx.services.backends.erp.search_products(query)
     ctx.loaders.prime_products(page.products)
+    ctx.loaders.held.page(*([ChangeAspect.STOCK] if filters.available_for_sale is not None else []))
     return ProductListing(page.products, offset, page.has_more, query)
 
 

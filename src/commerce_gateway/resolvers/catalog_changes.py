@@ -48,6 +48,8 @@ class ProductChange:
     product: ErpProduct | None  # None when removed from the assortment
     aspects: frozenset[ChangeAspect]
     changed_at: datetime
+    product_erp_id: int | None = None
+    assortment: bool = False  # the assortment feed reported it: added, removed, or its template changed
 
     @property
     def removed(self) -> bool:
@@ -107,11 +109,13 @@ async def feeds_of(ctx: RequestContext) -> list[Feed]:
 
 
 async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
-                          path: list[str | int] | None = None) -> ChangePage:
+                          path: list[str | int] | None = None, feeds: list[Feed] | None = None) -> ChangePage:
+    """A page of changes from the channel's feeds (or from `feeds`)."""
     check_first(first)
+    ctx.loaders.held.page(*ChangeAspect)  # whatever changes anywhere is news to every cursor
     marks = cursors.decode_marks(since) if since else {}
     until = datetime.now(UTC) - timedelta(seconds=ctx.catalog_rules.changes_settle_seconds)
-    feeds = await feeds_of(ctx)
+    feeds = await feeds_of(ctx) if feeds is None else feeds
     reads = await asyncio.gather(*(f.read(marks.get(f.name), until, first + 1) for f in feeds),
                                  return_exceptions=True)
     changes: list[tuple[int, RecordChange]] = []
@@ -171,5 +175,6 @@ async def _resolve(ctx: RequestContext, collected: dict[int, _Collected]) -> lis
         sku = product.sku if product is not None else c.sku
         if sku is None or (product is None and not c.removed):
             continue  # gone from the ERP between its change and now
-        page.append(ProductChange(sku, product, frozenset(c.aspects), c.changed_at))  # type: ignore[arg-type]
+        page.append(ProductChange(sku, product, frozenset(c.aspects), c.changed_at,  # type: ignore[arg-type]
+                                  product_erp_id=product_id, assortment=c.removed is not None))
     return sorted(page, key=lambda pc: (pc.changed_at, pc.sku))

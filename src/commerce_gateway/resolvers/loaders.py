@@ -2,19 +2,22 @@
 
 Names follow `<Entity>By<Key>`. A batch that fails raises the backend's error
 for every key in it, so each field that needed it reports that backend.
+Every product and variant an answer holds passes through them, so they also record
+what the answer was built from (`Held`), for the shared answer cache's invalidation.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from strawberry.dataloader import DataLoader
 
 from commerce_gateway.domain.records import (
     AppVariant,
+    ChangeAspect,
     ContentRecord,
     Coupon,
     ErpProduct,
@@ -47,6 +50,37 @@ class PoolFigure:
     as_of: datetime
 
 
+STOCK_TAG, POOL_TAG = "stock", "pool"  # stock cache keys: (STOCK_TAG, variant id), (POOL_TAG, variant SKU)
+ASSORTMENT = "ASSORTMENT"  # what `Held.depends_on` names besides the change aspects
+
+
+@dataclass(slots=True)
+class Held:
+    """What one answer was built from: the ERP products it holds (by id, whichever record led to
+    them), what else its composition depends on (`ASSORTMENT`: a page of the assortment, or a lookup
+    that found nothing, which a new product could answer; a `ChangeAspect`: a page filtered by it),
+    and when its oldest stock figure was read."""
+
+    product_ids: set[int] = field(default_factory=set)
+    depends_on: set[str] = field(default_factory=set)
+    oldest_stock: datetime | None = None
+
+    def products(self, ids: Iterable[int], missing: bool = False) -> None:
+        self.product_ids.update(ids)
+        if missing:
+            self.depends_on.add(ASSORTMENT)
+
+    def page(self, *aspects: ChangeAspect) -> None:
+        """A page of the assortment: a new, removed or re-sorted product, or a change of `aspects`
+        anywhere, can change which products it holds."""
+        self.depends_on.update((ASSORTMENT, *aspects))
+
+    def stock_read(self, figures: Iterable[StockSnapshot | PoolFigure]) -> None:
+        for figure in figures:
+            if self.oldest_stock is None or figure.as_of < self.oldest_stock:
+                self.oldest_stock = figure.as_of
+
+
 def _index[K: Hashable, V](keys: Sequence[K], records: Iterable[V], key: Callable[[V], K]) -> list[V | None]:
     found = {key(r): r for r in records}
     return [found.get(k) for k in keys]
@@ -66,6 +100,7 @@ class Loaders:
         self.directory = directory
         self.stock_cache = stock_cache
         self.stock_max_age = stock_max_age  # asked when the stock is loaded: @inContext is applied by then
+        self.held = Held()
         self.product_by_sku: DataLoader[str, ErpProduct | None] = DataLoader(self._products_by_sku)
         self.product_by_id: DataLoader[int, ErpProduct | None] = DataLoader(self._products_by_id)
         self.variants_by_product_id: DataLoader[int, list[ErpVariant]] = DataLoader(self._variants_by_product)
@@ -84,6 +119,7 @@ class Loaders:
         for p in products:
             self.product_by_sku.prime(p.sku, p)
             self.product_by_id.prime(p.erp_id, p)
+            self.held.product_ids.add(p.erp_id)
 
     def _prime_variants(self, variants: Iterable[ErpVariant]) -> None:
         for v in variants:
@@ -92,23 +128,33 @@ class Loaders:
     async def _products_by_sku(self, skus: list[str]) -> list[ErpProduct | None]:
         found = await self.backends.erp.products_by_sku(skus)
         self.prime_products(found)
-        return _index(skus, found, lambda p: p.sku)
+        return self._looked_up(_index(skus, found, lambda p: p.sku))
 
     async def _products_by_id(self, ids: list[int]) -> list[ErpProduct | None]:
         found = await self.backends.erp.products_by_id(ids)
         self.prime_products(found)
-        return _index(ids, found, lambda p: p.erp_id)
+        return self._looked_up(_index(ids, found, lambda p: p.erp_id))
 
     async def _variants_by_product(self, ids: list[int]) -> list[list[ErpVariant]]:
         found = await self.backends.erp.variants_of(ids)
         self._prime_variants(found)
+        self.held.products(ids)
         return [sorted(group, key=lambda v: v.erp_id) for group in _grouped(ids, found, lambda v: v.product_erp_id)]
 
     async def _variants_by_sku(self, skus: list[str]) -> list[ErpVariant | None]:
-        return _index(skus, await self.backends.erp.variants_by_sku(skus), lambda v: v.sku)
+        return self._variants_held(_index(skus, await self.backends.erp.variants_by_sku(skus), lambda v: v.sku))
 
     async def _variants_by_gtin(self, gtins: list[str]) -> list[ErpVariant | None]:
-        return _index(gtins, await self.backends.erp.variants_by_gtin(gtins), lambda v: v.gtin)
+        return self._variants_held(_index(gtins, await self.backends.erp.variants_by_gtin(gtins), lambda v: v.gtin))
+
+    def _looked_up(self, found: list[ErpProduct | None]) -> list[ErpProduct | None]:
+        if None in found:
+            self.held.products((), missing=True)
+        return found
+
+    def _variants_held(self, found: list[ErpVariant | None]) -> list[ErpVariant | None]:
+        self.held.products((v.product_erp_id for v in found if v is not None), missing=None in found)
+        return found
 
     async def _options(self, ids: list[int]) -> list[VariantOption | None]:
         return _index(ids, await self.backends.erp.variant_options(ids), lambda o: o.erp_id)
@@ -148,7 +194,9 @@ class Loaders:
         return [cached[(tag, k)] for k in keys]
 
     async def _stock(self, variant_ids: list[int]) -> list[StockSnapshot]:
-        return await self._through_cache(variant_ids, self._read_stock, "stock")
+        figures = await self._through_cache(variant_ids, self._read_stock, STOCK_TAG)
+        self.held.stock_read(figures)
+        return figures
 
     async def _read_stock(self, variant_ids: list[int]) -> list[StockSnapshot]:
         warehouses = await self.directory.warehouses()
@@ -164,7 +212,9 @@ class Loaders:
                 for v in variant_ids]
 
     async def _pool(self, skus: list[str]) -> list[PoolFigure]:
-        return await self._through_cache(skus, self._read_pool, "pool")
+        figures = await self._through_cache(skus, self._read_pool, POOL_TAG)
+        self.held.stock_read(figures)
+        return figures
 
     async def _read_pool(self, skus: list[str]) -> list[PoolFigure]:
         items = await self.backends.marketplace.inventory_by_sku(skus)

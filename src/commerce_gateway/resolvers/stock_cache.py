@@ -37,6 +37,11 @@ class StockCache:
                 found[key] = figure
         return found  # type: ignore[return-value]
 
+    def forget(self, keys: Iterable[Hashable]) -> None:
+        """Drops figures known to have changed: the next read of them is live."""
+        for key in keys:
+            self.entries.pop(key, None)
+
     def keep(self, figures: dict[Hashable, Dated]) -> None:
         for key, figure in figures.items():
             self.entries[key] = figure

@@ -216,12 +216,24 @@ class Catalog:
             shift = changed.list_price - product.list_price
             changed = dataclasses.replace(changed, variants=tuple(
                 dataclasses.replace(v, list_price=v.list_price + shift) for v in changed.variants))
-        self.products[product.index] = changed
+        self._replace(changed)
+        self.touch(backend, changed.sku)
+        return changed
+
+    def change_variant(self, backend: str, variant_erp_id: int, **fields: object) -> SeedVariant:
+        """Replaces one variant's seeded fields (its barcode); the variant's own record is stamped."""
+        product, variant = self.variants_by_erp_id[variant_erp_id]
+        changed = dataclasses.replace(variant, **fields)  # type: ignore[arg-type]
+        self._replace(dataclasses.replace(product, variants=tuple(
+            changed if v.erp_id == variant_erp_id else v for v in product.variants)))
+        self.touch(backend, changed.sku)
+        return changed
+
+    def _replace(self, changed: SeedProduct) -> None:
+        self.products[changed.index] = changed
         self.by_sku[changed.sku] = self.by_erp_id[changed.erp_id] = changed
         for v in changed.variants:
             self.variants_by_erp_id[v.erp_id] = self.variants_by_sku[v.sku] = (changed, v)
-        self.touch(backend, changed.sku)
-        return changed
 
     def stock(self, variant_erp_id: int, location: SeedLocation) -> tuple[int, int]:
         """(on hand, reserved), as seeded or as last set."""

@@ -240,6 +240,15 @@ class ProductProduct(Model):
             "active": lambda i: pv(i)[0].active,
         }
 
+    def write(self, ids: list[int], vals: dict) -> bool:
+        changes = _writable(self.name, {"barcode": "gtin"}, vals)
+        for record_id in _existing(self, ids):
+            before = self.catalog.variants_by_erp_id[record_id][1]
+            after = self.catalog.change_variant("odoo", record_id, **changes)
+            self.registry.variant_by_gtin.pop(before.gtin, None)
+            self.registry.variant_by_gtin[after.gtin] = record_id
+        return True
+
 
 class AttributeValue(Model):
     name = "product.template.attribute.value"

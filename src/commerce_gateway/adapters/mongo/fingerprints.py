@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
 
+from commerce_gateway.adapters.mongo import leases
 from commerce_gateway.adapters.mongo.client import call
-from commerce_gateway.domain.errors import DomainError
 from commerce_gateway.domain.records import ChangeMark, RecordChange
 
 WHAT = "fingerprint store"
@@ -26,13 +26,7 @@ class MongoFingerprintStore:
                    WHAT)
 
     async def claim_sweep(self, feed: str, now: datetime, every: timedelta) -> bool:
-        free = {"_id": feed, "$or": [{"leased_until": {"$lte": now}}, {"leased_until": {"$exists": False}}]}
-        try:
-            await call(self.sweeps.find_one_and_update(free, {"$set": {"leased_until": now + every}}, upsert=True),
-                       WHAT, on_duplicate=_Leased())
-        except _Leased:
-            return False  # another process holds the lease: the filter missed, and the upsert met its _id
-        return True
+        return await leases.claim(self.sweeps, feed, now, every, WHAT)
 
     async def record(self, feed: str, seen: dict[str, str], at: datetime) -> int:
         docs = await call(self.fingerprints.find({"feed": feed}, {"key": 1, "fingerprint": 1}).to_list(), WHAT)
@@ -54,7 +48,3 @@ class MongoFingerprintStore:
             [("changed_at", ASCENDING), ("key", ASCENDING)]).limit(limit)
         docs = await call(cursor.to_list(), WHAT)
         return [RecordChange(at=doc["changed_at"], key=doc["key"], variant_sku=doc["key"]) for doc in docs]
-
-
-class _Leased(DomainError):
-    """Another process holds the sweep lease."""
