@@ -14,6 +14,7 @@ Markdown table for the README.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -26,10 +27,11 @@ from datetime import date
 import httpx
 
 from harness import (Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
-                     post_script, post_twice, rss_mb, start_gateway, start_plain, start_simulators, start_stack, wrk)
+                     post_script, post_twice, rss_mb, start_gateway, start_plain, start_simulators, wrk)
 
 from commerce_gateway.gateway.graphql_view import encode_body
 from commerce_gateway.gateway.processes import Supervisor
+from commerce_gateway.resolvers import cursors
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } }
@@ -46,7 +48,7 @@ def main() -> None:
     args = parse_for_wrk(parser, rounds=1)
     rows = run_scenarios(args)
     if args.rss:
-        rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
+        rows += measure_rss()
     print_table(rows, args)
 
 
@@ -131,22 +133,56 @@ def guard_ratios(guarded: Gateway, keyed: str, unguarded: Gateway, open_: str,
     return throughput, cpu
 
 
-def measure_rss() -> str:
+def measure_rss() -> list[tuple[str, object, str]]:
+    """RSS of a gateway over the 100,000-product catalog after a crawler's walk 2,000 products deep,
+    then of one whose answer cache was filled (64 MiB, one key allowed all of it) by every page of
+    the listing's document."""
     sup = Supervisor()
     try:
-        _, gateway = start_stack(100_000, sup)
-        base, pid = gateway.base, gateway.pid
-        with httpx.Client(timeout=60, headers={"X-API-Key": gateway.key}) as client:
+        sims = start_simulators(100_000, sup)
+        walked = start_gateway(sims, sup, name="walked")
+        with httpx.Client(timeout=60, headers={"X-API-Key": walked.key}) as client:
             after = None
             for _ in range(40):  # walk 2,000 products deep, the way a crawler would
-                page = client.post(f"{base}/graphql", json={
+                page = client.post(f"{walked.base}/graphql", json={
                     "query": "query($a: String) { products(first: 50, after: $a) { pageInfo { endCursor } "
                              "edges { node { title variants { price { amount } quantityAvailable } } } } }",
                     "variables": {"a": after}}).json()
                 after = page["data"]["products"]["pageInfo"]["endCursor"]
-        return f"{rss_mb(pid):.0f} MB"
+        rows: list[tuple[str, object, str]] = [("gateway RSS, 100,000-product catalog", f"{rss_mb(walked.pid):.0f} MB",
+                                                "after paging 2,000 products deep")]
+        cached = start_gateway(sims, sup, name="cached", settings={
+            "CGW_CACHE__ANSWER_CACHE_BYTES": str(CACHE_BYTES), "CGW_CACHE__ANSWER_CACHE_KEY_SHARE": "1.0"})
+        pages = asyncio.run(fill_cache(cached))
+        rows.append(("gateway RSS, 100,000-product catalog, answer cache full", f"{rss_mb(cached.pid):.0f} MB",
+                     f"64 MiB cache, {pages:,} listing pages asked"))
+        return rows
     finally:
         sup.stop_all()
+
+
+CACHE_BYTES = 64 * 1024 * 1024
+
+
+async def fill_cache(gateway: Gateway) -> int:
+    """Asks every page of the listing's document (8 at a time) until more than the cache holds has
+    been answered; answers how many pages were asked."""
+    paged = "query($a: String) " + QUERY.replace("products(first: 50)", "products(first: 50, after: $a)", 1)
+    sem = asyncio.Semaphore(8)
+    sizes: list[int] = []
+
+    async def page(client: httpx.AsyncClient, n: int) -> None:
+        async with sem:
+            answer = await client.post(f"{gateway.base}/graphql", json={
+                "query": paged, "variables": {"a": cursors.encode_offset(n * 50 - 1) if n else None}})
+            sizes.append(len(answer.content))
+
+    async with httpx.AsyncClient(timeout=120, headers={"X-API-Key": gateway.key}) as client:
+        n = 0
+        while sum(sizes) < CACHE_BYTES * 1.1 and n < 2_000:
+            await asyncio.gather(*(page(client, k) for k in range(n, n + 64)))
+            n += 64
+    return n
 
 
 def print_table(rows: list[tuple[str, object, str]], args: argparse.Namespace) -> None:
