@@ -165,21 +165,24 @@ CACHE_BYTES = 64 * 1024 * 1024
 
 
 async def fill_cache(gateway: Gateway) -> int:
-    """Asks every page of the listing's document (8 at a time) until more than the cache holds has
-    been answered; answers how many pages were asked."""
-    paged = "query($a: String) " + QUERY.replace("products(first: 50)", "products(first: 50, after: $a)", 1)
+    """Asks the listing's document (8 at a time) until more than the cache holds has been answered,
+    each time under another operation name (so another cache entry) and over the first 40 pages (the
+    simulated ERP pages deep into 100,000 products slowly); answers how many were asked."""
     sem = asyncio.Semaphore(8)
     sizes: list[int] = []
 
     async def page(client: httpx.AsyncClient, n: int) -> None:
+        named = f"query Listing{n}($a: String) " + QUERY.replace("products(first: 50)",
+                                                                   "products(first: 50, after: $a)", 1)
+        offset = n % 40 * 50
         async with sem:
             answer = await client.post(f"{gateway.base}/graphql", json={
-                "query": paged, "variables": {"a": cursors.encode_offset(n * 50 - 1) if n else None}})
+                "query": named, "variables": {"a": cursors.encode_offset(offset - 1) if offset else None}})
             sizes.append(len(answer.content))
 
     async with httpx.AsyncClient(timeout=120, headers={"X-API-Key": gateway.key}) as client:
         n = 0
-        while sum(sizes) < CACHE_BYTES * 1.1 and n < 2_000:
+        while sum(sizes) < CACHE_BYTES * 1.1:
             await asyncio.gather(*(page(client, k) for k in range(n, n + 64)))
             n += 64
     return n

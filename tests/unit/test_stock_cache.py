@@ -32,3 +32,14 @@ def test_the_oldest_entries_go_first_when_full():
     cache.keep({"a": Figure(3, T0)})  # refreshed: now the newest
     cache.keep({"c": Figure(4, T0)})
     assert set(cache.fresh(["a", "b", "c"], 10)) == {"a", "c"}
+
+
+def test_figures_past_their_time_to_live_are_let_go():
+    # given figures read over a while, as a crawl through a large catalog reads them
+    now = [T0]
+    cache = StockCache(10, clock=lambda: now[0])
+    for second in range(30):
+        now[0] = T0 + timedelta(seconds=second)
+        cache.keep({f"v{second}": Figure(1, now[0])})
+    # then the cache holds only the figures of the last ten seconds, not every one it ever read
+    assert sorted(cache.entries) == sorted(f"v{s}" for s in range(19, 30))

@@ -48,3 +48,11 @@ class StockCache:
             self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
+        # figures are kept in the order they were read: those past the time to live, at the front,
+        # can serve no one and go (a crawl through a large catalog kept 200,000 of them, ~120 MB)
+        now = self.clock()
+        while self.entries:
+            oldest = next(iter(self.entries.values()))
+            if (now - oldest.as_of).total_seconds() <= self.ttl_seconds:
+                break
+            self.entries.popitem(last=False)
