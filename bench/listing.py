@@ -14,7 +14,6 @@ Markdown table for the README.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -27,11 +26,10 @@ from datetime import date
 import httpx
 
 from harness import (Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
-                     post_script, post_twice, rss_mb, start_gateway, start_plain, start_simulators, wrk)
+                     post_script, post_twice, rss_mb, start_gateway, start_plain, start_simulators, start_stack, wrk)
 
 from commerce_gateway.gateway.graphql_view import encode_body
 from commerce_gateway.gateway.processes import Supervisor
-from commerce_gateway.resolvers import cursors
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } }
@@ -48,7 +46,7 @@ def main() -> None:
     args = parse_for_wrk(parser, rounds=1)
     rows = run_scenarios(args)
     if args.rss:
-        rows += measure_rss()
+        rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
     print_table(rows, args)
 
 
@@ -133,59 +131,22 @@ def guard_ratios(guarded: Gateway, keyed: str, unguarded: Gateway, open_: str,
     return throughput, cpu
 
 
-def measure_rss() -> list[tuple[str, object, str]]:
-    """RSS of a gateway over the 100,000-product catalog after a crawler's walk 2,000 products deep,
-    then of one whose answer cache was filled (64 MiB, one key allowed all of it) by every page of
-    the listing's document."""
+def measure_rss() -> str:
     sup = Supervisor()
     try:
-        sims = start_simulators(100_000, sup)
-        walked = start_gateway(sims, sup, name="walked")
-        with httpx.Client(timeout=60, headers={"X-API-Key": walked.key}) as client:
+        _, gateway = start_stack(100_000, sup)
+        base, pid = gateway.base, gateway.pid
+        with httpx.Client(timeout=60, headers={"X-API-Key": gateway.key}) as client:
             after = None
             for _ in range(40):  # walk 2,000 products deep, the way a crawler would
-                page = client.post(f"{walked.base}/graphql", json={
+                page = client.post(f"{base}/graphql", json={
                     "query": "query($a: String) { products(first: 50, after: $a) { pageInfo { endCursor } "
                              "edges { node { title variants { price { amount } quantityAvailable } } } } }",
                     "variables": {"a": after}}).json()
                 after = page["data"]["products"]["pageInfo"]["endCursor"]
-        rows: list[tuple[str, object, str]] = [("gateway RSS, 100,000-product catalog", f"{rss_mb(walked.pid):.0f} MB",
-                                                "after paging 2,000 products deep")]
-        cached = start_gateway(sims, sup, name="cached", settings={
-            "CGW_CACHE__ANSWER_CACHE_BYTES": str(CACHE_BYTES), "CGW_CACHE__ANSWER_CACHE_KEY_SHARE": "1.0"})
-        pages = asyncio.run(fill_cache(cached))
-        rows.append(("gateway RSS, 100,000-product catalog, answer cache full", f"{rss_mb(cached.pid):.0f} MB",
-                     f"64 MiB cache, {pages:,} listing pages asked"))
-        return rows
+        return f"{rss_mb(pid):.0f} MB"
     finally:
         sup.stop_all()
-
-
-CACHE_BYTES = 64 * 1024 * 1024
-
-
-async def fill_cache(gateway: Gateway) -> int:
-    """Asks the listing's document (8 at a time) until more than the cache holds has been answered,
-    each time under another operation name (so another cache entry) and over the first 40 pages (the
-    simulated ERP pages deep into 100,000 products slowly); answers how many were asked."""
-    sem = asyncio.Semaphore(8)
-    sizes: list[int] = []
-
-    async def page(client: httpx.AsyncClient, n: int) -> None:
-        named = f"query Listing{n}($a: String) " + QUERY.replace("products(first: 50)",
-                                                                   "products(first: 50, after: $a)", 1)
-        offset = n % 40 * 50
-        async with sem:
-            answer = await client.post(f"{gateway.base}/graphql", json={
-                "query": named, "variables": {"a": cursors.encode_offset(offset - 1) if offset else None}})
-            sizes.append(len(answer.content))
-
-    async with httpx.AsyncClient(timeout=120, headers={"X-API-Key": gateway.key}) as client:
-        n = 0
-        while sum(sizes) < CACHE_BYTES * 1.1:
-            await asyncio.gather(*(page(client, k) for k in range(n, n + 64)))
-            n += 64
-    return n
 
 
 def print_table(rows: list[tuple[str, object, str]], args: argparse.Namespace) -> None:
