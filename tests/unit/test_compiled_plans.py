@@ -114,3 +114,17 @@ def _slow(method: Any, in_flight: set[str], name: str) -> Any:
         return result
 
     return call
+
+
+def test_kept_plans_are_bounded_by_their_positions_not_only_their_count(world):
+    # given a plan cache that may hold few positions in all
+    from commerce_gateway.schema.compiled.executor import PlanCache
+
+    schema = build_schema()
+    cache = schema.execution_context_class.plans = PlanCache(schema, size=1_000, max_positions=60)
+    # when distinct listings are compiled one after another (about 20 positions each)
+    for n in range(6):
+        run(schema, world, LISTING.replace("{ products", f"query L{n} {{ products", 1))
+    # then the oldest plans went to keep the sum within the bound, and the newest is kept
+    assert cache.positions <= 60 and sum(p.size for p in cache.plans.values() if p) == cache.positions
+    assert 1 <= len(cache.plans) < 6 and any("L5" in str(key) for key in cache.plans)

@@ -20,12 +20,18 @@ from commerce_gateway.schema.compiled.run import Run
 
 log = logging.getLogger(__name__)
 PLAN_CACHE_SIZE = 1_000
+# positions all kept plans may hold together (a position costs some 400 bytes): the count of plans
+# alone would let many distinct large documents hold hundreds of megabytes
+PLAN_CACHE_POSITIONS = 200_000
 
 
 class PlanCache:
-    def __init__(self, strawberry_schema: Any, size: int = PLAN_CACHE_SIZE) -> None:
+    def __init__(self, strawberry_schema: Any, size: int = PLAN_CACHE_SIZE,
+                 max_positions: int = PLAN_CACHE_POSITIONS) -> None:
         self.strawberry_schema = strawberry_schema
         self.size = size
+        self.max_positions = max_positions
+        self.positions = 0
         self.plans: OrderedDict[Hashable, Plan | None] = OrderedDict()
         self.switches: OrderedDict[Hashable, tuple[str, ...]] = OrderedDict()  # variables of @skip/@include
 
@@ -38,7 +44,15 @@ class PlanCache:
                                   lambda: directive_variables(operation, executor.fragments))
         coerced = executor.variable_values.coerced
         key = (document_key, scopes, tuple(repr(coerced.get(name)) for name in switches))
-        return self._remember(self.plans, key, lambda: self._compile(executor, scopes))
+        if key in self.plans:
+            self.plans.move_to_end(key)
+            return self.plans[key]
+        plan = self.plans[key] = self._compile(executor, scopes)
+        self.positions += plan.size if plan else 0
+        while len(self.plans) > self.size or self.positions > self.max_positions:
+            _, dropped = self.plans.popitem(last=False)
+            self.positions -= dropped.size if dropped else 0
+        return plan
 
     def _compile(self, executor: CompiledExecution, scopes: frozenset[Any]) -> Plan | None:
         try:

@@ -53,6 +53,10 @@ if TYPE_CHECKING:
 
 # Root fields whose answers the plan shapes; everything else (carts, keys, introspection, and every
 # mutation, which must run in order) stays on graphql-core's executor.
+# A plan is kept (LRU, per document and scope set): fragments spread at several levels multiply
+# positions, so a plan past this many runs on graphql-core instead, which keeps nothing. The
+# 50-product listing's plan has about 40.
+MAX_PLAN_FIELDS = 2_000
 COMPILED_ROOT_FIELDS = frozenset({"product", "products", "stores", "channels", "node", "nodes", "catalogChanges"})
 
 class NotCompiled(Exception):
@@ -63,6 +67,7 @@ class NotCompiled(Exception):
 class Plan:
     root: Shape
     directive_variables: tuple[str, ...]
+    size: int = 0  # positions (field plans) in it
 
 
 def directive_variables(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> tuple[str, ...]:
@@ -96,7 +101,7 @@ def compile_plan(schema: GraphQLSchema, strawberry_schema: Any, operation: Opera
         if name not in COMPILED_ROOT_FIELDS and name != "__typename":
             raise NotCompiled(f"root field {name}")
     root = Shape(OBJECT, fields=compiler.fields(root_type, grouped), type_name=root_type.name)
-    return Plan(root, directive_variables(operation, fragments))
+    return Plan(root, directive_variables(operation, fragments), compiler.size)
 
 
 class _Compiler:
@@ -108,12 +113,16 @@ class _Compiler:
         self.variables = variables
         self.operation = operation
         self.scopes = scopes
+        self.size = 0
 
     def fields(self, parent: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> list[FieldPlan]:
         return [self.field(parent, key, details) for key, details in grouped.items()
                 if details[0].node.name.value == "__typename" or details[0].node.name.value in parent.fields]
 
     def field(self, parent: GraphQLObjectType, key: str, details: list[FieldDetails]) -> FieldPlan:
+        self.size += 1
+        if self.size > MAX_PLAN_FIELDS:
+            raise NotCompiled(f"more than {MAX_PLAN_FIELDS} positions")
         if any(d.fragment_variable_values is not None or d.defer_usage is not None for d in details):
             raise NotCompiled("fragment variables or @defer")
         node = details[0].node
