@@ -19,10 +19,10 @@ from datetime import date
 
 import httpx
 
-from harness import (load_parser, measure, parse_for_wrk, post_script, post_twice,  # first: puts src/ on the path
+from harness import (load_parser, measure, parse_for_wrk, post_script, post_twice,  # first: puts the layers on the path
                      start_gateway, start_plain, start_simulators)
 
-from commerce_gateway.gateway.processes import Supervisor
+from gateway.processes import Supervisor
 from listing import QUERY
 
 PRICES = """{ products(first: 50) { edges { node { sku priceRange { minVariantPrice { amount } } } } } }"""

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import httpx
 
-from harness import load_parser, measure, parse_for_wrk, post_any_script, start_stack  # first: puts src/ on the path
+from harness import load_parser, measure, parse_for_wrk, post_any_script, start_stack  # first: puts the layers on the path
 from pymongo import AsyncMongoClient
 
-from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port
+from gateway.processes import Supervisor, cli_argv, free_port
 
 ADD = """mutation($cart: ID!, $variant: ID!) { cartLinesAdd(cartId: $cart, lines: [{merchandiseId: $variant}]) {
   cart { version totalQuantity } userErrors { code } } }"""

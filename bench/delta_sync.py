@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from harness import get_script, load_parser, measure, parse_for_wrk, start_stack  # first: puts src/ on the path
+from harness import get_script, load_parser, measure, parse_for_wrk, start_stack  # first: puts the layers on the path
 
-from commerce_gateway.gateway.processes import Supervisor
+from gateway.processes import Supervisor
 
 SYNC = "query($since: String) { catalogChanges(since: $since, first: 100) { nodes { sku } pageInfo { endCursor } } }"
 LOOKUP = '{ product(sku: "CG-000001") { sku title } }'

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the layers are top-level packages there
 
-from commerce_gateway.gateway.processes import Supervisor, cli_argv, free_port  # noqa: E402
+from gateway.processes import Supervisor, cli_argv, free_port  # noqa: E402
 
 SIMULATORS = ("woocommerce", "medusa", "odoo", "ebay")
 DRAIN_SECONDS = 3

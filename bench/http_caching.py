@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from harness import get_script, load_parser, measure, parse_for_wrk, start_stack  # first: puts src/ on the path
+from harness import get_script, load_parser, measure, parse_for_wrk, start_stack  # first: puts the layers on the path
 
-from commerce_gateway.gateway.processes import Supervisor
+from gateway.processes import Supervisor
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } } variants { sku price { amount } }

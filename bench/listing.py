@@ -25,11 +25,11 @@ from datetime import date
 
 import httpx
 
-from harness import (Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts src/ on the path
+from harness import (Gateway, cpu_seconds, load_parser, measure, parse_for_wrk,  # first: puts the layers on the path
                      post_script, post_twice, rss_mb, start_gateway, start_plain, start_simulators, start_stack, wrk)
 
-from commerce_gateway.gateway.graphql_view import encode_body
-from commerce_gateway.gateway.processes import Supervisor
+from gateway.graphql_view import encode_body
+from gateway.processes import Supervisor
 
 QUERY = """{ products(first: 50) { edges { node {
   sku title brand priceRange { minVariantPrice { amount currencyCode } }

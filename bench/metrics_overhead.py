@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-import harness  # noqa: F401  (first: puts src/ on the path)
+import harness  # noqa: F401  (first: puts the layers on the path)
 
 BACKEND_CALLS = [("odoo", "POST", "/json/2/product.template/search_read"),
                  ("odoo", "POST", "/json/2/product.product/search_read"),
@@ -31,7 +31,7 @@ def per_request_microseconds(requests: int, multiprocess_dir: str | None) -> tup
     """(metrics on, metrics off) µs per request through the middleware, backend calls included."""
     from types import SimpleNamespace
 
-    from commerce_gateway.gateway.metrics import Metrics, RequestMetrics
+    from gateway.metrics import Metrics, RequestMetrics
 
     metrics = Metrics(multiprocess_dir=multiprocess_dir)
     context = SimpleNamespace(operation_type="query", operation_name="Listing")

@@ -22,11 +22,11 @@ from datetime import date
 
 import httpx
 
-from harness import (Gateway, cpu_seconds, load_parser, parse_for_wrk,  # first: puts src/ on the path
+from harness import (Gateway, cpu_seconds, load_parser, parse_for_wrk,  # first: puts the layers on the path
                      post_script, start_gateway, start_simulators, wrk)
 from listing import QUERY as LISTING, answered
 
-from commerce_gateway.gateway.processes import Supervisor
+from gateway.processes import Supervisor
 
 LOOKUP = '{ product(sku: "CG-000007") { sku title priceRange { minVariantPrice { amount currencyCode } } } }'
 

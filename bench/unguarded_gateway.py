@@ -17,14 +17,14 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
-import harness  # noqa: F401  (first: puts src/ on the path)
+import harness  # noqa: F401  (first: puts the layers on the path)
 
-from commerce_gateway.domain.api_keys import ApiKey, KeyKind, Scope
-from commerce_gateway.gateway import app, cli
-from commerce_gateway.gateway.access import Admitted, Gatekeeper
-from commerce_gateway.gateway.budgets import Decision
-from commerce_gateway.schema import schema
-from commerce_gateway.schema.scopes import RequiresScope
+from domain.api_keys import ApiKey, KeyKind, Scope
+from gateway import app, cli
+from gateway.access import Admitted, Gatekeeper
+from gateway.budgets import Decision
+from schema import schema
+from schema.scopes import RequiresScope
 
 UNLIMITED = 10**12
 EVERYONE = ApiKey(key_id="unguarded", name="unguarded baseline", kind=KeyKind.FRONTEND, channel=None,
@@ -52,7 +52,7 @@ def without_scope_checks() -> None:
     """Takes the per-field scope checks off every type of the schema, before it is built."""
     taken = 0
     for module in list(sys.modules.values()):
-        if not (module.__name__ or "").startswith("commerce_gateway.schema"):
+        if not (module.__name__ or "").startswith("schema."):
             continue
         for value in vars(module).values():
             definition = getattr(value, "__strawberry_definition__", None)

@@ -17,7 +17,7 @@ import httpx
 from harness import cpu_seconds, load_parser, parse_for_wrk, post_script, start_gateway, start_simulators, wrk
 from listing import QUERY
 
-from commerce_gateway.gateway.processes import Supervisor
+from gateway.processes import Supervisor
 
 
 def children(pid: int) -> list[int]:

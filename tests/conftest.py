@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from commerce_gateway.simulators.catalog import Catalog
-from commerce_gateway.simulators.registry import SIMULATORS, build_app
+from simulators.catalog import Catalog
+from simulators.registry import SIMULATORS, build_app
 from tests.servers import LoopThread, ServerThread, Simulator
 
 CATALOG_SIZE = 300
@@ -69,7 +69,7 @@ def mongo_url() -> Iterator[str]:
     if url := os.environ.get("COMMERCE_GATEWAY_TEST_MONGO_URL"):
         yield url
         return
-    from commerce_gateway.adapters.mongo.embedded import IN_MEMORY, new_server
+    from adapters.mongo.embedded import IN_MEMORY, new_server
 
     loop = LoopThread()
     server = new_server(IN_MEMORY)
@@ -102,8 +102,8 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
 def served_gateway(simulators: dict[str, Simulator], mongo_url: str, **settings_env: str) -> Iterator[str]:
     """Base URL of a gateway app served by uvicorn on loopback, over the simulators, with
     `settings_env` (CGW_… variables) on top of the test defaults."""
-    from commerce_gateway.gateway.app import create_app
-    from commerce_gateway.gateway.settings import load_settings
+    from gateway.app import create_app
+    from gateway.settings import load_settings
 
     settings = load_settings(environ=gateway_environ(simulators, mongo_url, **settings_env))
     server = ServerThread(create_app(settings), lifespan="on").start()
@@ -122,11 +122,11 @@ def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
 def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", database: str | None = None,
               **spec: object) -> str:
     """A new API key in the store the test gateways use (their default database unless named), as sent."""
-    from commerce_gateway.adapters.mongo import client as mongo
-    from commerce_gateway.adapters.mongo.api_keys import MongoApiKeyStore
-    from commerce_gateway.domain.api_keys import KeyKind
-    from commerce_gateway.gateway.settings import MongoSettings
-    from commerce_gateway.resolvers import api_keys
+    from adapters.mongo import client as mongo
+    from adapters.mongo.api_keys import MongoApiKeyStore
+    from domain.api_keys import KeyKind
+    from gateway.settings import MongoSettings
+    from resolvers import api_keys
 
     async def issue() -> str:
         client = mongo.open_client(mongo_url)
@@ -143,7 +143,7 @@ def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", dat
 def key_from_cli(env: dict[str, str], kind: str = "frontend", *options: str) -> str:
     """A key made with `commerce-gateway keys create` in the store `env` points at (run it before a
     `serve` on the same embedded file starts)."""
-    made = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "keys", "create", "--name", "e2e",
+    made = subprocess.run([sys.executable, "-m", "gateway.cli", "keys", "create", "--name", "e2e",
                            "--kind", kind, *options, "--json"], env=env, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     return json.loads(made.stdout)["key"]

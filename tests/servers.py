@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from commerce_gateway.gateway.processes import free_port
+from gateway.processes import free_port
 
 
 class ServerThread:
@@ -92,7 +92,7 @@ class ServeProcess:
         for attempt in range(3):
             self.port = free_port()
             self.url = f"http://127.0.0.1:{self.port}"
-            self.child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve",
+            self.child = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve",
                                            "--port", str(self.port), *options],
                                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             output = self._wait_until_healthy(timeout)

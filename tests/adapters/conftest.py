@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from commerce_gateway.gateway.settings import load_settings
-from commerce_gateway.gateway.wiring import wire_backends
-from commerce_gateway.resolvers.backends import Backends
+from gateway.settings import load_settings
+from gateway.wiring import wire_backends
+from resolvers.backends import Backends
 from tests.conftest import gateway_environ
 
 

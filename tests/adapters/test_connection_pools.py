@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from commerce_gateway.gateway.settings import load_settings
-from commerce_gateway.gateway.wiring import wire_backends
-from commerce_gateway.simulators.registry import SIMULATORS, build_app
+from gateway.settings import load_settings
+from gateway.wiring import wire_backends
+from simulators.registry import SIMULATORS, build_app
 from tests.conftest import gateway_environ
 from tests.servers import ServerThread
 

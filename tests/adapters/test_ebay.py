@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from commerce_gateway.domain.errors import BackendUnavailable
-from commerce_gateway.simulators.catalog import marketplace_pool
+from domain.errors import BackendUnavailable
+from simulators.catalog import marketplace_pool
 
 
 async def test_inventory_comes_in_bulk_calls_of_twenty_five(backends, catalog, simulators):

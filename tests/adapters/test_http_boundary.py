@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from commerce_gateway.adapters.http import BackendHttp, new_client
-from commerce_gateway.domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
-from commerce_gateway.gateway.processes import free_port
+from adapters.http import BackendHttp, new_client
+from domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
+from gateway.processes import free_port
 
 
 def mocked(handler) -> BackendHttp:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from commerce_gateway.domain.errors import BackendError
+from domain.errors import BackendError
 
 
 async def test_variants_carry_calculated_and_original_prices(backends, catalog):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient
 
-from commerce_gateway.adapters.mongo.fingerprints import MongoFingerprintStore
+from adapters.mongo.fingerprints import MongoFingerprintStore
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

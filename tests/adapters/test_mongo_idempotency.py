@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
 
-from commerce_gateway.adapters.mongo.idempotency import ABANDONED_AFTER, MongoIdempotencyStore
-from commerce_gateway.domain.carts import CartOutcome, UserError
+from adapters.mongo.idempotency import ABANDONED_AFTER, MongoIdempotencyStore
+from domain.carts import CartOutcome, UserError
 
 
 async def test_first_claim_wins_and_its_outcome_is_read_back(mongo_url):

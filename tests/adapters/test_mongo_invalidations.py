@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient
 
-from commerce_gateway.adapters.mongo.invalidations import MongoInvalidationLog
-from commerce_gateway.domain.records import CatalogInvalidation, ChangeAspect
+from adapters.mongo.invalidations import MongoInvalidationLog
+from domain.records import CatalogInvalidation, ChangeAspect
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PRICE = CatalogInvalidation(products=((7, frozenset({ChangeAspect.PRICE})),))

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from commerce_gateway.domain.errors import BackendUnavailable
-from commerce_gateway.domain.records import Address, OrderDraft, OrderLine, ProductQuery
-from commerce_gateway.simulators.catalog import LOCATIONS, stock_at
+from domain.errors import BackendUnavailable
+from domain.records import Address, OrderDraft, OrderLine, ProductQuery
+from simulators.catalog import LOCATIONS, stock_at
 
 TRANSPORTS = ["json2", "jsonrpc"]
 

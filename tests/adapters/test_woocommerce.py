@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commerce_gateway.domain.errors import BackendUnavailable
+from domain.errors import BackendUnavailable
 
 
 async def test_content_by_sku_maps_the_documented_fields(backends, catalog):

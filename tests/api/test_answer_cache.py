@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from commerce_gateway.domain.api_keys import Scope
-from commerce_gateway.domain.channels import Channel
+from domain.api_keys import Scope
+from domain.channels import Channel
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, scrape, served_gateway
 from tests.servers import Simulator
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from commerce_gateway.simulators.catalog import LOCATIONS
+from simulators.catalog import LOCATIONS
 from tests.api.test_catalog_changes import MEDUSA, WOO, odoo
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
 

@@ -11,9 +11,9 @@ import httpx
 import jwt
 import pytest
 
-from commerce_gateway.domain.api_keys import Scope
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.gateway.settings import AuthSettings
+from domain.api_keys import Scope
+from domain.channels import Channel
+from gateway.settings import AuthSettings
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key
 
 KINDS = ("frontend", "mobile", "marketplace", "admin")

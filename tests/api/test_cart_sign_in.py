@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import jwt
 import pytest
 
-from commerce_gateway.gateway.settings import AuthSettings
+from gateway.settings import AuthSettings
 from tests.api.test_carts import CART_FIELDS, CREATE, NOTE, READ, VARIANTS, in_stock, payload
 from tests.conftest import GraphQLClient, served_gateway
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from commerce_gateway.simulators.catalog import Catalog, stock_at, LOCATIONS, marketplace_pool
+from simulators.catalog import Catalog, stock_at, LOCATIONS, marketplace_pool
 
 PRODUCT = """
 query($sku: String!) {

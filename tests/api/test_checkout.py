@@ -9,8 +9,8 @@ import jwt
 import pytest
 from pymongo import MongoClient
 
-from commerce_gateway.gateway.settings import AuthSettings
-from commerce_gateway.resolvers import global_ids
+from gateway.settings import AuthSettings
+from resolvers import global_ids
 from tests.api.test_carts import CREATE, NOTE, VARIANTS, in_stock, payload
 
 CHECKOUT = """mutation($cart: ID!, $input: CheckoutInput!, $key: String!) {

@@ -16,9 +16,9 @@ import pytest
 from graphql import StringValueNode
 from hypothesis import strategies as st
 
-from commerce_gateway.domain.api_keys import Scope
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.schema.schema import build_schema
+from domain.api_keys import Scope
+from domain.channels import Channel
+from schema.schema import build_schema
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
 
 EVERY_PRODUCT_FIELD = """

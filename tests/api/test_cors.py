@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from commerce_gateway.gateway.settings import SettingsError, load_settings
+from gateway.settings import SettingsError, load_settings
 from tests.conftest import served_gateway
 
 SHOP = "https://shop.example.com"

@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from commerce_gateway.gateway.settings import AuthSettings
+from gateway.settings import AuthSettings
 
 QUERY = "{ channels { code } }"
 SECRET = AuthSettings().jwt_secret

@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 import httpx
 import pytest
 
-from commerce_gateway.gateway.identity import issue_token
-from commerce_gateway.gateway.settings import AuthSettings
+from gateway.identity import issue_token
+from gateway.settings import AuthSettings
 from tests.conftest import GraphQLClient, scrape, served_gateway
 
 LISTING = """query Listing { products(first: 20) { edges { node {

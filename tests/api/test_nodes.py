@@ -7,7 +7,7 @@ import time
 
 import jwt
 
-from commerce_gateway.gateway.settings import AuthSettings
+from gateway.settings import AuthSettings
 from tests.api.test_carts import create, in_stock, variants  # noqa: F401 (fixture)
 
 NODE = """query($id: ID!) { node(id: $id) { __typename id

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from commerce_gateway.gateway.processes import free_port
+from gateway.processes import free_port
 from tests.conftest import gateway_environ, key_from_cli
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def serve_env(simulators, store: Path) -> dict[str, str]:
 def start_serve(simulators, store: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = serve_env(simulators, store)
-    child = subprocess.Popen([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
+    child = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

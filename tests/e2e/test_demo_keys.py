@@ -7,10 +7,10 @@ import asyncio
 import os
 import stat
 
-from commerce_gateway.gateway.demo_keys import ensure_demo_keys
-from commerce_gateway.gateway.key_commands import key_store
-from commerce_gateway.gateway.settings import MongoSettings, load_settings
-from commerce_gateway.resolvers import api_keys
+from gateway.demo_keys import ensure_demo_keys
+from gateway.key_commands import key_store
+from gateway.settings import MongoSettings, load_settings
+from resolvers import api_keys
 
 
 def test_demo_keys_are_made_once_and_kept(mongo_url, tmp_path):

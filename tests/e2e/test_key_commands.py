@@ -10,15 +10,15 @@ import sys
 
 import pytest
 
-from commerce_gateway.gateway.key_commands import key_store
-from commerce_gateway.gateway.settings import load_settings
-from commerce_gateway.resolvers import api_keys
+from gateway.key_commands import key_store
+from gateway.settings import load_settings
+from resolvers import api_keys
 
 pytestmark = pytest.mark.slow
 
 
 def keys(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "keys", *args],
+    return subprocess.run([sys.executable, "-m", "gateway.cli", "keys", *args],
                           env=env, capture_output=True, text=True, timeout=60)
 
 

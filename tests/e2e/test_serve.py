@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from commerce_gateway.gateway.processes import free_port
+from gateway.processes import free_port
 from tests.conftest import gateway_environ, key_from_cli
 from tests.servers import ServeProcess, alive, children
 
@@ -63,7 +63,7 @@ def test_readiness_names_a_backend_that_is_down(served, simulators):
 
 def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):
     env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_BACKENDS__ODOO__TRANSPORT": "soap"}
-    result = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve"], env=env,
+    result = subprocess.run([sys.executable, "-m", "gateway.cli", "serve"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "backends.odoo.transport: must be one of json2, jsonrpc" in result.stderr
@@ -74,7 +74,7 @@ def test_a_busy_port_stops_start_up_before_any_store_starts(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite")}
-        result = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--port", str(port)],
+        result = subprocess.run([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
                                 env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
@@ -87,7 +87,7 @@ def test_a_busy_metrics_port_stops_start_up_before_any_store_starts(tmp_path):
         port = taken.getsockname()[1]
         env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_MONGO__EMBEDDED_PATH": str(tmp_path / "store.sqlite"),
                "CGW_METRICS__PORT": str(port)}
-        result = subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "serve", "--workers", "2",
+        result = subprocess.run([sys.executable, "-m", "gateway.cli", "serve", "--workers", "2",
                                  "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()  # one line, naming the metrics address

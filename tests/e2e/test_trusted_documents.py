@@ -26,7 +26,7 @@ def sha(document: str) -> str:
 
 def push(mongo_url: str, path, *options: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CGW_CONFIG": os.devnull, "CGW_MONGO__URL": mongo_url}
-    return subprocess.run([sys.executable, "-m", "commerce_gateway.gateway.cli", "documents", "push", str(path),
+    return subprocess.run([sys.executable, "-m", "gateway.cli", "documents", "push", str(path),
                            *options], env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from commerce_gateway.gateway.processes import free_port
+from gateway.processes import free_port
 from tests.conftest import gateway_environ, key_from_cli, scrape
 from tests.servers import ServeProcess, alive, children
 

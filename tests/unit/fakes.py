@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BackendError, BackendUnavailable
-from commerce_gateway.domain.records import (
+from domain.channels import Channel
+from domain.errors import BackendError, BackendUnavailable
+from domain.records import (
     AppVariant,
     ContentRecord,
     ErpProduct,
@@ -24,10 +24,10 @@ from commerce_gateway.domain.records import (
     VariantOption,
     Warehouse,
 )
-from commerce_gateway.resolvers.backends import Backends
-from commerce_gateway.resolvers.context import Services, RequestContext
-from commerce_gateway.resolvers.rules import CatalogRules, ChannelRules, PriceSource, StockSource
-from commerce_gateway.resolvers.stores import StoreDirectory
+from resolvers.backends import Backends
+from resolvers.context import Services, RequestContext
+from resolvers.rules import CatalogRules, ChannelRules, PriceSource, StockSource
+from resolvers.stores import StoreDirectory
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from commerce_gateway.domain.records import CatalogInvalidation, ChangeAspect
-from commerce_gateway.gateway.answer_cache import ENTRY_OVERHEAD, Answer, AnswerCache, RawJSON, encode_spliced
-from commerce_gateway.resolvers.loaders import ASSORTMENT
+from domain.records import CatalogInvalidation, ChangeAspect
+from gateway.answer_cache import ENTRY_OVERHEAD, Answer, AnswerCache, RawJSON, encode_spliced
+from resolvers.loaders import ASSORTMENT
 
 CONTENT, PRICES, STOCK = frozenset({"content"}), frozenset({"content", "price"}), frozenset({"content", "price", "stock"})
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commerce_gateway.domain.api_keys import ApiKey, KeyEvent, KeyKind, Scope
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BadUserInput
-from commerce_gateway.gateway.access import CachedKeyStore
-from commerce_gateway.resolvers import api_keys
+from domain.api_keys import ApiKey, KeyEvent, KeyKind, Scope
+from domain.channels import Channel
+from domain.errors import BadUserInput
+from gateway.access import CachedKeyStore
+from resolvers import api_keys
 
 
 class MemoryKeyStore:

@@ -3,8 +3,8 @@ round trip per slice, and a spent bucket costs no round trips until it has refil
 
 from __future__ import annotations
 
-from commerce_gateway.domain.api_keys import BucketState
-from commerce_gateway.gateway.budgets import SharedBudgets
+from domain.api_keys import BucketState
+from gateway.budgets import SharedBudgets
 
 
 class MemoryBudgetStore:

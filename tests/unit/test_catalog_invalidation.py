@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
-from commerce_gateway.domain.records import CatalogInvalidation, ChangeAspect, ChangeMark, LoggedInvalidation
-from commerce_gateway.resolvers import cursors
-from commerce_gateway.resolvers.catalog_changes import Feed
-from commerce_gateway.resolvers.catalog_invalidation import Follower, _resumed
+from domain.records import CatalogInvalidation, ChangeAspect, ChangeMark, LoggedInvalidation
+from resolvers import cursors
+from resolvers.catalog_changes import Feed
+from resolvers.catalog_invalidation import Follower, _resumed
 
 T0 = datetime(2026, 11, 23, 12, 0, 30, 250_000, tzinfo=UTC)
 

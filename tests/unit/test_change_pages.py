@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from commerce_gateway.adapters.change_pages import oldest_changes
-from commerce_gateway.domain.records import ChangeMark, RecordChange
+from adapters.change_pages import oldest_changes
+from domain.records import ChangeMark, RecordChange
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -39,7 +39,7 @@ def test_changes_after_until_wait():
 
 
 def test_the_odoo_simulator_bounds_write_date_like_an_index():
-    from commerce_gateway.simulators.odoo import written_from
+    from simulators.odoo import written_from
 
     window = ["|", ["write_date", ">", "2026-11-01 10:00:00"],
               "&", ["write_date", "=", "2026-11-01 10:00:00"], ["id", ">", 7],

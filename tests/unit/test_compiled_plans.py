@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from commerce_gateway.domain.api_keys import Scope
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.records import ContentRecord, PriceListEntry, StockQuant
-from commerce_gateway.schema.schema import build_schema
+from domain.api_keys import Scope
+from domain.channels import Channel
+from domain.records import ContentRecord, PriceListEntry, StockQuant
+from schema.schema import build_schema
 from tests.unit.fakes import World, product, variant
 
 LISTING = """{ products(first: 2) { edges { node { sku title priceRange { minVariantPrice { amount } }
@@ -118,7 +118,7 @@ def _slow(method: Any, in_flight: set[str], name: str) -> Any:
 
 def test_kept_plans_are_bounded_by_their_positions_not_only_their_count(world):
     # given a plan cache that may hold few positions in all
-    from commerce_gateway.schema.compiled.executor import PlanCache
+    from schema.compiled.executor import PlanCache
 
     schema = build_schema()
     cache = schema.execution_context_class.plans = PlanCache(schema, size=1_000, max_positions=60)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from commerce_gateway.schema import cost
-from commerce_gateway.schema.protection import operation_of
-from commerce_gateway.schema.schema import build_schema
+from schema import cost
+from schema.protection import operation_of
+from schema.schema import build_schema
 
 SCHEMA_WITH_LIMITS = build_schema()
 SCHEMA = SCHEMA_WITH_LIMITS._schema
@@ -85,7 +85,7 @@ async def test_a_repeated_document_is_validated_once_with_every_limit_in_place()
     # cache (keyed by document and rules) hits; new classes per request would miss it each time
     from strawberry.extensions.validation_cache import _get_validate_cache
 
-    from commerce_gateway.schema.schema import DOCUMENT_CACHE_SIZE
+    from schema.schema import DOCUMENT_CACHE_SIZE
 
     cache = _get_validate_cache(DOCUMENT_CACHE_SIZE)
     document = "{ products(first: 2) { nodes { sku title } } }"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from commerce_gateway.domain.records import Coupon
-from commerce_gateway.resolvers.discounts import evaluate
+from domain.records import Coupon
+from resolvers.discounts import evaluate
 
 
 def coupon(code: str, kind: str, amount: str, minimum: str = "0") -> Coupon:

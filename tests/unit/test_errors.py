@@ -7,8 +7,8 @@ import logging
 
 from graphql import GraphQLError
 
-from commerce_gateway.domain.errors import BackendUnavailable
-from commerce_gateway.schema.errors import format_error
+from domain.errors import BackendUnavailable
+from schema.errors import format_error
 
 
 def test_an_unexpected_error_is_masked_and_logged_in_full(caplog):

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commerce_gateway.domain.records import ChangeAspect
-from commerce_gateway.resolvers import catalog
-from commerce_gateway.resolvers.loaders import ASSORTMENT, STOCK_TAG, StockSnapshot
-from commerce_gateway.resolvers.stock_cache import StockCache
+from domain.records import ChangeAspect
+from resolvers import catalog
+from resolvers.loaders import ASSORTMENT, STOCK_TAG, StockSnapshot
+from resolvers.stock_cache import StockCache
 from tests.unit.fakes import World, product, variant
 
 

@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from commerce_gateway.domain.errors import Unauthenticated
-from commerce_gateway.gateway.identity import customer_from_header, issue_token, verification_key
-from commerce_gateway.gateway.settings import AuthSettings, SettingsError, load_settings
+from domain.errors import Unauthenticated
+from gateway.identity import customer_from_header, issue_token, verification_key
+from gateway.settings import AuthSettings, SettingsError, load_settings
 
 
 def test_an_issued_token_names_its_customer():

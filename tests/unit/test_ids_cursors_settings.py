@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from commerce_gateway.domain.errors import BadUserInput
-from commerce_gateway.gateway.settings import SettingsError, load_settings
-from commerce_gateway.resolvers import cursors, global_ids
+from domain.errors import BadUserInput
+from gateway.settings import SettingsError, load_settings
+from resolvers import cursors, global_ids
 
 
 def test_global_ids_round_trip_and_are_opaque():
@@ -85,7 +85,7 @@ def test_invalid_toml_is_an_error(tmp_path):
 
 
 def test_graphql_response_json_is_chosen_only_when_ranked_at_least_as_high_as_json():
-    from commerce_gateway.gateway.graphql_view import prefers_graphql_response_json as prefers
+    from gateway.graphql_view import prefers_graphql_response_json as prefers
 
     assert prefers("application/graphql-response+json")
     assert prefers("application/graphql-response+json, application/json;q=0.9")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from commerce_gateway.domain.errors import BackendUnavailable
-from commerce_gateway.domain.records import AppVariant, ContentRecord
-from commerce_gateway.resolvers.merge import content_field
-from commerce_gateway.resolvers.rules import CatalogRules
+from domain.errors import BackendUnavailable
+from domain.records import AppVariant, ContentRecord
+from resolvers.merge import content_field
+from resolvers.rules import CatalogRules
 from tests.unit.fakes import World, product, variant
 
 

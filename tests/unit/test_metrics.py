@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from commerce_gateway.gateway.metrics import Metrics, OperationLabels, RequestMetrics
+from gateway.metrics import Metrics, OperationLabels, RequestMetrics
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -100,7 +100,7 @@ def test_an_eviction_reason_outside_the_three_is_a_programming_error():
 
 
 def test_serve_removes_the_metrics_directories_of_serves_that_are_gone(tmp_path):
-    from commerce_gateway.gateway.workers import metrics_directory
+    from gateway.workers import metrics_directory
 
     # given the directory of a serve that was killed hard, and one of a serve still running
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

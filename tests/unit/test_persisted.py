@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from commerce_gateway.gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
+from gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
 
 DOCUMENT = "{ channels { code } }"
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BackendUnavailable
-from commerce_gateway.domain.records import (
+from domain.channels import Channel
+from domain.errors import BackendUnavailable
+from domain.records import (
     AppVariant,
     ContentRecord,
     GeoPoint,
@@ -17,8 +17,8 @@ from commerce_gateway.domain.records import (
     PriceListEntry,
     StockQuant,
 )
-from commerce_gateway.resolvers.pricing import price_range, variant_price
-from commerce_gateway.resolvers.stock import store_availability, variant_stock
+from resolvers.pricing import price_range, variant_price
+from resolvers.stock import store_availability, variant_stock
 from tests.unit.fakes import World, money, product, variant
 
 V = variant(10, "P-1-M", 1, "20.00")

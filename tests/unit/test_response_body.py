@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from commerce_gateway.gateway.graphql_view import encode_body
+from gateway.graphql_view import encode_body
 
 # what the executor hands over for a listing: every scalar already serialized to a plain value
 LISTING_ANSWER = {

@@ -12,14 +12,14 @@ from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from commerce_gateway.domain.api_keys import ApiKey, KeyKind, Scope
-from commerce_gateway.domain.channels import Channel
-from commerce_gateway.domain.errors import BackendUnavailable, RateLimited
-from commerce_gateway.domain.records import CatalogInvalidation, ChangeAspect
-from commerce_gateway.gateway.answer_cache import AnswerCache, RawJSON
-from commerce_gateway.gateway.settings import CacheSettings
-from commerce_gateway.gateway.shared_answers import SharedAnswers
-from commerce_gateway.resolvers.context import RequestContext
+from domain.api_keys import ApiKey, KeyKind, Scope
+from domain.channels import Channel
+from domain.errors import BackendUnavailable, RateLimited
+from domain.records import CatalogInvalidation, ChangeAspect
+from gateway.answer_cache import AnswerCache, RawJSON
+from gateway.settings import CacheSettings
+from gateway.shared_answers import SharedAnswers
+from resolvers.context import RequestContext
 from tests.unit.fakes import World
 
 LISTING = "{ products(first: 2) { edges { node { sku priceRange { minVariantPrice { amount } } } } } }"

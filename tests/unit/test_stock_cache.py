@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from commerce_gateway.resolvers.stock_cache import StockCache
+from resolvers.stock_cache import StockCache
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,3 @@
+from adapters.ebay.adapter import EbayAdapter
+
+__all__ = ["EbayAdapter"]

@@ -1,0 +1,3 @@
+from adapters.medusa.adapter import MedusaAdapter
+
+__all__ = ["MedusaAdapter"]

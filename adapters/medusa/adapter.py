@@ -1,0 +1,126 @@
+"""Medusa v2 Store API: the app backend's prices and promotions, and its content.
+
+`GET /store/products` with `variants[sku][]` filters, `region_id` so variants
+carry `calculated_price`, and `limit`/`offset`/`count` pagination. Amounts are
+major units, as Medusa v2 stores them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from adapters.change_pages import oldest_changes
+from adapters.http import BackendHttp, require
+from domain.errors import MalformedPayload
+from domain.records import AppVariant, ChangeMark, ContentRecord, Image, RecordChange
+
+NAME = "medusa"
+PAGE = 100
+FIELDS = "*variants.calculated_price,+variants.sku,*variants.options,*categories,*images"
+
+
+def describe_error(body: Any) -> str | None:
+    return f"{body.get('type')}: {body.get('message')}" if isinstance(body, dict) and "message" in body else None
+
+
+def _timestamp(raw: str | None) -> datetime | None:
+    return datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
+
+
+def _amount(raw: object) -> Decimal | None:
+    if raw is None:
+        return None
+    if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+        return Decimal(raw)
+    raise MalformedPayload(NAME, f"price amount {raw!r} is not a number")
+
+
+def to_app_variants(product: dict) -> list[AppVariant]:
+    try:
+        content = ContentRecord(
+            backend=NAME,
+            sku=product["handle"],
+            title=product.get("title") or None,
+            description=product.get("description") or None,
+            categories=tuple(c["name"] for c in product.get("categories") or ()),
+            images=tuple(Image(url=i["url"]) for i in product.get("images") or ()),
+            updated_at=_timestamp(product.get("updated_at")),
+        )
+        variants = []
+        for v in product.get("variants") or ():
+            price = v.get("calculated_price") or {}
+            variants.append(AppVariant(
+                sku=v["sku"],
+                price=_amount(price.get("calculated_amount")),
+                original_price=_amount(price.get("original_amount")),
+                currency=(price.get("currency_code") or "").upper() or None,
+                product=content,
+            ))
+        return variants
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise MalformedPayload(NAME, f"product {product.get('id')!r} lacks a documented field ({exc})") from exc
+
+
+def _medusa_time(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _change(product: object) -> RecordChange:
+    try:
+        at = _timestamp(product["updated_at"])  # type: ignore[index]
+        if at is None:
+            raise ValueError("no updated_at")
+        # the handle is not the SKU: the product is found in the assortment through a variant's SKU
+        variants = [v["sku"] for v in product.get("variants") or () if v.get("sku")]  # type: ignore[union-attr]
+        return RecordChange(at=at, key=str(product["id"]),  # type: ignore[index]
+                            variant_sku=variants[0] if variants else None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {product!r:.60} lacks a documented field ({exc})") from exc
+
+
+class MedusaAdapter:
+    name = NAME
+
+    def __init__(self, http: BackendHttp, *, region_id: str) -> None:
+        self.http = http
+        self.region_id = region_id
+
+    async def _page(self, params: list[tuple[str, str | int]]) -> tuple[list[dict], int]:
+        body = require(NAME, await self.http.call_json("GET", "/store/products", params=params), dict, "an object")
+        products = require(NAME, body.get("products"), list, "a products array")
+        count = body.get("count")
+        if not isinstance(count, int):
+            raise MalformedPayload(NAME, "the product list has no numeric count")
+        return products, count
+
+    async def variants_by_sku(self, skus: Sequence[str]) -> list[AppVariant]:
+        if not skus:
+            return []
+        base: list[tuple[str, str | int]] = [("region_id", self.region_id), ("fields", FIELDS), ("limit", PAGE)]
+        base += [("variants[sku][]", sku) for sku in skus]
+        products, count = await self._page([*base, ("offset", 0)])
+        if count > PAGE:
+            rest = await asyncio.gather(*(self._page([*base, ("offset", o)]) for o in range(PAGE, count, PAGE)))
+            products += [p for page, _ in rest for p in page]
+        wanted = set(skus)
+        return [v for p in products for v in to_app_variants(p) if v.sku in wanted]
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """Products by `updated_at`, from the mark's own instant on (`$gte`), dropping those up to the mark."""
+        params: list[tuple[str, str | int]] = [("fields", "id,updated_at,*variants"), ("order", "updated_at"),
+                                               ("limit", PAGE), ("updated_at[$lte]", _medusa_time(until))]
+        if after is not None:
+            params.append(("updated_at[$gte]", _medusa_time(after.at)))
+
+        async def next_page(page: int) -> tuple[list[RecordChange], bool]:
+            products, count = await self._page([*params, ("offset", (page - 1) * PAGE)])
+            return [_change(p) for p in products], page * PAGE < count
+
+        return await oldest_changes(next_page, after, until, limit)
+
+    async def ping(self) -> None:
+        await self._page([("limit", 1), ("fields", "id")])

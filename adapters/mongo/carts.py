@@ -1,0 +1,89 @@
+"""Carts in MongoDB: one document per cart, every change a version-checked replace.
+
+Indexes: a customer's active cart is unique (partial index on ACTIVE carts with a
+customer), and guest carts carry `expires_at`, which a TTL index acts on.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from collections.abc import Awaitable
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from adapters.mongo.client import NAME, call
+from domain.carts import Cart, CartLine, CartStatus
+from domain.errors import BackendUnavailable, CartConflict
+from domain.records import Attribute
+
+COLLECTION = "carts"
+
+
+def _attributes(raw: list[dict[str, str]] | None) -> tuple[Attribute, ...]:
+    return tuple(Attribute(a["key"], a["value"]) for a in raw or ())
+
+
+def _attributes_doc(attributes: tuple[Attribute, ...]) -> list[dict[str, str]]:
+    return [{"key": a.key, "value": a.value} for a in attributes]
+
+
+def to_document(cart: Cart) -> dict[str, Any]:
+    return {
+        "_id": cart.cart_id, "version": cart.version, "channel": cart.channel, "status": cart.status.value,
+        "created_at": cart.created_at, "updated_at": cart.updated_at, "customer_id": cart.customer_id,
+        "lines": [{"id": line.line_id, "sku": line.sku, "quantity": line.quantity,
+                   "added_price": str(line.added_price), "added_currency": line.added_currency,
+                   "attributes": _attributes_doc(line.attributes)} for line in cart.lines],
+        "note": cart.note, "attributes": _attributes_doc(cart.attributes),
+        "discount_codes": list(cart.discount_codes), "next_line_number": cart.next_line_number,
+        "merged_into": cart.merged_into, "expires_at": cart.expires_at,
+    }
+
+
+def from_document(doc: dict[str, Any]) -> Cart:
+    return Cart(
+        cart_id=doc["_id"], version=doc["version"], channel=doc["channel"], status=CartStatus(doc["status"]),
+        created_at=doc["created_at"], updated_at=doc["updated_at"], customer_id=doc.get("customer_id"),
+        lines=tuple(CartLine(line_id=line["id"], sku=line["sku"], quantity=line["quantity"],
+                             added_price=Decimal(line["added_price"]), added_currency=line["added_currency"],
+                             attributes=_attributes(line.get("attributes"))) for line in doc.get("lines", ())),
+        note=doc.get("note"), attributes=_attributes(doc.get("attributes")),
+        discount_codes=tuple(doc.get("discount_codes", ())), next_line_number=doc.get("next_line_number", 1),
+        merged_into=doc.get("merged_into"), expires_at=doc.get("expires_at"),
+    )
+
+
+class MongoCartStore:
+    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+        self.carts = client[database][COLLECTION]
+
+    async def prepare(self) -> None:
+        try:
+            await self.carts.create_index(
+                "customer_id", name="active_cart_per_customer", unique=True,
+                partialFilterExpression={"status": CartStatus.ACTIVE.value, "customer_id": {"$type": "string"}})
+            await self.carts.create_index("expires_at", name="guest_cart_expiry", expireAfterSeconds=0)
+        except PyMongoError as exc:
+            raise BackendUnavailable(NAME, f"cannot create cart indexes ({exc})") from exc
+
+    async def get(self, cart_id: str) -> Cart | None:
+        doc = await self._call(self.carts.find_one({"_id": cart_id}))
+        return from_document(doc) if doc else None
+
+    async def active_for_customer(self, customer_id: str) -> Cart | None:
+        doc = await self._call(self.carts.find_one({"customer_id": customer_id, "status": CartStatus.ACTIVE.value}))
+        return from_document(doc) if doc else None
+
+    async def insert(self, cart: Cart) -> None:
+        await self._call(self.carts.insert_one(to_document(cart)))
+
+    async def replace(self, cart: Cart) -> bool:
+        result = await self._call(self.carts.replace_one({"_id": cart.cart_id, "version": cart.version - 1},
+                                                         to_document(cart)))
+        return result.matched_count == 1
+
+    @staticmethod
+    async def _call(operation: Awaitable[Any]) -> Any:
+        return await call(operation, "cart store", on_duplicate=CartConflict("the customer already has an active cart"))

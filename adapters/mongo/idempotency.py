@@ -1,0 +1,80 @@
+"""Idempotency records in MongoDB: `_id` is the (caller-scoped) key, so the first insert wins;
+a TTL index removes them 24 hours after first use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from adapters.mongo.carts import from_document, to_document
+from adapters.mongo.client import NAME, call
+from domain.carts import CartOutcome, CartWarning, IdempotencyRecord, UserError
+from domain.errors import BackendUnavailable
+
+COLLECTION = "idempotency"
+KEEP_FOR = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(minutes=2)  # a claim still without outcome by then died with its process
+
+
+def outcome_document(outcome: CartOutcome) -> dict[str, Any]:
+    return {
+        "cart": to_document(outcome.cart) if outcome.cart else None,
+        "user_errors": [{"code": e.code, "message": e.message, "field": list(e.field) if e.field else None}
+                        for e in outcome.user_errors],
+        "warnings": [{"code": w.code, "message": w.message, "line_id": w.line_id} for w in outcome.warnings],
+    }
+
+
+def outcome_from(doc: dict[str, Any]) -> CartOutcome:
+    return CartOutcome(
+        cart=from_document(doc["cart"]) if doc.get("cart") else None,
+        user_errors=tuple(UserError(e["code"], e["message"], tuple(e["field"]) if e.get("field") else None)
+                          for e in doc.get("user_errors", ())),
+        warnings=tuple(CartWarning(w["code"], w["message"], w.get("line_id")) for w in doc.get("warnings", ())),
+    )
+
+
+class MongoIdempotencyStore:
+    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+        self.records = client[database][COLLECTION]
+
+    async def prepare(self) -> None:
+        try:
+            await self.records.create_index("expires_at", name="idempotency_expiry", expireAfterSeconds=0)
+        except PyMongoError as exc:
+            raise BackendUnavailable(NAME, f"cannot create idempotency indexes ({exc})") from exc
+
+    async def claim(self, key: str, fingerprint: str) -> IdempotencyRecord | None:
+        now = datetime.now(UTC)
+        try:
+            await self.records.insert_one({"_id": key, "fingerprint": fingerprint, "outcome": None,
+                                           "created_at": now, "expires_at": now + KEEP_FOR})
+            return None
+        except DuplicateKeyError:
+            pass
+        except PyMongoError as exc:
+            raise BackendUnavailable(NAME, f"idempotency store failed ({type(exc).__name__})") from exc
+        # a claim whose process died before finishing is taken over, so the key is not blocked for a day
+        taken = await self._call(self.records.update_one(
+            {"_id": key, "fingerprint": fingerprint, "outcome": None, "created_at": {"$lt": now - ABANDONED_AFTER}},
+            {"$set": {"created_at": now}}))
+        if taken.modified_count == 1:
+            return None
+        doc = await self._call(self.records.find_one({"_id": key}))
+        if doc is None:  # released between our insert and our read: claim again
+            return await self.claim(key, fingerprint)
+        return IdempotencyRecord(doc["fingerprint"], outcome_from(doc["outcome"]) if doc.get("outcome") else None)
+
+    async def complete(self, key: str, outcome: CartOutcome) -> None:
+        await self._call(self.records.update_one({"_id": key}, {"$set": {"outcome": outcome_document(outcome)}}))
+
+    async def release(self, key: str) -> None:
+        await self._call(self.records.delete_one({"_id": key, "outcome": None}))
+
+    @staticmethod
+    async def _call(operation: Awaitable[Any]) -> Any:
+        return await call(operation, "idempotency store")

@@ -1,0 +1,27 @@
+"""Leases for background work that one gateway process at a time does (a sweep, a poll), in a
+MongoDB collection of one document per job: who may do it until when. Claimed by an upsert whose
+filter only matches an expired lease, so exactly one claimant of an interval wins."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from adapters.mongo.client import call
+from domain.errors import DomainError
+
+
+async def claim(leases: AsyncCollection, job: str, now: datetime, every: timedelta, what: str) -> bool:
+    """True for the one process that may do `job` now: none has claimed it within `every`."""
+    free = {"_id": job, "$or": [{"leased_until": {"$lte": now}}, {"leased_until": {"$exists": False}}]}
+    try:
+        await call(leases.find_one_and_update(free, {"$set": {"leased_until": now + every}}, upsert=True),
+                   what, on_duplicate=_Leased())
+    except _Leased:
+        return False  # another process holds the lease: the filter missed, and the upsert met its _id
+    return True
+
+
+class _Leased(DomainError):
+    """Another process holds the lease."""

@@ -1,0 +1,3 @@
+from adapters.woocommerce.adapter import WooCommerceAdapter
+
+__all__ = ["WooCommerceAdapter"]

@@ -1,0 +1,147 @@
+"""WooCommerce REST API v3: the legacy web-shop's products as content records.
+
+Products are fetched by SKU with `sku=a,b,c` (comma-separated, up to 100 a
+page), following `X-WP-TotalPages` when a batch spans pages. Credentials go as
+HTTP Basic (the documented way over HTTPS) or, for servers that drop the
+Authorization header, as `consumer_key`/`consumer_secret` query parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from adapters.change_pages import oldest_changes
+from adapters.http import BackendHttp, parse_json, require
+from domain.errors import MalformedPayload
+from domain.records import Attribute, ChangeMark, ContentRecord, Coupon, Image, RecordChange
+
+NAME = "woocommerce"
+API = "/wp-json/wc/v3"
+PER_PAGE = 100
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def describe_error(body: Any) -> str | None:
+    return f"{body['code']}: {body['message']}" if isinstance(body, dict) and "code" in body else None
+
+
+def plain_text(markup: str | None) -> str | None:
+    if not markup:
+        return None
+    return html.unescape(_TAGS.sub("", markup)).strip() or None
+
+
+def _timestamp(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+
+
+def to_content(item: dict) -> ContentRecord:
+    try:
+        return ContentRecord(
+            backend=NAME,
+            sku=item["sku"],
+            title=item.get("name") or None,
+            description=plain_text(item.get("description")) or plain_text(item.get("short_description")),
+            brand=next((b["name"] for b in item.get("brands") or ()), None),
+            categories=tuple(c["name"] for c in item.get("categories") or ()),
+            images=tuple(Image(url=i["src"], alt_text=i.get("alt") or None) for i in item.get("images") or ()),
+            attributes=tuple(Attribute(key=a["name"], value=", ".join(a.get("options") or ()))
+                             for a in item.get("attributes") or () if not a.get("variation")),
+            gtin=item.get("global_unique_id") or None,
+            updated_at=_timestamp(item.get("date_modified_gmt")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
+
+
+def to_coupon(item: Any) -> Coupon:
+    try:
+        expires = item.get("date_expires_gmt") or item.get("date_expires")  # the _gmt one when given: UTC
+        return Coupon(code=str(item["code"]).lower(), discount_type=str(item["discount_type"]),
+                      amount=Decimal(str(item["amount"])),
+                      expires_at=datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None,
+                      minimum_amount=Decimal(str(item.get("minimum_amount") or "0")),
+                      usage_limit=int(item["usage_limit"]) if item.get("usage_limit") is not None else None,
+                      usage_count=int(item.get("usage_count") or 0))
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
+
+
+def _wp_time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _change(item: object) -> RecordChange | None:
+    if not isinstance(item, dict) or not item.get("sku"):
+        return None  # a product without a SKU cannot be matched to the assortment
+    try:
+        at = _timestamp(item["date_modified_gmt"])
+        return RecordChange(at=at, key=int(item["id"]), sku=item["sku"]) if at else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
+
+
+class WooCommerceAdapter:
+    name = NAME
+
+    def __init__(self, http: BackendHttp, *, query_auth: tuple[str, str] | None = None) -> None:
+        self.http = http
+        self.query_auth = {"consumer_key": query_auth[0], "consumer_secret": query_auth[1]} if query_auth else {}
+
+    async def _page(self, params: dict) -> tuple[list[dict], int]:
+        response = await self.http.call("GET", f"{API}/products", params={**params, **self.query_auth})
+        items = require(NAME, parse_json(NAME, response.content), list, "a JSON array of products")
+        try:
+            pages = int(response.headers.get("X-WP-TotalPages", "1"))
+        except ValueError as exc:
+            raise MalformedPayload(NAME, "X-WP-TotalPages is not a number") from exc
+        return items, pages
+
+    async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
+        batches = [skus[i: i + PER_PAGE] for i in range(0, len(skus), PER_PAGE)]
+        results = await asyncio.gather(*(self._by_sku(batch) for batch in batches))
+        return [record for batch in results for record in batch]
+
+    async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
+        params = {"sku": ",".join(skus), "per_page": PER_PAGE, "page": 1}
+        items, pages = await self._page(params)
+        if pages > 1:
+            rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
+            items += [item for page, _ in rest for item in page]
+        return [to_content(item) for item in items if isinstance(item, dict) and item.get("sku")]
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """`modified_after` is strict and to the second: asked from the second before the mark, the
+        changes at the mark's own second come back too, and those up to the mark are dropped here."""
+        params: dict = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true", "per_page": PER_PAGE,
+                        "modified_before": _wp_time(until.replace(microsecond=0) + timedelta(seconds=1))}
+        if after is not None:
+            params["modified_after"] = _wp_time(after.at - timedelta(seconds=1))
+
+        async def next_page(page: int) -> tuple[list[RecordChange], bool]:
+            items, pages = await self._page({**params, "page": page})
+            return [c for c in map(_change, items) if c is not None], page < pages
+
+        return await oldest_changes(next_page, after, until, limit)
+
+    async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
+        """`GET coupons?code=` takes one code, so one call per code, concurrently."""
+        pages = await asyncio.gather(*(self.http.call("GET", f"{API}/coupons", params={"code": code.lower(),
+                                                                                      **self.query_auth})
+                                       for code in dict.fromkeys(c.lower() for c in codes)))
+        found = []
+        for response in pages:
+            for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):
+                found.append(to_coupon(item))
+        return found
+
+    async def ping(self) -> None:
+        await self._page({"per_page": 1})

@@ -1,0 +1,216 @@
+"""What the resolvers need from the outside world. Adapters implement these; tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.api_keys import ApiKey, BucketState, KeyEvent
+from domain.carts import Cart, CartOutcome, IdempotencyRecord
+from domain.records import (
+    AppVariant,
+    CatalogInvalidation,
+    ChangeMark,
+    ContentRecord,
+    Coupon,
+    ErpOrder,
+    ErpProduct,
+    ErpVariant,
+    LoggedInvalidation,
+    MarketplaceItem,
+    MarketplaceOffer,
+    OrderDraft,
+    PriceListEntry,
+    ProductPage,
+    ProductQuery,
+    RecordChange,
+    StockQuant,
+    VariantOption,
+    Warehouse,
+)
+
+
+class Backend(Protocol):
+    name: str
+
+    async def ping(self) -> None:
+        """Returns when the backend answers an authenticated request; raises BackendError otherwise."""
+
+
+# Change feeds: the records changed after `after` (None: from the beginning) and at or before
+# `until`, oldest first (ties by key), at most `limit`; from the backend's own change query.
+
+
+class ErpBackend(Backend, Protocol):
+    async def search_products(self, query: ProductQuery) -> ProductPage: ...
+    async def count_products(self, query: ProductQuery) -> int: ...
+    async def products_by_sku(self, skus: Sequence[str]) -> list[ErpProduct]: ...
+    async def products_by_id(self, ids: Sequence[int]) -> list[ErpProduct]: ...
+    async def variants_by_gtin(self, gtins: Sequence[str]) -> list[ErpVariant]: ...
+    async def variants_by_sku(self, skus: Sequence[str]) -> list[ErpVariant]: ...
+    async def variants_of(self, product_ids: Sequence[int]) -> list[ErpVariant]: ...
+    async def variant_options(self, value_ids: Sequence[int]) -> list[VariantOption]: ...
+    async def price_list_entries(self, pricelist_id: int, variant_ids: Sequence[int]) -> list[PriceListEntry]: ...
+    async def stock_quants(self, variant_ids: Sequence[int], location_ids: Sequence[int]) -> list[StockQuant]: ...
+    async def warehouses(self) -> list[Warehouse]: ...
+
+    async def product_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """Product templates, archived ones included (as removed)."""
+
+    async def variant_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
+
+    async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
+                                 limit: int) -> list[RecordChange]: ...
+
+    async def stock_changes(self, location_ids: Sequence[int], after: ChangeMark | None, until: datetime,
+                            limit: int) -> list[RecordChange]: ...
+
+    async def order_by_reference(self, reference: str) -> ErpOrder | None:
+        """The order created for `reference` (a cart id), if there is one."""
+
+    async def create_order(self, draft: OrderDraft) -> ErpOrder:
+        """Creates one sale order (and the customer's contact when new)."""
+
+    async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
+        """Newest first."""
+
+
+class ContentBackend(Backend, Protocol):
+    async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]: ...
+
+    async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
+        """The coupons that exist among `codes` (matched case-insensitively, as the web-shop does)."""
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
+
+
+class AppBackend(Backend, Protocol):
+    async def variants_by_sku(self, skus: Sequence[str]) -> list[AppVariant]: ...
+
+    async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
+
+
+class MarketplaceBackend(Backend, Protocol):
+    async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem]: ...
+
+    async def all_inventory(self) -> list[MarketplaceItem]:
+        """Every item of the account: the marketplace has no change query, so a sweep reads them all."""
+
+    async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]: ...
+
+
+class FingerprintStore(Protocol):
+    """What the gateway last saw of a backend without a change query, per key, and when it changed."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_sweep(self, feed: str, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may sweep `feed` now: none has within `every`."""
+
+    async def record(self, feed: str, seen: dict[str, str], at: datetime) -> int:
+        """Keeps a complete sweep (key -> fingerprint); keys new, different or gone since the last get
+        changed at `at`. Returns how many did."""
+
+    async def changes(self, feed: str, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
+        """The keys changed after `after`, at or before `until`, oldest first (ties by key)."""
+
+
+class InvalidationLog(Protocol):
+    """Catalog changes seen in the backends' change feeds, for every gateway process: one process at
+    a time reads the feeds (under a lease) and publishes what changed; every process follows."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_poll(self, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may read the feeds now: none has within `every`."""
+
+    async def cursor(self) -> str | None:
+        """Where the last read of the feeds ended (a delta-sync cursor); None before the first."""
+
+    async def publish(self, change: CatalogInvalidation | None, cursor: str, at: datetime) -> None:
+        """Appends `change` (when there is one), published at `at`, and keeps `cursor` for the next read."""
+
+    async def since(self, after: datetime, seen: Collection[str]) -> list[LoggedInvalidation]:
+        """The changes published after `after`, but those in `seen` (ids), oldest first."""
+
+    async def prune(self, before: datetime) -> None:
+        """Forgets the changes published before `before`."""
+
+
+class CartStore(Protocol):
+    """Carts, each change written only if the stored version is the one it was computed from."""
+
+    async def prepare(self) -> None:
+        """Creates the indexes carts rely on (idempotent; run at start-up)."""
+
+    async def get(self, cart_id: str) -> Cart | None: ...
+
+    async def active_for_customer(self, customer_id: str) -> Cart | None: ...
+
+    async def insert(self, cart: Cart) -> None: ...
+
+    async def replace(self, cart: Cart) -> bool:
+        """Stores `cart` if the stored one has version `cart.version - 1`; False when it has moved on."""
+
+
+class IdempotencyStore(Protocol):
+    """First use of a key wins; later uses read what it did. Records expire after a day."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim(self, key: str, fingerprint: str) -> IdempotencyRecord | None:
+        """None when this call now owns `key`; else the record of whoever used it first."""
+
+    async def complete(self, key: str, outcome: CartOutcome) -> None: ...
+
+    async def release(self, key: str) -> None:
+        """Forgets a claim whose operation failed, so a retry can run it."""
+
+
+class ApiKeyStore(Protocol):
+    async def prepare(self) -> None: ...
+
+    async def insert(self, key: ApiKey, event: KeyEvent) -> None: ...
+
+    async def get(self, key_id: str) -> ApiKey | None: ...
+
+    async def all(self) -> list[ApiKey]: ...
+
+    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+        """Stores the changed key (revoked, rotated) and records the event; False when unknown."""
+
+    async def touch(self, key_id: str, at: datetime) -> None:
+        """Records that the key was used (last_used_at), without touching anything else."""
+
+    async def events(self, key_id: str | None = None, limit: int = 100) -> list[KeyEvent]:
+        """The management actions, newest first; of one key when `key_id` is given."""
+
+
+class BudgetStore(Protocol):
+    """Token buckets shared by every gateway process, written with compare-and-swap."""
+
+    async def prepare(self) -> None: ...
+
+    async def read(self, bucket_id: str) -> BucketState | None: ...
+
+    async def swap(self, bucket_id: str, new: BucketState, expected_version: int | None) -> bool:
+        """Writes `new` if the stored version is still `expected_version` (None: no bucket yet)."""
+
+
+class DocumentStore(Protocol):
+    """GraphQL documents by the SHA-256 of their text (persisted queries), shared by every process."""
+
+    async def prepare(self) -> None: ...
+
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, document: str) -> None:
+        """Keeps the document; a second put of the same hash changes nothing."""
+
+    async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
+        """Adds the hashes (of documents already put) to a trusted-document list, or makes them the
+        whole list; the list's size after."""
+
+    async def list_hashes(self, name: str) -> frozenset[str]:
+        """The hashes of a trusted-document list; empty when there is no such list."""

@@ -1,0 +1,148 @@
+"""Who is calling: the API key of every request, its budgets, and what it may see.
+
+Keys are read through a short in-process cache (`auth.key_cache_seconds`), so a busy key costs
+no database read per request; a revocation or rotation therefore takes effect within that many
+seconds in every gateway process. `last_used_at` is written at most once a minute per key and
+process, in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.api_keys import ApiKey, KeyEvent, KeyKind
+from domain.channels import Channel
+from domain.errors import RateLimited, TooCostly
+from domain.ports import ApiKeyStore
+from gateway.budgets import Decision, SharedBudgets
+from resolvers import api_keys
+
+log = logging.getLogger(__name__)
+API_KEY_HEADER = "x-api-key"
+TOUCH_EVERY_SECONDS = 60.0
+WHY = {
+    "missing": "No API key: send one in the X-API-Key header.",
+    "malformed": "The API key is malformed: keys look like cgw_<id>_<secret>.",
+    "unknown": "The API key is not valid.",
+    "revoked": "The API key has been revoked.",
+    "expired": "The API key has expired.",
+}
+
+
+class CachedKeyStore:
+    """The key store's `get`, remembered for `ttl` seconds (unknown ids too); the rest passes on."""
+
+    def __init__(self, store: ApiKeyStore, ttl: float, clock=time.monotonic) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.clock = clock
+        self.found: dict[str, tuple[float, ApiKey | None]] = {}
+
+    async def get(self, key_id: str) -> ApiKey | None:
+        now = self.clock()
+        hit = self.found.get(key_id)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        key = await self.store.get(key_id)
+        if len(self.found) > 10_000:  # ids are client-chosen: keep the cache bounded
+            self.found.clear()
+        self.found[key_id] = (now, key)
+        return key
+
+    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+        """A revocation or rotation made through this process takes effect here at once."""
+        self.found.pop(key.key_id, None)
+        return await self.store.update(key, event)
+
+    def __getattr__(self, name: str) -> Any:  # insert, all, touch, events: straight to the store
+        return getattr(self.store, name)
+
+
+@dataclass(slots=True)
+class Admitted:
+    key: ApiKey
+    requests: Decision
+
+
+class Gatekeeper:
+    def __init__(self, store: ApiKeyStore, budgets: SharedBudgets, key_cache_seconds: float) -> None:
+        self.keys = CachedKeyStore(store, key_cache_seconds)
+        self.budgets = budgets
+        self.touched: dict[str, float] = {}
+        self.background: set[asyncio.Task] = set()
+
+    async def admit(self, raw: str | None) -> Admitted | str:
+        """The key and its request budget after this request, or why the key is not accepted."""
+        checked = await api_keys.check(self.keys, raw)
+        if isinstance(checked, str):
+            return WHY[checked]
+        self._touch(checked.key_id)
+        decision = await self.budgets.take(f"{checked.key_id}:requests", checked.requests_per_minute, 1)
+        return Admitted(checked, decision)
+
+    def meter(self, key: ApiKey) -> KeyMeter:
+        return KeyMeter(self.budgets, key)
+
+    def _touch(self, key_id: str) -> None:
+        now = time.monotonic()
+        if now - self.touched.get(key_id, -TOUCH_EVERY_SECONDS) < TOUCH_EVERY_SECONDS:
+            return
+        self.touched[key_id] = now
+        task = asyncio.create_task(self._record_use(key_id))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _record_use(self, key_id: str) -> None:
+        try:
+            await self.keys.touch(key_id, datetime.now(UTC))
+        except Exception:  # noqa: BLE001 - bookkeeping must never fail a request
+            log.warning("could not record the use of key %s", key_id, exc_info=True)
+
+    async def close(self) -> None:
+        if self.background:
+            await asyncio.gather(*self.background, return_exceptions=True)
+
+
+class KeyMeter:
+    """One request's cost budget (a CostMeter): the charge is taken before execution and settled
+    to the actual cost after it."""
+
+    def __init__(self, budgets: SharedBudgets, key: ApiKey) -> None:
+        self.budgets = budgets
+        self.bucket = f"{key.key_id}:cost"
+        self.per_minute = key.cost_per_minute
+        self.charged = 0
+        self.decision: Decision | None = None
+
+    async def charge(self, requested: int) -> None:
+        if requested > self.per_minute:
+            raise TooCostly(f"The operation's cost ({requested} points) is above this key's whole budget of "
+                            f"{self.per_minute} points per minute; it can never run with this key.")
+        self.decision = await self.budgets.take(self.bucket, self.per_minute, requested)
+        if not self.decision.allowed:
+            raise RateLimited(f"The key's cost budget is spent for now: {self.decision.remaining} of "
+                              f"{self.per_minute} points per minute left, this operation needs {requested}. "
+                              f"Retry in {self.decision.retry_after} s.", retry_after=self.decision.retry_after)
+        self.charged = requested
+
+    def settle(self, actual: int) -> None:
+        if actual < self.charged:
+            self.budgets.give_back(self.bucket, self.charged - actual)
+            if self.decision is not None:
+                self.decision = Decision(True, self.decision.remaining + self.charged - actual,
+                                         self.decision.limit, self.decision.reset_seconds)
+        self.charged = actual
+
+
+def bound_channel(key: ApiKey) -> Channel | None:
+    return Channel.parse(key.channel) if key.channel else None
+
+
+def may_introspect(key: ApiKey, production: bool) -> bool:
+    return not production and key.kind is not KeyKind.MARKETPLACE
+

@@ -1,0 +1,287 @@
+"""The GraphQL endpoint: admits each request by its API key, builds its context, and formats every
+error and the key's budget figures the same way."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+
+from domain.api_keys import ApiKey
+from domain.channels import Channel
+from domain.errors import (
+    BadUserInput,
+    DocumentNotTrusted,
+    DomainError,
+    Forbidden,
+    PersistedQueryNotFound,
+    RateLimited,
+    Unauthenticated,
+)
+from gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
+from gateway.answer_cache import encode_spliced
+from gateway.budgets import Decision
+from gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
+from gateway.identity import customer_from_header, verification_key
+from gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
+from gateway.settings import AuthSettings, CacheSettings
+from gateway.shared_answers import SharedAnswers, asks_fresh
+from resolvers.context import RequestContext, Services
+from schema.errors import domain_error_dict, format_error
+
+CHANNEL_HEADER = "x-channel"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json; charset=utf-8"
+
+
+def prefers_graphql_response_json(accept: str) -> bool:
+    """GraphQL over HTTP: answer in application/graphql-response+json when the client ranks it at
+    least as high as application/json (which stays the answer for clients that do not ask)."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = next((p[2:] for p in params if p.startswith("q=")), "1")
+        try:
+            weights[media.lower()] = float(q)
+        except ValueError:
+            continue
+    ours = weights.get("application/graphql-response+json", 0.0)
+    return ours > 0 and ours >= weights.get("application/json", 0.0)
+
+
+def encode_body(data: object) -> bytes | str:
+    """An answer as compact JSON, by orjson (several times faster than json.dumps on a listing:
+    bench/listing.py). Answers hold plain values only, as the executor has serialized every scalar
+    (money as a decimal string, times as ISO 8601), so the values are the ones json.dumps wrote;
+    text outside ASCII goes as UTF-8 instead of \\u escapes. What orjson refuses (a lone surrogate
+    from a client's input, an integer beyond 64 bits) is written by json.dumps, as before."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":"))
+
+
+def refusal(error: DomainError) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
+
+
+def rate_limit_headers(key_requests: Decision, cost: Decision | None) -> dict[str, str]:
+    """RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers): one policy for
+    requests and one for cost points, both per minute, continuously refilled."""
+    policies = [f'"requests";q={key_requests.limit};w=60']
+    current = [f'"requests";r={key_requests.remaining};t={key_requests.reset_seconds}']
+    if cost is not None:
+        policies.append(f'"cost";q={cost.limit};w=60')
+        current.append(f'"cost";r={cost.remaining};t={cost.reset_seconds}')
+    return {"RateLimit-Policy": ", ".join(policies), "RateLimit": ", ".join(current)}
+
+
+class GatewayGraphQL(GraphQL):
+    def __init__(self, *args: Any, services: Services, auth: AuthSettings, gatekeeper: Gatekeeper | None,
+                 production: bool, max_cost: int, cache: CacheSettings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared: SharedAnswers | None = None  # answers shared between requests; set by create_app
+        self.services = services
+        self.auth = auth
+        self.token_key = verification_key(auth)
+        self.gatekeeper = gatekeeper  # set by the lifespan, like the services
+        self.documents: PersistedDocuments | None = None  # likewise
+        self.production = production
+        self.max_cost = max_cost
+        self.cache = cache
+
+    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,  # type: ignore[override]
+                                context: RequestContext, root_value: Any, sub_response: Response) -> Any:
+        refused = await self._admit(request, context, sub_response)
+        if refused is not None:
+            return refused
+        to_register = None
+        if isinstance(request_data, GraphQLRequestData):
+            refused, to_register = await self._document(request_data, context.api_key, sub_response)
+            if refused is not None:
+                return refused
+        execute = functools.partial(super().execute_operation, request=request, request_adapter=request_adapter,
+                                    request_data=request_data, context=context, root_value=root_value,
+                                    sub_response=sub_response)
+        key = self.shared.key_of(request_data, context) \
+            if self.shared is not None and isinstance(request_data, GraphQLRequestData) else None
+        try:
+            if key is None:
+                result = await execute()
+            else:
+                result = await self.shared.answer(key, context, execute, refresh=asks_fresh(request.headers),
+                                                  sub_response=sub_response)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                # GraphQL over HTTP: a mutation over GET is 405, never run
+                raise HTTPException(405, "Mutations are only run over POST.") from exc
+            raise
+        if to_register is not None and isinstance(result, ExecutionResult) and result.data is not None:
+            await self.documents.register(to_register, request_data.query)  # a document that ran
+        return result
+
+    async def _document(self, request_data: GraphQLRequestData, key: ApiKey,
+                        sub_response: Response) -> tuple[ExecutionResult | None, str | None]:
+        """Fills in a persisted query's document, and holds a key with a trusted-document list to
+        it. Answers (a refusal, or the hash to register once the document has run)."""
+        try:
+            sha256 = requested_hash(request_data.extensions, request_data.query)
+        except BadPersistedQuery as exc:
+            raise HTTPException(400, str(exc)) from exc
+        if key.documents is not None:
+            sha256 = sha256 or (sha256_of(request_data.query) if request_data.query else None)
+            if sha256 is None or sha256 not in await self.documents.trusted(key.documents):
+                return refusal(DocumentNotTrusted(f"This API key runs only the documents of its trusted list "
+                                                  f"'{key.documents}', and this is not one of them.")), None
+        if sha256 is None:
+            return None, None
+        if request_data.query is None:
+            request_data.query = await self.documents.find(sha256)
+            if request_data.query is None:
+                sub_response.status_code = 200  # what Apollo clients expect before they send the document
+                return refusal(PersistedQueryNotFound("PersistedQueryNotFound")), None
+            return None, None
+        return None, (sha256 if key.documents is None else None)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET naming a persisted query by hash is an operation, not a browser visit."""
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Requests refused before GraphQL (not JSON, no query, wrong method) answer in the same error
+        shape as everything else, instead of plain text."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            headers = {}
+            if exc.status_code == 405:  # a mutation over GET may be POSTed; other methods may be neither
+                headers["Allow"] = "POST" if scope["method"] == "GET" else "GET, POST"
+            code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "BAD_REQUEST"
+            response = JSONResponse({"errors": [{"message": exc.reason, "extensions": {"code": code}}]},
+                                    status_code=exc.status_code, headers=headers)
+        await response(scope, receive, send)
+
+    async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
+        """Checks the API key and its request budget; applies its scopes and channel binding."""
+        if self.gatekeeper is None:
+            raise RuntimeError("the gateway has not started")
+        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER))
+        if isinstance(admitted, str):
+            sub_response.status_code = 401
+            sub_response.headers["WWW-Authenticate"] = 'APIKey header="X-API-Key"'
+            return refusal(Unauthenticated(admitted))
+        key = admitted.key
+        request.state.requests_decision = admitted.requests
+        context.api_key, context.scopes = key, frozenset(key.scopes)
+        context.introspection = may_introspect(key, self.production)
+        context.meter = self.gatekeeper.meter(key)
+        if (bound := bound_channel(key)) is not None:
+            if request.headers.get(CHANNEL_HEADER) and context.channel is not bound and context.rejected is None:
+                context.rejected = Forbidden(f"this API key is bound to channel {bound.value}; "
+                                             f"it cannot ask for {context.channel.value}")
+            context.channel = context.bound_channel = bound
+        if not admitted.requests.allowed:
+            return refusal(RateLimited(f"The key's request budget is spent for now ({key.requests_per_minute} "
+                                       f"requests per minute). Retry in {admitted.requests.retry_after} s.",
+                                       retry_after=admitted.requests.retry_after))
+        return None
+
+    async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        context = RequestContext(services=self.services, request_id=request_id,
+                                 channel=self.services.rules.default_channel, cacheable=request.method == "GET")
+        if raw := request.headers.get(CHANNEL_HEADER):
+            try:
+                context.channel = Channel.parse(raw)
+            except ValueError as exc:
+                context.rejected = BadUserInput(f"X-Channel: {exc}")
+        try:
+            context.customer_id = customer_from_header(request.headers.get("authorization"), self.auth,
+                                                       self.token_key)
+        except Unauthenticated as exc:
+            context.rejected = exc
+        request.state.gateway_context = context
+        request.state.sub_response = response
+        response.graphql_response_json = prefers_graphql_response_json(request.headers.get("accept", ""))  # type: ignore[attr-defined]
+        return context
+
+    def encode_json(self, data: object) -> bytes | str:
+        return encode_spliced(data, encode_body)  # a shared answer's data is encoded once
+
+    def encode_data(self, data: object) -> bytes | str:
+        """An answer's data, encoded as every body is."""
+        return encode_body(data)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_json", False):
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        policy = getattr(sub_response, "cache_policy", None)
+        if policy is None:
+            return response
+        response.headers["Cache-Control"] = policy
+        response.headers["Vary"] = VARY
+        if is_shared(policy) and response.status_code == 200:
+            response.headers["ETag"] = etag_of(response.body)
+            if not_modified(getattr(sub_response, "if_none_match", None), response.headers["ETag"]):
+                kept = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+                return Response(status_code=304, headers=kept)
+        return response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:  # type: ignore[override]
+        context: RequestContext | None = getattr(request.state, "gateway_context", None)
+        request_id = context.request_id if context else ""
+        errors = [format_error(e, request_id) for e in result.errors or ()]
+        if context is not None:
+            errors += [domain_error_dict(err, path or None) for path, err in context.reported]
+        body: dict[str, Any] = {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        sub_response = getattr(request.state, "sub_response", None)
+        limited = next((e.original_error for e in result.errors or ()
+                        if isinstance(e.original_error, RateLimited)), None)
+        if sub_response is not None and limited is not None:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(max(1, round(limited.retry_after)))
+        if getattr(sub_response, "graphql_response_json", False) and result.data is None \
+                and errors and all("path" not in e for e in errors):
+            # a request error (parse, validation, variables, refusals): no execution, so no data
+            del body["data"]
+            sub_response.status_code = sub_response.status_code or 400
+        extensions = dict(result.extensions or {})
+        if context is not None and context.api_key is not None:
+            extensions["cost"] = self._cost(context)
+            if context.cacheable and sub_response is not None and sub_response.status_code in (None, 200):
+                policy = cache_control(context.touched, bool(errors) or "stale" in extensions, self.cache)
+                if is_shared(policy):  # a shared answer names no budget: the RateLimit header has it
+                    extensions["cost"]["budget"].pop("remaining")
+                sub_response.cache_policy = policy  # type: ignore[attr-defined]
+                sub_response.if_none_match = request.headers.get("if-none-match")  # type: ignore[attr-defined]
+            if sub_response is not None:
+                requests = getattr(request.state, "requests_decision", None)
+                if requests is not None:
+                    cost = getattr(context.meter, "decision", None)
+                    sub_response.headers.update(rate_limit_headers(requests, cost))
+        if extensions:
+            body["extensions"] = extensions
+        return body
+
+    def _cost(self, context: RequestContext) -> dict[str, Any]:
+        """extensions.cost: what the operation was estimated at and what it cost, and the budget left."""
+        decision = getattr(context.meter, "decision", None)
+        key = context.api_key
+        return {"requested": context.cost_requested, "actual": context.cost_actual, "maximum": self.max_cost,
+                "budget": {"remaining": decision.remaining if decision else None,
+                           "perMinute": key.cost_per_minute if key else None}}

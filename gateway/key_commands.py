@@ -1,0 +1,88 @@
+"""`commerce-gateway keys …`: key management from the shell, on the gateway's MongoDB
+(or its embedded store's file, opened for the duration of the command)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+
+from pymongo import AsyncMongoClient
+
+from adapters.mongo import client as mongo
+from adapters.mongo.api_keys import MongoApiKeyStore
+from adapters.mongo.embedded import new_server
+from domain.api_keys import ApiKey, KeyKind, Scope
+from domain.channels import Channel
+from gateway.settings import Settings
+from resolvers import api_keys
+
+
+@contextlib.asynccontextmanager
+async def open_store[S](settings: Settings, make: Callable[[AsyncMongoClient, str], S]) -> AsyncIterator[S]:
+    """A store on the gateway's MongoDB, or on its embedded store's file (served for the command)."""
+    server = None
+    url = settings.mongo.url
+    if not url:
+        server = new_server(settings.mongo.embedded_path)
+        url = (await server.start()).uri
+    client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
+    try:
+        store = make(client, settings.mongo.database)
+        await store.prepare()  # type: ignore[attr-defined]
+        yield store
+    finally:
+        await client.close()
+        if server is not None:
+            await server.close()
+
+
+def key_store(settings: Settings) -> contextlib.AbstractAsyncContextManager[MongoApiKeyStore]:
+    return open_store(settings, MongoApiKeyStore)
+
+
+def describe(key: ApiKey) -> dict:
+    return {"id": key.key_id, "name": key.name, "kind": key.kind.value, "channel": key.channel,
+            "scopes": [s.value for s in key.scopes], "requests_per_minute": key.requests_per_minute,
+            "cost_per_minute": key.cost_per_minute, "created_at": key.created_at.isoformat(),
+            "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+            "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+            "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+            "documents": key.documents}
+
+
+async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
+    async with key_store(settings) as store:
+        if args.action == "create":
+            try:
+                scopes = tuple(Scope(s) for s in args.scope)
+            except ValueError:
+                raise ValueError(f"--scope: one of {', '.join(s.value for s in Scope)}") from None
+            spec = api_keys.KeySpec(name=args.name, kind=KeyKind(args.kind), scopes=scopes,
+                                    channel=Channel.parse(args.channel) if args.channel else None,
+                                    expires_in_days=args.expires_days,
+                                    requests_per_minute=args.requests_per_minute,
+                                    cost_per_minute=args.cost_per_minute, documents=args.documents)
+            key, full = await api_keys.issue(store, spec, args.actor)
+            return _shown(key, full, args.json)
+        if args.action == "list":
+            found = [describe(k) for k in await store.all()]
+            if args.json:
+                return json.dumps(found, indent=2)
+            return "\n".join(f"{k['id']}  {k['kind']:<11} {k['channel'] or '-':<12} "
+                             f"{'revoked' if k['revoked_at'] else 'active':<8} {k['name']}" for k in found) \
+                or "no keys"
+        if args.action == "revoke":
+            key = await api_keys.revoke(store, args.key_id, args.actor)
+            return json.dumps(describe(key), indent=2) if args.json else f"revoked {key.key_id} ({key.name})"
+        key, full = await api_keys.rotate(store, args.key_id, args.actor)
+        return _shown(key, full, args.json)
+
+
+def _shown(key: ApiKey, full: str, as_json: bool) -> str:
+    if as_json:
+        return json.dumps({**describe(key), "key": full}, indent=2)
+    return (f"{full}\n\nThe key above is shown only now; store it safely.\n"
+            f"id {key.key_id}, {key.kind.value}, channel {key.channel or 'any'}, "
+            f"scopes {' '.join(s.value for s in key.scopes)}")

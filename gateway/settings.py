@@ -1,0 +1,390 @@
+"""Settings: a TOML file (`commerce-gateway.toml`, or the path in `CGW_CONFIG`) with
+environment overrides, validated at start-up. The only module that reads the environment.
+
+An override names its key with `CGW_` and double underscores between sections:
+`CGW_BACKENDS__ODOO__API_KEY=...`, `CGW_MONGO__URL=mongodb://...`. Values are read
+as TOML literals when they parse as one (`8000`, `true`, `["DC1","DC2"]`), else as text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from domain.channels import Channel
+from resolvers.rules import CONTENT_BACKENDS, CONTENT_FIELDS
+
+ENV_PREFIX = "CGW_"
+DEFAULT_CONFIG = Path("commerce-gateway.toml")
+
+
+class SettingsError(ValueError):
+    """A bad setting; the message names the key and what was wrong."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    graphiql: bool = True  # the in-browser IDE at GET /graphql; off in production
+    production: bool = False  # production: no introspection for any key, no GraphiQL
+    cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
+    document_cache_size: int = 1_000
+    compiled_queries: bool = True  # catalog queries run on compiled plans; off: all on graphql-core's executor
+    workers: int = 1  # gateway processes on the one port (`serve --workers` overrides)
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    """Prometheus metrics at `GET /metrics` (README: Operations)."""
+
+    enabled: bool = True
+    port: int = 0  # 0: on the gateway's own port; else on this port of `host` only, and not on the gateway's
+    host: str = "127.0.0.1"  # where the metrics port listens (with `port` set)
+    max_operation_names: int = 100  # distinct operation labels per process; later names count as (other)
+
+
+@dataclass(frozen=True)
+class MongoSettings:
+    url: str = ""  # empty: start the embedded store
+    database: str = "commerce_gateway"
+    embedded_path: str = "var/gateway-store.sqlite"
+    timeout_seconds: float = 5.0
+
+
+# Connections to one backend, per gateway process: all are kept open for reuse (keep-alive); a call
+# beyond them waits for one to be free, within its timeout
+MAX_CONNECTIONS = 100
+
+
+@dataclass(frozen=True)
+class WooCommerceSettings:
+    base_url: str = "http://127.0.0.1:8101"
+    consumer_key: str = "ck_demo"
+    consumer_secret: str = "cs_demo"
+    auth: Literal["basic", "query"] = "basic"
+    currency: str = "EUR"  # the shop's currency: fixed coupon amounts are in it
+    timeout_seconds: float = 2.0
+    max_connections: int = MAX_CONNECTIONS
+
+
+@dataclass(frozen=True)
+class MedusaSettings:
+    base_url: str = "http://127.0.0.1:8102"
+    publishable_key: str = "pk_demo"
+    region_id: str = "reg_01EUROPE"
+    timeout_seconds: float = 2.0
+    max_connections: int = MAX_CONNECTIONS
+
+
+@dataclass(frozen=True)
+class OdooSettings:
+    base_url: str = "http://127.0.0.1:8103"
+    transport: Literal["json2", "jsonrpc"] = "json2"
+    database: str = "demo"
+    login: str = "gateway@example.com"  # JSON-RPC only
+    api_key: str = "odoo-demo-key"
+    brand_field: str = "product_brand_id"  # empty when the installation has no brand field
+    warehouse_cache_seconds: float = 300.0
+    timeout_seconds: float = 3.0
+    max_connections: int = MAX_CONNECTIONS
+
+
+@dataclass(frozen=True)
+class EbaySettings:
+    base_url: str = "http://127.0.0.1:8104"
+    access_token: str = "ebay-demo-token"
+    marketplace_id: str = "EBAY_DE"
+    offer_concurrency: int = 8
+    timeout_seconds: float = 2.0
+    max_connections: int = MAX_CONNECTIONS
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    # what carries the backends' HTTP under httpx's client: aiohttp (about 40% less CPU per call) or
+    # httpx's own httpcore
+    http_transport: Literal["aiohttp", "httpcore"] = "aiohttp"
+    woocommerce: WooCommerceSettings = field(default_factory=WooCommerceSettings)
+    medusa: MedusaSettings = field(default_factory=MedusaSettings)
+    odoo: OdooSettings = field(default_factory=OdooSettings)
+    ebay: EbaySettings = field(default_factory=EbaySettings)
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    name: str
+    currency: str = "EUR"
+    price_source: Literal["erp", "app", "marketplace"] = "erp"
+    pricelist_id: int = 0  # an Odoo pricelist whose fixed prices override the list price; 0: none
+    stock_source: Literal["erp", "marketplace"] = "erp"
+    stock_warehouses: list[str] = field(default_factory=list)  # Odoo warehouse codes; empty: every warehouse
+
+
+DISTRIBUTION_CENTRES = ["DC1", "DC2", "DC3"]
+STORES = ["BER", "HAM", "MUC", "CGN", "FRA"]
+
+
+def _default_channels() -> dict[str, ChannelSettings]:
+    return {
+        "WEB": ChannelSettings(name="Web shop", stock_warehouses=DISTRIBUTION_CENTRES),
+        "APP": ChannelSettings(name="Mobile app", price_source="app", stock_warehouses=DISTRIBUTION_CENTRES),
+        "STORE": ChannelSettings(name="Stores and POS", pricelist_id=2, stock_warehouses=STORES),
+        "CALL_CENTER": ChannelSettings(name="Call centre", pricelist_id=3, stock_warehouses=DISTRIBUTION_CENTRES),
+        "MARKETPLACE": ChannelSettings(name="Marketplaces", price_source="marketplace", stock_source="marketplace"),
+    }
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    default_channel: str = "WEB"
+    pickup_ready_within: str = "PT2H"  # ISO 8601 duration shown as pickUpTime
+    pickup_warehouses: list[str] = field(default_factory=lambda: list(STORES))  # empty: all with coordinates
+    stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
+    changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
+    marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
+    ownership: dict[str, list[str]] = field(
+        default_factory=lambda: {f: list(CONTENT_BACKENDS) for f in CONTENT_FIELDS})
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str = "demo-secret-replace-me-in-production-0123456789"  # HS256: at least 32 bytes
+    jwt_public_key_file: str = ""  # RS256: PEM file of the identity provider's public key
+    jwt_issuer: str = ""    # checked against `iss` when set
+    jwt_audience: str = ""  # checked against `aud` when set
+    key_cache_seconds: float = 5.0  # API keys are re-read after this; revocations take effect within it
+
+
+@dataclass(frozen=True)
+class CartSettings:
+    guest_cart_ttl_days: float = 30.0  # an untouched guest cart expires after this
+    max_lines: int = 250
+    max_quantity: int = 999  # per line
+    merge_strategy: Literal["MERGE", "KEEP_CUSTOMER", "KEEP_GUEST", "KEEP_GUEST_IF_CUSTOMER_EMPTY"] = "MERGE"
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_depth: int = 12       # nesting of fields (introspection not counted)
+    max_aliases: int = 30
+    max_tokens: int = 5_000   # lexical tokens of the document
+    max_directives: int = 20
+    max_body_bytes: int = 100_000  # request body of /graphql
+    max_cost: int = 10_000    # static cost of one operation (README: Cost); above it, refused unrun
+    budget_lease_fraction: float = 0.1  # share of a key's per-minute budget a process takes at once
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """`Cache-Control: max-age` of a query over GET, by the freshest kind of data it touched, and the
+    shared answer cache, which keeps answers as long (gateway/answer_cache.py)."""
+
+    content_seconds: int = 300  # titles, descriptions, images, stores, channels
+    price_seconds: int = 60
+    stock_seconds: int = 10     # stock figures and everything that depends on them
+    answer_cache_bytes: int = 64 * 1024 * 1024  # shared answers kept per process; 0: none kept, none coalesced
+    answer_cache_key_share: float = 0.5  # the most of those bytes the answers first asked by one API key take
+    stale_if_error_seconds: int = 300  # an expired answer may stand in this long for one a backend failed; 0: never
+    invalidation_poll_seconds: float = 2.0  # the backends' change feeds are read this often; 0: answers expire only
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    mongo: MongoSettings = field(default_factory=MongoSettings)
+    backends: BackendSettings = field(default_factory=BackendSettings)
+    channels: dict[str, ChannelSettings] = field(default_factory=_default_channels)
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    carts: CartSettings = field(default_factory=CartSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+
+
+def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Reads the file (if there is one), applies overrides, validates; raises SettingsError."""
+    environ = dict(os.environ if environ is None else environ)
+    explicit = path or environ.get(f"{ENV_PREFIX}CONFIG")
+    config_path = Path(explicit) if explicit else DEFAULT_CONFIG
+    raw: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            raw = tomllib.loads(config_path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{config_path}: not valid TOML ({exc})") from None
+    elif explicit:
+        raise SettingsError(f"config file {config_path} does not exist")
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name != f"{ENV_PREFIX}CONFIG":
+            _set_path(raw, name[len(ENV_PREFIX):].lower().split("__"), _literal(value))
+    settings = _build(Settings, raw, "")
+    _validate(settings)
+    return settings
+
+
+def _literal(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _set_path(tree: dict, keys: list[str], value: Any) -> None:
+    for key in keys[:-1]:
+        tree = tree.setdefault(key.upper() if key.upper() in Channel.__members__ else key, {})
+    tree[keys[-1]] = value
+
+
+def _build(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where or 'settings'}: expected a table, got {type(raw).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise SettingsError(f"{_key(where, unknown[0])}: unknown setting (known: {', '.join(known)})")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, f in known.items():
+        key = _key(where, name)
+        if name in raw:
+            values[name] = _coerce(hints[name], raw[name], key, f)
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise SettingsError(f"{key}: required")
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str, f: Any = None) -> Any:
+    origin = typing.get_origin(hint)
+    if is_dataclass(hint):
+        return _build(hint, value, key)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed:
+            raise SettingsError(f"{key}: must be one of {', '.join(map(str, allowed))} (got {value!r})")
+        return value
+    if origin is dict:
+        key_type, value_type = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise SettingsError(f"{key}: expected a table")
+        if f is not None and f.name == "channels" and is_dataclass(value_type):
+            # channel tables may override a default channel's keys one by one
+            defaults = _default_channels()
+            merged = {}
+            for name, table in value.items():
+                base = defaults.get(name)
+                base_raw = {fld.name: getattr(base, fld.name) for fld in fields(base)} if base else {}
+                merged[name] = _build(value_type, {**base_raw, **(table if isinstance(table, dict) else {})},
+                                      _key(key, name)) if isinstance(table, dict) else _build(value_type, table,
+                                                                                              _key(key, name))
+            return {**defaults, **merged}
+        return {k: _coerce(value_type, v, _key(key, k)) for k, v in value.items()}
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise SettingsError(f"{key}: expected a list")
+        return [_coerce(item_type, v, f"{key}[{n}]") for n, v in enumerate(value)]
+    if isinstance(hint, types.UnionType):
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise SettingsError(f"{key}: expected {hint.__name__}, got {type(value).__name__} ({value!r})")
+    return value
+
+
+def _key(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _validate(s: Settings) -> None:
+    _validate_auth(s.auth)
+    for origin in s.server.cors_origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise SettingsError(f"server.cors_origins: {origin!r} is not an origin such as https://shop.example.com")
+    for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_body_bytes", "max_cost"):
+        if getattr(s.limits, name) < 1:
+            raise SettingsError(f"limits.{name}: must be at least 1")
+    if not 0 < s.limits.budget_lease_fraction <= 1:
+        raise SettingsError("limits.budget_lease_fraction: must be within (0, 1]")
+    for name in ("content_seconds", "price_seconds", "stock_seconds", "answer_cache_bytes", "stale_if_error_seconds",
+                 "invalidation_poll_seconds"):
+        if getattr(s.cache, name) < 0:
+            raise SettingsError(f"cache.{name}: must be 0 or more")
+    if not 0 < s.cache.answer_cache_key_share <= 1:
+        raise SettingsError("cache.answer_cache_key_share: must be within (0, 1]")
+    if s.catalog.stock_cache_seconds < 0:
+        raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
+    if s.catalog.marketplace_sweep_seconds < 0:
+        raise SettingsError("catalog.marketplace_sweep_seconds: must be 0 (off) or more")
+    if s.catalog.changes_settle_seconds < 1:
+        raise SettingsError("catalog.changes_settle_seconds: must be 1 or more (backends stamp changes to the second)")
+    if s.auth.key_cache_seconds < 0:
+        raise SettingsError("auth.key_cache_seconds: must be 0 or more")
+    if s.carts.guest_cart_ttl_days <= 0:
+        raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
+    if s.carts.max_lines < 1 or s.carts.max_quantity < 1:
+        raise SettingsError("carts.max_lines and carts.max_quantity: must be at least 1")
+    if not 1 <= s.server.port <= 65535:
+        raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
+    if s.server.document_cache_size < 1:
+        raise SettingsError("server.document_cache_size: must be at least 1")
+    if s.server.workers < 1:
+        raise SettingsError(f"server.workers: must be at least 1 (got {s.server.workers})")
+    if not 0 <= s.metrics.port <= 65535 or (s.metrics.port and s.metrics.port == s.server.port):
+        raise SettingsError(f"metrics.port: 0 (the gateway's port) or another port, 1..65535 (got {s.metrics.port})")
+    if s.metrics.max_operation_names < 0:
+        raise SettingsError("metrics.max_operation_names: must be 0 or more")
+    for name, backend in (("woocommerce", s.backends.woocommerce), ("medusa", s.backends.medusa),
+                          ("odoo", s.backends.odoo), ("ebay", s.backends.ebay)):
+        if not backend.base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"backends.{name}.base_url: must start with http:// or https:// "
+                                f"(got {backend.base_url!r})")
+        if not 0 < backend.timeout_seconds <= 120:
+            raise SettingsError(f"backends.{name}.timeout_seconds: must be within (0, 120]")
+        if backend.max_connections < 1:
+            raise SettingsError(f"backends.{name}.max_connections: must be at least 1")
+    if s.backends.ebay.offer_concurrency < 1:
+        raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
+    for code, channel in s.channels.items():
+        try:
+            Channel.parse(code)
+        except ValueError as exc:
+            raise SettingsError(f"channels.{code}: {exc}") from None
+        if len(channel.currency) != 3 or not channel.currency.isalpha() or not channel.currency.isupper():
+            raise SettingsError(f"channels.{code}.currency: an ISO 4217 code such as EUR (got {channel.currency!r})")
+        if channel.pricelist_id < 0:
+            raise SettingsError(f"channels.{code}.pricelist_id: 0 (none) or an Odoo pricelist id")
+    missing = [c.value for c in Channel if c.value not in s.channels]
+    if missing:
+        raise SettingsError(f"channels: every channel needs a table; missing {', '.join(missing)}")
+    try:
+        Channel.parse(s.catalog.default_channel)
+    except ValueError as exc:
+        raise SettingsError(f"catalog.default_channel: {exc}") from None
+    for content_field, order in s.catalog.ownership.items():
+        if content_field not in CONTENT_FIELDS:
+            raise SettingsError(f"catalog.ownership.{content_field}: unknown field (known: {', '.join(CONTENT_FIELDS)})")
+        bad = [b for b in order if b not in CONTENT_BACKENDS]
+        if bad or not order:
+            raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of "
+                                f"{', '.join(CONTENT_BACKENDS)} (got {order!r})")
+
+
+def _validate_auth(auth: AuthSettings) -> None:
+    if auth.jwt_algorithm == "HS256" and len(auth.jwt_secret.encode()) < 32:
+        raise SettingsError("auth.jwt_secret: at least 32 bytes for HS256")
+    if auth.jwt_algorithm == "RS256":
+        if not auth.jwt_public_key_file:
+            raise SettingsError("auth.jwt_public_key_file: required for RS256")
+        if not Path(auth.jwt_public_key_file).is_file():
+            raise SettingsError(f"auth.jwt_public_key_file: {auth.jwt_public_key_file} does not exist")

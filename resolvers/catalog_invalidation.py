@@ -1,0 +1,157 @@
+"""Invalidation of shared answers from the backends' own change feeds (the feeds of delta sync).
+
+One gateway process at a time, whichever claims the interval's lease (like the marketplace sweep),
+reads every feed of every channel from where the last read ended (a delta-sync cursor kept beside
+the lease) and publishes what changed to the invalidation log: the ERP products, what of them
+changed, whether the assortment did, and the stock figures to read again. Every process follows
+the log and applies each change once: it ends the answers that hold what changed and forgets the
+stock figures it kept of it. A change reaches the answers once it has settled
+(`catalog.changes_settle_seconds`), within a poll interval plus a follow interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import BadUserInput
+from domain.ports import InvalidationLog
+from domain.records import CatalogInvalidation, ChangeAspect, ChangeMark
+from resolvers import cursors
+from resolvers.catalog import MAX_PAGE
+from resolvers.catalog_changes import CONTENT_AND_PRICE, Feed, ProductChange, catalog_changes
+from resolvers.context import RequestContext, Services
+from resolvers.loaders import POOL_TAG, STOCK_TAG
+from resolvers.marketplace_sweep import FEED as MARKETPLACE_FEED
+from resolvers.rules import PriceSource, StockSource
+from resolvers.stock_cache import StockCache
+
+log = logging.getLogger(__name__)
+MAX_PAGES = 10  # pages of changes one poll reads; the rest waits for the next poll
+RETENTION = timedelta(hours=1)  # how long the log keeps a change
+LOOKBACK = timedelta(seconds=30)  # followers read the log again this far back: a publication may land late
+
+
+async def invalidation_feeds(ctx: RequestContext) -> list[Feed]:
+    """Every feed of every channel, once: whatever a shared answer of any channel may show."""
+    backends, rules = ctx.services.backends, ctx.catalog_rules
+    erp, channels = backends.erp, list(rules.channels.values())
+    feeds = [Feed("odoo.products", CONTENT_AND_PRICE, erp.product_changes, assortment=True),
+             Feed("odoo.variants", CONTENT_AND_PRICE, erp.variant_changes)]
+    for pricelist_id in sorted({c.pricelist_id for c in channels if c.pricelist_id is not None}):
+        feeds.append(Feed(f"odoo.prices.{pricelist_id}", frozenset({ChangeAspect.PRICE}),
+                          functools.partial(erp.price_list_changes, pricelist_id)))
+    # every warehouse: a channel's stock, and any channel's store availability, may show it
+    locations = sorted(w.stock_location_id for w in (await ctx.services.directory.warehouses()).values())
+    feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}), functools.partial(erp.stock_changes, locations)))
+    owners = {b for order in rules.ownership.values() for b in order}
+    if backends.content.name in owners:
+        feeds.append(Feed(backends.content.name, frozenset({ChangeAspect.CONTENT}), backends.content.content_changes))
+    if backends.app.name in owners or any(c.price_source is PriceSource.APP for c in channels):
+        feeds.append(Feed(backends.app.name, CONTENT_AND_PRICE, backends.app.content_changes))
+    swept = ({ChangeAspect.PRICE} if any(c.price_source is PriceSource.MARKETPLACE for c in channels) else set()) | (
+        {ChangeAspect.STOCK} if any(c.stock_source is StockSource.MARKETPLACE for c in channels) else set())
+    if swept and ctx.services.fingerprints is not None:
+        feeds.append(Feed(MARKETPLACE_FEED, frozenset(swept),
+                          functools.partial(ctx.services.fingerprints.changes, MARKETPLACE_FEED)))
+    return feeds
+
+
+async def poll(services: Services, changes_log: InvalidationLog, every_seconds: float) -> int | None:
+    """Reads the change feeds when no process has within the interval, and publishes what changed;
+    how many products changed, or None when another process holds the lease."""
+    now = datetime.now(UTC)
+    if not await changes_log.claim_poll(now, timedelta(seconds=every_seconds)):
+        return None
+    ctx = RequestContext(services=services, request_id="answer invalidation", channel=services.rules.default_channel)
+    feeds = await invalidation_feeds(ctx)
+    settled = now - timedelta(seconds=services.rules.changes_settle_seconds)
+    cursor = _resumed(await changes_log.cursor(), feeds, settled)
+    changed = 0
+    for _ in range(MAX_PAGES):
+        page = await catalog_changes(ctx, since=cursor, first=MAX_PAGE, feeds=feeds)
+        for _, error in ctx.reported:  # that feed keeps its mark: its changes come with a later poll
+            log.warning("a change feed failed", extra={"backend": getattr(error, "backend", None), "error": str(error)})
+        ctx.reported.clear()
+        change = await _invalidation(ctx, page.changes) if page.changes else None
+        if change is not None or page.cursor != cursor:
+            await changes_log.publish(change, page.cursor, datetime.now(UTC))
+        changed, cursor = changed + len(page.changes), page.cursor
+        if not page.has_more:
+            break
+    await changes_log.prune(now - RETENTION)
+    return changed
+
+
+def _resumed(stored: str | None, feeds: list[Feed], start: datetime) -> str:
+    """The cursor to read on from; a feed it does not know yet (the first poll, a new channel) starts
+    at `start` rather than at the beginning of its history."""
+    marks: dict[str, ChangeMark] = {}
+    if stored:
+        try:
+            marks = cursors.decode_marks(stored)
+        except BadUserInput:
+            log.warning("the stored invalidation cursor is unreadable; reading the feeds from now on")
+    # just before `start`'s whole second: backends stamp changes to the second or millisecond, so no
+    # change is ever at this instant, and the mark's key (whatever its feed's key type) is never compared
+    instant = start.replace(microsecond=0) - timedelta(microseconds=1)
+    for feed in feeds:
+        marks.setdefault(feed.name, ChangeMark(instant, 0))
+    return cursors.encode_marks(marks)
+
+
+async def _invalidation(ctx: RequestContext, changes: list[ProductChange]) -> CatalogInvalidation:
+    stocked = [c.product_erp_id for c in changes if ChangeAspect.STOCK in c.aspects and c.product_erp_id is not None]
+    variants = [v for group in await ctx.loaders.variants_by_product_id.load_many(stocked) for v in group]
+    return CatalogInvalidation(
+        products=tuple((c.product_erp_id, c.aspects) for c in changes if c.product_erp_id is not None),
+        assortment=any(c.assortment for c in changes),
+        variant_ids=tuple(v.erp_id for v in variants), variant_skus=tuple(v.sku for v in variants))
+
+
+class Follower:
+    """Applies every change the log publishes, once, in this process."""
+
+    def __init__(self, changes_log: InvalidationLog, apply: Callable[[CatalogInvalidation], object],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.log = changes_log
+        self.apply = apply
+        self.read_up_to = clock()  # the newest publication applied; a new process has nothing older to end
+        self.seen: dict[str, datetime] = {}  # ids applied within the lookback
+
+    async def follow(self) -> int:
+        """Applies what was published since the last call; how many changes."""
+        found = await self.log.since(self.read_up_to - LOOKBACK, self.seen)
+        for logged in found:
+            self.apply(logged.change)
+            self.seen[logged.id] = logged.at
+            self.read_up_to = max(self.read_up_to, logged.at)
+        self.seen = {i: at for i, at in self.seen.items() if at > self.read_up_to - LOOKBACK}
+        return len(found)
+
+
+def forget_stock(cache: StockCache | None, change: CatalogInvalidation) -> None:
+    """Forgets the kept stock figures of what changed, so that answers made again read them live."""
+    if cache is not None:
+        cache.forget([(STOCK_TAG, v) for v in change.variant_ids] + [(POOL_TAG, s) for s in change.variant_skus])
+
+
+async def poll_forever(services: Services, changes_log: InvalidationLog, every_seconds: float) -> None:
+    await _forever(functools.partial(poll, services, changes_log, every_seconds), every_seconds, "poll")
+
+
+async def follow_forever(follower: Follower, every_seconds: float) -> None:
+    await _forever(follower.follow, every_seconds, "follow")
+
+
+async def _forever(step: Callable, every_seconds: float, what: str) -> None:
+    """A background task: a failed step is logged and tried again after the interval."""
+    while True:
+        try:
+            await step()
+        except Exception:  # noqa: BLE001 - a stopped task would leave answers to their lifetimes, unseen
+            log.warning("answer invalidation: %s failed", what, exc_info=True)
+        await asyncio.sleep(every_seconds)

@@ -1,0 +1,139 @@
+"""Checkout: one order in the ERP per cart, priced and stock-checked live, then the cart completed.
+
+The ERP order carries the cart id as `client_order_ref`. A checkout first looks for an order
+with that reference, so a retry after a crash between creating the order and completing the
+cart finds the order instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from domain.carts import Cart, CartOutcome, CartStatus, UserError
+from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
+from resolvers import cart_cost, global_ids, stock
+from resolvers.carts import NOT_FOUND, cart_key, change_cart, visible_to
+from resolvers.context import RequestContext
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    email: str
+    payment_reference: str
+    name: str | None = None
+    shipping_address: Address | None = None
+    pickup_store_id: str | None = None
+
+
+async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) -> CartOutcome:
+    """The cart afterwards (completed when an order exists for it), or why not."""
+    cart = await ctx.cart_store.get(cart_key(cart_id))
+    if cart is None or not visible_to(cart, ctx.customer_id):
+        return CartOutcome(None, (NOT_FOUND,))
+    if cart.status is CartStatus.COMPLETED:
+        return CartOutcome(cart)
+    if cart.status is not CartStatus.ACTIVE:
+        return CartOutcome(cart, (UserError("CART_CLOSED", "the cart was merged into another", ("cartId",)),))
+    errors = _input_errors(request)
+    if not cart.lines:
+        errors.append(UserError("CART_EMPTY", "the cart has no lines", ("cartId",)))
+    store = await _pickup_store(ctx, request.pickup_store_id) if request.pickup_store_id else None
+    if request.pickup_store_id and store is None:
+        errors.append(UserError("PICKUP_STORE_UNKNOWN", "no pickup store with this id", ("input", "pickupStoreId")))
+    if errors:
+        return CartOutcome(cart, tuple(errors))
+    erp = ctx.services.backends.erp
+    if await erp.order_by_reference(cart.cart_id) is None:
+        draft = await _draft(ctx, cart, request, store)
+        if isinstance(draft, list):
+            return CartOutcome(cart, tuple(draft))
+        await erp.create_order(draft)
+    return await _complete(ctx, cart)
+
+
+async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
+    if cart is None or cart.status is not CartStatus.COMPLETED:
+        return None
+    return await ctx.services.backends.erp.order_by_reference(cart.cart_id)
+
+
+def _input_errors(request: CheckoutRequest) -> list[UserError]:
+    errors = []
+    if not EMAIL.match(request.email.strip()):
+        errors.append(UserError("INVALID_EMAIL", "an email address such as ana@example.com", ("input", "email")))
+    if (request.shipping_address is None) == (request.pickup_store_id is None):
+        errors.append(UserError("DELIVERY_REQUIRED", "give either shippingAddress or pickupStoreId", ("input",)))
+    address = request.shipping_address
+    if address is not None:
+        missing = [name for name in ("street", "city", "zip") if not (getattr(address, name) or "").strip()]
+        errors += [UserError("INVALID_ADDRESS", f"{name} is required", ("input", "shippingAddress", name))
+                   for name in missing]
+        if not re.fullmatch(r"[A-Z]{2}", address.country_code or ""):
+            errors.append(UserError("INVALID_ADDRESS", "countryCode is an ISO 3166 code such as DE",
+                                    ("input", "shippingAddress", "countryCode")))
+    if not request.payment_reference.strip():
+        errors.append(UserError("PAYMENT_REFERENCE_REQUIRED", "the payment provider's reference is required",
+                                ("input", "paymentReference")))
+    return errors
+
+
+async def _pickup_store(ctx: RequestContext, store_id: str) -> Warehouse | None:
+    kind, code = global_ids.decode(store_id)
+    if kind != "Store":
+        return None
+    stores = await ctx.services.directory.pickup_stores()
+    return next((s for s in stores if s.code == code), None)
+
+
+async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
+                 store: Warehouse | None) -> OrderDraft | list[UserError]:
+    """The order at today's prices, or why it cannot be placed: items gone, or not enough stock
+    in the channel (or, for pickup, in the chosen store)."""
+    priced = await cart_cost.price_cart(ctx, cart)
+    errors = []
+    for n, line in enumerate(priced.lines):
+        if line.variant is None:
+            errors.append(UserError("UNKNOWN_MERCHANDISE", f"{line.line.sku} is no longer sold", ("lines", n)))
+            continue
+        if store is not None:
+            snapshot = await ctx.loaders.stock_by_variant_id.load(line.variant.erp_id)
+            available = snapshot.available_at((store.stock_location_id,))
+            where = f" at {store.name}"
+        else:
+            available = (await stock.variant_stock(ctx, line.variant)).quantity
+            where = ""
+        if line.line.quantity > available:
+            errors.append(UserError("INSUFFICIENT_STOCK", f"only {available} of {line.line.sku} available{where}, "
+                                                          f"{line.line.quantity} in the cart", ("lines", n)))
+    if errors:
+        return errors
+    # discount codes lower every unit price by the same share, so the ERP total is the cart's total
+    share = priced.total.amount / priced.subtotal.amount if priced.subtotal.amount else Decimal(1)
+    lines = tuple(OrderLine(p.variant.erp_id, p.variant.sku, p.line.quantity,
+                            (p.unit_price.amount * share).quantize(CENT, ROUND_HALF_UP))
+                  for p in priced.lines if p.variant is not None and p.unit_price is not None)
+    codes = ", ".join(c.code for c in priced.codes if c.applicable)
+    note = "\n".join(t for t in (cart.note, f"Discount codes: {codes}" if codes else None) if t) or None
+    return OrderDraft(reference=cart.cart_id, channel=ctx.channel.value, customer_id=ctx.customer_id,
+                      email=request.email.strip(), name=(request.name or request.email).strip(),
+                      address=request.shipping_address, warehouse_code=store.code if store else None,
+                      lines=lines, note=note, payment_reference=request.payment_reference.strip())
+
+
+async def _complete(ctx: RequestContext, cart: Cart) -> CartOutcome:
+    """Marks the cart completed (a change that raced the checkout stays on it; the order stands).
+    A concurrent checkout that completed it first is success too."""
+    outcome = await change_cart(ctx, global_ids.encode("Cart", cart.cart_id), None, _now_completed)
+    if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
+        return CartOutcome(outcome.cart)
+    return outcome
+
+
+async def _now_completed(cart: Cart) -> Cart:
+    return dataclasses.replace(cart, status=CartStatus.COMPLETED)

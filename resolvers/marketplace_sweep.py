@@ -1,0 +1,54 @@
+"""The marketplace has no change query, so the gateway sweeps it: every item's pool and offer price,
+fingerprinted and compared with what the last sweep saw (kept in MongoDB). What differs is stamped
+with the time of the write, and delta sync reads those stamps as the marketplace's change feed.
+One process sweeps at a time (a lease per interval), so the marketplace is read once per interval
+however many gateway processes run."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import BackendError
+from domain.ports import FingerprintStore, MarketplaceBackend
+
+log = logging.getLogger(__name__)
+FEED = "ebay"
+
+
+def _now_ms() -> datetime:
+    """MongoDB keeps milliseconds: a stamp written with more would not read back equal (cursor ties)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float) -> int | None:
+    """Sweeps when no process has within the interval; the number of changed items, or None when
+    another process holds the lease."""
+    if not await store.claim_sweep(FEED, datetime.now(UTC), timedelta(seconds=every_seconds)):
+        return None
+    started = time.perf_counter()
+    items = await marketplace.all_inventory()
+    offers = {o.sku: o for o in await marketplace.offers_by_sku([i.sku for i in items])}
+    seen = {}
+    for item in items:
+        offer = offers.get(item.sku)
+        price = f"{offer.price.amount}|{offer.price.currency}" if offer else "no offer"
+        seen[item.sku] = hashlib.sha256(f"{item.quantity}|{price}".encode()).hexdigest()[:32]
+    changed = await store.record(FEED, seen, _now_ms())
+    log.info("marketplace swept", extra={"items": len(items), "changed": changed,
+                                         "seconds": round(time.perf_counter() - started, 2)})
+    return changed
+
+
+async def sweep_forever(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float) -> None:
+    """The background task: a failed sweep is logged and tried again at the next interval."""
+    while True:
+        try:
+            await sweep(marketplace, store, every_seconds)
+        except BackendError as exc:
+            log.warning("marketplace sweep failed", extra={"backend": exc.backend, "error": str(exc)})
+        await asyncio.sleep(every_seconds)

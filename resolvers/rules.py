@@ -1,0 +1,65 @@
+"""The merge, price and stock rules a retailer configures, as the resolvers see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from domain.channels import Channel
+
+CONTENT_FIELDS = ("title", "description", "brand", "categories", "images", "attributes")
+CONTENT_BACKENDS = ("woocommerce", "medusa", "odoo")
+
+
+class PriceSource(StrEnum):
+    ERP = "erp"              # ERP list price, or the channel's ERP pricelist where it has an entry
+    APP = "app"              # the app backend's calculated price, promotions as compareAtPrice
+    MARKETPLACE = "marketplace"  # the marketplace offer's price
+
+
+class StockSource(StrEnum):
+    ERP = "erp"              # on hand − reserved, summed over the channel's warehouses
+    MARKETPLACE = "marketplace"  # the marketplace's own stock pool
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRules:
+    channel: Channel
+    name: str
+    currency: str
+    price_source: PriceSource = PriceSource.ERP
+    pricelist_id: int | None = None
+    stock_source: StockSource = StockSource.ERP
+    stock_warehouses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRules:
+    channels: dict[Channel, ChannelRules]
+    ownership: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict.fromkeys(CONTENT_FIELDS, CONTENT_BACKENDS))
+    pickup_ready_within: str = "PT2H"
+    pickup_warehouses: tuple[str, ...] = ()
+    default_channel: Channel = Channel.WEB
+    changes_settle_seconds: float = 2.0  # delta sync reports a change once it is this old
+
+    def for_channel(self, channel: Channel) -> ChannelRules:
+        return self.channels[channel]
+
+
+class MergeStrategy(StrEnum):
+    """What signing in does when the guest cart meets the customer's active cart."""
+
+    MERGE = "MERGE"                  # guest lines summed into the customer's cart, capped by stock
+    KEEP_CUSTOMER = "KEEP_CUSTOMER"  # the customer's cart stays as it was
+    KEEP_GUEST = "KEEP_GUEST"        # the guest cart becomes the customer's cart
+    KEEP_GUEST_IF_CUSTOMER_EMPTY = "KEEP_GUEST_IF_CUSTOMER_EMPTY"  # else MERGE
+
+
+@dataclass(frozen=True, slots=True)
+class CartRules:
+    max_lines: int = 250
+    max_quantity: int = 999
+    guest_cart_ttl_days: float = 30.0
+    merge_strategy: MergeStrategy = MergeStrategy.MERGE
+    shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons

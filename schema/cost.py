@@ -1,0 +1,175 @@
+"""The cost of an operation: a static estimate before it runs, the actual figure after.
+
+Requested (static) cost, from the document, the schema and the variables:
+- every field that returns an object costs 1; scalars, enums and `__typename` cost 0;
+- a list costs its item count times (1 + its selection's cost) for objects, 0 for scalars; the
+  count is the field's `first`/`last` argument (given, or the schema default; at most
+  `MAX_PAGE`, 100, since more is refused anyway), else `ASSUMED_LIST_SIZE`;
+- a connection (a type named `…Connection`) costs 1, and its `edges`/`nodes` count `first` items;
+- each root mutation field costs `MUTATION_COST` on top of its payload;
+- `__schema` and `__type` cost `INTROSPECTION_COST` each, whatever they select;
+- fragments count where they are used; every inline fragment counts (an upper bound for unions).
+
+Actual cost, from the response: 1 for each object in `data`, plus the mutation points.
+
+The same walk records what the operation touches (schema/caching.py), for its HTTP caching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_composite_type,
+    is_list_type,
+)
+from graphql.pyutils import Undefined
+
+from resolvers.catalog import MAX_PAGE
+from schema.caching import FIELDS, PRIVATE_TYPES, Touched
+
+ASSUMED_LIST_SIZE = 10
+MUTATION_COST = 10
+INTROSPECTION_COST = 10
+PAGE_ARGUMENTS = ("first", "last")
+INTROSPECTION_FIELDS = ("__schema", "__type")
+
+
+@dataclass(slots=True)
+class Estimate:
+    requested: int
+    mutation_points: int
+    introspection: bool
+    touched: frozenset[Touched]
+
+
+@dataclass(slots=True)
+class _Walk:
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: dict[str, Any]
+    introspection: bool = False
+    visiting: set[str] = field(default_factory=set)
+    touched: set[Touched] = field(default_factory=lambda: {Touched.CONTENT})
+
+    def selections(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
+        if selection_set is None:
+            return 0
+        if getattr(parent, "name", None) in PRIVATE_TYPES:  # a field or fragment of a private type
+            self.touched.add(Touched.PRIVATE)
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent, page)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selections(selection.selection_set, target or parent, page)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in self.visiting:
+                    continue
+                self.visiting.add(name)
+                target = self.schema.get_type(fragment.type_condition.name.value)
+                total += self.selections(fragment.selection_set, target or parent, page)
+                self.visiting.discard(name)
+        return total
+
+    def field(self, node: FieldNode, parent: Any, page: int | None) -> int:
+        name = node.name.value
+        if name in INTROSPECTION_FIELDS:
+            self.introspection = True
+            return INTROSPECTION_COST
+        if name == "__typename" or not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return 0
+        definition = parent.fields.get(name)
+        if definition is None:
+            return 0  # validation reports it
+        if kind := FIELDS.get((parent.name, name)):
+            self.touched.add(kind)
+        named = get_named_type(definition.type)
+        composite = is_composite_type(named)
+        requested = self.page_size(node, definition)
+        if is_list_type(get_nullable_type(definition.type)):
+            count = requested if requested is not None else (
+                page if page is not None and name in ("edges", "nodes") else ASSUMED_LIST_SIZE)
+            return count * ((1 if composite else 0) + self.selections(node.selection_set, named, None))
+        if not composite:
+            return 0
+        inner_page = requested if named.name.endswith("Connection") else None
+        return 1 + self.selections(node.selection_set, named, inner_page)
+
+    def page_size(self, node: FieldNode, definition: GraphQLField) -> int | None:
+        for argument in node.arguments or ():
+            if argument.name.value in PAGE_ARGUMENTS:
+                value = argument.value
+                if isinstance(value, IntValueNode):
+                    return min(MAX_PAGE, max(0, int(value.value)))
+                if isinstance(value, VariableNode):
+                    given = self.variables.get(value.name.value)
+                    if isinstance(given, int) and not isinstance(given, bool):
+                        return min(MAX_PAGE, max(0, given))
+        for name in PAGE_ARGUMENTS:
+            argument = definition.args.get(name)
+            if argument is not None and argument.default_value is not Undefined \
+                    and isinstance(argument.default_value, int):
+                return min(MAX_PAGE, argument.default_value)
+        return None
+
+
+def estimate(schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode,
+             variables: dict[str, Any] | None) -> Estimate:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    walk = _Walk(schema, fragments, variables or {})
+    root = schema.get_root_type(operation.operation)
+    cost = walk.selections(operation.selection_set, root, None)
+    mutation_points = 0
+    if operation.operation is OperationType.MUTATION:
+        mutation_points = MUTATION_COST * sum(1 for s in operation.selection_set.selections
+                                              if isinstance(s, FieldNode) and s.name.value != "__typename")
+    return Estimate(requested=cost + mutation_points, mutation_points=mutation_points,
+                    introspection=walk.introspection, touched=frozenset(walk.touched))
+
+
+def objects_in(data: Any) -> int:
+    """How many objects a response's data holds (the root object not counted); an introspection
+    answer counts INTROSPECTION_COST, as estimated."""
+    if not isinstance(data, dict):
+        return 0
+    count = 0
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in INTROSPECTION_FIELDS:
+                    count += INTROSPECTION_COST
+                elif isinstance(inner, (dict, list)):
+                    if isinstance(inner, dict):
+                        count += 1
+                    stack.append(inner)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    count += 1
+                    stack.append(item)
+                elif isinstance(item, list):
+                    stack.append(item)
+    return count

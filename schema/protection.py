@@ -1,0 +1,96 @@
+"""Limits on what one document may ask, checked before anything runs: depth, aliases, tokens,
+directives and cost (with the caller's budget). Introspection fields do not count towards depth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DirectiveNode, GraphQLError, OperationDefinitionNode, ValidationContext, ValidationRule
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+
+from domain.errors import Forbidden, TooCostly
+from resolvers.context import RequestContext
+from schema import cost
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_directives: int = 20
+    max_cost: int = 10_000
+
+
+def directive_limit(max_directives: int) -> type[ValidationRule]:
+    class MaxDirectives(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.count = 0
+
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            self.count += 1
+            if self.count == max_directives + 1:
+                self.report_error(GraphQLError(f"The document uses more than {max_directives} directives.",
+                                               node))
+
+    return MaxDirectives
+
+
+def protection_extensions(limits: QueryLimits) -> list[Any]:
+    # The rule classes are made once: validation is cached per (document, rules), so strawberry's
+    # QueryDepthLimiter/MaxAliasesLimiter, which make new classes per request, would miss the cache
+    # every time (4 ms of the listing's validation per request).
+    rules = (depth_rule(limits.max_depth, should_ignore=None), alias_rule(limits.max_aliases),
+             directive_limit(limits.max_directives))
+
+    class ValidationLimits(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            self.execution_context.validation_rules = (*self.execution_context.validation_rules, *rules)
+            yield
+
+    class CostLimiter(SchemaExtension):
+        """Refuses an operation above `max_cost` or the caller's budget before any resolver runs, and
+        settles the charge to the actual cost afterwards. Refuses introspection where it is off."""
+
+        async def on_execute(self) -> AsyncIterator[None]:
+            ec = self.execution_context
+            context = ec.context
+            operation = operation_of(ec.graphql_document, ec.operation_name)
+            if not isinstance(context, RequestContext) or operation is None:
+                yield
+                return
+            figures = cost.estimate(ec.schema._schema, ec.graphql_document, operation, ec.variables)
+            context.cost_requested, context.touched = figures.requested, figures.touched
+            if figures.introspection and not context.introspection:
+                raise Forbidden("Introspection is off for this API key.")
+            if figures.requested > limits.max_cost:
+                raise TooCostly(f"The operation's cost is {figures.requested} points; at most {limits.max_cost} "
+                                "are allowed per operation. Ask for fewer items (`first`) or fewer fields.")
+            if context.meter is not None:
+                await context.meter.charge(figures.requested)
+            yield
+            objects = context.objects_counted  # a compiled plan counts them as it goes
+            if objects is None:
+                objects = cost.objects_in(ec.result.data if ec.result else None)
+            context.cost_actual = objects + figures.mutation_points
+            if context.meter is not None:
+                context.meter.settle(context.cost_actual)
+
+    return [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        ValidationLimits,
+        CostLimiter,
+    ]
+
+
+def operation_of(document: object, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs: the named one, or the only one."""
+    definitions = [d for d in getattr(document, "definitions", ()) if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return definitions[0] if len(definitions) == 1 else None
+    return next((d for d in definitions if d.name and d.name.value == name), None)

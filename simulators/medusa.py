@@ -1,0 +1,181 @@
+"""The mobile-app backend: Medusa v2 Store API (`/store/products`, `/store/regions`).
+
+Needs `x-publishable-api-key`. Lists with `limit`/`offset`/`count`, filters by
+`id`, `q`, `variants[sku]` and `updated_at[$gt|$gte|$lt|$lte]`, sorts by `order`
+(`updated_at`, `-updated_at`, `id`), and adds `calculated_price` to variants when
+a `region_id` is given (amounts in major units, as Medusa v2 stores them).
+The Admin API's `POST /admin/products/{id}` (secret API key as HTTP Basic user)
+changes a product's title and description and stamps its `updated_at`.
+"""
+
+from __future__ import annotations
+
+import operator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulators.catalog import Catalog, SeedProduct
+from simulators.http_input import basic_credentials, json_object
+from simulators.instruments import Instruments, instrumented_app
+
+NAME = "medusa"
+COMPARISONS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
+REGIONS = {"reg_01EUROPE": {"id": "reg_01EUROPE", "name": "Europe", "currency_code": "eur"}}
+
+
+def medusa_error(status: int, kind: str = "unknown_error", message: str = "An unknown error occurred.") -> dict:
+    if status == 503:
+        kind, message = "unexpected_state", "Service unavailable"
+    return {"type": kind, "message": message}
+
+
+def _number(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def updated(catalog: Catalog, product: SeedProduct) -> datetime:
+    """Medusa's timestamps carry milliseconds."""
+    stamp = catalog.stamp(NAME, product.sku, product.updated_at)
+    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+
+
+def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) -> dict:
+    stamp = updated(catalog, product).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    variants = []
+    for v in product.variants:
+        price = None
+        if region is not None:
+            calculated = (v.list_price * product.app_promotion).quantize(Decimal("0.01")) if product.app_promotion else v.list_price
+            price = {
+                "id": f"pset_{v.erp_id:08d}",
+                "is_calculated_price_price_list": product.app_promotion is not None,
+                "calculated_amount": _number(calculated),
+                "original_amount": _number(v.list_price),
+                "currency_code": region["currency_code"],
+                "calculated_price": {"price_list_type": "sale" if product.app_promotion else None},
+            }
+        variants.append({
+            "id": f"variant_{v.erp_id:08d}",
+            "title": v.option_value,
+            "sku": v.sku,
+            "ean": v.gtin,
+            "options": [{"id": f"optval_{v.option_value_id}", "value": v.option_value,
+                         "option": {"id": "opt_size", "title": "Size"}}],
+            "calculated_price": price,
+            "updated_at": stamp,
+        })
+    return {
+        "id": f"prod_{product.erp_id:08d}",
+        "title": product.title,
+        "handle": product.sku.lower(),
+        "subtitle": product.brand,
+        "description": product.description,
+        "status": "published",
+        "thumbnail": f"https://app-cdn.example.com/{product.sku.lower()}/thumb.webp",
+        "images": [{"id": f"img_{product.erp_id:08d}", "url": f"https://app-cdn.example.com/{product.sku.lower()}/1.webp"}],
+        "categories": [{"id": f"pcat_{product.category.lower()}", "name": product.category,
+                        "handle": product.category.lower()}],
+        "variants": variants,
+        "created_at": "2025-11-01T09:00:00.000Z",
+        "updated_at": stamp,
+    }
+
+
+def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> object:
+    instruments = Instruments()
+    listed = [p.index for p in catalog.products if p.in_app]  # indexes: changes replace the products
+
+    def check_key(request: Request) -> Response | None:
+        key = request.headers.get("x-publishable-api-key")
+        if not key:
+            return JSONResponse(medusa_error(400, "not_allowed",
+                                "Publishable API key required in the request header: x-publishable-api-key. "
+                                "You can manage your keys in settings in the dashboard."), status_code=400)
+        if key != publishable_key:
+            return JSONResponse(medusa_error(400, "not_allowed",
+                                "A valid publishable key is required to proceed with the request"), status_code=400)
+        return None
+
+    def region_of(request: Request) -> tuple[dict | None, Response | None]:
+        region_id = request.query_params.get("region_id")
+        if region_id is None:
+            return None, None
+        if region_id not in REGIONS:
+            return None, JSONResponse(medusa_error(404, "not_found", f"Region with id: {region_id} was not found"),
+                                      status_code=404)
+        return REGIONS[region_id], None
+
+    async def list_products(request: Request) -> Response:
+        if (refused := check_key(request)) is not None:
+            return refused
+        region, refused = region_of(request)
+        if refused is not None:
+            return refused
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "50"))
+            offset = int(q.get("offset", "0"))
+        except ValueError:
+            return JSONResponse(medusa_error(400, "invalid_data", "limit and offset must be numbers"), status_code=400)
+        selected = [catalog.products[i] for i in listed]
+        skus = q.getlist("variants[sku][]") + q.getlist("variants[sku]")
+        if skus:
+            wanted = set(skus)
+            products = {catalog.variants_by_sku[s][0].sku for s in wanted if s in catalog.variants_by_sku}
+            selected = [catalog.by_sku[s] for s in sorted(products) if catalog.by_sku[s].in_app]
+        if ids := q.getlist("id[]") + q.getlist("id"):
+            wanted_ids = set(ids)
+            selected = [p for p in selected if f"prod_{p.erp_id:08d}" in wanted_ids]
+        if text := q.get("q", "").lower():
+            selected = [p for p in selected if text in p.title.lower()]
+        for name, compare in COMPARISONS.items():
+            if raw := q.get(f"updated_at[{name}]"):
+                try:
+                    bound = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                except ValueError:
+                    return JSONResponse(medusa_error(400, "invalid_data", f"Invalid date for updated_at[{name}]"),
+                                        status_code=400)
+                bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound
+                selected = [p for p in selected if compare(updated(catalog, p), bound)]
+        if order := q.get("order"):
+            field = order.lstrip("-")
+            if field not in ("updated_at", "id"):
+                return JSONResponse(medusa_error(400, "invalid_data", f"Cannot order by {field}"), status_code=400)
+            key = (lambda p: (updated(catalog, p), p.erp_id)) if field == "updated_at" else (lambda p: p.erp_id)
+            selected = sorted(selected, key=key, reverse=order.startswith("-"))
+        page = selected[offset: offset + limit]
+        return JSONResponse({"products": [product_json(catalog, p, region) for p in page],
+                             "count": len(selected), "offset": offset, "limit": limit})
+
+    async def list_regions(request: Request) -> Response:
+        if (refused := check_key(request)) is not None:
+            return refused
+        return JSONResponse({"regions": list(REGIONS.values()), "count": len(REGIONS), "offset": 0, "limit": 50})
+
+    async def update_product(request: Request) -> Response:
+        # a secret API key goes as the HTTP Basic user, with no password
+        if basic_credentials(request.headers.get("authorization", "")) != (secret_key, ""):
+            return JSONResponse(medusa_error(401, "unauthorized", "Unauthorized"), status_code=401)
+        raw_id = request.path_params["id"]
+        product = catalog.by_erp_id.get(int(raw_id[5:])) if raw_id[5:].isdigit() else None
+        if product is None or not product.in_app:
+            return JSONResponse(medusa_error(404, "not_found", f"Product with id: {raw_id} was not found"),
+                                status_code=404)
+        body = await json_object(request)
+        if body is None or not set(body) <= {"title", "description"} or not all(
+                isinstance(v, str) and v.strip() for v in body.values()):
+            return JSONResponse(medusa_error(400, "invalid_data", "Only a non-empty title and description can be "
+                                             "changed here"), status_code=400)
+        changed = catalog.change(NAME, product, **body)
+        return JSONResponse({"product": product_json(catalog, changed, None)})
+
+    routes = [
+        Route("/store/products", list_products, methods=["GET"]),
+        Route("/admin/products/{id}", update_product, methods=["POST"]),
+        Route("/store/regions", list_regions, methods=["GET"]),
+    ]
+    return instrumented_app(routes, instruments, medusa_error)

@@ -1,0 +1,304 @@
+"""The ERP: Odoo's external API over both transports one installation may offer.
+
+- JSON-2 (Odoo 19+): `POST /json/2/<model>/<method>`, `Authorization: bearer <API key>`,
+  named arguments in the body, the result as the body; errors as HTTP 4xx/5xx with
+  `{name, message, arguments, context, debug}`.
+- JSON-RPC (Odoo ≤ 18): `POST /jsonrpc`, `common.authenticate` then `object.execute_kw`
+  with positional arguments; errors inside a 200 response as `{"error": {...}}`.
+
+Methods: search, search_read, search_count, read, create, write, and
+stock.quant's action_apply_inventory. Domains support the prefix operators `&`,
+`|`, `!`, dotted many2one paths, and the usual comparisons; archived records
+(`active` False) are left out unless the domain names `active` or the context
+says `active_test: False`, as in Odoo.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulators.catalog import Catalog
+from simulators.instruments import Instruments, instrumented_app
+from simulators.odoo_models import Model, OdooError, Registry
+
+SERVER_VERSION = "19.0"
+UID = 2
+ALL_FIELDS_LIMIT = 12  # fields returned when a caller names none
+
+
+def json2_error(status: int, name: str = "werkzeug.exceptions.InternalServerError",
+                message: str = "Internal Server Error") -> dict:
+    if status == 503:
+        name, message = "werkzeug.exceptions.ServiceUnavailable", "Service Unavailable"
+    return {"name": name, "message": message, "arguments": [message], "context": {}, "debug": ""}
+
+
+class DomainEvaluator:
+    """Evaluates an Odoo domain against one model of the registry."""
+
+    OPERATORS = {"=", "!=", "in", "not in", "ilike", "not ilike", "like", "=like", "=ilike", ">", ">=", "<", "<=",
+                 "child_of"}
+
+    def __init__(self, registry: Registry, model: Model, context: dict) -> None:
+        self.registry = registry
+        self.model = model
+        self.context = context
+
+    def search(self, domain: list) -> Iterable[int]:
+        terms = self._validate(domain)
+        if self._hides_archived(terms):
+            terms = [*terms, ["active", "=", True]]  # implicitly AND-ed with the rest
+        floor = written_from(terms)
+        ids = self.model.written_since(floor) if floor else None
+        if ids is None and all(not isinstance(t, str) for t in terms):
+            ids = self._narrow(terms)
+        candidates = ids if ids is not None else self.model.all_ids()
+        return (i for i in candidates if self._matches(i, terms))
+
+    def _hides_archived(self, terms: list) -> bool:
+        if self.context.get("active_test", True) is False or not self.model.has_field("active"):
+            return False
+        return not any(isinstance(t, list | tuple) and t[0] == "active" for t in terms)
+
+    def _validate(self, domain: object) -> list:
+        if not isinstance(domain, list):
+            raise OdooError("ValueError", f"Invalid domain: {domain!r}")
+        for term in domain:
+            if isinstance(term, str):
+                if term not in ("&", "|", "!"):
+                    raise OdooError("ValueError", f"Invalid domain operator {term!r}")
+            elif not (isinstance(term, list | tuple) and len(term) == 3 and term[1] in self.OPERATORS):
+                raise OdooError("ValueError", f"Invalid domain term {term!r}")
+        return domain
+
+    def _narrow(self, terms: list) -> list[int] | None:
+        """Uses the first implicitly AND-ed indexed term to avoid a full scan."""
+        for field, op, value in terms:
+            if "." not in field and op in ("=", "in"):
+                values = value if isinstance(value, list) else [value]
+                found = self.model.candidates(field, values)
+                if found is not None:
+                    return sorted(set(found))
+        return None
+
+    def _matches(self, record_id: int, terms: list) -> bool:
+        stack: list[bool] = []
+        for term in reversed(terms):
+            if term == "!":
+                stack.append(not stack.pop())
+            elif term == "&":
+                stack.append(stack.pop() & stack.pop())
+            elif term == "|":
+                stack.append(stack.pop() | stack.pop())
+            else:
+                stack.append(self._term(record_id, *term))
+        return all(stack)
+
+    def _resolve(self, model: Model, record_id: int, path: str) -> object:
+        head, _, rest = path.partition(".")
+        value = model.value(record_id, head, self.context)
+        if not rest:
+            return value
+        related = model.relations.get(head)
+        if related is None or not value:
+            raise OdooError("ValueError", f"Invalid path {path!r} on model {model.name}")
+        return self._resolve(self.registry.model(related), value[0], rest)
+
+    def _term(self, record_id: int, field: str, op: str, expected: object) -> bool:
+        actual = self._resolve(self.model, record_id, field)
+        if _is_many2one(actual):
+            # a many2one matches by id, and by display name for the like-operators, as in Odoo
+            actual = actual[1] if "like" in op else actual[0]  # type: ignore[index]
+        if op == "=":
+            return actual == expected
+        if op == "!=":
+            return actual != expected
+        if op in ("in", "child_of"):
+            return actual in (expected if isinstance(expected, list) else [expected])
+        if op == "not in":
+            return actual not in expected  # type: ignore[operator]
+        if op in ("ilike", "not ilike", "=ilike"):
+            hit = isinstance(actual, str) and str(expected).lower() in actual.lower()
+            if op == "=ilike":
+                hit = isinstance(actual, str) and actual.lower() == str(expected).lower()
+            return hit if op != "not ilike" else not hit
+        if op in ("like", "=like"):
+            if op == "=like":
+                prefix = str(expected).rstrip("%")
+                return isinstance(actual, str) and actual.startswith(prefix)
+            return isinstance(actual, str) and str(expected) in actual
+        if actual is False or actual is None:
+            return False
+        return {">": actual > expected, ">=": actual >= expected,  # type: ignore[operator]
+                "<": actual < expected, "<=": actual <= expected}[op]  # type: ignore[operator]
+
+
+class OdooService:
+    """The ORM methods both transports dispatch to."""
+
+    def __init__(self, catalog: Catalog, instruments: Instruments) -> None:
+        self.registry = Registry(catalog)
+        self.instruments = instruments
+
+    def call(self, model_name: str, method: str, kwargs: dict) -> object:
+        self.instruments.record(f"rpc {model_name}.{method}")
+        model = self.registry.model(model_name)
+        context = kwargs.get("context") or {}
+        if method == "search_read":
+            ids = self._search(model, kwargs, context)
+            return [self._read_one(model, i, kwargs.get("fields"), context) for i in ids]
+        if method == "search":
+            return self._search(model, kwargs, context)
+        if method == "search_count":
+            return sum(1 for _ in DomainEvaluator(self.registry, model, context).search(kwargs.get("domain", [])))
+        if method == "read":
+            ids = kwargs.get("ids", [])
+            return [self._read_one(model, i, kwargs.get("fields"), context) for i in ids if model.exists(i)]
+        if method == "create" and hasattr(model, "create"):
+            vals = kwargs.get("vals_list", kwargs.get("vals"))
+            many = isinstance(vals, list)
+            created = [model.create(v) for v in (vals if many else [vals])]
+            return created if many else created[0]
+        if method == "write" and hasattr(model, "write"):
+            return model.write(kwargs.get("ids"), kwargs.get("vals"))
+        if method == "action_apply_inventory" and hasattr(model, method):
+            return model.action_apply_inventory(kwargs.get("ids"))
+        raise OdooError("AttributeError", f"The method '{method}' does not exist on the model '{model_name}'",
+                        status=404)
+
+    def _search(self, model: Model, kwargs: dict, context: dict) -> list[int]:
+        ids = list(DomainEvaluator(self.registry, model, context).search(kwargs.get("domain", [])))
+        order = kwargs.get("order") or "id"
+        for clause in reversed([c.strip() for c in order.split(",") if c.strip()]):
+            field, _, direction = clause.partition(" ")
+            ids.sort(key=lambda i, f=field: _sort_key(model.value(i, f, context)),
+                     reverse=direction.strip().lower() == "desc")
+        offset = int(kwargs.get("offset") or 0)
+        limit = kwargs.get("limit")
+        return ids[offset: offset + int(limit)] if limit else ids[offset:]
+
+    def _read_one(self, model: Model, record_id: int, fields: list | None, context: dict) -> dict:
+        names = fields or list(model.fields())[:ALL_FIELDS_LIMIT]
+        record = {name: model.value(record_id, name, context) for name in names}
+        record["id"] = record_id
+        return record
+
+
+def written_from(terms: list) -> str | None:
+    """The earliest `write_date` a record matching the (prefix-notation) domain can have, if the
+    domain bounds it: the index real Odoo's database would use, so change queries stay cheap."""
+    def parse(i: int) -> tuple[str | None, int]:
+        term = terms[i]
+        if term in ("&", "|"):
+            left, j = parse(i + 1)
+            right, k = parse(j)
+            if term == "&":
+                return max((b for b in (left, right) if b), default=None), k
+            return (min(left, right) if left and right else None), k
+        if term == "!":
+            return None, parse(i + 1)[1]
+        field, op, value = term
+        return (value if field == "write_date" and op in (">", ">=", "=") and isinstance(value, str) else None), i + 1
+
+    bounds, i = [], 0
+    while i < len(terms):
+        bound, i = parse(i)
+        bounds.append(bound)
+    return max((b for b in bounds if b), default=None)
+
+
+def _is_many2one(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str)
+
+
+def _sort_key(value: object) -> tuple:
+    if isinstance(value, list):
+        value = value[1]
+    return (value is False, value if value is not False else 0)
+
+
+POSITIONAL = {
+    "search_read": ("domain", "fields", "offset", "limit", "order"),
+    "search": ("domain", "offset", "limit", "order"),
+    "search_count": ("domain",),
+    "read": ("ids", "fields"),
+    "create": ("vals_list",),
+    "write": ("ids", "vals"),
+    "action_apply_inventory": ("ids",),
+}
+
+
+def create_app(catalog: Catalog, database: str = "demo", login: str = "gateway@example.com",
+               api_key: str = "odoo-demo-key") -> object:
+    instruments = Instruments()
+    service = OdooService(catalog, instruments)
+
+    async def json2(request: Request) -> Response:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or token != api_key:
+            return JSONResponse(json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey"), status_code=401)
+        if request.headers.get("x-odoo-database", database) != database:
+            return JSONResponse(json2_error(404, "werkzeug.exceptions.NotFound", "Database not found"), status_code=404)
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return JSONResponse(json2_error(400, "werkzeug.exceptions.BadRequest", "Invalid JSON body"),
+                                status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse(json2_error(422, "TypeError", "The body must be a JSON object of named arguments"),
+                                status_code=422)
+        try:
+            result = service.call(request.path_params["model"], request.path_params["method"], body)
+        except OdooError as exc:
+            return JSONResponse(json2_error(exc.status, exc.name, exc.message), status_code=exc.status)
+        return JSONResponse(result)
+
+    def rpc_error(request_id: object, name: str, message: str) -> Response:
+        return JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": {
+            "code": 200, "message": "Odoo Server Error",
+            "data": {"name": name, "debug": "", "message": message, "arguments": [message], "context": {}}}})
+
+    async def jsonrpc(request: Request) -> Response:
+        try:
+            body = await request.json()
+            params = body["params"]
+            service_name, method, args = params["service"], params["method"], params.get("args", [])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            return rpc_error(None, "werkzeug.exceptions.BadRequest", "Invalid JSON-RPC request")
+        request_id = body.get("id")
+        if service_name == "common" and method == "version":
+            return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": {
+                "server_version": SERVER_VERSION, "server_serie": SERVER_VERSION, "protocol_version": 1}})
+        if service_name == "common" and method in ("authenticate", "login"):
+            ok = len(args) >= 3 and args[0] == database and args[1] == login and args[2] == api_key
+            return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": UID if ok else False})
+        if service_name != "object" or method != "execute_kw" or len(args) < 6:
+            return rpc_error(request_id, "werkzeug.exceptions.NotFound", f"{service_name}.{method} is not supported")
+        db, uid, password, model, model_method, positional = args[:6]
+        if db != database or uid != UID or password != api_key:
+            return rpc_error(request_id, "odoo.exceptions.AccessDenied", "Access Denied")
+        kwargs = dict(args[6]) if len(args) > 6 and isinstance(args[6], dict) else {}
+        names = POSITIONAL.get(model_method, ())
+        for name, value in zip(names, positional if isinstance(positional, list) else [], strict=False):
+            kwargs.setdefault(name, value)
+        try:
+            result = service.call(model, model_method, kwargs)
+        except OdooError as exc:
+            return rpc_error(request_id, exc.name, exc.message)
+        return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    async def version(_: Request) -> Response:
+        return JSONResponse({"version": SERVER_VERSION})
+
+    routes = [
+        Route("/json/2/{model}/{method}", json2, methods=["POST"]),
+        Route("/jsonrpc", jsonrpc, methods=["POST"]),
+        Route("/web/version", version, methods=["GET"]),
+    ]
+    return instrumented_app(routes, instruments, json2_error)

@@ -1,0 +1,18 @@
+"""Names and default ports of the four simulators."""
+
+from __future__ import annotations
+
+from simulators import ebay, medusa, odoo, woocommerce
+from simulators.catalog import Catalog
+
+SIMULATORS = {
+    "woocommerce": (woocommerce.create_app, 8101),
+    "medusa": (medusa.create_app, 8102),
+    "odoo": (odoo.create_app, 8103),
+    "ebay": (ebay.create_app, 8104),
+}
+
+
+def build_app(name: str, catalog: Catalog) -> object:
+    factory, _ = SIMULATORS[name]
+    return factory(catalog)

@@ -1,0 +1,212 @@
+"""The legacy web-shop: WooCommerce REST API v3 (`/wp-json/wc/v3/...`).
+
+Subset served: products (list with `sku`, `include`, `search`, `modified_after`
+and `modified_before` (strict, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
+`X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
+description (`PUT`, which stamps `date_modified`), coupons. Auth as WooCommerce does
+it over HTTPS: HTTP Basic with consumer key and secret, or the same as query
+parameters. Errors use WordPress's `{code, message, data: {status}}` shape.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulators.catalog import Catalog, SeedProduct
+from simulators.http_input import basic_credentials, json_object
+from simulators.instruments import Instruments, instrumented_app
+
+NAME = "woocommerce"
+PREFIX = "/wp-json/wc/v3"
+MAX_PER_PAGE = 100
+
+
+def wp_error(status: int, code: str = "internal_server_error", message: str = "Internal Server Error") -> dict:
+    if status == 503:
+        code, message = "service_unavailable", "The site is temporarily unavailable."
+    return {"code": code, "message": message, "data": {"status": status}}
+
+
+def modified(catalog: Catalog, product: SeedProduct) -> datetime:
+    """WordPress keeps post_modified to the second."""
+    return catalog.stamp(NAME, product.sku, product.updated_at).replace(microsecond=0)
+
+
+def product_json(catalog: Catalog, product: SeedProduct) -> dict:
+    cat_id = 10 + hash_index(product.category)
+    stock = max(0, catalog.erp_stock_total(product) + product.webshop_stock_offset)
+    variable = len(product.variants) > 1
+    price = str(product.list_price)
+    stamp = modified(catalog, product).strftime("%Y-%m-%dT%H:%M:%S")  # the site runs on UTC: both stamps agree
+    return {
+        "id": product.index + 1,
+        "name": product.title,
+        "slug": product.title.lower().replace(" & ", "-").replace(" ", "-"),
+        "permalink": f"https://shop.example.com/product/{product.sku.lower()}/",
+        "date_modified": stamp,
+        "date_modified_gmt": stamp,
+        "type": "variable" if variable else "simple",
+        "status": "publish",
+        "description": f"<p>{product.description}</p>",
+        "short_description": f"<p>{product.title}</p>",
+        "sku": product.sku,
+        "global_unique_id": product.gtin or "",
+        "price": price,
+        "regular_price": "" if variable else price,
+        "sale_price": "",
+        "manage_stock": True,
+        "stock_quantity": stock,
+        "stock_status": "instock" if stock > 0 else "outofstock",
+        "categories": [{"id": cat_id, "name": product.category, "slug": product.category.lower()}],
+        "brands": [{"id": 500 + hash_index(product.brand), "name": product.brand,
+                    "slug": product.brand.lower().replace(" & ", "-")}],
+        "tags": [],
+        "images": [
+            {"id": (product.index + 1) * 10 + n, "src": f"https://shop.example.com/media/{product.sku.lower()}-{n}.jpg",
+             "name": f"{product.sku}-{n}", "alt": f"{product.title}, view {n}"}
+            for n in (1, 2)
+        ],
+        "attributes": [
+            {"id": 1, "name": "Material", "position": 0, "visible": True, "variation": False,
+             "options": ["Recycled polyester" if product.index % 2 else "Organic cotton"]},
+            *([{"id": 2, "name": "Size", "position": 1, "visible": True, "variation": True,
+                "options": [v.option_value for v in product.variants]}] if variable else []),
+        ],
+        "variations": [v.erp_id for v in product.variants] if variable else [],
+    }
+
+
+def hash_index(text: str) -> int:
+    return sum(map(ord, text)) % 97
+
+
+def coupons_json() -> list[dict]:
+    """Coupons of every discount type WooCommerce has, with their limits."""
+    return [
+        {"id": 1, "code": "welcome10", "discount_type": "percent", "amount": "10.00",
+         "date_expires": None, "minimum_amount": "0.00", "usage_limit": None, "usage_count": 0},
+        {"id": 2, "code": "save5", "discount_type": "fixed_cart", "amount": "5.00",
+         "date_expires": "2030-12-31T23:59:59", "minimum_amount": "50.00", "usage_limit": 1000, "usage_count": 12},
+        {"id": 3, "code": "boots15", "discount_type": "fixed_product", "amount": "15.00",
+         "date_expires": None, "minimum_amount": "0.00", "usage_limit": None, "usage_count": 0},
+        {"id": 4, "code": "summer2025", "discount_type": "percent", "amount": "20.00",
+         "date_expires": "2025-09-30T23:59:59", "minimum_amount": "0.00", "usage_limit": None, "usage_count": 310},
+        {"id": 5, "code": "onlyonce", "discount_type": "percent", "amount": "50.00",
+         "date_expires": None, "minimum_amount": "0.00", "usage_limit": 1, "usage_count": 1},
+    ]
+
+
+def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> object:
+    instruments = Instruments()
+    listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
+
+    def authorized(request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("basic "):
+            key, secret = basic_credentials(header) or ("", "")
+        else:
+            key = request.query_params.get("consumer_key", "")
+            secret = request.query_params.get("consumer_secret", "")
+        return key == consumer_key and secret == consumer_secret
+
+    def unauthorized() -> Response:
+        return JSONResponse(wp_error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+                            status_code=401)
+
+    def bad_param(name: str, message: str) -> Response:
+        return JSONResponse({"code": "rest_invalid_param", "message": f"Invalid parameter(s): {name}",
+                             "data": {"status": 400, "params": {name: message}}}, status_code=400)
+
+    async def list_products(request: Request) -> Response:
+        if not authorized(request):
+            return unauthorized()
+        q = request.query_params
+        try:
+            page = int(q.get("page", "1"))
+            per_page = int(q.get("per_page", "10"))
+        except ValueError:
+            return bad_param("page", "page and per_page must be integers.")
+        if page < 1:
+            return bad_param("page", "page must be greater than or equal to 1")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            return bad_param("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
+        selected = [catalog.products[i] for i in listed]
+        if skus := q.get("sku"):
+            wanted = {s.strip() for s in skus.split(",") if s.strip()}
+            selected = [catalog.by_sku[s] for s in sorted(wanted) if s in catalog.by_sku and catalog.by_sku[s].in_webshop]
+        if include := q.get("include"):
+            ids = {int(i) for i in include.split(",") if i.strip().isdigit()}
+            selected = [p for p in selected if p.index + 1 in ids]
+        if search := q.get("search", "").lower():
+            selected = [p for p in selected if search in p.title.lower()]
+        for name, later in (("modified_after", True), ("modified_before", False)):
+            if raw := q.get(name):
+                try:
+                    bound = datetime.fromisoformat(raw)
+                except ValueError:
+                    return bad_param(name, "Invalid date.")
+                bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound.astimezone(UTC)
+                selected = [p for p in selected if (modified(catalog, p) > bound) == later
+                            and modified(catalog, p) != bound]
+        orderby = q.get("orderby", "id")
+        if orderby not in ("id", "modified"):
+            return bad_param("orderby", "orderby is not one of id, modified (in this simulator).")
+        descending = q.get("order", "asc" if orderby == "id" else "desc") == "desc"
+        key = (lambda p: p.index) if orderby == "id" else (lambda p: (modified(catalog, p), p.index))
+        selected = sorted(selected, key=key, reverse=descending)
+        total = len(selected)
+        page_items = selected[(page - 1) * per_page: page * per_page]
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
+        return JSONResponse([product_json(catalog, p) for p in page_items], headers=headers)
+
+    async def get_product(request: Request) -> Response:
+        if not authorized(request):
+            return unauthorized()
+        product = catalog.by_erp_id.get(int(request.path_params["id"]))
+        if product is None or not product.in_webshop:
+            return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
+        return JSONResponse(product_json(catalog, product))
+
+    async def update_product(request: Request) -> Response:
+        if not authorized(request):
+            return JSONResponse(wp_error(401, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit "
+                                         "this resource."), status_code=401)
+        product = catalog.by_erp_id.get(int(request.path_params["id"]))
+        if product is None or not product.in_webshop:
+            return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
+        body = await json_object(request)
+        if body is None:
+            return bad_param("body", "The body must be a JSON object.")
+        changes: dict[str, object] = {}
+        for field, seed_field in (("name", "title"), ("description", "description")):
+            if field in body:
+                if not isinstance(body[field], str) or not body[field].strip():
+                    return bad_param(field, f"{field} is not of type string.")
+                changes[seed_field] = re.sub(r"<[^>]+>", "", body[field]).strip()
+        return JSONResponse(product_json(catalog, catalog.change(NAME, product, **changes)))
+
+    async def list_coupons(request: Request) -> Response:
+        if not authorized(request):
+            return unauthorized()
+        coupons = coupons_json()
+        if code := request.query_params.get("code"):
+            coupons = [c for c in coupons if c["code"] == code.lower()]
+        return JSONResponse(coupons, headers={"X-WP-Total": str(len(coupons)), "X-WP-TotalPages": "1"})
+
+    async def index(request: Request) -> Response:
+        return JSONResponse({"namespace": "wc/v3", "routes": {f"{PREFIX}/products": {}, f"{PREFIX}/coupons": {}}})
+
+    routes = [
+        Route(PREFIX, index, methods=["GET"]),
+        Route(f"{PREFIX}/products", list_products, methods=["GET"]),
+        Route(PREFIX + "/products/{id:int}", get_product, methods=["GET"]),
+        Route(PREFIX + "/products/{id:int}", update_product, methods=["PUT", "PATCH", "POST"]),
+        Route(f"{PREFIX}/coupons", list_coupons, methods=["GET"]),
+    ]
+    return instrumented_app(routes, instruments, wp_error)

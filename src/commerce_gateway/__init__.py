@@ -1,1 +1,0 @@
-"""Commerce Gateway: one GraphQL API over a retailer's backends."""

@@ -1,3 +1,0 @@
-from commerce_gateway.adapters.ebay.adapter import EbayAdapter
-
-__all__ = ["EbayAdapter"]

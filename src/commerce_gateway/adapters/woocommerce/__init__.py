@@ -1,3 +1,0 @@
-from commerce_gateway.adapters.woocommerce.adapter import WooCommerceAdapter
-
-__all__ = ["WooCommerceAdapter"]
