@@ -1,8 +1,11 @@
 """Idempotent mutations: the first request with a key runs; repeats with the same input get its
 outcome again without applying anything; the same key with another input is refused.
 
-Keys are scoped to the caller (the customer, or guests together), so one shopper's key never
-replays another's result. A repeat that arrives while the first is still running waits for it.
+Keys are scoped to the caller: the API key the request came with and the signed-in customer
+(guests of one API key together), so a key reused through another API key, or by a customer on
+a guest's key, never replays another caller's result. Within one API key, guests are told apart
+only by their keys: clients make them unguessable (a random UUID per intended change). A repeat
+that arrives while the first is still running waits for it.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ async def once(ctx: RequestContext, operation: str, key: str | None, arguments: 
                                             f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters",
                                             ("idempotencyKey",)),))
     store = ctx.idempotency_store
-    scoped = f"{ctx.customer_id or ''}\x1f{key}"
+    caller = ctx.api_key.key_id if ctx.api_key is not None else ""
+    scoped = f"{caller}\x1f{ctx.customer_id or ''}\x1f{key}"
     wanted = fingerprint(operation, arguments)
     deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
     while (first := await store.claim(scoped, wanted)) is not None:

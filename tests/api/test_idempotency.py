@@ -65,3 +65,14 @@ async def test_simultaneous_repeats_apply_once(gateway, gql, api_key):
     assert all(r["userErrors"] == [] for r in results)
     assert {r["cart"]["version"] for r in results} == {2}
     assert gql(READ, {"id": cart["id"]})["data"]["cart"]["totalQuantity"] == 1
+
+
+def test_a_guest_reusing_another_api_keys_idempotency_key_gets_a_cart_of_its_own(client_with_key):
+    # given guest A's cart, made through one frontend key with an idempotency key
+    guest_a, guest_b = client_with_key("frontend"), client_with_key("frontend")
+    key = str(uuid.uuid4())
+    a_cart = payload(guest_a(CREATE, {"input": {"note": "A's note"}, "key": key}), "cartCreate")["cart"]
+    # when guest B, through another API key, sends the same idempotency key and input
+    b_cart = payload(guest_b(CREATE, {"input": {"note": "A's note"}, "key": key}), "cartCreate")["cart"]
+    # then B gets a new cart, not A's (its id would be the key to A's cart)
+    assert b_cart["id"] != a_cart["id"]
