@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.carts import Cart, CartLine, CartOutcome, CartStatus, UserError
 from domain.records import Attribute, ErpVariant
-from domain.errors import BadUserInput
+from domain.errors import BadUserInput, CartConflict
 from resolvers import cart_cost, global_ids, pricing, stock
 from resolvers.context import RequestContext
 
@@ -68,19 +68,32 @@ async def find_cart(ctx: RequestContext, cart_global_id: str) -> Cart | None:
 
 async def create_cart(ctx: RequestContext, lines: Sequence[LineRequest], note: str | None,
                       attributes: Sequence[Attribute]) -> CartOutcome:
-    now = datetime.now(UTC)
-    empty = Cart(cart_id=new_cart_id(), version=1, channel=ctx.channel.value, status=CartStatus.ACTIVE,
-                 created_at=now, updated_at=now, customer_id=None,
-                 expires_at=now + timedelta(days=ctx.services.cart_rules.guest_cart_ttl_days))
+    """A new guest cart; for a signed-in customer, their one active cart: made for them, or, when
+    they have one already (made on another channel, say), that cart with the new lines added, so
+    what they add anywhere is in the cart every channel shows them."""
     errors = _check_note(note)
     if errors:
         return CartOutcome(None, tuple(errors))
-    filled = await _with_lines(ctx, empty, lines, ("input", "lines"))
-    if isinstance(filled, list):
-        return CartOutcome(None, tuple(filled))
-    cart = dataclasses.replace(filled, note=note, attributes=tuple(attributes))
-    await ctx.cart_store.insert(cart)
-    return CartOutcome(cart)
+    customer = ctx.customer_id
+    for attempt in range(MAX_ATTEMPTS):
+        if customer is not None and (theirs := await ctx.cart_store.active_for_customer(customer)) is not None:
+            return await change_cart(ctx, global_ids.encode("Cart", theirs.cart_id), None,
+                                     lambda cart: _with_lines(ctx, cart, lines, ("input", "lines")))
+        now = datetime.now(UTC)
+        empty = Cart(cart_id=new_cart_id(), version=1, channel=ctx.channel.value, status=CartStatus.ACTIVE,
+                     created_at=now, updated_at=now, customer_id=customer,
+                     expires_at=None if customer else now + timedelta(days=ctx.services.cart_rules.guest_cart_ttl_days))
+        filled = await _with_lines(ctx, empty, lines, ("input", "lines"))
+        if isinstance(filled, list):
+            return CartOutcome(None, tuple(filled))
+        cart = dataclasses.replace(filled, note=note, attributes=tuple(attributes))
+        try:
+            await ctx.cart_store.insert(cart)
+        except CartConflict:  # the customer's cart was made meanwhile (another tab): add to it instead
+            await backoff(attempt)
+            continue
+        return CartOutcome(cart)
+    return CartOutcome(None, (UserError("VERSION_CONFLICT", "the customer's cart changed too often; try again"),))
 
 
 async def add_lines(ctx: RequestContext, cart_id: str, lines: Sequence[LineRequest],

@@ -131,3 +131,18 @@ def test_merging_caps_a_quantity_at_what_is_in_stock_and_says_so(gql, stocked):
     assert quantities(result["cart"]) == {variant["sku"]: available}
     assert [w["code"] for w in result["warnings"]] == ["QUANTITY_CAPPED"]
     assert f"{available + 1} wanted, {available} kept" in result["warnings"][0]["message"]
+
+
+def test_a_signed_in_cart_create_is_the_customers_cart_on_every_channel(gql, stocked):
+    # given a signed-in customer who makes a cart on the website
+    headers = customer()
+    first = payload(gql(CREATE, {"input": {"lines": [{"merchandiseId": stocked[0]["id"], "quantity": 1}]}},
+                        headers={**headers, "X-Channel": "WEB"}), "cartCreate")["cart"]
+    # when the app, signed in as the same customer, asks for its cart and then creates one with another line
+    seen_in_app = gql(ME, headers={**headers, "X-Channel": "APP"})["data"]["me"]["cart"]
+    again = payload(gql(CREATE, {"input": {"lines": [{"merchandiseId": stocked[1]["id"], "quantity": 2}]}},
+                        headers={**headers, "X-Channel": "APP"}), "cartCreate")["cart"]
+    # then the app saw the website's cart, and its create answered with that cart, the new line added
+    assert seen_in_app is not None and seen_in_app["id"] == first["id"]
+    assert again["id"] == first["id"]
+    assert sorted(line["quantity"] for line in again["lines"]) == [1, 2]
