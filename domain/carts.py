@@ -42,6 +42,7 @@ class Cart:
     next_line_number: int = 1
     merged_into: str | None = None
     expires_at: datetime | None = None  # guest carts only: abandoned ones expire
+    checkout_started_at: datetime | None = None  # a checkout claimed the cart: no second order meanwhile
 
     def line(self, line_id: str) -> CartLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)

@@ -7,17 +7,24 @@ cart finds the order instead of creating a second one.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.carts import Cart, CartOutcome, CartStatus, UserError
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import cart_cost, global_ids, stock
-from resolvers.carts import NOT_FOUND, cart_key, change_cart, visible_to
+from resolvers.carts import NOT_FOUND, cart_key, change_cart, next_version, visible_to
 from resolvers.context import RequestContext
 
+CLAIM_SECONDS = 120.0  # a checkout claim older than this was left by a process that died
+WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
+CLOSED = UserError("CART_CLOSED", "the cart was merged into another", ("cartId",))
+IN_PROGRESS = UserError("CHECKOUT_IN_PROGRESS", "another checkout of this cart is still running; read the cart "
+                        "later", ("cartId",))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CENT = Decimal("0.01")
 
@@ -39,7 +46,7 @@ async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) 
     if cart.status is CartStatus.COMPLETED:
         return CartOutcome(cart)
     if cart.status is not CartStatus.ACTIVE:
-        return CartOutcome(cart, (UserError("CART_CLOSED", "the cart was merged into another", ("cartId",)),))
+        return CartOutcome(cart, (CLOSED,))
     errors = _input_errors(request)
     if not cart.lines:
         errors.append(UserError("CART_EMPTY", "the cart has no lines", ("cartId",)))
@@ -48,13 +55,56 @@ async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) 
         errors.append(UserError("PICKUP_STORE_UNKNOWN", "no pickup store with this id", ("input", "pickupStoreId")))
     if errors:
         return CartOutcome(cart, tuple(errors))
+    claimed = await _claim(ctx, cart)
+    if not isinstance(claimed, Cart):
+        return claimed  # another checkout ended it (or still runs)
     erp = ctx.services.backends.erp
-    if await erp.order_by_reference(cart.cart_id) is None:
-        draft = await _draft(ctx, cart, request, store)
-        if isinstance(draft, list):
-            return CartOutcome(cart, tuple(draft))
-        await erp.create_order(draft)
-    return await _complete(ctx, cart)
+    try:
+        if await erp.order_by_reference(cart.cart_id) is None:
+            draft = await _draft(ctx, claimed, request, store)
+            if isinstance(draft, list):
+                await _release(ctx, claimed)
+                return CartOutcome(claimed, tuple(draft))
+            await erp.create_order(draft)
+    except BaseException:
+        await asyncio.shield(_release(ctx, claimed))  # the order may exist: the next claim looks for it first
+        raise
+    return await _complete(ctx, claimed)
+
+
+async def _claim(ctx: RequestContext, cart: Cart) -> Cart | CartOutcome:
+    """The cart, claimed for this checkout; or, when another checkout holds it, the cart as that one
+    leaves it (waited for)."""
+    key = cart.cart_id
+    waited_until = datetime.now(UTC) + timedelta(seconds=WAIT_SECONDS)
+    while True:
+        now = datetime.now(UTC)
+        held = cart.checkout_started_at
+        if cart.status is CartStatus.COMPLETED:
+            return CartOutcome(cart)  # by the other checkout: its order is this cart's
+        if cart.status is not CartStatus.ACTIVE:
+            return CartOutcome(cart, (CLOSED,))
+        if held is None or now - held > timedelta(seconds=CLAIM_SECONDS):
+            claimed = next_version(ctx, dataclasses.replace(cart, checkout_started_at=now))
+            if await ctx.cart_store.replace(claimed):
+                return claimed
+        elif now > waited_until:
+            return CartOutcome(cart, (IN_PROGRESS,))
+        else:
+            await asyncio.sleep(0.05)
+        current = await ctx.cart_store.get(key)
+        if current is None:
+            return CartOutcome(None, (NOT_FOUND,))
+        cart = current
+
+
+async def _release(ctx: RequestContext, claimed: Cart) -> None:
+    """Gives the claim up (the checkout did not place an order), keeping changes made meanwhile."""
+    await change_cart(ctx, global_ids.encode("Cart", claimed.cart_id), None, _unclaimed)
+
+
+async def _unclaimed(cart: Cart) -> Cart:
+    return dataclasses.replace(cart, checkout_started_at=None)
 
 
 async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
@@ -136,4 +186,4 @@ async def _complete(ctx: RequestContext, cart: Cart) -> CartOutcome:
 
 
 async def _now_completed(cart: Cart) -> Cart:
-    return dataclasses.replace(cart, status=CartStatus.COMPLETED)
+    return dataclasses.replace(cart, status=CartStatus.COMPLETED, checkout_started_at=None)

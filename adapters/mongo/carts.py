@@ -39,6 +39,7 @@ def to_document(cart: Cart) -> dict[str, Any]:
         "note": cart.note, "attributes": _attributes_doc(cart.attributes),
         "discount_codes": list(cart.discount_codes), "next_line_number": cart.next_line_number,
         "merged_into": cart.merged_into, "expires_at": cart.expires_at,
+        "checkout_started_at": cart.checkout_started_at,
     }
 
 
@@ -52,6 +53,7 @@ def from_document(doc: dict[str, Any]) -> Cart:
         note=doc.get("note"), attributes=_attributes(doc.get("attributes")),
         discount_codes=tuple(doc.get("discount_codes", ())), next_line_number=doc.get("next_line_number", 1),
         merged_into=doc.get("merged_into"), expires_at=doc.get("expires_at"),
+        checkout_started_at=doc.get("checkout_started_at"),
     )
 
 

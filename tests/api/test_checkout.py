@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
+import httpx
 import jwt
 import pytest
 from pymongo import MongoClient
@@ -63,7 +65,7 @@ def test_checkout_places_one_erp_order_and_completes_the_cart(gql, stocked):
     expected = sum(float(line["unitPrice"]["amount"]) * line["quantity"] for line in order["lines"])
     assert float(order["totalAmount"]["amount"]) == pytest.approx(expected)
     # and the cart is completed, and the order is among the customer's orders from any channel
-    assert result["cart"]["version"] == cart["version"] + 1
+    assert result["cart"]["version"] == cart["version"] + 2  # claimed for the checkout, then completed
     closed = payload(gql(NOTE, {"cart": cart["id"], "note": "more"}, alice), "cartNoteUpdate")
     assert [e["code"] for e in closed["userErrors"]] == ["CART_CLOSED"]
     orders = gql(ORDERS, headers={**alice, "X-Channel": "STORE"})["data"]["me"]["orders"]
@@ -142,3 +144,21 @@ def test_an_unknown_pickup_store_is_refused(gql, stocked):
     unknown = {"email": "ana@example.com", "paymentReference": "psp-3", "pickupStoreId": "U3RvcmUvTk9QRQ"}
     result = check_out(gql, cart, unknown)
     assert [e["code"] for e in result["userErrors"]] == ["PICKUP_STORE_UNKNOWN"] and result["order"] is None
+
+
+async def test_two_checkouts_of_one_cart_at_once_place_one_order(gateway, api_key, gql, stocked, simulators):
+    # given a cart, and an ERP slow enough that two checkouts overlap (a double click, two tabs)
+    alice = customer()
+    cart = cart_with(gql, [(stocked[0], 1)], alice)
+    simulators["odoo"].faults(latency_ms=150)
+    # when two checkouts with different idempotency keys arrive together
+    bodies = [{"query": CHECKOUT, "variables": {"cart": cart["id"], "input": SHIPPING, "key": str(uuid.uuid4())}}
+              for _ in range(2)]
+    async with httpx.AsyncClient(base_url=gateway, timeout=60, headers={"X-API-Key": api_key, **alice}) as http:
+        answers = await asyncio.gather(*(http.post("/graphql", json=body) for body in bodies))
+    simulators["odoo"].heal()
+    # then both answer with the one order the cart got, and the ERP holds one
+    results = [answer.json()["data"]["cartCheckout"] for answer in answers]
+    assert all(result["userErrors"] == [] for result in results), results
+    assert len({result["order"]["number"] for result in results}) == 1
+    assert len(gql(ORDERS, headers=alice)["data"]["me"]["orders"]) == 1
