@@ -1,8 +1,12 @@
 """Checkout: one order in the ERP per cart, priced and stock-checked live, then the cart completed.
 
-The ERP order carries the cart id as `client_order_ref`. A checkout first looks for an order
-with that reference, so a retry after a crash between creating the order and completing the
-cart finds the order instead of creating a second one.
+A checkout first claims the cart (`checkout_started_at`, written as any cart change is), so two at
+once (a double click, two tabs, with different idempotency keys) cannot both create an order: the
+one whose claim lands goes on, the other waits for it and answers with the cart as it ends. A
+claim older than CLAIM_SECONDS (its process died) may be taken over. The ERP order carries the
+cart id as `client_order_ref`, and a checkout looks for an order with that reference first, so a
+retry after a crash between creating the order and completing the cart finds the order instead
+of creating a second one.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,12 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from domain.carts import Cart, CartOutcome, CartStatus, UserError
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import cart_cost, global_ids, stock
-from resolvers.carts import NOT_FOUND, cart_key, change_cart, next_version, visible_to
+from resolvers.carts import NOT_FOUND, cart_key, change_cart, visible_to
 from resolvers.context import RequestContext
 
 CLAIM_SECONDS = 120.0  # a checkout claim older than this was left by a process that died
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
-CLOSED = UserError("CART_CLOSED", "the cart was merged into another", ("cartId",))
 IN_PROGRESS = UserError("CHECKOUT_IN_PROGRESS", "another checkout of this cart is still running; read the cart "
                         "later", ("cartId",))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,7 +50,7 @@ async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) 
     if cart.status is CartStatus.COMPLETED:
         return CartOutcome(cart)
     if cart.status is not CartStatus.ACTIVE:
-        return CartOutcome(cart, (CLOSED,))
+        return CartOutcome(cart, (UserError("CART_CLOSED", "the cart was merged into another", ("cartId",)),))
     errors = _input_errors(request)
     if not cart.lines:
         errors.append(UserError("CART_EMPTY", "the cart has no lines", ("cartId",)))
@@ -75,27 +79,25 @@ async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) 
 async def _claim(ctx: RequestContext, cart: Cart) -> Cart | CartOutcome:
     """The cart, claimed for this checkout; or, when another checkout holds it, the cart as that one
     leaves it (waited for)."""
-    key = cart.cart_id
-    waited_until = datetime.now(UTC) + timedelta(seconds=WAIT_SECONDS)
+    cart_id = global_ids.encode("Cart", cart.cart_id)
+    waited_until = time.monotonic() + WAIT_SECONDS
     while True:
-        now = datetime.now(UTC)
-        held = cart.checkout_started_at
-        if cart.status is CartStatus.COMPLETED:
-            return CartOutcome(cart)  # by the other checkout: its order is this cart's
-        if cart.status is not CartStatus.ACTIVE:
-            return CartOutcome(cart, (CLOSED,))
-        if held is None or now - held > timedelta(seconds=CLAIM_SECONDS):
-            claimed = next_version(ctx, dataclasses.replace(cart, checkout_started_at=now))
-            if await ctx.cart_store.replace(claimed):
-                return claimed
-        elif now > waited_until:
-            return CartOutcome(cart, (IN_PROGRESS,))
-        else:
-            await asyncio.sleep(0.05)
-        current = await ctx.cart_store.get(key)
-        if current is None:
-            return CartOutcome(None, (NOT_FOUND,))
-        cart = current
+        outcome = await change_cart(ctx, cart_id, None, _claimed)
+        if not outcome.user_errors:
+            return outcome.cart  # type: ignore[return-value]
+        if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
+            return CartOutcome(outcome.cart)  # by the other checkout: its order is this cart's
+        if outcome.user_errors != (IN_PROGRESS,) or time.monotonic() > waited_until:
+            return outcome
+        await asyncio.sleep(0.05)
+
+
+async def _claimed(cart: Cart) -> Cart | list[UserError]:
+    now = datetime.now(UTC)
+    held = cart.checkout_started_at
+    if held is not None and now - held <= timedelta(seconds=CLAIM_SECONDS):
+        return [IN_PROGRESS]
+    return dataclasses.replace(cart, checkout_started_at=now)
 
 
 async def _release(ctx: RequestContext, claimed: Cart) -> None:
