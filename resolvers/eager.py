@@ -62,9 +62,6 @@ async def settled(futures: Iterable[asyncio.Future[Any]]) -> None:
     this wakes about once per batch, where a gather would schedule a callback per future."""
     for future in futures:
         if not future.done():
-            try:
-                await future
-            except Exception:  # noqa: S112 - read here, reported by the fields that use it
-                continue
-        elif not future.cancelled():
-            future.exception()
+            await asyncio.wait((future,))
+        if not future.cancelled():
+            future.exception()  # read here; the fields that use the value report its failure

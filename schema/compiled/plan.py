@@ -32,6 +32,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional
 
 from domain.api_keys import Scope
 from schema.catalog.prefetch import warmer_for
+from schema.compiled.arguments import field_kwargs
 from schema.compiled.shapes import (
     ABSTRACT,
     LEAF,
@@ -51,12 +52,12 @@ if TYPE_CHECKING:
     from graphql.execution.values import VariableValues
     from strawberry.types.field import StrawberryField
 
-# Root fields whose answers the plan shapes; everything else (carts, keys, introspection, and every
-# mutation, which must run in order) stays on graphql-core's executor.
 # A plan is kept (LRU, per document and scope set): fragments spread at several levels multiply
 # positions, so a plan past this many runs on graphql-core instead, which keeps nothing. The
-# 50-product listing's plan has about 40.
+# 50-product listing's plan has 26.
 MAX_PLAN_FIELDS = 2_000
+# Root fields whose answers the plan shapes; everything else (carts, keys, introspection, and every
+# mutation, which must run in order) stays on graphql-core's executor.
 COMPILED_ROOT_FIELDS = frozenset({"product", "products", "stores", "channels", "node", "nodes", "catalogChanges"})
 
 class NotCompiled(Exception):
@@ -167,8 +168,6 @@ class _Compiler:
                     LIST_REFUSAL if isinstance(returns, StrawberryList) else RAISED_REFUSAL
 
     def static_kwargs(self, plan: FieldPlan, node: FieldNode) -> dict[str, Any] | None:
-        from schema.compiled.arguments import field_kwargs
-
         try:
             return field_kwargs(self.strawberry_schema, plan, node, self.variables)
         except Exception:  # an argument error is the field's error, at run time, as graphql-core reports it

@@ -2,8 +2,8 @@
 semantics of graphql-core's executor (value completion, leaf coercion, null propagation, errors
 located at their aliased paths) and none of its per-field machinery.
 
-Resolver coroutines run in place (`resolvers.eager.step`); most finish at once because their
-DataLoader futures are settled. Those that wait leave a slot in the answer; the slots of one pass
+Resolver coroutines run as eagerly started tasks (`resolvers.eager.step`); most finish in their
+first step because their DataLoader futures are settled. Those that wait leave a slot in the answer; the slots of one pass
 are finished together, so their loads batch as they do under graphql-core, and their values are
 completed into the answer where the slot stands.
 """
@@ -177,10 +177,10 @@ class Run:
 
     def field(self, out: dict[str, Any], shape: Shape, plan: FieldPlan, source: Any, path: Path | None,
               anchor: _Anchor | None) -> None:
-        field_path = Path(path, plan.key)
-        if plan.shape is None:
+        if plan.shape is None:  # __typename
             out[plan.key] = shape.type_name
             return
+        field_path = Path(path, plan.key)
         own = anchor if plan.non_null else _Anchor(out, plan.key, field_path)
         try:
             value = self.resolve(plan, source, field_path)
