@@ -45,21 +45,3 @@ class CatalogRules:
 
     def for_channel(self, channel: Channel) -> ChannelRules:
         return self.channels[channel]
-
-
-class MergeStrategy(StrEnum):
-    """What signing in does when the guest cart meets the customer's active cart."""
-
-    MERGE = "MERGE"                  # guest lines summed into the customer's cart, capped by stock
-    KEEP_CUSTOMER = "KEEP_CUSTOMER"  # the customer's cart stays as it was
-    KEEP_GUEST = "KEEP_GUEST"        # the guest cart becomes the customer's cart
-    KEEP_GUEST_IF_CUSTOMER_EMPTY = "KEEP_GUEST_IF_CUSTOMER_EMPTY"  # else MERGE
-
-
-@dataclass(frozen=True, slots=True)
-class CartRules:
-    max_lines: int = 250
-    max_quantity: int = 999
-    guest_cart_ttl_days: float = 30.0
-    merge_strategy: MergeStrategy = MergeStrategy.MERGE
-    shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons
