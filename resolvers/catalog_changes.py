@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.errors import BackendError
 from domain.records import ChangeAspect, ChangeMark, ErpProduct, RecordChange
+from domain.roles import Role
 from resolvers import cursors
 from resolvers.catalog import check_first
 from resolvers.context import RequestContext
@@ -93,11 +94,11 @@ async def feeds_of(ctx: RequestContext) -> list[Feed]:
         locations = await channel_location_ids(ctx)
         feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}),
                           functools.partial(erp.stock_changes, locations)))
-    content_backends = {b for order in ctx.catalog_rules.ownership.values() for b in order}
-    if backends.content.name in content_backends:
+    content_roles = {r for order in ctx.catalog_rules.ownership.values() for r in order}
+    if Role.WEB_SHOP in content_roles:
         feeds.append(Feed(backends.content.name, frozenset({ChangeAspect.CONTENT}),
                           backends.content.content_changes))
-    if backends.app.name in content_backends:
+    if Role.APP_BACKEND in content_roles:
         feeds.append(Feed(backends.app.name, frozenset({ChangeAspect.CONTENT}),
                           backends.app.content_changes))
     swept = ({ChangeAspect.PRICE} if rules.price_source is PriceSource.MARKETPLACE else set()) | (

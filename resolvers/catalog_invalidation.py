@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from domain.errors import BadUserInput
 from domain.ports import InvalidationLog
 from domain.records import CatalogInvalidation, ChangeAspect, ChangeMark
+from domain.roles import Role
 from resolvers import cursors
 from resolvers.catalog import MAX_PAGE
 from resolvers.catalog_changes import CONTENT_AND_PRICE, Feed, ProductChange, catalog_changes
@@ -46,11 +47,12 @@ async def invalidation_feeds(ctx: RequestContext) -> list[Feed]:
                           functools.partial(erp.price_list_changes, pricelist_id)))
     # every warehouse: a channel's stock, and any channel's store availability, may show it
     locations = sorted(w.stock_location_id for w in (await ctx.services.directory.warehouses()).values())
-    feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}), functools.partial(erp.stock_changes, locations)))
-    owners = {b for order in rules.ownership.values() for b in order}
-    if backends.content.name in owners:
+    feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}),
+                      functools.partial(erp.stock_changes, locations)))
+    owners = {r for order in rules.ownership.values() for r in order}
+    if Role.WEB_SHOP in owners:
         feeds.append(Feed(backends.content.name, frozenset({ChangeAspect.CONTENT}), backends.content.content_changes))
-    if backends.app.name in owners or any(c.price_source is PriceSource.APP for c in channels):
+    if Role.APP_BACKEND in owners or any(c.price_source is PriceSource.APP for c in channels):
         feeds.append(Feed(backends.app.name, CONTENT_AND_PRICE, backends.app.content_changes))
     swept = ({ChangeAspect.PRICE} if any(c.price_source is PriceSource.MARKETPLACE for c in channels) else set()) | (
         {ChangeAspect.STOCK} if any(c.stock_source is StockSource.MARKETPLACE for c in channels) else set())
