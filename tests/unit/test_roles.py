@@ -3,11 +3,77 @@ and marketplace, and label what each supplied with its adapter's name."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from domain.api_keys import Scope
+from domain.channels import Channel
+from domain.records import AppVariant, ContentRecord, MarketplaceItem, MarketplaceOffer, StockQuant
 from domain.roles import Role
 from gateway.settings import SettingsError, load_settings
 from gateway.wiring import catalog_rules
+from schema.schema import build_schema
+from tests.unit.fakes import (
+    BERLIN,
+    DC,
+    MUNICH,
+    FakeApp,
+    FakeContent,
+    FakeErp,
+    FakeMarketplace,
+    World,
+    money,
+    product,
+    variant,
+)
+
+SCHEMA = build_schema()
+SOURCES = """{ products(first: 1) { nodes { sources { field backend } variants { stock { source } } } } }"""
+
+
+@pytest.fixture
+def world() -> World:
+    # given adapters named otherwise than the ones the gateway ships
+    w = World(erp=FakeErp(name="acme-erp", sites=[DC, BERLIN, MUNICH]), content=FakeContent(name="acme-shop"),
+              app=FakeApp(name="acme-app"), marketplace=FakeMarketplace(name="acme-market"))
+    w.erp.products = [product(1, "P-1", variant_ids=(10,))]
+    w.erp.variants = [variant(10, "P-1-M", 1, "20.00")]
+    w.erp.quants = [StockQuant(10, 11, Decimal(7), Decimal(2))]
+    w.content.records = [ContentRecord(backend="acme-shop", sku="P-1", title="Shop title")]
+    w.app.records = [AppVariant("P-1-M", Decimal("15.00"), Decimal("20.00"), "EUR",
+                                ContentRecord(backend="acme-app", sku="p-1", description="App text"))]
+    w.marketplace.items = [MarketplaceItem("P-1-M", 4)]
+    w.marketplace.offers = [MarketplaceOffer("P-1-M", money("22.99"), 4)]
+    return w
+
+
+async def _sources(world: World, channel: Channel) -> tuple[dict[str, str], str]:
+    context = world.context(channel)
+    context.scopes = frozenset(Scope)
+    result = await SCHEMA.execute(SOURCES, context_value=context)
+    assert result.errors is None
+    node = result.data["products"]["nodes"][0]
+    return {s["field"]: s["backend"] for s in node["sources"]}, node["variants"][0]["stock"]["source"]
+
+
+CONTENT = {"sku": "acme-erp", "variants": "acme-erp", "title": "acme-shop", "description": "acme-app",
+           "brand": "acme-erp", "categories": "acme-erp"}
+
+
+@pytest.mark.parametrize(("channel", "price", "stock"), [
+    (Channel.WEB, "acme-erp", "acme-erp"),
+    (Channel.APP, "acme-app", "acme-erp"),
+    (Channel.MARKETPLACE, "acme-market", "acme-market"),
+])
+async def test_sources_and_provenance_are_labelled_with_the_adapters_names(world, channel, price, stock):
+    # when a product's sources and its variant's stock are asked in the channel
+    sources, stock_source = await _sources(world, channel)
+    # then each field group names the adapter that supplied it: content by its ownership order
+    # (web-shop, app backend, ERP), price and stock by the channel's rules
+    assert sources == {**CONTENT, "price": price, "stock": stock}
+    assert stock_source == stock
+
 
 
 @pytest.mark.parametrize(("order", "roles"), [
