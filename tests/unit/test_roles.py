@@ -3,7 +3,10 @@ and marketplace, and label what each supplied with its adapter's name."""
 
 from __future__ import annotations
 
+import ast
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -28,8 +31,36 @@ from tests.unit.fakes import (
     variant,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
+# the backends' adapter packages (the gateway's own store is no backend role)
+VENDORS = sorted(p.name for p in (ROOT / "adapters").iterdir() if (p / "__init__.py").is_file() and p.name != "mongo")
+ABOVE_ADAPTERS = ("resolvers", "schema")
+
 SCHEMA = build_schema()
 SOURCES = """{ products(first: 1) { nodes { sources { field backend } variants { stock { source } } } } }"""
+
+
+def _literals(tree: ast.Module) -> list[ast.Constant]:
+    """The string literals of a module (f-string parts included), but its docstrings."""
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_no_vendor_is_named_in_a_literal_above_the_adapters():
+    # given the vendors the adapters speak to
+    assert VENDORS == ["ebay", "medusa", "odoo", "woocommerce"]
+    vendor = re.compile(rf"\b({'|'.join(VENDORS)})\b", re.IGNORECASE)
+    # when every string literal of resolvers/ and schema/ is read
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+             for package in ABOVE_ADAPTERS for path in sorted((ROOT / package).rglob("*.py"))
+             for node in _literals(ast.parse(path.read_text(), str(path))) if vendor.search(node.value)]
+    # then none names one: they speak of roles, and labels come from the adapters' names
+    assert found == []
 
 
 @pytest.fixture
