@@ -1,6 +1,6 @@
-"""The parts a backend plays for the gateway. Above the adapters, code speaks of these roles; which
-system plays one is configuration, and its adapter's `name` labels what it supplied (`sources`,
-price and stock provenance, errors)."""
+"""The parts a backend plays for the gateway. Above the adapters, code speaks of these roles; the
+composition root (gateway/wiring.py) chooses the adapter playing each, and that adapter's `name`
+labels what it supplied (`sources`, price and stock provenance, change feeds, errors)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,3 @@ class Role(StrEnum):
     ERP = "erp"               # assortment, list and channel prices, stock, orders
     MARKETPLACE = "marketplace"  # marketplace offers and their stock pool
 
-    @classmethod
-    def parse(cls, raw: str) -> Role:
-        """Accepts any letter case; raises ValueError naming the allowed roles."""
-        try:
-            return cls(raw.strip().lower())
-        except ValueError:
-            allowed = ", ".join(r.value for r in cls)
-            raise ValueError(f"unknown role {raw!r}; allowed: {allowed}") from None

@@ -126,8 +126,10 @@ BACKEND_ROLES = {"woocommerce": Role.WEB_SHOP, "medusa": Role.APP_BACKEND, "odoo
 
 
 def role_named(label: str) -> Role:
-    """The role `label` names: a role ("erp") or the backends section configuring one ("odoo")."""
-    return BACKEND_ROLES.get(label.strip().lower()) or Role.parse(label)
+    """The role `label` names: a role ("erp") or the backends section configuring one ("odoo"), in any
+    letter case; raises ValueError for anything else."""
+    name = label.strip().lower()
+    return BACKEND_ROLES.get(name) or Role(name)
 
 
 @dataclass(frozen=True)
