@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain.channels import Channel
+from domain.roles import Role
 
 CONTENT_FIELDS = ("title", "description", "brand", "categories", "images", "attributes")
-CONTENT_BACKENDS = ("woocommerce", "medusa", "odoo")
+CONTENT_ROLES = (Role.WEB_SHOP, Role.APP_BACKEND, Role.ERP)  # the roles that may own content, default order
 
 
 class PriceSource(StrEnum):
@@ -36,8 +37,8 @@ class ChannelRules:
 @dataclass(frozen=True, slots=True)
 class CatalogRules:
     channels: dict[Channel, ChannelRules]
-    ownership: dict[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict.fromkeys(CONTENT_FIELDS, CONTENT_BACKENDS))
+    ownership: dict[str, tuple[Role, ...]] = field(  # content field -> the roles supplying it, in order
+        default_factory=lambda: dict.fromkeys(CONTENT_FIELDS, CONTENT_ROLES))
     pickup_ready_within: str = "PT2H"
     pickup_warehouses: tuple[str, ...] = ()
     default_channel: Channel = Channel.WEB
