@@ -13,7 +13,7 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -246,7 +246,7 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX) and name != f"{ENV_PREFIX}CONFIG":
             _set_path(raw, name[len(ENV_PREFIX):].lower().split("__"), _literal(value))
-    settings = _build(Settings, raw, "")
+    settings = _build(Settings, _with_channels(raw), "")
     _validate(settings)
     return settings
 
@@ -259,9 +259,27 @@ def _literal(text: str) -> Any:
 
 
 def _set_path(tree: dict, keys: list[str], value: Any) -> None:
+    """Sets `value` at `keys`, making the tables on the way (the environment overrides the file)."""
     for key in keys[:-1]:
-        tree = tree.setdefault(key.upper() if key.upper() in Channel.__members__ else key, {})
+        if not isinstance(tree.get(key), dict):
+            tree[key] = {}
+        tree = tree[key]
     tree[keys[-1]] = value
+
+
+def _with_channels(raw: dict[str, Any]) -> dict[str, Any]:
+    """The channel tables merged in one step, before the settings are built: every default channel's
+    keys, then, key by key, those of the table the file and the environment give for it. A table's
+    code may be in any letter case (environment names are read in lower case); a channel no table
+    names keeps its defaults. What is not a table is left as given, for the building to refuse."""
+    given = raw.get("channels", {})
+    if not isinstance(given, dict):
+        return raw
+    channels: dict[str, Any] = {code: asdict(c) for code, c in _default_channels().items()}
+    for code, table in given.items():  # the file's tables first, then those the environment added
+        base = channels.get(code.upper())
+        channels[code.upper()] = {**base, **table} if isinstance(base, dict) and isinstance(table, dict) else table
+    return {**raw, "channels": channels}
 
 
 def _build(cls: type, raw: Any, where: str) -> Any:
@@ -276,13 +294,13 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     for name, f in known.items():
         key = _key(where, name)
         if name in raw:
-            values[name] = _coerce(hints[name], raw[name], key, f)
+            values[name] = _coerce(hints[name], raw[name], key)
         elif f.default is MISSING and f.default_factory is MISSING:
             raise SettingsError(f"{key}: required")
     return cls(**values)
 
 
-def _coerce(hint: Any, value: Any, key: str, f: Any = None) -> Any:
+def _coerce(hint: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(hint)
     if is_dataclass(hint):
         return _build(hint, value, key)
@@ -295,17 +313,6 @@ def _coerce(hint: Any, value: Any, key: str, f: Any = None) -> Any:
         key_type, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
             raise SettingsError(f"{key}: expected a table")
-        if f is not None and f.name == "channels" and is_dataclass(value_type):
-            # channel tables may override a default channel's keys one by one
-            defaults = _default_channels()
-            merged = {}
-            for name, table in value.items():
-                base = defaults.get(name)
-                base_raw = {fld.name: getattr(base, fld.name) for fld in fields(base)} if base else {}
-                merged[name] = _build(value_type, {**base_raw, **(table if isinstance(table, dict) else {})},
-                                      _key(key, name)) if isinstance(table, dict) else _build(value_type, table,
-                                                                                              _key(key, name))
-            return {**defaults, **merged}
         return {k: _coerce(value_type, v, _key(key, k)) for k, v in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(hint)
