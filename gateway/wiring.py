@@ -77,20 +77,20 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections, transport=carrier)
 
     woo = WooCommerceAdapter(
-        BackendHttp("woocommerce", woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
+        BackendHttp(WooCommerceAdapter.name, woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
                     record),
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
         else None)
-    app = MedusaAdapter(BackendHttp("medusa", medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
+    app = MedusaAdapter(BackendHttp(MedusaAdapter.name, medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
                                     record),
                         region_id=b.medusa.region_id)
-    odoo_http = BackendHttp("odoo", odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
+    odoo_http = BackendHttp(OdooAdapter.name, odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
     erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
-    marketplace = EbayAdapter(BackendHttp("ebay", ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
+    marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency)
