@@ -12,22 +12,11 @@ from schema.carts.types import UserError
 from schema.catalog.enums import ChannelCode
 
 
-@strawberry.enum(name="ApiKeyKind")
-class KeyKind(Enum):
-    FRONTEND = "frontend"
-    MOBILE = "mobile"
-    MARKETPLACE = "marketplace"
-    ADMIN = "admin"
+KeyKind = domain.KeyKind
+strawberry.enum(domain.KeyKind, name="ApiKeyKind")
 
-
-@strawberry.enum(name="ApiKeyScope")
-class KeyScope(Enum):
-    CATALOG_READ = "catalog:read"
-    STOCK_READ = "stock:read"
-    CART_WRITE = "cart:write"
-    CHECKOUT_WRITE = "checkout:write"
-    ORDERS_READ = "orders:read"
-    KEYS_ADMIN = "keys:admin"
+KeyScope = domain.Scope
+strawberry.enum(domain.Scope, name="ApiKeyScope")
 
 
 @strawberry.enum(name="ApiKeyState")
@@ -57,9 +46,9 @@ class ApiKey:
     def of(cls, key: domain.ApiKey) -> ApiKey:
         state = KeyState.REVOKED if key.revoked_at else (
             KeyState.EXPIRED if key.expires_at and key.expires_at <= datetime.now(UTC) else KeyState.ACTIVE)
-        return cls(key_id=key.key_id, name=key.name, kind=KeyKind(key.kind.value),
+        return cls(key_id=key.key_id, name=key.name, kind=key.kind,
                    channel=ChannelCode(key.channel) if key.channel else None,
-                   scopes=[KeyScope(s.value) for s in key.scopes], requests_per_minute=key.requests_per_minute,
+                   scopes=list(key.scopes), requests_per_minute=key.requests_per_minute,
                    cost_per_minute=key.cost_per_minute, state=state, created_at=key.created_at,
                    expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
                    documents=key.documents)
