@@ -10,17 +10,17 @@ from strawberry.types import Info
 
 from domain import api_keys as domain
 from domain.api_keys import Scope
+from domain.error_codes import KeyErrorCode
 from domain.errors import BadUserInput
 from resolvers import api_keys
-from schema.carts.types import UserError
 from schema.context import ctx
-from schema.keys.types import ApiKey, KeyCreateInput, KeyEvent, KeyPayload, KeySecretPayload
+from schema.keys.types import ApiKey, KeyCreateInput, KeyEvent, KeyPayload, KeySecretPayload, KeyUserError
 from schema.scopes import needs
 
 
-def _user_error(error: BadUserInput) -> list[UserError]:
-    code = "KEY_NOT_FOUND" if isinstance(error, api_keys.UnknownKey) else "INVALID_INPUT"
-    return [UserError(code=code, message=str(error), field=None)]
+def _user_error(error: BadUserInput) -> list[KeyUserError]:
+    return [KeyUserError(code=KeyErrorCode.KEY_NOT_FOUND if isinstance(error, api_keys.UnknownKey)
+                         else KeyErrorCode.INVALID_INPUT, message=str(error), field=None)]
 
 
 async def _with_secret(work: Awaitable[tuple[domain.ApiKey, str]]) -> KeySecretPayload:

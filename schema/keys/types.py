@@ -8,8 +8,9 @@ from enum import Enum
 import strawberry
 
 from domain import api_keys as domain
-from schema.carts.types import UserError
+from domain.error_codes import KeyErrorCode
 from schema.catalog.enums import ChannelCode
+from schema.user_errors import UserError, code_enum
 
 
 KeyKind = domain.KeyKind
@@ -17,6 +18,8 @@ strawberry.enum(domain.KeyKind, name="ApiKeyKind")
 
 KeyScope = domain.Scope
 strawberry.enum(domain.Scope, name="ApiKeyScope")
+
+code_enum(KeyErrorCode)
 
 
 @strawberry.enum(name="ApiKeyState")
@@ -66,17 +69,22 @@ class KeyEvent:
         return cls(action=event.action, key_id=event.key_id, actor=event.actor, at=event.at)
 
 
+@strawberry.type(description="Why an API key mutation did nothing.")
+class KeyUserError(UserError):
+    code: KeyErrorCode
+
+
 @strawberry.type(name="ApiKeyPayload")
 class KeyPayload:
     api_key: ApiKey | None
-    user_errors: list[UserError]
+    user_errors: list[KeyUserError]
 
 
 @strawberry.type(name="ApiKeySecretPayload")
 class KeySecretPayload:
     api_key: ApiKey | None
     secret: str | None = strawberry.field(description="The whole key to send as X-API-Key. Shown only here, once.")
-    user_errors: list[UserError]
+    user_errors: list[KeyUserError]
 
 
 @strawberry.input(name="ApiKeyCreateInput")
