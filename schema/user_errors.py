@@ -27,10 +27,10 @@ def member[C: Code](codes: type[C], code: str) -> C:
     unit tests are there to catch) is answered as INTERNAL and logged as an error, so the answer
     still reaches the client, whose change may have been made already."""
     try:
-        return codes(code)
-    except ValueError:
+        return codes[code]  # by name, which is the value too
+    except KeyError:
         log.error("code %r is not a member of %s; answered as INTERNAL", code, codes.__name__)
-        return codes("INTERNAL")
+        return codes["INTERNAL"]
 
 
 @strawberry.interface(description="An expected failure: the operation changed nothing; `message` says why. "

@@ -74,5 +74,5 @@ def test_an_answer_carries_the_code_as_its_name(gql):
     answer = gql(ADD_TO_NO_CART)
     # then the code reads as before the enums: the same string
     assert "errors" not in answer, answer
-    assert answer["data"]["cartLinesAdd"]["userErrors"] == [
-        {"__typename": "CartUserError", "code": "CART_NOT_FOUND", "field": ["cartId"], "message": "no cart with this id"}]
+    assert answer["data"]["cartLinesAdd"]["userErrors"] == [{"__typename": "CartUserError", "code": "CART_NOT_FOUND",
+                                                             "field": ["cartId"], "message": "no cart with this id"}]

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,8 +162,8 @@ def reached(module: Module, node: ast.AST) -> Iterator[tuple[Module, ast.AST]]:
 
 
 SCHEMA = build_schema(compiled=False)
-MUTATIONS = {SCHEMA.config.name_converter.get_graphql_name(f): f
-             for f in SCHEMA.get_type_by_name("Mutation").fields}  # type: ignore[union-attr]
+MUTATION: Any = SCHEMA.get_type_by_name("Mutation")
+MUTATIONS: dict[str, Any] = {SCHEMA.config.name_converter.get_graphql_name(f): f for f in MUTATION.fields}
 
 
 @functools.cache
@@ -170,14 +171,16 @@ def mutation_slices() -> dict[str, tuple[type[Enum], frozenset[Made]]]:
     """Each mutation: the enum of its payload's `userErrors` codes, and the codes its resolver reaches."""
     slices = {}
     for name, field in MUTATIONS.items():
-        payload = field.type.__strawberry_definition__
+        payload: Any = field.type.__strawberry_definition__
         (errors,) = [f for f in payload.fields if f.python_name == "user_errors"]
-        (code,) = [f for f in errors.type.of_type.__strawberry_definition__.fields if f.python_name == "code"]
+        error_type: Any = errors.type.of_type  # [X!]! -> X
+        (code,) = [f for f in error_type.__strawberry_definition__.fields if f.python_name == "code"]
         resolver = field.base_resolver.wrapped_func
         module = load(resolver.__module__)
         assert module is not None
         owner, method = resolver.__qualname__.split(".")
-        (node,) = [n for n in module.defs[owner].body  # type: ignore[attr-defined]
+        owner_class: Any = module.defs[owner]
+        (node,) = [n for n in owner_class.body
                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method]
         made = frozenset(m for at_module, at in reached(module, node) for m in codes_made(at_module, at, CODED))
         slices[name] = (code.type.wrapped_cls, made)
