@@ -39,7 +39,7 @@ from gateway.wiring import Wired, catalog_rules, wire_backends
 from resolvers.context import Services
 from resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
 from resolvers.marketplace_sweep import sweep_forever
-from resolvers.rules import CartRules, MergeStrategy
+from domain.carts import CartRules, MergeStrategy
 from resolvers.stores import StoreDirectory
 from schema.protection import QueryLimits
 from schema.schema import build_schema

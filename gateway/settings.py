@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from domain.channels import Channel
-from resolvers.rules import CONTENT_BACKENDS, CONTENT_FIELDS
+from domain.roles import Role
+from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
 DEFAULT_CONFIG = Path("commerce-gateway.toml")
@@ -118,6 +119,19 @@ class BackendSettings:
     ebay: EbaySettings = field(default_factory=EbaySettings)
 
 
+# The `backends.<name>` section configuring each role. Where settings name a role (field ownership),
+# the section's name stands for it too: "odoo" is the ERP, as in files written before roles.
+BACKEND_ROLES = {"woocommerce": Role.WEB_SHOP, "medusa": Role.APP_BACKEND, "odoo": Role.ERP,
+                 "ebay": Role.MARKETPLACE}
+
+
+def role_named(label: str) -> Role:
+    """The role `label` names: a role ("erp") or the backends section configuring one ("odoo"), in any
+    letter case; raises ValueError for anything else."""
+    name = label.strip().lower()
+    return BACKEND_ROLES.get(name) or Role(name)
+
+
 @dataclass(frozen=True)
 class ChannelSettings:
     name: str
@@ -150,8 +164,13 @@ class CatalogSettings:
     stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
     marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
+    # content field -> the roles supplying it, first that has a value wins (backends section names accepted)
     ownership: dict[str, list[str]] = field(
-        default_factory=lambda: {f: list(CONTENT_BACKENDS) for f in CONTENT_FIELDS})
+        default_factory=lambda: {f: [r.value for r in CONTENT_ROLES] for f in CONTENT_FIELDS})
+
+    def ownership_roles(self) -> dict[str, tuple[Role, ...]]:
+        """The ownership orders as roles (validated: every label names a content role)."""
+        return {f: tuple(role_named(label) for label in order) for f, order in self.ownership.items()}
 
 
 @dataclass(frozen=True)
@@ -374,10 +393,15 @@ def _validate(s: Settings) -> None:
     for content_field, order in s.catalog.ownership.items():
         if content_field not in CONTENT_FIELDS:
             raise SettingsError(f"catalog.ownership.{content_field}: unknown field (known: {', '.join(CONTENT_FIELDS)})")
-        bad = [b for b in order if b not in CONTENT_BACKENDS]
-        if bad or not order:
-            raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of "
-                                f"{', '.join(CONTENT_BACKENDS)} (got {order!r})")
+        try:
+            roles = [role_named(label) for label in order]
+        except ValueError:
+            roles = []
+        if not roles or any(role not in CONTENT_ROLES for role in roles):
+            aliases = [name for name, role in BACKEND_ROLES.items() if role in CONTENT_ROLES]
+            raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of the roles "
+                                f"{', '.join(CONTENT_ROLES)} (or their backends' names: {', '.join(aliases)}) "
+                                f"(got {order!r})")
 
 
 def _validate_auth(auth: AuthSettings) -> None:

@@ -17,8 +17,8 @@ from domain.channels import Channel
 from gateway.settings import Settings
 from resolvers.backends import Backends
 from resolvers.rules import (
-    CONTENT_BACKENDS,
     CONTENT_FIELDS,
+    CONTENT_ROLES,
     CatalogRules,
     ChannelRules,
     PriceSource,
@@ -81,8 +81,7 @@ def catalog_rules(settings: Settings) -> CatalogRules:
     }
     return CatalogRules(
         channels=channels,
-        ownership={**dict.fromkeys(CONTENT_FIELDS, CONTENT_BACKENDS),
-                   **{f: tuple(order) for f, order in settings.catalog.ownership.items()}},
+        ownership={**dict.fromkeys(CONTENT_FIELDS, CONTENT_ROLES), **settings.catalog.ownership_roles()},
         pickup_ready_within=settings.catalog.pickup_ready_within,
         pickup_warehouses=tuple(settings.catalog.pickup_warehouses),
         default_channel=Channel.parse(settings.catalog.default_channel),

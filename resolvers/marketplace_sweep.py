@@ -16,7 +16,6 @@ from domain.errors import BackendError
 from domain.ports import FingerprintStore, MarketplaceBackend
 
 log = logging.getLogger(__name__)
-FEED = "ebay"
 
 
 def _now_ms() -> datetime:
@@ -28,7 +27,8 @@ def _now_ms() -> datetime:
 async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float) -> int | None:
     """Sweeps when no process has within the interval; the number of changed items, or None when
     another process holds the lease."""
-    if not await store.claim_sweep(FEED, datetime.now(UTC), timedelta(seconds=every_seconds)):
+    feed = marketplace.name  # the swept feed is named after the marketplace's adapter
+    if not await store.claim_sweep(feed, datetime.now(UTC), timedelta(seconds=every_seconds)):
         return None
     started = time.perf_counter()
     items = await marketplace.all_inventory()
@@ -38,7 +38,7 @@ async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_
         offer = offers.get(item.sku)
         price = f"{offer.price.amount}|{offer.price.currency}" if offer else "no offer"
         seen[item.sku] = hashlib.sha256(f"{item.quantity}|{price}".encode()).hexdigest()[:32]
-    changed = await store.record(FEED, seen, _now_ms())
+    changed = await store.record(feed, seen, _now_ms())
     log.info("marketplace swept", extra={"items": len(items), "changed": changed,
                                          "seconds": round(time.perf_counter() - started, 2)})
     return changed

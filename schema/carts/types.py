@@ -13,8 +13,10 @@ from domain.api_keys import Scope
 from domain.carts import Cart as CartRecord
 from domain.errors import BackendError
 from domain.records import ErpOrder
-from resolvers import cart_cost, carts, catalog, global_ids
-from resolvers.cart_cost import PricedCart, PricedLine
+from resolvers import catalog, global_ids
+from resolvers.carts import cost as cart_cost
+from resolvers.carts.cost import PricedCart, PricedLine
+from resolvers.carts.ids import line_global_id
 from schema.carts.codes import CartErrorCode, CartWarningCode, CheckoutErrorCode
 from schema.catalog.enums import ChannelCode
 from schema.catalog.types import Attribute, Money, Variant
@@ -125,7 +127,7 @@ class Cart(Node):
     async def lines(self, info: Info, first: int = 100) -> list[CartLine]:
         catalog.check_first(first, "first")
         priced = await self._priced(info)
-        return [CartLine(id=strawberry.ID(carts.line_global_id(self.record, p.line.line_id)), priced=p)
+        return [CartLine(id=strawberry.ID(line_global_id(self.record, p.line.line_id)), priced=p)
                 for p in priced.lines[:first]]
 
     @strawberry.field
@@ -172,7 +174,7 @@ class Cart(Node):
 
 
 def _warning(cart: CartRecord, warning: domain_carts.CartWarning) -> CartWarning:
-    target = carts.line_global_id(cart, warning.line_id) if warning.line_id else None
+    target = line_global_id(cart, warning.line_id) if warning.line_id else None
     return CartWarning(code=member(CartWarningCode, warning.code), message=warning.message,
                        target=strawberry.ID(target) if target else None)
 
