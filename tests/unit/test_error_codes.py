@@ -4,8 +4,9 @@ introspection and no answer falls back to INTERNAL.
 The codes are read from the sources: every `UserError(…)` (and `KeyUserError(…)`, `CartWarning(…)`)
 with its code as a literal, a module constant or an enum member. A mutation's slice is its payload's
 `userErrors` type; the codes it can answer are those made in the code its resolver reaches by name
-(functions, constants, classes, across modules), e.g. `cartCheckout` reaches the cart's `change_cart`
-and so its CART_NOT_FOUND, CART_CLOSED and VERSION_CONFLICT.
+(functions, constants, classes and their methods, across modules; a call `x.method(…)` reaches every
+method of that name), e.g. `cartCheckout` reaches the cart's unit of work and the domain cart's
+`refusal`, and so CART_NOT_FOUND, CART_CLOSED and VERSION_CONFLICT.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def load(name: str) -> Module | None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             defs.update((t.id, stmt) for t in targets if isinstance(t, ast.Name))
         elif isinstance(stmt, ast.Import):
-            imports.update((a.asname, (a.name, None)) for a in stmt.names if a.asname)
+            for alias in stmt.names:  # `import a.b as c` names a.b; `import a.b` names a
+                top = alias.name.partition(".")[0]
+                imports[alias.asname or top] = (alias.name if alias.asname else top, None)
         elif isinstance(stmt, ast.ImportFrom):
             source = stmt.module or ""
             if stmt.level:
@@ -100,19 +103,52 @@ def resolve(module: Module, name: str, seen: frozenset[tuple[str, str]] = frozen
     return resolve(found, target[1], seen | {(target[0], target[1])}) if found else None
 
 
-def referenced(module: Module, node: ast.AST) -> Iterator[tuple[Module, str]]:
-    """The top-level definitions (of our packages) that `node` names: `f`, `module.f`, `Class`."""
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Name):
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """`node`'s subtree; of a class, without its methods' bodies (a method is reached by its name)."""
+    if not isinstance(node, ast.ClassDef):
+        yield from ast.walk(node)
+        return
+    for part in (*node.decorator_list, *node.bases, *node.keywords, *node.body):
+        if not isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from ast.walk(part)
+
+
+@functools.cache
+def methods() -> dict[str, list[tuple[Module, ast.AST]]]:
+    """Every method of our packages' classes by name: `x.name` may call any of them."""
+    found: dict[str, list[tuple[Module, ast.AST]]] = {}
+    for module in all_sources():
+        for cls in (n for n in module.tree.body if isinstance(n, ast.ClassDef)):
+            for method in cls.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and not method.name.startswith("__"):
+                    found.setdefault(method.name, []).append((module, method))
+    return found
+
+
+def referenced(module: Module, node: ast.AST) -> Iterator[tuple[Module, ast.AST]]:
+    """The definitions (of our packages) that `node` names: `f`, `module.f`, `Class`, `Class.method`, and
+    for a call `anything.method(…)` every method of that name."""
+    called = {id(n.func) for n in walk(node) if isinstance(n, ast.Call)}
+    for inner in walk(node):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
             found = resolve(module, inner.id)
             if found:
-                yield found
-        elif isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name):
-            target = module.imports.get(inner.value.id)
-            if target is not None and target[1] is None and (other := load(target[0])) is not None:
-                found = resolve(other, inner.attr)
+                yield found[0], found[0].defs[found[1]]
+        elif isinstance(inner, ast.Attribute):
+            receiver = inner.value.id if isinstance(inner.value, ast.Name) else None
+            target = module.imports.get(receiver) if receiver else None
+            if target is not None and target[1] is None:  # module.name: ours, or a library's (strawberry.field)
+                other = load(target[0])
+                found = resolve(other, inner.attr) if other else None
                 if found:
-                    yield found
+                    yield found[0], found[0].defs[found[1]]
+                continue
+            cls = resolve(module, receiver) if receiver else None
+            if cls is not None and isinstance(definition := cls[0].defs[cls[1]], ast.ClassDef):  # Class.method
+                yield from ((cls[0], m) for m in definition.body
+                            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == inner.attr)
+            elif id(inner) in called:
+                yield from methods().get(inner.attr, ())
 
 
 def code_of(module: Module, expression: ast.expr, where: str) -> Iterator[Made]:
@@ -135,7 +171,7 @@ def code_of(module: Module, expression: ast.expr, where: str) -> Iterator[Made]:
 
 
 def codes_made(module: Module, node: ast.AST, callees: set[str]) -> Iterator[Made]:
-    for call in ast.walk(node):
+    for call in walk(node):
         if not isinstance(call, ast.Call):
             continue
         callee = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
@@ -150,15 +186,15 @@ def codes_made(module: Module, node: ast.AST, callees: set[str]) -> Iterator[Mad
 
 def reached(module: Module, node: ast.AST) -> Iterator[tuple[Module, ast.AST]]:
     """`node` and every definition it reaches by name, each once."""
-    seen: set[tuple[str, str]] = set()
+    seen: set[int] = set()
     todo: list[tuple[Module, ast.AST]] = [(module, node)]
     while todo:
         current, at = todo.pop()
         yield current, at
-        for other, name in referenced(current, at):
-            if (other.name, name) not in seen:
-                seen.add((other.name, name))
-                todo.append((other, other.defs[name]))
+        for other, definition in referenced(current, at):
+            if id(definition) not in seen:
+                seen.add(id(definition))
+                todo.append((other, definition))
 
 
 SCHEMA = build_schema(compiled=False)
@@ -214,7 +250,7 @@ def test_the_scan_sees_the_codes_of_each_slice():
 
     assert slices["cartCheckout"][0] is CheckoutErrorCode and slices["cartLinesAdd"][0] is CartErrorCode
     assert {"CHECKOUT_IN_PROGRESS", "CART_EMPTY", "IDEMPOTENCY_KEY_REUSED"} <= codes("cartCheckout")
-    assert {"CART_NOT_FOUND", "CART_CLOSED", "VERSION_CONFLICT"} <= codes("cartCheckout")  # through change_cart
+    assert {"CART_NOT_FOUND", "CART_CLOSED", "VERSION_CONFLICT"} <= codes("cartCheckout")  # the cart's own path
     assert {"INSUFFICIENT_STOCK", "IDEMPOTENCY_KEY_IN_USE"} <= codes("cartLinesAdd")
     assert "LINE_NOT_FOUND" in codes("cartLinesUpdate") and "LINE_NOT_FOUND" not in codes("cartNoteUpdate")
     assert "CUSTOMER_REQUIRED" in codes("cartBuyerIdentityUpdate")
