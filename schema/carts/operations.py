@@ -21,7 +21,7 @@ from schema.carts.inputs import (
     CheckoutInput,
     attributes_of,
 )
-from schema.carts.types import Cart, CartPayload, CheckoutPayload, Customer, Order, UserError
+from schema.carts.types import Cart, CartPayload, CheckoutPayload, CheckoutUserError, Customer, Order
 from schema.context import ctx
 from schema.scopes import needs
 
@@ -125,7 +125,7 @@ class CartMutation:
         order = await checkout.order_for(ctx(info), outcome.cart) if not outcome.user_errors else None
         return CheckoutPayload(order=Order.of(order) if order else None,
                                cart=Cart.of(outcome.cart) if outcome.cart else None,
-                               user_errors=[UserError.of(e) for e in outcome.user_errors])
+                               user_errors=[CheckoutUserError.of(e) for e in outcome.user_errors])
 
     @strawberry.mutation(description="Attaches the signed-in customer; when they already have an active cart, "
                          "the configured strategy decides which survives (MERGE by default).",

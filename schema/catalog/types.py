@@ -306,7 +306,7 @@ class Channel:
 
     @strawberry.field
     def code(self) -> ChannelCode:
-        return ChannelCode(self.rules.channel.value)
+        return self.rules.channel
 
     @strawberry.field
     def name(self) -> str:
