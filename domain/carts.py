@@ -17,7 +17,7 @@ from enum import StrEnum
 from domain.records import Attribute
 
 Field = tuple[str | int, ...]  # where in the input an error points
-APPLIED_KEPT = 32  # idempotency records a cart keeps (those of its latest changes), see `Cart.recording`
+APPLIED_KEPT = 16  # idempotency records a cart keeps (those of its latest changes), see `Cart.recording`
 APPLIED_FOR = timedelta(hours=24)  # as long as the idempotency store keeps a key
 ABSORBED_KEPT = 16  # guest carts whose lines a cart took in at sign-in, remembered so a retry adds none twice
 

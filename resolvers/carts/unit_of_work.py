@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import inspect
 import random
 from collections.abc import Awaitable, Callable
@@ -52,6 +53,15 @@ class IdempotentCall:
     key: str  # scoped to the caller
     fingerprint: str
     claim: IdempotencyClaim
+
+    @property
+    def record_key(self) -> str:
+        """The key as the cart keeps it: 128 bits of its hash, as short as a record can be."""
+        return hashlib.sha256(self.key.encode()).hexdigest()[:32]
+
+    @property
+    def record_fingerprint(self) -> str:
+        return self.fingerprint[:32]
 
 
 class CartUnitOfWork:
@@ -133,14 +143,15 @@ class CartUnitOfWork:
     def _stamped(self, changed: Changed, ends_operation: bool, bump: bool = True) -> Cart:
         cart = changed.cart.next_version(self.now(), self.rules) if bump else changed.cart
         if ends_operation and self.call is not None:
-            cart = cart.recording(AppliedChange(self.call.key, self.call.fingerprint, self.now(), changed.warnings))
+            cart = cart.recording(AppliedChange(self.call.record_key, self.call.record_fingerprint, self.now(),
+                                                changed.warnings))
         return cart
 
     def _replayed(self, cart: Cart) -> CartOutcome | None:
         """The answer to a request this cart already took in, under the same idempotency key."""
-        if self.call is None or (applied := cart.applied_change(self.call.key)) is None:
+        if self.call is None or (applied := cart.applied_change(self.call.record_key)) is None:
             return None
-        if applied.fingerprint != self.call.fingerprint:
+        if applied.fingerprint != self.call.record_fingerprint:
             return CartOutcome(None, (KEY_REUSED,))
         return CartOutcome(cart, warnings=applied.warnings)
 
