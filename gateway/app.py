@@ -23,6 +23,7 @@ from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.carts import MongoCartStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
+from domain.ports import Clock, utc_now
 from domain.records import CatalogInvalidation
 from gateway.access import Gatekeeper
 from gateway.answer_cache import AnswerCache
@@ -61,8 +62,9 @@ class Runtime:
 CORS_EXPOSED_HEADERS = ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After", "ETag"]
 
 
-def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlette:
-    """`metrics_dir`: the directory the workers of one `serve --workers N` share their metrics in."""
+def create_app(settings: Settings, *, metrics_dir: str | None = None, clock: Clock = utc_now) -> Starlette:
+    """`metrics_dir`: the directory the workers of one `serve --workers N` share their metrics in;
+    `clock`: what delta sync and the marketplace sweep read as now (tests move their own)."""
     if not settings.mongo.url:
         raise ValueError("mongo.url is empty: `commerce-gateway serve` starts the embedded store and sets it")
     runtime = Runtime()
@@ -100,7 +102,8 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
                                                  max_quantity=settings.carts.max_quantity,
                                                  guest_cart_ttl_days=settings.carts.guest_cart_ttl_days,
                                                  merge_strategy=MergeStrategy(settings.carts.merge_strategy),
-                                                 shop_currency=settings.backends.woocommerce.currency))
+                                                 shop_currency=settings.backends.woocommerce.currency),
+                            clock=clock)
         view.services = services
         runtime.services, runtime.mongo, runtime.wired = services, client, wired
         runtime.checks = {b.name: b.ping for b in wired.backends.all()}
@@ -112,7 +115,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None) -> Starlet
         log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
         background = []
         if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0:
-            background.append(asyncio.create_task(sweep_forever(wired.backends.marketplace, fingerprints, sweep_every)))
+            background.append(asyncio.create_task(sweep_forever(wired.backends.marketplace, fingerprints, sweep_every, clock)))
         if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and view.shared is not None:
             answers = view.shared.cache
 

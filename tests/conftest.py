@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from domain.ports import Clock, utc_now
 from simulators.catalog import Catalog
 from simulators.registry import SIMULATORS, build_app
 from tests.servers import LoopThread, ServerThread, Simulator
@@ -99,14 +100,15 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
 
 
 @contextlib.contextmanager
-def served_gateway(simulators: dict[str, Simulator], mongo_url: str, **settings_env: str) -> Iterator[str]:
+def served_gateway(simulators: dict[str, Simulator], mongo_url: str, clock: Clock = utc_now,
+                   **settings_env: str) -> Iterator[str]:
     """Base URL of a gateway app served by uvicorn on loopback, over the simulators, with
-    `settings_env` (CGW_… variables) on top of the test defaults."""
+    `settings_env` (CGW_… variables) on top of the test defaults, reading `clock` as now."""
     from gateway.app import create_app
     from gateway.settings import load_settings
 
     settings = load_settings(environ=gateway_environ(simulators, mongo_url, **settings_env))
-    server = ServerThread(create_app(settings), lifespan="on").start()
+    server = ServerThread(create_app(settings, clock=clock), lifespan="on").start()
     try:
         yield server.url
     finally:
