@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -122,8 +123,9 @@ def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
 
 
 def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", database: str | None = None,
-              **spec: object) -> str:
-    """A new API key in the store the test gateways use (their default database unless named), as sent."""
+              issued_at: datetime | None = None, **spec: object) -> str:
+    """A new API key in the store the test gateways use (their default database unless named), as sent;
+    issued `issued_at` (default: now), so that a test makes a key as old as it needs."""
     from adapters.mongo import client as mongo
     from adapters.mongo.api_keys import MongoApiKeyStore
     from domain.api_keys import KeyKind
@@ -134,7 +136,8 @@ def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", dat
         client = mongo.open_client(mongo_url)
         try:
             store = MongoApiKeyStore(client, database or MongoSettings().database)
-            _, full = await api_keys.issue(store, api_keys.KeySpec(name=name, kind=KeyKind(kind), **spec), "tests")
+            _, full = await api_keys.issue(store, api_keys.KeySpec(name=name, kind=KeyKind(kind), **spec), "tests",
+                                           issued_at)
             return full
         finally:
             await client.close()
