@@ -75,6 +75,11 @@ class Simulator:
         stats = httpx.get(f"{self.url}/__stats").json()
         return {**stats["requests"], **stats["calls"]}
 
+    def spans(self) -> list[tuple[str, float, float]]:
+        """The latest requests as (method and path, arrived, answered), in monotonic seconds of this
+        process (every simulator of a test runs in it, so spans of different simulators compare)."""
+        return [tuple(span) for span in httpx.get(f"{self.url}/__stats").json()["spans"]]
+
     def reset_stats(self) -> None:
         httpx.delete(f"{self.url}/__stats").raise_for_status()
 
