@@ -245,7 +245,7 @@ def _set_path(tree: dict, keys: list[str], value: Any) -> None:
     tree[keys[-1]] = value
 
 
-def _build(cls: type, raw: Any, where: str) -> Any:
+def _build(cls: Any, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise SettingsError(f"{where or 'settings'}: expected a table, got {type(raw).__name__}")
     known = {f.name: f for f in fields(cls)}

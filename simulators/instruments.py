@@ -98,8 +98,8 @@ def _template(scope: Scope) -> str:
     for route in getattr(router, "routes", ()):
         match, _ = route.matches(scope)
         if match.name == "FULL":
-            return getattr(route, "path", scope["path"])
-    return scope["path"]
+            return str(getattr(route, "path", scope["path"]))
+    return str(scope["path"])
 
 
 def instrumented_app(
