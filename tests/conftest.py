@@ -40,6 +40,7 @@ def running_simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
         yield running
     finally:
         for sim in running.values():
+            sim.http.close()
             sim.server.stop()
 
 
