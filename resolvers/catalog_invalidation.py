@@ -63,7 +63,7 @@ async def invalidation_feeds(ctx: RequestContext) -> list[Feed]:
 async def poll(services: Services, changes_log: InvalidationLog, every_seconds: float) -> int | None:
     """Reads the change feeds when no process has within the interval, and publishes what changed;
     how many products changed, or None when another process holds the lease."""
-    now = datetime.now(UTC)
+    now = services.clock()  # the lease, and where a feed new to the cursor starts
     if not await changes_log.claim_poll(now, timedelta(seconds=every_seconds)):
         return None
     ctx = RequestContext(services=services, request_id="answer invalidation", channel=services.rules.default_channel)

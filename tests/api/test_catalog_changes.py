@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from simulators.catalog import Catalog
-from tests.clock import MovingClock
+from tests.clock import JumpingClock, MovingClock
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
 
 SETTLE = 1.0  # the gateway's catalog.changes_settle_seconds in these tests
@@ -232,7 +232,7 @@ def test_a_failing_backend_keeps_its_place(backends, sync, clock):
     assert [n["sku"] for n in nodes] == [web.sku]
 
 
-def swept(simulators, clock: MovingClock) -> None:
+def swept(simulators, clock: MovingClock | JumpingClock) -> None:
     """Moves the clock past the sweep's interval and returns once a sweep has started and ended; a
     sweep reads the marketplace's items once (17 here: one page), so the count of those reads tells."""
     def reads() -> int:
