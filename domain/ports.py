@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from domain.api_keys import ApiKey, BucketState, KeyEvent
-from domain.carts import Cart, CartOutcome, IdempotencyRecord
+from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -158,10 +158,12 @@ class CartStore(Protocol):
 
     async def active_for_customer(self, customer_id: str) -> Cart | None: ...
 
-    async def insert(self, cart: Cart) -> None: ...
+    async def insert(self, cart: Cart) -> None:
+        """Raises CartConflict when `cart` would be its customer's second active cart."""
 
     async def replace(self, cart: Cart) -> bool:
-        """Stores `cart` if the stored one has version `cart.version - 1`; False when it has moved on."""
+        """Stores `cart` if the stored one has version `cart.version - 1`; False when it has moved on.
+        Raises CartConflict when `cart` would be its customer's second active cart."""
 
 
 class IdempotencyStore(Protocol):
@@ -169,8 +171,10 @@ class IdempotencyStore(Protocol):
 
     async def prepare(self) -> None: ...
 
-    async def claim(self, key: str, fingerprint: str) -> IdempotencyRecord | None:
-        """None when this call now owns `key`; else the record of whoever used it first."""
+    async def claim(self, key: str, fingerprint: str, target: str) -> IdempotencyClaim | IdempotencyRecord:
+        """A claim when this call now owns `key` (with the `target` of the first claim when it takes
+        over one whose process died, after two minutes without an outcome); else the record of
+        whoever used it first."""
 
     async def complete(self, key: str, outcome: CartOutcome) -> None: ...
 

@@ -140,6 +140,15 @@ class MarketplaceOffer:
     available_quantity: int | None
 
 
+class ProductSortKey(StrEnum):
+    """How a page of the assortment is ordered; ties break by ID."""
+
+    ID = "ID"
+    TITLE = "TITLE"
+    PRICE = "PRICE"
+    UPDATED_AT = "UPDATED_AT"
+
+
 @dataclass(frozen=True, slots=True)
 class ProductQuery:
     """One page of the assortment; filters are evaluated by the ERP."""
@@ -152,7 +161,7 @@ class ProductQuery:
     in_stock: bool | None = None
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-    sort_key: str = "ID"
+    sort_key: ProductSortKey = ProductSortKey.ID
     reverse: bool = False
     stock_location_ids: tuple[int, ...] = field(default=())
 

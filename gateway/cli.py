@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -21,6 +22,9 @@ from gateway.logs import configure_logging
 from gateway.processes import (Supervisor, cli_argv, free_port, listening_socket, port_in_use,
                                                 stop_with_supervisor)
 from gateway.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 log = logging.getLogger("commerce_gateway.cli")
 
@@ -49,7 +53,8 @@ def _addresses(settings: Settings) -> list[tuple[str, int]]:
     return addresses
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace, make_app: Callable[..., Starlette] | None = None) -> int:
+    """`make_app`: the app factory, gateway.app.create_app unless a benchmark's baseline gives its own."""
     settings = _settings(args)
     configure_logging(settings.server.log_level)
     listeners: list[socket.socket] = []
@@ -74,10 +79,12 @@ def serve(args: argparse.Namespace) -> int:
         if settings.server.workers > 1:
             from gateway.workers import run_workers
 
-            return run_workers(settings, listeners)
-        from gateway.app import create_app
+            return run_workers(settings, listeners, make_app)
+        if make_app is None:
+            from gateway.app import create_app
 
-        config = uvicorn.Config(create_app(settings), host=settings.server.host, port=settings.server.port,
+            make_app = create_app
+        config = uvicorn.Config(make_app(settings), host=settings.server.host, port=settings.server.port,
                                 log_config=None, access_log=False, lifespan="on")
         uvicorn.Server(config).run(sockets=listeners)
     except KeyboardInterrupt:
@@ -93,7 +100,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from gateway.demo_keys import ensure_demo_keys, keys_file
+    from gateway.demo_keys import keys_file
     from simulators.registry import SIMULATORS
 
     settings = _settings(args)
@@ -117,7 +124,8 @@ def demo(args: argparse.Namespace) -> int:
         supervisor.wait_until("embedded-store", f"tcp://127.0.0.1:{store_port}")
         mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
         kept_in = keys_file(settings.mongo.embedded_path)
-        demo_keys = asyncio.run(ensure_demo_keys(mongo_url, settings.mongo.database, kept_in))
+        demo_keys = asyncio.run(_demo_keys(dataclasses.replace(
+            settings, mongo=dataclasses.replace(settings.mongo, url=mongo_url)), kept_in))
         gateway_args = ["serve", "--port", str(settings.server.port), "--workers", "1"]  # the demo: one process
         if args.config:
             gateway_args += ["--config", args.config]
@@ -153,6 +161,14 @@ def demo(args: argparse.Namespace) -> int:
         return 1
     finally:
         supervisor.stop_all()
+
+
+async def _demo_keys(settings: Settings, kept_in: Path) -> dict[str, str]:
+    from gateway.demo_keys import ensure_demo_keys
+    from gateway.wiring import build_services
+
+    async with build_services(settings) as built:
+        return await ensure_demo_keys(built.keys, kept_in)
 
 
 def embedded_store(args: argparse.Namespace) -> int:

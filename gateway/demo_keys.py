@@ -7,9 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from adapters.mongo import client as mongo
-from adapters.mongo.api_keys import MongoApiKeyStore
 from domain.api_keys import KeyKind
+from domain.ports import ApiKeyStore
 from resolvers import api_keys
 
 
@@ -17,25 +16,19 @@ def keys_file(embedded_path: str) -> Path:
     return Path(embedded_path).with_name("demo-keys.json")
 
 
-async def ensure_demo_keys(mongo_url: str, database: str, path: Path) -> dict[str, str]:
+async def ensure_demo_keys(store: ApiKeyStore, path: Path) -> dict[str, str]:
     """The kept key of each kind, replaced by a new one where the store no longer accepts it (a
     fresh store file, a revoked or expired key)."""
     try:
         saved = json.loads(path.read_text())
     except (OSError, ValueError):
         saved = {}
-    client = mongo.open_client(mongo_url)
-    try:
-        store = MongoApiKeyStore(client, database)
-        await store.prepare()
-        kept: dict[str, str] = {}
-        for kind in KeyKind:
-            raw = saved.get(kind.value) if isinstance(saved, dict) else None
-            if not isinstance(raw, str) or isinstance(await api_keys.check(store, raw), str):
-                _, raw = await api_keys.issue(store, api_keys.KeySpec(f"demo {kind.value}", kind), "demo")
-            kept[kind.value] = raw
-    finally:
-        await client.close()
+    kept: dict[str, str] = {}
+    for kind in KeyKind:
+        raw = saved.get(kind.value) if isinstance(saved, dict) else None
+        if not isinstance(raw, str) or isinstance(await api_keys.check(store, raw), str):
+            _, raw = await api_keys.issue(store, api_keys.KeySpec(f"demo {kind.value}", kind), "demo")
+        kept[kind.value] = raw
     if kept != saved:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")

@@ -15,12 +15,10 @@ from pathlib import Path
 
 from graphql import GraphQLError, parse, validate
 
-from adapters.mongo.documents import MongoDocumentStore
-from gateway.key_commands import open_store
 from gateway.persisted import sha256_of
 from gateway.settings import Settings
+from gateway.wiring import build_gateway_schema, build_services
 from resolvers.api_keys import DOCUMENT_LIST_NAME
-from schema.schema import build_schema
 
 
 def read_documents(path: Path) -> dict[str, str]:
@@ -50,8 +48,8 @@ def read_documents(path: Path) -> dict[str, str]:
     return documents
 
 
-def check_against_schema(documents: dict[str, str]) -> None:
-    schema = build_schema()._schema
+def check_against_schema(documents: dict[str, str], settings: Settings) -> None:
+    schema = build_gateway_schema(settings)._schema
     for sha256, document in documents.items():
         try:
             errors = validate(schema, parse(document))
@@ -65,8 +63,9 @@ async def run_document_command(settings: Settings, args: argparse.Namespace) -> 
     if not DOCUMENT_LIST_NAME.fullmatch(args.list):
         raise ValueError("--list: 1-64 letters, digits, dots, dashes or underscores")
     documents = read_documents(Path(args.file))
-    check_against_schema(documents)
-    async with open_store(settings, MongoDocumentStore) as store:
+    check_against_schema(documents, settings)
+    async with build_services(settings) as built:
+        store = built.document_store
         for sha256, document in documents.items():
             await store.put(sha256, document)
         size = await store.add_to_list(args.list, list(documents), replace=args.replace)

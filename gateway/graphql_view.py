@@ -87,15 +87,20 @@ def rate_limit_headers(key_requests: Decision, cost: Decision | None) -> dict[st
 
 
 class GatewayGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, *args: Any, services: Services, auth: AuthSettings, gatekeeper: Gatekeeper | None,
-                 production: bool, max_cost: int, cache: CacheSettings, **kwargs: Any) -> None:
+    """The /graphql endpoint of one gateway process, built by its lifespan with everything it
+    uses: the services requests resolve with, the gatekeeper that admits them, the persisted
+    documents and, unless they are off, the answers shared between requests."""
+
+    def __init__(self, *args: Any, services: Services, gatekeeper: Gatekeeper, documents: PersistedDocuments,
+                 shared: SharedAnswers | None, auth: AuthSettings, production: bool, max_cost: int,
+                 cache: CacheSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.shared: SharedAnswers | None = None  # answers shared between requests; set by create_app
         self.services = services
+        self.gatekeeper = gatekeeper
+        self.documents = documents
+        self.shared = shared
         self.auth = auth
         self.token_key = verification_key(auth)
-        self.gatekeeper = gatekeeper  # set by the lifespan, like the services
-        self.documents: PersistedDocuments = None  # type: ignore[assignment]  # likewise
         self.production = production
         self.max_cost = max_cost
         self.cache = cache
@@ -176,8 +181,6 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
 
     async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
         """Checks the API key and its request budget; applies its scopes and channel binding."""
-        if self.gatekeeper is None:
-            raise RuntimeError("the gateway has not started")
         admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER))
         if isinstance(admitted, str):
             sub_response.status_code = 401
@@ -220,10 +223,6 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
 
     def encode_json(self, data: object) -> bytes | str:
         return encode_spliced(data, encode_body)  # a shared answer's data is encoded once
-
-    def encode_data(self, data: object) -> bytes | str:
-        """An answer's data, encoded as every body is."""
-        return encode_body(data)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)

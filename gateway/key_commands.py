@@ -4,42 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
 
-from pymongo import AsyncMongoClient
-
-from adapters.mongo import client as mongo
-from adapters.mongo.api_keys import MongoApiKeyStore
-from adapters.mongo.embedded import new_server
 from domain.api_keys import ApiKey, KeyKind, Scope
 from domain.channels import Channel
 from gateway.settings import Settings
+from gateway.wiring import build_services
 from resolvers import api_keys
-
-
-@contextlib.asynccontextmanager
-async def open_store[S](settings: Settings, make: Callable[[AsyncMongoClient, str], S]) -> AsyncIterator[S]:
-    """A store on the gateway's MongoDB, or on its embedded store's file (served for the command)."""
-    server = None
-    url = settings.mongo.url
-    if not url:
-        server = new_server(settings.mongo.embedded_path)
-        url = (await server.start()).uri
-    client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
-    try:
-        store = make(client, settings.mongo.database)
-        await store.prepare()  # type: ignore[attr-defined]
-        yield store
-    finally:
-        await client.close()
-        if server is not None:
-            await server.close()
-
-
-def key_store(settings: Settings) -> contextlib.AbstractAsyncContextManager[MongoApiKeyStore]:
-    return open_store(settings, MongoApiKeyStore)
 
 
 def describe(key: ApiKey) -> dict:
@@ -53,7 +24,8 @@ def describe(key: ApiKey) -> dict:
 
 
 async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
-    async with key_store(settings) as store:
+    async with build_services(settings) as built:
+        store = built.keys
         if args.action == "create":
             try:
                 scopes = tuple(Scope(s) for s in args.scope)

@@ -13,12 +13,13 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from domain.channels import Channel
-from resolvers.rules import CONTENT_BACKENDS, CONTENT_FIELDS
+from domain.roles import Role
+from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
 DEFAULT_CONFIG = Path("commerce-gateway.toml")
@@ -118,6 +119,19 @@ class BackendSettings:
     ebay: EbaySettings = field(default_factory=EbaySettings)
 
 
+# The `backends.<name>` section configuring each role. Where settings name a role (field ownership),
+# the section's name stands for it too: "odoo" is the ERP, as in files written before roles.
+BACKEND_ROLES = {"woocommerce": Role.WEB_SHOP, "medusa": Role.APP_BACKEND, "odoo": Role.ERP,
+                 "ebay": Role.MARKETPLACE}
+
+
+def role_named(label: str) -> Role:
+    """The role `label` names: a role ("erp") or the backends section configuring one ("odoo"), in any
+    letter case; raises ValueError for anything else."""
+    name = label.strip().lower()
+    return BACKEND_ROLES.get(name) or Role(name)
+
+
 @dataclass(frozen=True)
 class ChannelSettings:
     name: str
@@ -150,8 +164,13 @@ class CatalogSettings:
     stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
     marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
+    # content field -> the roles supplying it, first that has a value wins (backends section names accepted)
     ownership: dict[str, list[str]] = field(
-        default_factory=lambda: {f: list(CONTENT_BACKENDS) for f in CONTENT_FIELDS})
+        default_factory=lambda: {f: [r.value for r in CONTENT_ROLES] for f in CONTENT_FIELDS})
+
+    def ownership_roles(self) -> dict[str, tuple[Role, ...]]:
+        """The ownership orders as roles (validated: every label names a content role)."""
+        return {f: tuple(role_named(label) for label in order) for f, order in self.ownership.items()}
 
 
 @dataclass(frozen=True)
@@ -227,7 +246,7 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX) and name != f"{ENV_PREFIX}CONFIG":
             _set_path(raw, name[len(ENV_PREFIX):].lower().split("__"), _literal(value))
-    settings = _build(Settings, raw, "")
+    settings = _build(Settings, _with_channels(raw), "")
     _validate(settings)
     return settings
 
@@ -240,9 +259,27 @@ def _literal(text: str) -> Any:
 
 
 def _set_path(tree: dict, keys: list[str], value: Any) -> None:
+    """Sets `value` at `keys`, making the tables on the way (the environment overrides the file)."""
     for key in keys[:-1]:
-        tree = tree.setdefault(key.upper() if key.upper() in Channel.__members__ else key, {})
+        if not isinstance(tree.get(key), dict):
+            tree[key] = {}
+        tree = tree[key]
     tree[keys[-1]] = value
+
+
+def _with_channels(raw: dict[str, Any]) -> dict[str, Any]:
+    """The channel tables merged in one step, before the settings are built: every default channel's
+    keys, then, key by key, those of the table the file and the environment give for it. A table's
+    code may be in any letter case (environment names are read in lower case); a channel no table
+    names keeps its defaults. What is not a table is left as given, for the building to refuse."""
+    given = raw.get("channels", {})
+    if not isinstance(given, dict):
+        return raw
+    channels: dict[str, Any] = {code: asdict(c) for code, c in _default_channels().items()}
+    for code, table in given.items():  # the file's tables first, then those the environment added
+        base = channels.get(code.upper())
+        channels[code.upper()] = {**base, **table} if isinstance(base, dict) and isinstance(table, dict) else table
+    return {**raw, "channels": channels}
 
 
 def _build(cls: Any, raw: Any, where: str) -> Any:
@@ -257,13 +294,13 @@ def _build(cls: Any, raw: Any, where: str) -> Any:
     for name, f in known.items():
         key = _key(where, name)
         if name in raw:
-            values[name] = _coerce(hints[name], raw[name], key, f)
+            values[name] = _coerce(hints[name], raw[name], key)
         elif f.default is MISSING and f.default_factory is MISSING:
             raise SettingsError(f"{key}: required")
     return cls(**values)
 
 
-def _coerce(hint: Any, value: Any, key: str, f: Any = None) -> Any:
+def _coerce(hint: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(hint)
     if is_dataclass(hint):
         return _build(hint, value, key)
@@ -276,17 +313,6 @@ def _coerce(hint: Any, value: Any, key: str, f: Any = None) -> Any:
         key_type, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
             raise SettingsError(f"{key}: expected a table")
-        if f is not None and f.name == "channels" and is_dataclass(value_type):
-            # channel tables may override a default channel's keys one by one
-            defaults = _default_channels()
-            merged = {}
-            for name, table in value.items():
-                base = defaults.get(name)
-                base_raw = {fld.name: getattr(base, fld.name) for fld in fields(base)} if base else {}
-                merged[name] = _build(value_type, {**base_raw, **(table if isinstance(table, dict) else {})},
-                                      _key(key, name)) if isinstance(table, dict) else _build(value_type, table,
-                                                                                              _key(key, name))
-            return {**defaults, **merged}
         return {k: _coerce(value_type, v, _key(key, k)) for k, v in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(hint)
@@ -374,10 +400,15 @@ def _validate(s: Settings) -> None:
     for content_field, order in s.catalog.ownership.items():
         if content_field not in CONTENT_FIELDS:
             raise SettingsError(f"catalog.ownership.{content_field}: unknown field (known: {', '.join(CONTENT_FIELDS)})")
-        bad = [b for b in order if b not in CONTENT_BACKENDS]
-        if bad or not order:
-            raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of "
-                                f"{', '.join(CONTENT_BACKENDS)} (got {order!r})")
+        try:
+            roles = [role_named(label) for label in order]
+        except ValueError:
+            roles = []
+        if not roles or any(role not in CONTENT_ROLES for role in roles):
+            aliases = [name for name, role in BACKEND_ROLES.items() if role in CONTENT_ROLES]
+            raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of the roles "
+                                f"{', '.join(CONTENT_ROLES)} (or their backends' names: {', '.join(aliases)}) "
+                                f"(got {order!r})")
 
 
 def _validate_auth(auth: AuthSettings) -> None:

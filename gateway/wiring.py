@@ -1,8 +1,14 @@
-"""Builds the concrete adapters from settings: the only module that knows them all."""
+"""The composition root: builds everything a gateway process uses from its settings, and is the
+only module that knows every concrete adapter. The app's lifespan, every CLI command on the store,
+the demo and the benchmarks build their services here (`build_services`), and their schema
+(`build_gateway_schema`)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -10,20 +16,42 @@ from adapters import ebay, medusa, woocommerce
 from adapters.ebay import EbayAdapter
 from adapters.http import BackendHttp, CallRecorder, new_client
 from adapters.medusa import MedusaAdapter
+from adapters.mongo import client as mongo
+from adapters.mongo.api_keys import MongoApiKeyStore
+from adapters.mongo.budgets import MongoBudgetStore
+from adapters.mongo.carts import MongoCartStore
+from adapters.mongo.documents import MongoDocumentStore
+from adapters.mongo.fingerprints import MongoFingerprintStore
+from adapters.mongo.idempotency import MongoIdempotencyStore
+from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.transports import describe_json2_error
 from adapters.woocommerce import WooCommerceAdapter
+from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
+from domain.ports import Clock, utc_now
+from gateway.access import CachedKeyStore, Gatekeeper
+from gateway.budgets import SharedBudgets
+from gateway.health import Check
+from gateway.persisted import PersistedDocuments
 from gateway.settings import Settings
 from resolvers.backends import Backends
+from resolvers.context import Services
 from resolvers.rules import (
-    CONTENT_BACKENDS,
     CONTENT_FIELDS,
+    CONTENT_ROLES,
     CatalogRules,
     ChannelRules,
     PriceSource,
     StockSource,
 )
+from resolvers.stock_cache import StockCache
+from resolvers.stores import StoreDirectory
+from schema.protection import QueryLimits
+
+if TYPE_CHECKING:
+    import strawberry
+    from pymongo import AsyncMongoClient
 
 
 @dataclass(slots=True)
@@ -50,20 +78,20 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections, transport=carrier)
 
     woo = WooCommerceAdapter(
-        BackendHttp("woocommerce", woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
+        BackendHttp(WooCommerceAdapter.name, woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
                     record),
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
         else None)
-    app = MedusaAdapter(BackendHttp("medusa", medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
+    app = MedusaAdapter(BackendHttp(MedusaAdapter.name, medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
                                     record),
                         region_id=b.medusa.region_id)
-    odoo_http = BackendHttp("odoo", odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
+    odoo_http = BackendHttp(OdooAdapter.name, odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
     erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
-    marketplace = EbayAdapter(BackendHttp("ebay", ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
+    marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency)
@@ -81,10 +109,102 @@ def catalog_rules(settings: Settings) -> CatalogRules:
     }
     return CatalogRules(
         channels=channels,
-        ownership={**dict.fromkeys(CONTENT_FIELDS, CONTENT_BACKENDS),
-                   **{f: tuple(order) for f, order in settings.catalog.ownership.items()}},
+        ownership={**dict.fromkeys(CONTENT_FIELDS, CONTENT_ROLES), **settings.catalog.ownership_roles()},
         pickup_ready_within=settings.catalog.pickup_ready_within,
         pickup_warehouses=tuple(settings.catalog.pickup_warehouses),
         default_channel=Channel.parse(settings.catalog.default_channel),
         changes_settle_seconds=settings.catalog.changes_settle_seconds,
     )
+
+
+def cart_rules(settings: Settings) -> CartRules:
+    c = settings.carts
+    return CartRules(max_lines=c.max_lines, max_quantity=c.max_quantity, guest_cart_ttl_days=c.guest_cart_ttl_days,
+                     merge_strategy=MergeStrategy(c.merge_strategy),
+                     shop_currency=settings.backends.woocommerce.currency)
+
+
+def build_gateway_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the configured query limits, document cache and executor."""
+    from schema.schema import build_schema  # not imported by the commands that need no schema (keys)
+
+    lim = settings.limits
+    return build_schema(settings.server.document_cache_size,
+                        QueryLimits(max_depth=lim.max_depth, max_aliases=lim.max_aliases, max_tokens=lim.max_tokens,
+                                    max_directives=lim.max_directives, max_cost=lim.max_cost),
+                        compiled=settings.server.compiled_queries)
+
+
+@dataclass(slots=True)
+class GatewayServices:
+    """What `build_services` opened: the services requests resolve with, the gatekeeper, the
+    stores the commands work on, and the clients behind them (closed by `build_services`)."""
+
+    settings: Settings
+    services: Services
+    gatekeeper: Gatekeeper
+    documents: PersistedDocuments
+    document_store: MongoDocumentStore
+    invalidations: MongoInvalidationLog
+    wired: Wired
+    mongo: AsyncMongoClient
+
+    @property
+    def keys(self) -> CachedKeyStore:
+        """The API keys, as the gatekeeper reads them (a change made here takes effect at once)."""
+        return self.gatekeeper.keys
+
+    @property
+    def checks(self) -> dict[str, Check]:
+        """What /readyz asks: every backend and MongoDB."""
+        checks: dict[str, Check] = {b.name: b.ping for b in self.wired.backends.all()}
+        checks["mongodb"] = lambda: mongo.ping(self.mongo)
+        return checks
+
+
+@contextlib.asynccontextmanager
+async def build_services(settings: Settings, *, record: CallRecorder | None = None,
+                         gatekeeper: type[Gatekeeper] = Gatekeeper,
+                         clock: Clock = utc_now) -> AsyncIterator[GatewayServices]:
+    """Opens the backend clients and adapters, MongoDB and its stores (prepared: indexes made),
+    the gatekeeper and the caches of one gateway process, and closes them all on the way out.
+
+    With `mongo.url` empty the embedded store's file (`mongo.embedded_path`) is served in this
+    process for the duration: a command from the shell needs no running gateway. (`serve` starts
+    the embedded store as a process of its own, which its workers share, and sets the URL.)
+    `record` (the metrics) hears of every backend call; `gatekeeper` is the class that admits
+    requests (a benchmark's baseline passes one that admits everyone); `clock` is what the process
+    reads as now (tests pass one they move)."""
+    async with contextlib.AsyncExitStack() as opened:
+        url = settings.mongo.url
+        if not url:
+            from adapters.mongo.embedded import new_server  # mongoeco: only where the store is served here
+
+            server = new_server(settings.mongo.embedded_path)
+            url = (await server.start()).uri
+            opened.push_async_callback(server.close)
+        client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
+        opened.push_async_callback(client.close)
+        wired = wire_backends(settings, record)
+        opened.push_async_callback(wired.aclose)
+        database = settings.mongo.database
+        carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database)
+        keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
+        documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
+        invalidations = MongoInvalidationLog(client, database)
+        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations):
+            await store.prepare()
+        keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction),
+                            key_cache_seconds=settings.auth.key_cache_seconds)
+        opened.push_async_callback(keeper.close)  # first: its last writes of key use still find the store open
+        rules = catalog_rules(settings)
+        stock_seconds = settings.catalog.stock_cache_seconds
+        services = Services(
+            backends=wired.backends, rules=rules, carts=carts, idempotency=idempotency, keys=keeper.keys,
+            directory=StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
+                                     ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
+            stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
+            cart_rules=cart_rules(settings), clock=clock)
+        yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
+                              documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds),
+                              document_store=documents, invalidations=invalidations, wired=wired, mongo=client)

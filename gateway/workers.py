@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,27 +29,33 @@ METRICS_DIR_PREFIX = "commerce-gateway-metrics-"  # then serve's pid
 
 @dataclass(frozen=True)
 class WorkerApp:
-    """The app factory each worker calls once it has started (pickled to it with the settings)."""
+    """The app factory each worker calls once it has started (pickled to it with the settings).
+    `make_app`: gateway.app.create_app unless `serve` was given another (a module-level function)."""
 
     settings: Settings
     supervisor_pid: int
     metrics_dir: str | None
+    make_app: Callable[..., Starlette] | None = None
 
     def __call__(self) -> Starlette:
         configure_logging(self.settings.server.log_level)
         stop_with_supervisor(supervisor=self.supervisor_pid)  # `serve` killed hard: the workers go too
-        from gateway.app import create_app
+        make_app = self.make_app
+        if make_app is None:
+            from gateway.app import create_app
 
-        return create_app(self.settings, metrics_dir=self.metrics_dir)
+            make_app = create_app
+        return make_app(self.settings, metrics_dir=self.metrics_dir)
 
 
-def run_workers(settings: Settings, sockets: list[socket.socket]) -> int:
+def run_workers(settings: Settings, sockets: list[socket.socket],
+                make_app: Callable[..., Starlette] | None = None) -> int:
     """Runs `settings.server.workers` workers until a signal stops them; 1 if one could not start."""
     metrics_dir = metrics_directory(Path(tempfile.gettempdir())) if settings.metrics.enabled else None
     if metrics_dir is not None:
         os.environ[MULTIPROC_ENV] = metrics_dir  # inherited by the workers, before they import the client
     try:
-        config = uvicorn.Config(WorkerApp(settings, os.getpid(), metrics_dir), factory=True,
+        config = uvicorn.Config(WorkerApp(settings, os.getpid(), metrics_dir, make_app), factory=True,
                                 workers=settings.server.workers, log_config=None, access_log=False, lifespan="on")
         supervisor = Multiprocess(config, sockets=sockets)
         supervisor.run()

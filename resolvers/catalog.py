@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.errors import BadUserInput
-from domain.records import ChangeAspect, ErpProduct, ErpVariant, ProductQuery, Warehouse
+from domain.records import ChangeAspect, ErpProduct, ErpVariant, ProductQuery, ProductSortKey, Warehouse
 from resolvers import cursors, global_ids
 from resolvers.context import RequestContext
 from resolvers.stock import channel_location_ids
 
 MAX_PAGE = 100
-SORT_KEYS = ("ID", "TITLE", "PRICE", "UPDATED_AT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +71,8 @@ async def product_of(ctx: RequestContext, variant: ErpVariant) -> ErpProduct:
 async def list_products(ctx: RequestContext, *, first: int, after: str | None, text: str | None,
                         filters: ProductFilters, sort_key: str, reverse: bool) -> ProductListing:
     check_first(first)
-    if sort_key not in SORT_KEYS:
-        raise BadUserInput(f"sortKey must be one of {', '.join(SORT_KEYS)}")
+    if sort_key not in ProductSortKey:
+        raise BadUserInput(f"sortKey must be one of {', '.join(ProductSortKey)}")
     if filters.min_price is not None and filters.max_price is not None and filters.min_price > filters.max_price:
         raise BadUserInput("filter.price: `min` is above `max`")
     offset = cursors.decode_offset(after) + 1 if after else 0
@@ -82,7 +81,7 @@ async def list_products(ctx: RequestContext, *, first: int, after: str | None, t
         locations = await channel_location_ids(ctx)
     query = ProductQuery(offset=offset, limit=first, text=(text or "").strip() or None, category=filters.category,
                          brand=filters.brand, in_stock=filters.available_for_sale, min_price=filters.min_price,
-                         max_price=filters.max_price, sort_key=sort_key, reverse=reverse,
+                         max_price=filters.max_price, sort_key=ProductSortKey(sort_key), reverse=reverse,
                          stock_location_ids=locations)
     page = await ctx.services.backends.erp.search_products(query)
     ctx.loaders.prime_products(page.products)

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 
 from domain.errors import BackendError
 from domain.records import ChangeAspect, ChangeMark, ErpProduct, RecordChange
+from domain.roles import Role
 from resolvers import cursors
 from resolvers.catalog import check_first
 from resolvers.context import RequestContext
-from resolvers.marketplace_sweep import FEED as MARKETPLACE_FEED
 from resolvers.rules import PriceSource, StockSource
 from resolvers.stock import channel_location_ids
 
@@ -84,27 +84,28 @@ async def feeds_of(ctx: RequestContext) -> list[Feed]:
     """The feeds whose changes this channel can see: its content backends, its prices, its stock."""
     backends, rules = ctx.services.backends, ctx.rules
     erp = backends.erp
-    feeds = [Feed("odoo.products", CONTENT_AND_PRICE, erp.product_changes, assortment=True),
-             Feed("odoo.variants", CONTENT_AND_PRICE, erp.variant_changes)]
+    feeds = [Feed(f"{erp.name}.products", CONTENT_AND_PRICE, erp.product_changes, assortment=True),
+             Feed(f"{erp.name}.variants", CONTENT_AND_PRICE, erp.variant_changes)]
     if rules.pricelist_id is not None:
-        feeds.append(Feed("odoo.prices", frozenset({ChangeAspect.PRICE}),
+        feeds.append(Feed(f"{erp.name}.prices", frozenset({ChangeAspect.PRICE}),
                           functools.partial(erp.price_list_changes, rules.pricelist_id)))
     if rules.stock_source is StockSource.ERP:
         locations = await channel_location_ids(ctx)
-        feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}),
+        feeds.append(Feed(f"{erp.name}.stock", frozenset({ChangeAspect.STOCK}),
                           functools.partial(erp.stock_changes, locations)))
-    content_backends = {b for order in ctx.catalog_rules.ownership.values() for b in order}
-    if backends.content.name in content_backends:
+    content_roles = {r for order in ctx.catalog_rules.ownership.values() for r in order}
+    if Role.WEB_SHOP in content_roles:
         feeds.append(Feed(backends.content.name, frozenset({ChangeAspect.CONTENT}),
                           backends.content.content_changes))
-    if backends.app.name in content_backends:
+    if Role.APP_BACKEND in content_roles:
         feeds.append(Feed(backends.app.name, frozenset({ChangeAspect.CONTENT}),
                           backends.app.content_changes))
     swept = ({ChangeAspect.PRICE} if rules.price_source is PriceSource.MARKETPLACE else set()) | (
         {ChangeAspect.STOCK} if rules.stock_source is StockSource.MARKETPLACE else set())
     if swept and ctx.services.fingerprints is not None:
-        feeds.append(Feed(MARKETPLACE_FEED, frozenset(swept),
-                          functools.partial(ctx.services.fingerprints.changes, MARKETPLACE_FEED)))
+        swept_feed = backends.marketplace.name  # as the sweep names it
+        feeds.append(Feed(swept_feed, frozenset(swept),
+                          functools.partial(ctx.services.fingerprints.changes, swept_feed)))
     return feeds
 
 

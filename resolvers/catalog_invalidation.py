@@ -20,12 +20,12 @@ from datetime import UTC, datetime, timedelta
 from domain.errors import BadUserInput
 from domain.ports import InvalidationLog
 from domain.records import CatalogInvalidation, ChangeAspect, ChangeMark
+from domain.roles import Role
 from resolvers import cursors
 from resolvers.catalog import MAX_PAGE
 from resolvers.catalog_changes import CONTENT_AND_PRICE, Feed, ProductChange, catalog_changes
 from resolvers.context import RequestContext, Services
 from resolvers.loaders import POOL_TAG, STOCK_TAG
-from resolvers.marketplace_sweep import FEED as MARKETPLACE_FEED
 from resolvers.rules import PriceSource, StockSource
 from resolvers.stock_cache import StockCache
 
@@ -39,24 +39,26 @@ async def invalidation_feeds(ctx: RequestContext) -> list[Feed]:
     """Every feed of every channel, once: whatever a shared answer of any channel may show."""
     backends, rules = ctx.services.backends, ctx.catalog_rules
     erp, channels = backends.erp, list(rules.channels.values())
-    feeds = [Feed("odoo.products", CONTENT_AND_PRICE, erp.product_changes, assortment=True),
-             Feed("odoo.variants", CONTENT_AND_PRICE, erp.variant_changes)]
+    feeds = [Feed(f"{erp.name}.products", CONTENT_AND_PRICE, erp.product_changes, assortment=True),
+             Feed(f"{erp.name}.variants", CONTENT_AND_PRICE, erp.variant_changes)]
     for pricelist_id in sorted({c.pricelist_id for c in channels if c.pricelist_id is not None}):
-        feeds.append(Feed(f"odoo.prices.{pricelist_id}", frozenset({ChangeAspect.PRICE}),
+        feeds.append(Feed(f"{erp.name}.prices.{pricelist_id}", frozenset({ChangeAspect.PRICE}),
                           functools.partial(erp.price_list_changes, pricelist_id)))
     # every warehouse: a channel's stock, and any channel's store availability, may show it
     locations = sorted(w.stock_location_id for w in (await ctx.services.directory.warehouses()).values())
-    feeds.append(Feed("odoo.stock", frozenset({ChangeAspect.STOCK}), functools.partial(erp.stock_changes, locations)))
-    owners = {b for order in rules.ownership.values() for b in order}
-    if backends.content.name in owners:
+    feeds.append(Feed(f"{erp.name}.stock", frozenset({ChangeAspect.STOCK}),
+                      functools.partial(erp.stock_changes, locations)))
+    owners = {r for order in rules.ownership.values() for r in order}
+    if Role.WEB_SHOP in owners:
         feeds.append(Feed(backends.content.name, frozenset({ChangeAspect.CONTENT}), backends.content.content_changes))
-    if backends.app.name in owners or any(c.price_source is PriceSource.APP for c in channels):
+    if Role.APP_BACKEND in owners or any(c.price_source is PriceSource.APP for c in channels):
         feeds.append(Feed(backends.app.name, CONTENT_AND_PRICE, backends.app.content_changes))
     swept = ({ChangeAspect.PRICE} if any(c.price_source is PriceSource.MARKETPLACE for c in channels) else set()) | (
         {ChangeAspect.STOCK} if any(c.stock_source is StockSource.MARKETPLACE for c in channels) else set())
     if swept and ctx.services.fingerprints is not None:
-        feeds.append(Feed(MARKETPLACE_FEED, frozenset(swept),
-                          functools.partial(ctx.services.fingerprints.changes, MARKETPLACE_FEED)))
+        swept_feed = backends.marketplace.name  # as the sweep names it
+        feeds.append(Feed(swept_feed, frozenset(swept),
+                          functools.partial(ctx.services.fingerprints.changes, swept_feed)))
     return feeds
 
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.api_keys import ApiKey, Scope
+from domain.carts import CartRules
 from domain.channels import Channel
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
 from resolvers.loaders import Loaders
 from domain.ports import ApiKeyStore, CartStore, Clock, FingerprintStore, IdempotencyStore, utc_now
-from resolvers.rules import CartRules, CatalogRules, ChannelRules
+from resolvers.rules import CatalogRules, ChannelRules
 from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
 
@@ -29,7 +30,8 @@ class Services:
     keys: ApiKeyStore | None = None
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
-    clock: Clock = utc_now  # what delta sync reads as now (settle time) and the marketplace sweep stamps
+    # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
+    clock: Clock = utc_now
 
 
 class CostMeter(Protocol):

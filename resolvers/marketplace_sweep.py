@@ -16,7 +16,6 @@ from domain.errors import BackendError
 from domain.ports import Clock, FingerprintStore, MarketplaceBackend, utc_now
 
 log = logging.getLogger(__name__)
-FEED = "ebay"
 
 
 def _now_ms(clock: Clock) -> datetime:
@@ -29,7 +28,8 @@ async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_
                 clock: Clock = utc_now) -> int | None:
     """Sweeps when no process has within the interval; the number of changed items, or None when
     another process holds the lease."""
-    if not await store.claim_sweep(FEED, clock(), timedelta(seconds=every_seconds)):
+    feed = marketplace.name  # the swept feed is named after the marketplace's adapter
+    if not await store.claim_sweep(feed, clock(), timedelta(seconds=every_seconds)):
         return None
     started = time.perf_counter()
     items = await marketplace.all_inventory()
@@ -39,7 +39,7 @@ async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_
         offer = offers.get(item.sku)
         price = f"{offer.price.amount}|{offer.price.currency}" if offer else "no offer"
         seen[item.sku] = hashlib.sha256(f"{item.quantity}|{price}".encode()).hexdigest()[:32]
-    changed = await store.record(FEED, seen, _now_ms(clock))
+    changed = await store.record(feed, seen, _now_ms(clock))
     log.info("marketplace swept", extra={"items": len(items), "changed": changed,
                                          "seconds": round(time.perf_counter() - started, 2)})
     return changed

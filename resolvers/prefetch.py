@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 from domain.records import ErpProduct, ErpVariant
+from domain.roles import Role
 from resolvers.context import RequestContext
 from resolvers.rules import PriceSource, StockSource
 
@@ -35,7 +36,7 @@ def warm_products(ctx: RequestContext, products: Iterable[ErpProduct], needs: fr
     products = _not_yet(ctx, "products", products, needs)
     loaders, rules = ctx.loaders, ctx.rules
     asked: list[Any] = []
-    if Need.CONTENT in needs and any("woocommerce" in order for order in ctx.catalog_rules.ownership.values()):
+    if Need.CONTENT in needs and any(Role.WEB_SHOP in order for order in ctx.catalog_rules.ownership.values()):
         asked += [loaders.content_by_sku.load(p.sku) for p in products]
     if Need.VARIANTS in needs:
         asked += [loaders.variants_by_product_id.load(p.erp_id) for p in products]

@@ -21,7 +21,7 @@ from resolvers.rules import PriceSource
 class PriceQuote:
     price: Money
     compare_at: Money | None
-    source: str
+    source: str  # the name of the adapter whose price it is
 
 
 async def variant_price(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
@@ -35,23 +35,23 @@ async def variant_price(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
 
 
 async def _quote(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
-    rules = ctx.rules
+    rules, backends = ctx.rules, ctx.services.backends
     currency = rules.currency
     if rules.price_source is PriceSource.APP:
         app = await ctx.loaders.app_variant_by_sku.load(variant.sku)
         if app is not None and app.price is not None and app.currency in (None, currency):
             compare_at = app.original_price if app.original_price and app.original_price > app.price else None
             return PriceQuote(Money(app.price, currency), Money(compare_at, currency) if compare_at else None,
-                              "medusa")
+                              backends.app.name)
     elif rules.price_source is PriceSource.MARKETPLACE:
         offer = await ctx.loaders.offer_by_sku.load(variant.sku)
         if offer is not None and offer.price.currency == currency:
-            return PriceQuote(offer.price, None, "ebay")
+            return PriceQuote(offer.price, None, backends.marketplace.name)
     if rules.pricelist_id is not None:
         entry = await ctx.loaders.channel_price_by_key.load((rules.pricelist_id, variant.erp_id))
         if entry is not None:
-            return PriceQuote(Money(entry.price, currency), None, "odoo")
-    return PriceQuote(Money(variant.list_price, currency), None, "odoo")
+            return PriceQuote(Money(entry.price, currency), None, backends.erp.name)
+    return PriceQuote(Money(variant.list_price, currency), None, backends.erp.name)
 
 
 async def price_range(ctx: RequestContext, variants: list[ErpVariant]) -> tuple[Money, Money] | None:

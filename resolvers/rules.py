@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain.channels import Channel
+from domain.roles import Role
 
 CONTENT_FIELDS = ("title", "description", "brand", "categories", "images", "attributes")
-CONTENT_BACKENDS = ("woocommerce", "medusa", "odoo")
+CONTENT_ROLES = (Role.WEB_SHOP, Role.APP_BACKEND, Role.ERP)  # the roles that may own content, default order
 
 
 class PriceSource(StrEnum):
@@ -36,8 +37,8 @@ class ChannelRules:
 @dataclass(frozen=True, slots=True)
 class CatalogRules:
     channels: dict[Channel, ChannelRules]
-    ownership: dict[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict.fromkeys(CONTENT_FIELDS, CONTENT_BACKENDS))
+    ownership: dict[str, tuple[Role, ...]] = field(  # content field -> the roles supplying it, in order
+        default_factory=lambda: dict.fromkeys(CONTENT_FIELDS, CONTENT_ROLES))
     pickup_ready_within: str = "PT2H"
     pickup_warehouses: tuple[str, ...] = ()
     default_channel: Channel = Channel.WEB
@@ -45,21 +46,3 @@ class CatalogRules:
 
     def for_channel(self, channel: Channel) -> ChannelRules:
         return self.channels[channel]
-
-
-class MergeStrategy(StrEnum):
-    """What signing in does when the guest cart meets the customer's active cart."""
-
-    MERGE = "MERGE"                  # guest lines summed into the customer's cart, capped by stock
-    KEEP_CUSTOMER = "KEEP_CUSTOMER"  # the customer's cart stays as it was
-    KEEP_GUEST = "KEEP_GUEST"        # the guest cart becomes the customer's cart
-    KEEP_GUEST_IF_CUSTOMER_EMPTY = "KEEP_GUEST_IF_CUSTOMER_EMPTY"  # else MERGE
-
-
-@dataclass(frozen=True, slots=True)
-class CartRules:
-    max_lines: int = 250
-    max_quantity: int = 999
-    guest_cart_ttl_days: float = 30.0
-    merge_strategy: MergeStrategy = MergeStrategy.MERGE
-    shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons

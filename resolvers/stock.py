@@ -17,7 +17,7 @@ from resolvers.stores import sort_by_distance
 class StockFigure:
     quantity: int
     as_of: datetime
-    source: str
+    source: str  # the name of the adapter whose figure it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,12 @@ async def channel_location_ids(ctx: RequestContext) -> tuple[int, ...]:
     return found
 
 
+def stock_backend(ctx: RequestContext) -> str:
+    """The name of the backend whose stock the operation's channel shows."""
+    backends = ctx.services.backends
+    return backends.marketplace.name if ctx.rules.stock_source is StockSource.MARKETPLACE else backends.erp.name
+
+
 async def variant_stock(ctx: RequestContext, variant: ErpVariant) -> StockFigure:
     """The variant's stock in the operation's channel; worked out once per operation (a listing asks
     it for each variant's fields and again for its product's)."""
@@ -50,10 +56,11 @@ async def variant_stock(ctx: RequestContext, variant: ErpVariant) -> StockFigure
     if figure is None:
         if ctx.rules.stock_source is StockSource.MARKETPLACE:
             pool = await ctx.loaders.pool_by_sku.load(variant.sku)
-            figure = StockFigure(pool.item.quantity if pool.item else 0, pool.as_of, "ebay")
+            figure = StockFigure(pool.item.quantity if pool.item else 0, pool.as_of, stock_backend(ctx))
         else:
             snapshot = await ctx.loaders.stock_by_variant_id.load(variant.erp_id)
-            figure = StockFigure(snapshot.available_at(await channel_location_ids(ctx)), snapshot.as_of, "odoo")
+            figure = StockFigure(snapshot.available_at(await channel_location_ids(ctx)), snapshot.as_of,
+                                 stock_backend(ctx))
         ctx.memo[key] = figure
     return figure
 

@@ -13,7 +13,8 @@ import strawberry
 from strawberry.types import Info
 
 from domain.api_keys import Scope
-from resolvers import carts, catalog, global_ids
+from resolvers import catalog, global_ids
+from resolvers.carts.changes import find_cart
 from schema.carts.types import Cart, Customer
 from schema.catalog.query import as_node
 from schema.context import ctx
@@ -37,7 +38,7 @@ async def _find(info: Info, global_id: str, path: list[str | int]) -> Node | Non
         ctx(info).report(path, missing_scope(f"a {kind}", needed))
         return None
     if kind == "Cart":
-        found = await carts.find_cart(ctx(info), global_id)
+        found = await find_cart(ctx(info), global_id)
         return Cart.of(found) if found else None
     if kind == "Customer":
         return Customer(id=strawberry.ID(global_id), customer_id=key) if key == ctx(info).customer_id else None

@@ -1,4 +1,5 @@
-"""Carts in MongoDB: one document per cart, every change a version-checked replace.
+"""Carts in MongoDB: one document per cart, every change a version-checked replace (carrying, for
+an idempotent request, its idempotency record in `applied`: one atomic write).
 
 Indexes: a customer's active cart is unique (partial index on ACTIVE carts with a
 customer), and guest carts carry `expires_at`, which a TTL index acts on.
@@ -14,7 +15,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from adapters.mongo.client import NAME, call
-from domain.carts import Cart, CartLine, CartStatus
+from domain.carts import AppliedChange, Cart, CartLine, CartStatus, CartWarning
 from domain.errors import BackendUnavailable, CartConflict
 from domain.records import Attribute
 
@@ -40,7 +41,18 @@ def to_document(cart: Cart) -> dict[str, Any]:
         "discount_codes": list(cart.discount_codes), "next_line_number": cart.next_line_number,
         "merged_into": cart.merged_into, "expires_at": cart.expires_at,
         "checkout_started_at": cart.checkout_started_at,
+        "applied": [{"key": a.key, "fingerprint": a.fingerprint, "at": a.at, "warnings": warnings_document(a.warnings)}
+                    for a in cart.applied],
+        "absorbed": list(cart.absorbed),
     }
+
+
+def warnings_document(warnings: tuple[CartWarning, ...]) -> list[dict[str, Any]]:
+    return [{"code": w.code, "message": w.message, "line_id": w.line_id} for w in warnings]
+
+
+def warnings_from(raw: list[dict[str, Any]] | None) -> tuple[CartWarning, ...]:
+    return tuple(CartWarning(w["code"], w["message"], w.get("line_id")) for w in raw or ())
 
 
 def from_document(doc: dict[str, Any]) -> Cart:
@@ -54,6 +66,9 @@ def from_document(doc: dict[str, Any]) -> Cart:
         discount_codes=tuple(doc.get("discount_codes", ())), next_line_number=doc.get("next_line_number", 1),
         merged_into=doc.get("merged_into"), expires_at=doc.get("expires_at"),
         checkout_started_at=doc.get("checkout_started_at"),
+        applied=tuple(AppliedChange(a["key"], a["fingerprint"], a["at"], warnings_from(a.get("warnings")))
+                      for a in doc.get("applied", ())),
+        absorbed=tuple(doc.get("absorbed", ())),
     )
 
 

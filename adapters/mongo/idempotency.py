@@ -4,15 +4,15 @@ a TTL index removes them 24 hours after first use."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from adapters.mongo.carts import from_document, to_document
+from adapters.mongo.carts import from_document, to_document, warnings_document, warnings_from
 from adapters.mongo.client import NAME, call
-from domain.carts import CartOutcome, CartWarning, IdempotencyRecord, UserError
+from domain.carts import CartOutcome, IdempotencyClaim, IdempotencyRecord, UserError
 from domain.errors import BackendUnavailable
 
 COLLECTION = "idempotency"
@@ -25,7 +25,7 @@ def outcome_document(outcome: CartOutcome) -> dict[str, Any]:
         "cart": to_document(outcome.cart) if outcome.cart else None,
         "user_errors": [{"code": e.code, "message": e.message, "field": list(e.field) if e.field else None}
                         for e in outcome.user_errors],
-        "warnings": [{"code": w.code, "message": w.message, "line_id": w.line_id} for w in outcome.warnings],
+        "warnings": warnings_document(outcome.warnings),
     }
 
 
@@ -34,13 +34,15 @@ def outcome_from(doc: dict[str, Any]) -> CartOutcome:
         cart=from_document(doc["cart"]) if doc.get("cart") else None,
         user_errors=tuple(UserError(e["code"], e["message"], tuple(e["field"]) if e.get("field") else None)
                           for e in doc.get("user_errors", ())),
-        warnings=tuple(CartWarning(w["code"], w["message"], w.get("line_id")) for w in doc.get("warnings", ())),
+        warnings=warnings_from(doc.get("warnings")),
     )
 
 
 class MongoIdempotencyStore:
-    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+    def __init__(self, client: AsyncMongoClient, database: str,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.records = client[database][COLLECTION]
+        self.clock = clock
 
     async def prepare(self) -> None:
         try:
@@ -48,25 +50,25 @@ class MongoIdempotencyStore:
         except PyMongoError as exc:
             raise BackendUnavailable(NAME, f"cannot create idempotency indexes ({exc})") from exc
 
-    async def claim(self, key: str, fingerprint: str) -> IdempotencyRecord | None:
-        now = datetime.now(UTC)
+    async def claim(self, key: str, fingerprint: str, target: str) -> IdempotencyClaim | IdempotencyRecord:
+        now = self.clock()
         try:
-            await self.records.insert_one({"_id": key, "fingerprint": fingerprint, "outcome": None,
+            await self.records.insert_one({"_id": key, "fingerprint": fingerprint, "target": target, "outcome": None,
                                            "created_at": now, "expires_at": now + KEEP_FOR})
-            return None
+            return IdempotencyClaim(target)
         except DuplicateKeyError:
             pass
         except PyMongoError as exc:
             raise BackendUnavailable(NAME, f"idempotency store failed ({type(exc).__name__})") from exc
         # a claim whose process died before finishing is taken over, so the key is not blocked for a day
-        taken = await self._call(self.records.update_one(
+        taken = await self._call(self.records.find_one_and_update(
             {"_id": key, "fingerprint": fingerprint, "outcome": None, "created_at": {"$lt": now - ABANDONED_AFTER}},
             {"$set": {"created_at": now}}))
-        if taken.modified_count == 1:
-            return None
+        if taken is not None:
+            return IdempotencyClaim(taken.get("target") or target, resumed=True)
         doc = await self._call(self.records.find_one({"_id": key}))
         if doc is None:  # released between our insert and our read: claim again
-            return await self.claim(key, fingerprint)
+            return await self.claim(key, fingerprint, target)
         return IdempotencyRecord(doc["fingerprint"], outcome_from(doc["outcome"]) if doc.get("outcome") else None)
 
     async def complete(self, key: str, outcome: CartOutcome) -> None:

@@ -28,12 +28,14 @@ from domain.records import (
     PriceListEntry,
     ProductPage,
     ProductQuery,
+    ProductSortKey,
     StockQuant,
     VariantOption,
     Warehouse,
 )
 
-SORT_FIELDS = {"ID": "id", "TITLE": "name", "PRICE": "list_price", "UPDATED_AT": "write_date"}
+SORT_FIELDS = {ProductSortKey.ID: "id", ProductSortKey.TITLE: "name", ProductSortKey.PRICE: "list_price",
+               ProductSortKey.UPDATED_AT: "write_date"}
 VARIANT_FIELDS = ["default_code", "barcode", "product_tmpl_id", "lst_price",
                   "product_template_attribute_value_ids", "write_date"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from domain.records import Address, Attribute
-from resolvers.carts import LineRequest, LineUpdate
-from resolvers.checkout import CheckoutRequest
+from resolvers.carts.changes import LineRequest, LineUpdate
+from resolvers.carts.checkout import CheckoutRequest
 
 
 @strawberry.input

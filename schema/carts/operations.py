@@ -10,7 +10,9 @@ from strawberry.types import Info
 
 from domain.api_keys import Scope
 from domain.carts import CartOutcome
-from resolvers import cart_sign_in, carts, checkout, global_ids, idempotency
+from resolvers import global_ids
+from resolvers.carts import changes, checkout, idempotency, sign_in
+from resolvers.carts.unit_of_work import CartUnitOfWork
 from schema.carts.inputs import (
     AttributeInput,
     CartInput,
@@ -19,7 +21,7 @@ from schema.carts.inputs import (
     CheckoutInput,
     attributes_of,
 )
-from schema.carts.types import Cart, CartPayload, CheckoutPayload, Customer, Order, UserError
+from schema.carts.types import Cart, CartPayload, CheckoutPayload, CheckoutUserError, Customer, Order
 from schema.context import ctx
 from schema.scopes import needs
 
@@ -32,7 +34,7 @@ class CartQuery:
     @strawberry.field(description="A cart by ID: a guest's by ID alone, a customer's only with their token.",
                       extensions=[needs(Scope.CART_WRITE)])
     async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
-        found = await carts.find_cart(ctx(info), id)
+        found = await changes.find_cart(ctx(info), id)
         return Cart.of(found) if found else None
 
     @strawberry.field(description="The signed-in customer; null for a guest.",
@@ -49,7 +51,7 @@ IdempotencyKey = Annotated[str | None, strawberry.argument(
 
 
 async def _once(info: Info, operation: str, key: str | None, arguments: tuple,
-                run: Callable[[], Awaitable[CartOutcome]]) -> CartPayload:
+                run: Callable[[CartUnitOfWork], Awaitable[CartOutcome]]) -> CartPayload:
     return CartPayload.of(await idempotency.once(ctx(info), operation, key, arguments, run))
 
 
@@ -60,7 +62,7 @@ class CartMutation:
         lines = [line.to_request() for line in input.lines or ()]
         note, attributes = input.note, attributes_of(input.attributes)
         return await _once(info, "cartCreate", idempotency_key, (lines, note, attributes),
-                           lambda: carts.create_cart(ctx(info), lines, note, attributes))
+                           lambda uow: changes.create_cart(uow, lines, note, attributes))
 
     @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_lines_add(self, info: Info, cart_id: strawberry.ID, lines: list[CartLineInput],
@@ -68,7 +70,7 @@ class CartMutation:
                              idempotency_key: IdempotencyKey = None) -> CartPayload:
         requests = [line.to_request() for line in lines]
         return await _once(info, "cartLinesAdd", idempotency_key, (cart_id, requests, expected_version),
-                           lambda: carts.add_lines(ctx(info), cart_id, requests, expected_version))
+                           lambda uow: changes.add_lines(uow, cart_id, requests, expected_version))
 
     @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_lines_update(self, info: Info, cart_id: strawberry.ID, lines: list[CartLineUpdateInput],
@@ -76,14 +78,14 @@ class CartMutation:
                                 idempotency_key: IdempotencyKey = None) -> CartPayload:
         updates = [line.to_update() for line in lines]
         return await _once(info, "cartLinesUpdate", idempotency_key, (cart_id, updates, expected_version),
-                           lambda: carts.update_lines(ctx(info), cart_id, updates, expected_version))
+                           lambda uow: changes.update_lines(uow, cart_id, updates, expected_version))
 
     @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_lines_remove(self, info: Info, cart_id: strawberry.ID, line_ids: list[strawberry.ID],
                                 expected_version: ExpectedVersion = None,
                                 idempotency_key: IdempotencyKey = None) -> CartPayload:
         return await _once(info, "cartLinesRemove", idempotency_key, (cart_id, line_ids, expected_version),
-                           lambda: carts.remove_lines(ctx(info), cart_id, line_ids, expected_version))
+                           lambda uow: changes.remove_lines(uow, cart_id, line_ids, expected_version))
 
     @strawberry.mutation(description="Replaces the cart's discount codes (the web-shop's coupons); an empty "
                          "list clears them. A code that does not apply is DISCOUNT_CODE_INVALID.",
@@ -93,14 +95,14 @@ class CartMutation:
                                          idempotency_key: IdempotencyKey = None) -> CartPayload:
         return await _once(info, "cartDiscountCodesUpdate", idempotency_key,
                            (cart_id, discount_codes, expected_version),
-                           lambda: carts.update_discount_codes(ctx(info), cart_id, discount_codes, expected_version))
+                           lambda uow: changes.update_discount_codes(uow, cart_id, discount_codes, expected_version))
 
     @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_note_update(self, info: Info, cart_id: strawberry.ID, note: str,
                                expected_version: ExpectedVersion = None,
                                idempotency_key: IdempotencyKey = None) -> CartPayload:
         return await _once(info, "cartNoteUpdate", idempotency_key, (cart_id, note, expected_version),
-                           lambda: carts.update_note(ctx(info), cart_id, note, expected_version))
+                           lambda uow: changes.update_note(uow, cart_id, note, expected_version))
 
     @strawberry.mutation(extensions=[needs(Scope.CART_WRITE)])
     async def cart_attributes_update(self, info: Info, cart_id: strawberry.ID, attributes: list[AttributeInput],
@@ -108,7 +110,7 @@ class CartMutation:
                                      idempotency_key: IdempotencyKey = None) -> CartPayload:
         pairs = attributes_of(attributes)
         return await _once(info, "cartAttributesUpdate", idempotency_key, (cart_id, pairs, expected_version),
-                           lambda: carts.update_attributes(ctx(info), cart_id, pairs, expected_version))
+                           lambda uow: changes.update_attributes(uow, cart_id, pairs, expected_version))
 
     @strawberry.mutation(description="Places the cart as one order in the ERP, at live prices and stock, and "
                          "completes the cart. Repeating it returns the same order.",
@@ -119,11 +121,11 @@ class CartMutation:
                             ) -> CheckoutPayload:
         request = input.to_request()
         outcome = await idempotency.once(ctx(info), "cartCheckout", idempotency_key, (cart_id, request),
-                                         lambda: checkout.checkout(ctx(info), cart_id, request))
+                                         lambda uow: checkout.checkout(uow, cart_id, request))
         order = await checkout.order_for(ctx(info), outcome.cart) if not outcome.user_errors else None
         return CheckoutPayload(order=Order.of(order) if order else None,
                                cart=Cart.of(outcome.cart) if outcome.cart else None,
-                               user_errors=[UserError.of(e) for e in outcome.user_errors])
+                               user_errors=[CheckoutUserError.of(e) for e in outcome.user_errors])
 
     @strawberry.mutation(description="Attaches the signed-in customer; when they already have an active cart, "
                          "the configured strategy decides which survives (MERGE by default).",
@@ -132,4 +134,4 @@ class CartMutation:
                                          expected_version: ExpectedVersion = None,
                                          idempotency_key: IdempotencyKey = None) -> CartPayload:
         return await _once(info, "cartBuyerIdentityUpdate", idempotency_key, (cart_id, expected_version),
-                           lambda: cart_sign_in.attach_customer(ctx(info), cart_id, expected_version))
+                           lambda uow: sign_in.attach_customer(uow, cart_id, expected_version))

@@ -13,31 +13,41 @@ from domain.api_keys import Scope
 from domain.carts import Cart as CartRecord
 from domain.errors import BackendError
 from domain.records import ErpOrder
-from resolvers import cart_cost, carts, catalog, global_ids
-from resolvers.cart_cost import PricedCart, PricedLine
+from resolvers import catalog, global_ids
+from resolvers.carts import cost as cart_cost
+from resolvers.carts.cost import PricedCart, PricedLine
+from resolvers.carts.ids import line_global_id
+from schema.carts.codes import CartErrorCode, CartWarningCode, CheckoutErrorCode
 from schema.catalog.enums import ChannelCode
 from schema.catalog.types import Attribute, Money, Variant
 from schema.context import ctx
 from schema.node import Node
 from schema.scalars import CurrencyCode
 from schema.scopes import needs
+from schema.user_errors import UserError, field_path, member
 
 
-@strawberry.type
-class UserError:
-    code: str
-    field: list[str] | None
-    message: str
+@strawberry.type(description="Why a cart mutation changed nothing.")
+class CartUserError(UserError):
+    code: CartErrorCode
 
     @classmethod
-    def of(cls, error: domain_carts.UserError) -> UserError:
-        return cls(code=error.code, message=error.message,
-                   field=[str(part) for part in error.field] if error.field is not None else None)
+    def of(cls, error: domain_carts.UserError) -> CartUserError:
+        return cls(code=member(CartErrorCode, error.code), message=error.message, field=field_path(error.field))
+
+
+@strawberry.type(description="Why a checkout placed no order.")
+class CheckoutUserError(UserError):
+    code: CheckoutErrorCode
+
+    @classmethod
+    def of(cls, error: domain_carts.UserError) -> CheckoutUserError:
+        return cls(code=member(CheckoutErrorCode, error.code), message=error.message, field=field_path(error.field))
 
 
 @strawberry.type(description="Something about the cart the shopper should know; the cart is still usable.")
 class CartWarning:
-    code: str
+    code: CartWarningCode
     message: str
     target: strawberry.ID | None = strawberry.field(description="The CartLine it concerns, if one.")
 
@@ -118,7 +128,7 @@ class Cart(Node):
     async def lines(self, info: Info, first: int = 100) -> list[CartLine]:
         catalog.check_first(first, "first")
         priced = await self._priced(info)
-        return [CartLine(id=strawberry.ID(carts.line_global_id(self.record, p.line.line_id)), priced=p)
+        return [CartLine(id=strawberry.ID(line_global_id(self.record, p.line.line_id)), priced=p)
                 for p in priced.lines[:first]]
 
     @strawberry.field
@@ -165,15 +175,15 @@ class Cart(Node):
 
 
 def _warning(cart: CartRecord, warning: domain_carts.CartWarning) -> CartWarning:
-    target = carts.line_global_id(cart, warning.line_id) if warning.line_id else None
-    return CartWarning(code=warning.code, message=warning.message,
+    target = line_global_id(cart, warning.line_id) if warning.line_id else None
+    return CartWarning(code=member(CartWarningCode, warning.code), message=warning.message,
                        target=strawberry.ID(target) if target else None)
 
 
 @strawberry.type
 class CartPayload:
     cart: Cart | None
-    user_errors: list[UserError]
+    user_errors: list[CartUserError]
     warnings: list[CartWarning] = strawberry.field(
         description="About what this change did (a quantity it capped, an item it could not move).")
 
@@ -181,7 +191,7 @@ class CartPayload:
     def of(cls, outcome: domain_carts.CartOutcome) -> CartPayload:
         cart = outcome.cart
         return cls(cart=Cart.of(cart) if cart else None,
-                   user_errors=[UserError.of(e) for e in outcome.user_errors],
+                   user_errors=[CartUserError.of(e) for e in outcome.user_errors],
                    warnings=[_warning(cart, w) for w in outcome.warnings] if cart else [])
 
 
@@ -232,7 +242,7 @@ class Order(Node):
 class CheckoutPayload:
     order: Order | None
     cart: Cart | None
-    user_errors: list[UserError]
+    user_errors: list[CheckoutUserError]
 
 
 @strawberry.type

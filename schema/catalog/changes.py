@@ -25,8 +25,7 @@ class CatalogChange:
     @classmethod
     def of(cls, change: ProductChange) -> CatalogChange:
         return cls(sku=change.sku, product=Product.of(change.product) if change.product else None,
-                   removed=change.removed, aspects=sorted((CatalogChangeAspect(a.value) for a in change.aspects),
-                                                          key=lambda a: a.value),
+                   removed=change.removed, aspects=sorted(change.aspects),
                    changed_at=change.changed_at)
 
 

@@ -1,29 +1,20 @@
-from __future__ import annotations
+"""The catalog's GraphQL enums, made from the domain's enums: one definition per concept, the
+GraphQL values being the members' names."""
 
-from enum import Enum
+from __future__ import annotations
 
 import strawberry
 
+from domain.channels import Channel
+from domain.records import ChangeAspect
+from domain.records import ProductSortKey as DomainProductSortKey
 
-@strawberry.enum(description="A sales channel; each sees its own prices and stock.")
-class ChannelCode(Enum):
-    WEB = "WEB"
-    APP = "APP"
-    STORE = "STORE"
-    CALL_CENTER = "CALL_CENTER"
-    MARKETPLACE = "MARKETPLACE"
+ChannelCode = Channel
+strawberry.enum(Channel, name="ChannelCode", description="A sales channel; each sees its own prices and stock.")
 
+ProductSortKey = DomainProductSortKey
+strawberry.enum(DomainProductSortKey, name="ProductSortKey", description="How `products` sorts; ties break by ID.")
 
-@strawberry.enum(description="How `products` sorts; ties break by ID.")
-class ProductSortKey(Enum):
-    ID = "ID"
-    TITLE = "TITLE"
-    PRICE = "PRICE"
-    UPDATED_AT = "UPDATED_AT"
-
-
-@strawberry.enum(description="What a delta-sync change may have changed, by the backend record that changed.")
-class CatalogChangeAspect(Enum):
-    CONTENT = "CONTENT"
-    PRICE = "PRICE"
-    STOCK = "STOCK"
+CatalogChangeAspect = ChangeAspect
+strawberry.enum(ChangeAspect, name="CatalogChangeAspect",
+                description="What a delta-sync change may have changed, by the backend record that changed.")

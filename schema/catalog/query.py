@@ -52,7 +52,7 @@ class CatalogQuery:
         listing = await catalog.list_products(
             ctx(info), first=first, after=after, text=query,
             filters=filter.to_filters() if filter else catalog.ProductFilters(),
-            sort_key=(sort_key or ProductSortKey.ID).value, reverse=bool(reverse))
+            sort_key=sort_key or ProductSortKey.ID, reverse=bool(reverse))
         edges = [ProductEdge(cursor=cursors.encode_offset(listing.offset + n), node=Product.of(p))
                  for n, p in enumerate(listing.products)]
         page_info = PageInfo(has_next_page=listing.has_next, has_previous_page=listing.offset > 0,

@@ -288,7 +288,8 @@ class Product(Node):
     @strawberry.field(description="Which backend supplied each field group, for this operation's channel.")
     async def sources(self, info: Info) -> list[FieldSource]:
         context = ctx(info)
-        found = [FieldSource(field="sku", backend="odoo"), FieldSource(field="variants", backend="odoo")]
+        erp = context.services.backends.erp.name
+        found = [FieldSource(field="sku", backend=erp), FieldSource(field="variants", backend=erp)]
         for field in CONTENT_FIELDS:
             sourced = await guarded(info, merge.content_field(context, self.record, field))
             if sourced is not None and sourced.backend is not None:
@@ -298,8 +299,7 @@ class Product(Node):
             quote = await guarded(info, pricing.variant_price(context, variants[0]))
             if quote is not None:
                 found.append(FieldSource(field="price", backend=quote.source))
-        stock_backend = "ebay" if context.rules.stock_source is StockSource.MARKETPLACE else "odoo"
-        found.append(FieldSource(field="stock", backend=stock_backend))
+        found.append(FieldSource(field="stock", backend=stock.stock_backend(context)))
         return found
 
     @strawberry.field
@@ -315,7 +315,7 @@ class Channel:
 
     @strawberry.field
     def code(self) -> ChannelCode:
-        return ChannelCode(self.rules.channel.value)
+        return self.rules.channel
 
     @strawberry.field
     def name(self) -> str:

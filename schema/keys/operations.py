@@ -10,18 +10,17 @@ from strawberry.types import Info
 
 from domain import api_keys as domain
 from domain.api_keys import Scope
-from domain.channels import Channel
+from domain.error_codes import KeyErrorCode
 from domain.errors import BadUserInput
 from resolvers import api_keys
-from schema.carts.types import UserError
 from schema.context import ctx
-from schema.keys.types import ApiKey, KeyCreateInput, KeyEvent, KeyPayload, KeySecretPayload
+from schema.keys.types import ApiKey, KeyCreateInput, KeyEvent, KeyPayload, KeySecretPayload, KeyUserError
 from schema.scopes import needs
 
 
-def _user_error(error: BadUserInput) -> list[UserError]:
-    code = "KEY_NOT_FOUND" if isinstance(error, api_keys.UnknownKey) else "INVALID_INPUT"
-    return [UserError(code=code, message=str(error), field=None)]
+def _user_error(error: BadUserInput) -> list[KeyUserError]:
+    return [KeyUserError(code=KeyErrorCode.KEY_NOT_FOUND if isinstance(error, api_keys.UnknownKey)
+                         else KeyErrorCode.INVALID_INPUT, message=str(error), field=None)]
 
 
 async def _with_secret(work: Awaitable[tuple[domain.ApiKey, str]]) -> KeySecretPayload:
@@ -53,9 +52,8 @@ class KeyMutation:
                          extensions=[needs(Scope.KEYS_ADMIN)])
     async def api_key_create(self, info: Info, input: KeyCreateInput) -> KeySecretPayload:
         spec = api_keys.KeySpec(
-            name=input.name, kind=domain.KeyKind(input.kind.value),
-            channel=Channel(input.channel.value) if input.channel else None,
-            scopes=tuple(Scope(s.value) for s in input.scopes or ()), expires_in_days=input.expires_in_days,
+            name=input.name, kind=input.kind, channel=input.channel, scopes=tuple(input.scopes or ()),
+            expires_in_days=input.expires_in_days,
             requests_per_minute=input.requests_per_minute, cost_per_minute=input.cost_per_minute,
             documents=input.documents)
         return await _with_secret(api_keys.issue(ctx(info).key_store, spec, ctx(info).actor))

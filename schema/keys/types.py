@@ -8,26 +8,18 @@ from enum import Enum
 import strawberry
 
 from domain import api_keys as domain
-from schema.carts.types import UserError
+from domain.error_codes import KeyErrorCode
 from schema.catalog.enums import ChannelCode
+from schema.user_errors import UserError, code_enum
 
 
-@strawberry.enum(name="ApiKeyKind")
-class KeyKind(Enum):
-    FRONTEND = "frontend"
-    MOBILE = "mobile"
-    MARKETPLACE = "marketplace"
-    ADMIN = "admin"
+KeyKind = domain.KeyKind
+strawberry.enum(domain.KeyKind, name="ApiKeyKind")
 
+KeyScope = domain.Scope
+strawberry.enum(domain.Scope, name="ApiKeyScope")
 
-@strawberry.enum(name="ApiKeyScope")
-class KeyScope(Enum):
-    CATALOG_READ = "catalog:read"
-    STOCK_READ = "stock:read"
-    CART_WRITE = "cart:write"
-    CHECKOUT_WRITE = "checkout:write"
-    ORDERS_READ = "orders:read"
-    KEYS_ADMIN = "keys:admin"
+code_enum(KeyErrorCode)
 
 
 @strawberry.enum(name="ApiKeyState")
@@ -57,9 +49,9 @@ class ApiKey:
     def of(cls, key: domain.ApiKey) -> ApiKey:
         state = KeyState.REVOKED if key.revoked_at else (
             KeyState.EXPIRED if key.expires_at and key.expires_at <= datetime.now(UTC) else KeyState.ACTIVE)
-        return cls(key_id=key.key_id, name=key.name, kind=KeyKind(key.kind.value),
+        return cls(key_id=key.key_id, name=key.name, kind=key.kind,
                    channel=ChannelCode(key.channel) if key.channel else None,
-                   scopes=[KeyScope(s.value) for s in key.scopes], requests_per_minute=key.requests_per_minute,
+                   scopes=list(key.scopes), requests_per_minute=key.requests_per_minute,
                    cost_per_minute=key.cost_per_minute, state=state, created_at=key.created_at,
                    expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
                    documents=key.documents)
@@ -77,17 +69,22 @@ class KeyEvent:
         return cls(action=event.action, key_id=event.key_id, actor=event.actor, at=event.at)
 
 
+@strawberry.type(description="Why an API key mutation did nothing.")
+class KeyUserError(UserError):
+    code: KeyErrorCode
+
+
 @strawberry.type(name="ApiKeyPayload")
 class KeyPayload:
     api_key: ApiKey | None
-    user_errors: list[UserError]
+    user_errors: list[KeyUserError]
 
 
 @strawberry.type(name="ApiKeySecretPayload")
 class KeySecretPayload:
     api_key: ApiKey | None
     secret: str | None = strawberry.field(description="The whole key to send as X-API-Key. Shown only here, once.")
-    user_errors: list[UserError]
+    user_errors: list[KeyUserError]
 
 
 @strawberry.input(name="ApiKeyCreateInput")

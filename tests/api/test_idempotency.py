@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import httpx
+from pymongo import MongoClient
+
+from adapters.mongo.idempotency import ABANDONED_AFTER
 
 from tests.api.test_carts import PAYLOAD, READ, VARIANTS, in_stock, payload
 
@@ -76,3 +80,39 @@ def test_a_guest_reusing_another_api_keys_idempotency_key_gets_a_cart_of_its_own
     b_cart = payload(guest_b(CREATE, {"input": {"note": "A's note"}, "key": key}), "cartCreate")["cart"]
     # then B gets a new cart, not A's (its id would be the key to A's cart)
     assert b_cart["id"] != a_cart["id"]
+
+
+def _as_if_the_process_died_after_the_cart_write(mongo_url: str, key: str) -> None:
+    """The idempotency record of `key` left as a process that died after writing the cart leaves
+    it: without an outcome, and claimed longer ago than a running request could be."""
+    with MongoClient(mongo_url) as client:
+        records = client.commerce_gateway.idempotency
+        ids = [doc["_id"] for doc in records.find({}, {"_id": 1}) if doc["_id"].endswith(f"\x1f{key}")]
+        assert len(ids) == 1
+        records.update_one({"_id": ids[0]}, {"$set": {"outcome": None,
+                                                      "created_at": datetime.now(UTC) - 2 * ABANDONED_AFTER}})
+
+
+def test_a_retry_after_the_process_died_between_cart_write_and_record_adds_nothing(gql, mongo_url):
+    # given an add that reached the cart, whose idempotency record was never completed
+    v = variant(gql)
+    cart = payload(gql(CREATE, {"input": {}}), "cartCreate")["cart"]
+    key = str(uuid.uuid4())
+    variables = {"cart": cart["id"], "lines": [{"merchandiseId": v["id"], "quantity": 2}], "key": key}
+    first = payload(gql(ADD, variables), "cartLinesAdd")
+    _as_if_the_process_died_after_the_cart_write(mongo_url, key)
+    # when the client retries it minutes later
+    again = payload(gql(ADD, variables), "cartLinesAdd")
+    # then the answer is the first one's cart, and the lines were added once
+    assert again["userErrors"] == [] and again["cart"]["version"] == first["cart"]["version"]
+    assert gql(READ, {"id": cart["id"]})["data"]["cart"]["totalQuantity"] == 2
+    # and a later repeat replays without looking further
+    assert payload(gql(ADD, variables), "cartLinesAdd")["cart"]["totalQuantity"] == 2
+
+
+def test_a_create_retried_after_the_process_died_answers_with_the_cart_it_made(gql, mongo_url):
+    key = str(uuid.uuid4())
+    first = payload(gql(CREATE, {"input": {"note": "once"}, "key": key}), "cartCreate")
+    _as_if_the_process_died_after_the_cart_write(mongo_url, key)
+    again = payload(gql(CREATE, {"input": {"note": "once"}, "key": key}), "cartCreate")
+    assert again["userErrors"] == [] and again["cart"]["id"] == first["cart"]["id"]

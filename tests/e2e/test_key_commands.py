@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from gateway.key_commands import key_store
 from gateway.settings import load_settings
+from gateway.wiring import build_services
 from resolvers import api_keys
 
 pytestmark = pytest.mark.slow
@@ -24,8 +24,8 @@ def keys(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 def check(env: dict, raw: str):
     async def run():
-        async with key_store(load_settings(environ=env)) as store:
-            return await api_keys.check(store, raw)
+        async with build_services(load_settings(environ=env)) as built:
+            return await api_keys.check(built.keys, raw)
 
     return asyncio.run(run())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.records import Coupon
-from resolvers.discounts import evaluate
+from domain.discounts import evaluate
 
 
 def coupon(code: str, kind: str, amount: str, minimum: str = "0") -> Coupon:

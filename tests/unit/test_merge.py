@@ -6,6 +6,7 @@ import pytest
 
 from domain.errors import BackendUnavailable
 from domain.records import AppVariant, ContentRecord
+from domain.roles import Role
 from resolvers.merge import content_field
 from resolvers.rules import CatalogRules
 from tests.unit.fakes import World, product, variant
@@ -48,14 +49,14 @@ async def test_an_outage_of_the_owner_is_an_error_not_a_silent_fallback(world):
 
 async def test_the_ownership_order_is_configuration(world):
     world.rules = CatalogRules(channels=world.rules.channels,
-                               ownership={**world.rules.ownership, "title": ("odoo", "woocommerce")})
+                               ownership={**world.rules.ownership, "title": (Role.ERP, Role.WEB_SHOP)})
     title = await content_field(world.context(), world.erp.products[0], "title")
     assert (title.value, title.backend) == ("ERP TITLE", "odoo")
 
 
 async def test_nothing_known_anywhere_gives_an_empty_value_without_source(world):
     world.rules = CatalogRules(channels=world.rules.channels,
-                               ownership={**world.rules.ownership, "images": ("woocommerce",)})
+                               ownership={**world.rules.ownership, "images": (Role.WEB_SHOP,)})
     images = await content_field(world.context(), world.erp.products[1], "images")
     assert (images.value, images.backend) == ((), None)
 

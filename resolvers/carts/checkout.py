@@ -3,7 +3,7 @@
 A checkout first claims the cart (`checkout_started_at`, written as any cart change is), so two at
 once (a double click, two tabs, with different idempotency keys) cannot both create an order: the
 one whose claim lands goes on, the other waits for it and answers with the cart as it ends. A
-claim older than CLAIM_SECONDS (its process died) may be taken over. The ERP order carries the
+claim older than `checkout_claim_seconds` (its process died) may be taken over. The ERP order carries the
 cart id as `client_order_ref`, and a checkout looks for an order with that reference first, so a
 retry after a crash between creating the order and completing the cart finds the order instead
 of creating a second one.
@@ -12,23 +12,20 @@ of creating a second one.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.carts import Cart, CartOutcome, CartStatus, UserError
+from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
-from resolvers import cart_cost, global_ids, stock
-from resolvers.carts import NOT_FOUND, cart_key, change_cart, visible_to
+from resolvers import global_ids, stock
+from resolvers.carts import cost
+from resolvers.carts.ids import cart_key
+from resolvers.carts.unit_of_work import NOT_FOUND, CartUnitOfWork
 from resolvers.context import RequestContext
 
-CLAIM_SECONDS = 120.0  # a checkout claim older than this was left by a process that died
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
-IN_PROGRESS = UserError("CHECKOUT_IN_PROGRESS", "another checkout of this cart is still running; read the cart "
-                        "later", ("cartId",))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CENT = Decimal("0.01")
 
@@ -42,15 +39,16 @@ class CheckoutRequest:
     pickup_store_id: str | None = None
 
 
-async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) -> CartOutcome:
+async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) -> CartOutcome:
     """The cart afterwards (completed when an order exists for it), or why not."""
-    cart = await ctx.cart_store.get(cart_key(cart_id))
-    if cart is None or not visible_to(cart, ctx.customer_id):
+    ctx = uow.ctx
+    cart = await uow.read(cart_key(cart_id))
+    if cart is None:
         return CartOutcome(None, (NOT_FOUND,))
     if cart.status is CartStatus.COMPLETED:
         return CartOutcome(cart)
-    if cart.status is not CartStatus.ACTIVE:
-        return CartOutcome(cart, (UserError("CART_CLOSED", "the cart was merged into another", ("cartId",)),))
+    if refused := uow.refusal(cart, None):
+        return CartOutcome(cart, (refused,))
     errors = _input_errors(request)
     if not cart.lines:
         errors.append(UserError("CART_EMPTY", "the cart has no lines", ("cartId",)))
@@ -59,7 +57,7 @@ async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) 
         errors.append(UserError("PICKUP_STORE_UNKNOWN", "no pickup store with this id", ("input", "pickupStoreId")))
     if errors:
         return CartOutcome(cart, tuple(errors))
-    claimed = await _claim(ctx, cart)
+    claimed = await _claim(uow, cart)
     if not isinstance(claimed, Cart):
         return claimed  # another checkout ended it (or still runs)
     erp = ctx.services.backends.erp
@@ -67,46 +65,34 @@ async def checkout(ctx: RequestContext, cart_id: str, request: CheckoutRequest) 
         if await erp.order_by_reference(cart.cart_id) is None:
             draft = await _draft(ctx, claimed, request, store)
             if isinstance(draft, list):
-                await _release(ctx, claimed)
+                await _release(uow, claimed)
                 return CartOutcome(claimed, tuple(draft))
             await erp.create_order(draft)
     except BaseException:
-        await asyncio.shield(_release(ctx, claimed))  # the order may exist: the next claim looks for it first
+        await asyncio.shield(_release(uow, claimed))  # the order may exist: the next claim looks for it first
         raise
-    return await _complete(ctx, claimed)
+    return await _complete(uow, claimed)
 
 
-async def _claim(ctx: RequestContext, cart: Cart) -> Cart | CartOutcome:
+async def _claim(uow: CartUnitOfWork, cart: Cart) -> Cart | CartOutcome:
     """The cart, claimed for this checkout; or, when another checkout holds it, the cart as that one
     leaves it (waited for)."""
-    cart_id = global_ids.encode("Cart", cart.cart_id)
     waited_until = time.monotonic() + WAIT_SECONDS
     while True:
-        outcome = await change_cart(ctx, cart_id, None, _claimed)
-        if not outcome.user_errors:
-            return outcome.cart  # type: ignore[return-value]
+        outcome = await uow.change(cart.cart_id, None, lambda c: c.claimed_for_checkout(uow.now(), uow.rules),
+                                   ends_operation=False)
+        if not outcome.user_errors and outcome.cart is not None:
+            return outcome.cart
         if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
             return CartOutcome(outcome.cart)  # by the other checkout: its order is this cart's
-        if outcome.user_errors != (IN_PROGRESS,) or time.monotonic() > waited_until:
+        if outcome.user_errors != (CHECKOUT_IN_PROGRESS,) or time.monotonic() > waited_until:
             return outcome
         await asyncio.sleep(0.05)
 
 
-async def _claimed(cart: Cart) -> Cart | list[UserError]:
-    now = datetime.now(UTC)
-    held = cart.checkout_started_at
-    if held is not None and now - held <= timedelta(seconds=CLAIM_SECONDS):
-        return [IN_PROGRESS]
-    return dataclasses.replace(cart, checkout_started_at=now)
-
-
-async def _release(ctx: RequestContext, claimed: Cart) -> None:
+async def _release(uow: CartUnitOfWork, claimed: Cart) -> None:
     """Gives the claim up (the checkout did not place an order), keeping changes made meanwhile."""
-    await change_cart(ctx, global_ids.encode("Cart", claimed.cart_id), None, _unclaimed)
-
-
-async def _unclaimed(cart: Cart) -> Cart:
-    return dataclasses.replace(cart, checkout_started_at=None)
+    await uow.change(claimed.cart_id, None, Cart.unclaimed, ends_operation=False)
 
 
 async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
@@ -147,7 +133,7 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
                  store: Warehouse | None) -> OrderDraft | list[UserError]:
     """The order at today's prices, or why it cannot be placed: items gone, or not enough stock
     in the channel (or, for pickup, in the chosen store)."""
-    priced = await cart_cost.price_cart(ctx, cart)
+    priced = await cost.price_cart(ctx, cart)
     errors = []
     for n, line in enumerate(priced.lines):
         if line.variant is None:
@@ -178,14 +164,10 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
                       lines=lines, note=note, payment_reference=request.payment_reference.strip())
 
 
-async def _complete(ctx: RequestContext, cart: Cart) -> CartOutcome:
+async def _complete(uow: CartUnitOfWork, cart: Cart) -> CartOutcome:
     """Marks the cart completed (a change that raced the checkout stays on it; the order stands).
     A concurrent checkout that completed it first is success too."""
-    outcome = await change_cart(ctx, global_ids.encode("Cart", cart.cart_id), None, _now_completed)
+    outcome = await uow.change(cart.cart_id, None, Cart.completed)
     if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
         return CartOutcome(outcome.cart)
     return outcome
-
-
-async def _now_completed(cart: Cart) -> Cart:
-    return dataclasses.replace(cart, status=CartStatus.COMPLETED, checkout_started_at=None)

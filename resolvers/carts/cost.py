@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from domain.carts import Cart, CartLine, CartWarning
 from domain.records import ErpVariant, Money
-from resolvers import discounts, pricing, stock
+from domain import discounts
+from resolvers import pricing, stock
 from resolvers.context import RequestContext
 
 

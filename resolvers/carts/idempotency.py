@@ -6,6 +6,10 @@ Keys are scoped to the caller: the API key the request came with and the signed-
 a guest's key, never replays another caller's result. Within one API key, guests are told apart
 only by their keys: clients make them unguessable (a random UUID per intended change). A repeat
 that arrives while the first is still running waits for it.
+
+The record here is claimed before the operation runs and completed after; the cart write that
+ends the operation carries the record too (see `unit_of_work`), so a claim whose process died
+after that write is answered from the cart when it is taken over.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from domain.carts import CartOutcome, UserError
+from domain.carts import CartOutcome, IdempotencyClaim, UserError
+from resolvers.carts.ids import new_cart_id
+from resolvers.carts.unit_of_work import KEY_REUSED, CartUnitOfWork, IdempotentCall
 from resolvers.context import RequestContext
 
 MAX_KEY_LENGTH = 255
 WAIT_FOR_FIRST_SECONDS = 10.0
+
+Operation = Callable[[CartUnitOfWork], Awaitable[CartOutcome]]
 
 
 def fingerprint(operation: str, arguments: Any) -> str:
@@ -35,10 +43,10 @@ def fingerprint(operation: str, arguments: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def once(ctx: RequestContext, operation: str, key: str | None, arguments: Any,
-               run: Callable[[], Awaitable[CartOutcome]]) -> CartOutcome:
+async def once(ctx: RequestContext, operation: str, key: str | None, arguments: Any, run: Operation) -> CartOutcome:
+    """Runs `run` with the unit of work its cart writes go through, at most once per key."""
     if key is None:
-        return await run()
+        return await run(CartUnitOfWork(ctx))
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         return CartOutcome(None, (UserError("IDEMPOTENCY_KEY_INVALID",
                                             f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters",
@@ -48,10 +56,9 @@ async def once(ctx: RequestContext, operation: str, key: str | None, arguments: 
     scoped = f"{caller}\x1f{ctx.customer_id or ''}\x1f{key}"
     wanted = fingerprint(operation, arguments)
     deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
-    while (first := await store.claim(scoped, wanted)) is not None:
+    while not isinstance(first := await store.claim(scoped, wanted, new_cart_id()), IdempotencyClaim):
         if first.fingerprint != wanted:
-            return CartOutcome(None, (UserError("IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for "
-                                                "another operation or input", ("idempotencyKey",)),))
+            return CartOutcome(None, (KEY_REUSED,))
         if first.outcome is not None:
             return first.outcome
         if time.monotonic() > deadline:
@@ -59,7 +66,7 @@ async def once(ctx: RequestContext, operation: str, key: str | None, arguments: 
                                                 "is still running; retry later", ("idempotencyKey",)),))
         await asyncio.sleep(0.05)
     try:
-        outcome = await run()
+        outcome = await run(CartUnitOfWork(ctx, IdempotentCall(scoped, wanted, first)))
     except BaseException:
         await store.release(scoped)
         raise

@@ -1,0 +1,108 @@
+"""The codes of expected failures (user errors) and of cart warnings: one enum per slice of the API,
+each member with the sentence that documents it.
+
+The use cases still write codes as plain strings (`UserError("CART_NOT_FOUND", …)`); a member is
+equal to its string, so either may be written. The schema makes its GraphQL enums from these
+(`CartErrorCode`, `CheckoutErrorCode`, `KeyErrorCode`, `CartWarningCode`), so a client finds every
+code by introspection. A code the use cases produce must be a member of its slice's enum:
+tests/unit/test_error_codes.py reads the sources and fails on one that is not. `INTERNAL` is
+what the schema answers, and logs as an error, for a code that is missing all the same.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+
+class Code(StrEnum):
+    """A code and its description: `NAME = "NAME", "what it means"`."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+
+_INTERNAL = ("INTERNAL", "A code this version of the gateway does not list, which is a bug, logged as such; "
+                         "`message` says what happened.")
+_CART_NOT_FOUND = "No cart with this ID, or a customer's cart without that customer's token."
+_CART_CLOSED = ("The cart was merged into another at sign-in (`message` names it) or checked out; it takes no "
+                "more changes.")
+_INSUFFICIENT_STOCK = "The channel's stock does not cover the quantity; `message` says what is available."
+_UNKNOWN_MERCHANDISE = "No variant with this ID is sold (any more)."
+_IDEMPOTENCY = {
+    "IDEMPOTENCY_KEY_INVALID": "An idempotency key has 1 to 255 characters.",
+    "IDEMPOTENCY_KEY_REUSED": "This idempotency key was used for another operation or input; take a new key.",
+    "IDEMPOTENCY_KEY_IN_USE": "A request with this idempotency key is still running; retry later.",
+}
+
+
+class CartErrorCode(Code):
+    """Why a cart mutation (`cartCreate`, `cartLines*`, `cartNoteUpdate`, …) changed nothing."""
+
+    CART_NOT_FOUND = "CART_NOT_FOUND", _CART_NOT_FOUND
+    CART_CLOSED = "CART_CLOSED", _CART_CLOSED
+    VERSION_CONFLICT = "VERSION_CONFLICT", ("The cart is not at `expectedVersion` (re-apply the change to the cart "
+                                            "returned), or it changed too often to apply this change; try again.")
+    LINE_NOT_FOUND = "LINE_NOT_FOUND", "No line with this ID in this cart."
+    UNKNOWN_MERCHANDISE = "UNKNOWN_MERCHANDISE", _UNKNOWN_MERCHANDISE
+    INVALID_QUANTITY = "INVALID_QUANTITY", "A quantity below 1 or above `carts.max_quantity`."
+    TOO_MANY_LINES = "TOO_MANY_LINES", "A cart has at most `carts.max_lines` lines."
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", _INSUFFICIENT_STOCK
+    INVALID_NOTE = "INVALID_NOTE", "The note is too long."
+    DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", "The web-shop has no such coupon, or it does not apply now."
+    CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token to attach the cart to them."
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID", _IDEMPOTENCY["IDEMPOTENCY_KEY_INVALID"]
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", _IDEMPOTENCY["IDEMPOTENCY_KEY_REUSED"]
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE", _IDEMPOTENCY["IDEMPOTENCY_KEY_IN_USE"]
+    INTERNAL = _INTERNAL
+
+
+class CheckoutErrorCode(Code):
+    """Why `cartCheckout` placed no order."""
+
+    CART_NOT_FOUND = "CART_NOT_FOUND", _CART_NOT_FOUND
+    CART_CLOSED = "CART_CLOSED", "The cart was merged into another at sign-in (`message` names it)."
+    CART_EMPTY = "CART_EMPTY", "The cart has no lines."
+    CHECKOUT_IN_PROGRESS = "CHECKOUT_IN_PROGRESS", ("Another checkout of this cart is still running; read the cart "
+                                                    "later.")
+    VERSION_CONFLICT = "VERSION_CONFLICT", "The cart changed too often to check it out; try again."
+    INVALID_EMAIL = "INVALID_EMAIL", "Not an e-mail address."
+    INVALID_ADDRESS = "INVALID_ADDRESS", "A shipping address field is missing or malformed (`field` says which)."
+    DELIVERY_REQUIRED = "DELIVERY_REQUIRED", "Give either `shippingAddress` or `pickupStoreId`."
+    PICKUP_STORE_UNKNOWN = "PICKUP_STORE_UNKNOWN", "No pickup store with this ID."
+    PAYMENT_REFERENCE_REQUIRED = "PAYMENT_REFERENCE_REQUIRED", "The payment provider's reference is required."
+    UNKNOWN_MERCHANDISE = "UNKNOWN_MERCHANDISE", _UNKNOWN_MERCHANDISE
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", ("The stock (for pickup: the chosen store's) does not cover a line's "
+                                                "quantity; `message` says what is available.")
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID", _IDEMPOTENCY["IDEMPOTENCY_KEY_INVALID"]
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", _IDEMPOTENCY["IDEMPOTENCY_KEY_REUSED"]
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE", _IDEMPOTENCY["IDEMPOTENCY_KEY_IN_USE"]
+    INTERNAL = _INTERNAL
+
+
+class KeyErrorCode(Code):
+    """Why an API key mutation (`apiKeyCreate`, `apiKeyRotate`, `apiKeyRevoke`) did nothing."""
+
+    INVALID_INPUT = "INVALID_INPUT", "The input is not allowed; `message` says what is."
+    KEY_NOT_FOUND = "KEY_NOT_FOUND", "No API key with this ID."
+    INTERNAL = _INTERNAL
+
+
+class CartWarningCode(Code):
+    """Something about a cart the shopper should know; the cart is still usable."""
+
+    PRICE_CHANGED = "PRICE_CHANGED", "The line's price changed since it was added; `message` has both amounts."
+    ITEM_UNAVAILABLE = "ITEM_UNAVAILABLE", "The variant is no longer sold."
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", "The channel's stock no longer covers the line's quantity."
+    DISCOUNT_CODE_NOT_APPLICABLE = "DISCOUNT_CODE_NOT_APPLICABLE", ("A discount code on the cart does not apply "
+                                                                    "now; it stays on the cart.")
+    PRICES_UNCONFIRMED = "PRICES_UNCONFIRMED", ("Prices as when added: the backends could not price the cart just "
+                                                "now.")
+    QUANTITY_CAPPED = "QUANTITY_CAPPED", "A merge at sign-in capped a quantity at what is in stock."
+    TOO_MANY_LINES = "TOO_MANY_LINES", "A merge at sign-in could not move a line: the cart is full."
+    INTERNAL = _INTERNAL

@@ -1,0 +1,157 @@
+"""The shopper's cart changes: each reads what the cart's rules need (variants, live prices and
+stock) and goes through the unit of work. Expected failures come back as user errors, never as
+writes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from domain.carts import Cart, CartOutcome, LineChange, NewLine, UserError
+from domain.errors import BadUserInput
+from domain.records import Attribute, ErpVariant
+from resolvers import global_ids, pricing, stock
+from resolvers.carts import cost
+from resolvers.carts.ids import cart_key, line_position, new_cart_id
+from resolvers.carts.unit_of_work import MAX_ATTEMPTS, CartUnitOfWork, backoff
+from resolvers.context import RequestContext
+
+
+@dataclass(frozen=True, slots=True)
+class LineRequest:
+    merchandise_id: str
+    quantity: int = 1
+    attributes: tuple[Attribute, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LineUpdate:
+    line_id: str  # the CartLine's global ID
+    quantity: int | None = None
+    attributes: tuple[Attribute, ...] | None = None
+
+
+async def find_cart(ctx: RequestContext, cart_global_id: str) -> Cart | None:
+    return await CartUnitOfWork(ctx).read(cart_key(cart_global_id))
+
+
+async def create_cart(uow: CartUnitOfWork, lines: Sequence[LineRequest], note: str | None,
+                      attributes: Sequence[Attribute]) -> CartOutcome:
+    """A new guest cart; for a signed-in customer, their one active cart: made for them, or, when
+    they have one already (made on another channel, say), that cart with the new lines added, so
+    what they add anywhere is in the cart every channel shows them."""
+    ctx, customer = uow.ctx, uow.ctx.customer_id
+    if errors := uow.rules.note_errors(note):
+        return CartOutcome(None, tuple(errors))
+    for attempt in range(MAX_ATTEMPTS):
+        if customer is not None and (theirs := await ctx.cart_store.active_for_customer(customer)) is not None:
+            return await uow.change(theirs.cart_id, None, lambda cart: _with_lines(ctx, cart, lines, ("input", "lines")))
+        empty = Cart.new(new_cart_id(), ctx.channel.value, customer, uow.now(), uow.rules)
+        filled = await _with_lines(ctx, empty, lines, ("input", "lines"))
+        if isinstance(filled, list):
+            return CartOutcome(None, tuple(filled))
+        made = await uow.create(dataclasses.replace(filled, note=note, attributes=tuple(attributes)))
+        if made is not None:
+            return made
+        await backoff(attempt)  # the customer's cart was made meanwhile (another tab): add to it instead
+    return CartOutcome(None, (UserError("VERSION_CONFLICT", "the customer's cart changed too often; try again"),))
+
+
+async def add_lines(uow: CartUnitOfWork, cart_id: str, lines: Sequence[LineRequest],
+                    expected_version: int | None) -> CartOutcome:
+    return await uow.change(cart_key(cart_id), expected_version,
+                            lambda cart: _with_lines(uow.ctx, cart, lines, ("lines",)))
+
+
+async def update_lines(uow: CartUnitOfWork, cart_id: str, updates: Sequence[LineUpdate],
+                       expected_version: int | None) -> CartOutcome:
+    async def change(cart: Cart) -> Cart | list[UserError]:
+        changed = cart.with_changes([LineChange(n, line_position(cart, u.line_id), u.quantity, u.attributes)
+                                     for n, u in enumerate(updates)], uow.rules)
+        if isinstance(changed, list):
+            return changed
+        cart, touched = changed
+        return await stock_errors(uow.ctx, cart, touched) or cart
+
+    return await uow.change(cart_key(cart_id), expected_version, change)
+
+
+async def remove_lines(uow: CartUnitOfWork, cart_id: str, line_ids: Sequence[str],
+                       expected_version: int | None) -> CartOutcome:
+    return await uow.change(cart_key(cart_id), expected_version,
+                            lambda cart: cart.without_lines([line_position(cart, i) for i in line_ids]))
+
+
+async def update_note(uow: CartUnitOfWork, cart_id: str, note: str, expected_version: int | None) -> CartOutcome:
+    return await uow.change(cart_key(cart_id), expected_version, lambda cart: cart.with_note(note, uow.rules))
+
+
+async def update_discount_codes(uow: CartUnitOfWork, cart_id: str, codes: Sequence[str],
+                                expected_version: int | None) -> CartOutcome:
+    """Replaces the cart's codes; each must apply to the cart as it is (an empty list clears them)."""
+    wanted = tuple(dict.fromkeys(code.strip().lower() for code in codes if code.strip()))
+
+    async def change(cart: Cart) -> Cart | list[UserError]:
+        coded = dataclasses.replace(cart, discount_codes=wanted)
+        priced = await cost.price_cart(uow.ctx, coded)
+        refused = [UserError("DISCOUNT_CODE_INVALID", f"{c.code}: {c.reason}", ("discountCodes", n))
+                   for n, c in enumerate(priced.codes) if not c.applicable]
+        return refused or coded
+
+    return await uow.change(cart_key(cart_id), expected_version, change)
+
+
+async def update_attributes(uow: CartUnitOfWork, cart_id: str, attributes: Sequence[Attribute],
+                            expected_version: int | None) -> CartOutcome:
+    return await uow.change(cart_key(cart_id), expected_version,
+                            lambda cart: dataclasses.replace(cart, attributes=tuple(attributes)))
+
+
+async def available_by_sku(ctx: RequestContext, skus: Iterable[str]) -> dict[str, int | None]:
+    """Per SKU, what the operation's channel has; None for what the ERP no longer sells."""
+    wanted = sorted(set(skus))
+    variants = await asyncio.gather(*(ctx.loaders.variant_by_sku.load(s) for s in wanted))
+    sold = [v for v in variants if v is not None]
+    figures = await asyncio.gather(*(stock.variant_stock(ctx, v) for v in sold))
+    return {**dict.fromkeys(wanted), **{v.sku: f.quantity for v, f in zip(sold, figures, strict=True)}}
+
+
+async def stock_errors(ctx: RequestContext, cart: Cart, touched: dict[str, int],
+                       where: tuple[str, ...] = ("lines",)) -> list[UserError]:
+    """INSUFFICIENT_STOCK for each touched line asking more than the channel has."""
+    available = await available_by_sku(ctx, (line.sku for line in cart.lines if line.line_id in touched))
+    return cart.stock_errors({sku: n for sku, n in available.items() if n is not None}, touched, where)
+
+
+async def _variant(ctx: RequestContext, merchandise_id: str) -> ErpVariant | None:
+    try:
+        kind, sku = global_ids.decode(merchandise_id)
+    except BadUserInput:
+        return None
+    return await ctx.loaders.variant_by_sku.load(sku) if kind == "Variant" else None
+
+
+async def _with_lines(ctx: RequestContext, cart: Cart, requests: Sequence[LineRequest],
+                      where: tuple[str, ...]) -> Cart | list[UserError]:
+    """`cart` with the requested lines added at today's prices, or why not."""
+    variants = await asyncio.gather(*(_variant(ctx, r.merchandise_id) for r in requests))
+    rules = ctx.services.cart_rules
+    errors: list[UserError] = []
+    for n, (request, variant) in enumerate(zip(requests, variants, strict=True)):
+        if error := rules.quantity_error(request.quantity, (*where, n, "quantity")):
+            errors.append(error)
+        if variant is None:
+            errors.append(UserError("UNKNOWN_MERCHANDISE", "no variant with this id is sold",
+                                    (*where, n, "merchandiseId")))
+    if errors:
+        return errors
+    sold = [v for v in variants if v is not None]
+    quotes = await asyncio.gather(*(pricing.variant_price(ctx, v) for v in sold))
+    added = cart.with_lines([NewLine(n, v.sku, r.quantity, q.price.amount, q.price.currency, r.attributes)
+                             for n, (r, v, q) in enumerate(zip(requests, sold, quotes, strict=True))], rules, where)
+    if isinstance(added, list):
+        return added
+    filled, touched = added
+    return await stock_errors(ctx, filled, touched, where) or filled
