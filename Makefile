@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` (the demo) and `make test` (everything CI runs);
-# `make check` is the quick loop while working: the same checks without the subprocess-heavy tests.
+# `make check` is the quick loop while working: the same checks, unit and API tests only.
 SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
@@ -29,9 +29,10 @@ typecheck: $(STAMP)
 test: lint typecheck need-wrk
 	$(BIN)/pytest
 
-# unit, adapter and API tests in one process: no e2e (child processes), no HTTP conformance (node, fuzzing)
+# unit and API tests in one process, under a minute: no adapter tests (~10 s, each backend over loopback
+# with its own servers), no e2e (child processes), no HTTP conformance (node, fuzzing); make test runs them
 check: lint typecheck
-	$(BIN)/pytest -q tests/unit tests/adapters tests/api
+	$(BIN)/pytest -q tests/unit tests/api
 
 bench: $(STAMP) need-wrk
 	$(BIN)/python bench/listing.py

@@ -39,8 +39,10 @@ def running_simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
     try:
         yield running
     finally:
-        for sim in running.values():
+        for sim in running.values():  # all asked to stop first: they stop at once, not one after another
             sim.http.close()
+            sim.server.server.should_exit = True
+        for sim in running.values():
             sim.server.stop()
 
 
