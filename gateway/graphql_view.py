@@ -126,7 +126,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 result = await execute()
             else:
                 result = await shared.answer(key, context, execute, refresh=asks_fresh(request.headers),
-                                                  sub_response=sub_response)
+                                             sub_response=sub_response)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 # GraphQL over HTTP: a mutation over GET is 405, never run
