@@ -1,10 +1,11 @@
-# The two commands a newcomer needs: `make run` (the demo) and `make test` (everything CI runs).
+# The two commands a newcomer needs: `make run` (the demo) and `make test` (everything CI runs);
+# `make check` is the quick loop while working: the same checks, unit and API tests only.
 SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench need-wrk clean
+.PHONY: run test check lint typecheck bench need-wrk clean
 
 $(STAMP): pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -21,8 +22,17 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
-test: lint need-wrk
+# mypy over the layers and the simulators ([tool.mypy] in pyproject.toml); every `# type: ignore` names its error
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck need-wrk
 	$(BIN)/pytest
+
+# unit and API tests in one process, under a minute: no adapter tests (~10 s, each backend over loopback
+# with its own servers), no e2e (child processes), no HTTP conformance (node, fuzzing); make test runs them
+check: lint typecheck
+	$(BIN)/pytest -q tests/unit tests/api
 
 bench: $(STAMP) need-wrk
 	$(BIN)/python bench/listing.py
@@ -41,4 +51,4 @@ need-wrk:
 	@scripts/need-wrk
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

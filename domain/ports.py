@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from domain.api_keys import ApiKey, BucketState, KeyEvent
@@ -29,6 +29,16 @@ from domain.records import (
     VariantOption,
     Warehouse,
 )
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware. The gateway runs on `utc_now`; tests pass a clock they move."""
+
+    def __call__(self) -> datetime: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Backend(Protocol):

@@ -45,9 +45,9 @@ class RawJSON:
 def encode_spliced(body: object, encode: Callable[[object], str | bytes]) -> str | bytes:
     """A response body with `encode`, except for data already encoded, which is spliced in."""
     data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, RawJSON):
+    if not isinstance(body, dict) or not isinstance(data, RawJSON):
         return encode(body)
-    rest = encode({k: v for k, v in body.items() if k != "data"})  # type: ignore[union-attr]
+    rest = encode({k: v for k, v in body.items() if k != "data"})
     rest = rest.encode() if isinstance(rest, str) else rest
     return b'{"data":' + data.text + (b"}" if rest == b"{}" else b"," + rest[1:])
 
@@ -212,14 +212,19 @@ class AnswerCache:
         if not self.owned_bytes[entry.owner]:
             del self.owned_bytes[entry.owner]
         self.bytes -= entry.size
-        for index, tags in ((self.by_product, entry.product_ids), (self.dependents, entry.depends_on)):
-            for tag in tags:
-                keys = index[tag]
-                keys.discard(key)
-                if not keys:
-                    del index[tag]
+        _untag(self.by_product, entry.product_ids, key)
+        _untag(self.dependents, entry.depends_on, key)
 
     def _evicted(self, reason: str) -> None:
         self.evictions[reason] += 1
         if self.events is not None:
             self.events.answer_cache_eviction(reason)
+
+
+def _untag[T](index: dict[T, set[bytes]], tags: Iterable[T], key: bytes) -> None:
+    """Takes `key` out of `index` under each of `tags`, and the tags left with no key."""
+    for tag in tags:
+        keys = index[tag]
+        keys.discard(key)
+        if not keys:
+            del index[tag]

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from domain.ports import Clock, utc_now
 from domain.records import CatalogInvalidation
 from gateway.access import Gatekeeper
 from gateway.answer_cache import AnswerCache
@@ -58,10 +59,11 @@ async def readiness(request: Request) -> Response:
 
 
 def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: strawberry.Schema | None = None,
-               gatekeeper: type[Gatekeeper] = Gatekeeper) -> Starlette:
+               gatekeeper: type[Gatekeeper] = Gatekeeper, clock: Clock = utc_now) -> Starlette:
     """`metrics_dir`: the directory the workers of one `serve --workers N` share their metrics in.
     `schema` (default: the configured one) and `gatekeeper` (the class that admits requests) are for
-    a benchmark's baseline (bench/unguarded_gateway.py)."""
+    a benchmark's baseline (bench/unguarded_gateway.py); `clock`, what the process reads as now
+    (Services.clock), for tests that move time instead of waiting for it."""
     if not settings.mongo.url:
         raise ValueError("mongo.url is empty: `commerce-gateway serve` starts the embedded store and sets it")
     metrics = Metrics(max_operation_names=settings.metrics.max_operation_names, multiprocess_dir=metrics_dir) \
@@ -78,7 +80,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         try:
             async with build_services(settings, record=metrics.record_backend_call if metrics else None,
-                                      gatekeeper=gatekeeper) as built:
+                                      gatekeeper=gatekeeper, clock=clock) as built:
                 production = settings.server.production
                 view = GatewayGraphQL(
                     schema, services=built.services, gatekeeper=built.gatekeeper, documents=built.documents,
@@ -116,8 +118,9 @@ def _background(settings: Settings, built: GatewayServices,
     """The process's background work: the marketplace sweep, and the change feeds that evict
     shared answers and cached stock."""
     work = []
-    if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0:
-        work.append(sweep_forever(built.wired.backends.marketplace, built.services.fingerprints, sweep_every))
+    fingerprints = built.services.fingerprints
+    if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0 and fingerprints is not None:
+        work.append(sweep_forever(built.wired.backends.marketplace, fingerprints, sweep_every, built.services.clock))
     if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and shared is not None:
         stock_cache = built.services.stock_cache
 

@@ -11,7 +11,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -202,7 +202,7 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_command(name: str, run: Callable[[Settings, argparse.Namespace], Awaitable[str]],
+def _store_command(name: str, run: Callable[[Settings, argparse.Namespace], Coroutine[object, object, str]],
                    args: argparse.Namespace) -> int:
     """A command on the gateway's store: its output on stdout, or why not on stderr (exit 2)."""
     settings = _settings(args)

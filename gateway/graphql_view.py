@@ -86,7 +86,7 @@ def rate_limit_headers(key_requests: Decision, cost: Decision | None) -> dict[st
     return {"RateLimit-Policy": ", ".join(policies), "RateLimit": ", ".join(current)}
 
 
-class GatewayGraphQL(GraphQL):
+class GatewayGraphQL(GraphQL[RequestContext, None]):
     """The /graphql endpoint of one gateway process, built by its lifespan with everything it
     uses: the services requests resolve with, the gatekeeper that admits them, the persisted
     documents and, unless they are off, the answers shared between requests."""
@@ -105,7 +105,7 @@ class GatewayGraphQL(GraphQL):
         self.max_cost = max_cost
         self.cache = cache
 
-    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,  # type: ignore[override]
+    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,
                                 context: RequestContext, root_value: Any, sub_response: Response) -> Any:
         refused = await self._admit(request, context, sub_response)
         if refused is not None:
@@ -118,14 +118,15 @@ class GatewayGraphQL(GraphQL):
         execute = functools.partial(super().execute_operation, request=request, request_adapter=request_adapter,
                                     request_data=request_data, context=context, root_value=root_value,
                                     sub_response=sub_response)
-        key = self.shared.key_of(request_data, context) \
-            if self.shared is not None and isinstance(request_data, GraphQLRequestData) else None
+        shared = self.shared
+        key = shared.key_of(request_data, context) \
+            if shared is not None and isinstance(request_data, GraphQLRequestData) else None
         try:
-            if key is None:
+            if key is None or shared is None:
                 result = await execute()
             else:
-                result = await self.shared.answer(key, context, execute, refresh=asks_fresh(request.headers),
-                                                  sub_response=sub_response)
+                result = await shared.answer(key, context, execute, refresh=asks_fresh(request.headers),
+                                             sub_response=sub_response)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 # GraphQL over HTTP: a mutation over GET is 405, never run
@@ -135,7 +136,7 @@ class GatewayGraphQL(GraphQL):
             await self.documents.register(to_register, request_data.query)  # a document that ran
         return result
 
-    async def _document(self, request_data: GraphQLRequestData, key: ApiKey,
+    async def _document(self, request_data: GraphQLRequestData, key: ApiKey | None,
                         sub_response: Response) -> tuple[ExecutionResult | None, str | None]:
         """Fills in a persisted query's document, and holds a key with a trusted-document list to
         it. Answers (a refusal, or the hash to register once the document has run)."""
@@ -143,7 +144,7 @@ class GatewayGraphQL(GraphQL):
             sha256 = requested_hash(request_data.extensions, request_data.query)
         except BadPersistedQuery as exc:
             raise HTTPException(400, str(exc)) from exc
-        if key.documents is not None:
+        if key is not None and key.documents is not None:
             sha256 = sha256 or (sha256_of(request_data.query) if request_data.query else None)
             if sha256 is None or sha256 not in await self.documents.trusted(key.documents):
                 return refusal(DocumentNotTrusted(f"This API key runs only the documents of its trusted list "
@@ -156,7 +157,7 @@ class GatewayGraphQL(GraphQL):
                 sub_response.status_code = 200  # what Apollo clients expect before they send the document
                 return refusal(PersistedQueryNotFound("PersistedQueryNotFound")), None
             return None, None
-        return None, (sha256 if key.documents is None else None)
+        return None, (sha256 if key is None or key.documents is None else None)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET naming a persisted query by hash is an operation, not a browser visit."""
@@ -248,7 +249,7 @@ class GatewayGraphQL(GraphQL):
         body: dict[str, Any] = {"data": result.data}
         if errors:
             body["errors"] = errors
-        sub_response = getattr(request.state, "sub_response", None)
+        sub_response: Any = getattr(request.state, "sub_response", None)
         limited = next((e.original_error for e in result.errors or ()
                         if isinstance(e.original_error, RateLimited)), None)
         if sub_response is not None and limited is not None:
@@ -266,8 +267,8 @@ class GatewayGraphQL(GraphQL):
                 policy = cache_control(context.touched, bool(errors) or "stale" in extensions, self.cache)
                 if is_shared(policy):  # a shared answer names no budget: the RateLimit header has it
                     extensions["cost"]["budget"].pop("remaining")
-                sub_response.cache_policy = policy  # type: ignore[attr-defined]
-                sub_response.if_none_match = request.headers.get("if-none-match")  # type: ignore[attr-defined]
+                sub_response.cache_policy = policy
+                sub_response.if_none_match = request.headers.get("if-none-match")
             if sub_response is not None:
                 requests = getattr(request.state, "requests_decision", None)
                 if requests is not None:

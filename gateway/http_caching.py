@@ -37,7 +37,7 @@ def is_shared(policy: str) -> bool:
     return policy.startswith("public")
 
 
-def etag_of(body: bytes) -> str:
+def etag_of(body: bytes | memoryview) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

@@ -282,7 +282,7 @@ def _with_channels(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "channels": channels}
 
 
-def _build(cls: type, raw: Any, where: str) -> Any:
+def _build(cls: Any, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise SettingsError(f"{where or 'settings'}: expected a table, got {type(raw).__name__}")
     known = {f.name: f for f in fields(cls)}

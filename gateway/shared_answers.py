@@ -30,7 +30,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError, OperationType, parse
 from starlette.datastructures import Headers
@@ -144,7 +144,8 @@ class SharedAnswers:
                 outcome = self._stale(outcome, stale, context.request_id)
                 context.reported.clear()  # they are in extensions.stale now
             elif outcome.clean and generation == self.cache.generation:  # no change seen while it ran
-                self.cache.store(key, Answer(outcome.result.data, outcome.touched, outcome.requested, outcome.actual,
+                data = cast(RawJSON, outcome.result.data)  # clean: not None; and `_shared` encoded it
+                self.cache.store(key, Answer(data, outcome.touched, outcome.requested, outcome.actual,
                                              outcome.operation_name),
                                  owner=context.api_key.key_id if context.api_key else "", lifetime=self._lifetime(context),
                                  product_ids=context.loaders.held.product_ids,

@@ -29,6 +29,7 @@ from adapters.odoo.transports import describe_json2_error
 from adapters.woocommerce import WooCommerceAdapter
 from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
+from domain.ports import Clock, utc_now
 from gateway.access import CachedKeyStore, Gatekeeper
 from gateway.budgets import SharedBudgets
 from gateway.health import Check
@@ -163,7 +164,8 @@ class GatewayServices:
 
 @contextlib.asynccontextmanager
 async def build_services(settings: Settings, *, record: CallRecorder | None = None,
-                         gatekeeper: type[Gatekeeper] = Gatekeeper) -> AsyncIterator[GatewayServices]:
+                         gatekeeper: type[Gatekeeper] = Gatekeeper,
+                         clock: Clock = utc_now) -> AsyncIterator[GatewayServices]:
     """Opens the backend clients and adapters, MongoDB and its stores (prepared: indexes made),
     the gatekeeper and the caches of one gateway process, and closes them all on the way out.
 
@@ -171,7 +173,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
     process for the duration: a command from the shell needs no running gateway. (`serve` starts
     the embedded store as a process of its own, which its workers share, and sets the URL.)
     `record` (the metrics) hears of every backend call; `gatekeeper` is the class that admits
-    requests (a benchmark's baseline passes one that admits everyone)."""
+    requests (a benchmark's baseline passes one that admits everyone); `clock` is what the process
+    reads as now (tests pass one they move)."""
     async with contextlib.AsyncExitStack() as opened:
         url = settings.mongo.url
         if not url:
@@ -201,7 +204,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             directory=StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
-            cart_rules=cart_rules(settings))
+            cart_rules=cart_rules(settings), clock=clock)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds),
                               document_store=documents, invalidations=invalidations, wired=wired, mongo=client)

@@ -73,8 +73,9 @@ def split_key(raw: str) -> tuple[str, str] | None:
     return key_id, secret
 
 
-async def issue(store: ApiKeyStore, spec: KeySpec, actor: str) -> tuple[ApiKey, str]:
-    """The stored key and the full key, which exists nowhere else."""
+async def issue(store: ApiKeyStore, spec: KeySpec, actor: str,
+                now: datetime | None = None) -> tuple[ApiKey, str]:
+    """The stored key and the full key, which exists nowhere else; issued `now` (default: the present)."""
     if not spec.name.strip():
         raise BadUserInput("a key needs a name")
     if spec.kind is KeyKind.MARKETPLACE and spec.channel not in (None, Channel.MARKETPLACE):
@@ -92,7 +93,7 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str) -> tuple[ApiKey, 
         raise BadUserInput("request and cost limits must be at least 1 per minute")
     if spec.documents is not None and not DOCUMENT_LIST_NAME.fullmatch(spec.documents):
         raise BadUserInput("a document list name is 1-64 letters, digits, dots, dashes or underscores")
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     key_id, secret = _new_secret()
     key = ApiKey(key_id=key_id, name=spec.name.strip(), kind=spec.kind,
                  channel=channel.value if channel else None, scopes=scopes,

@@ -18,7 +18,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain.errors import BackendError
 from domain.records import ChangeAspect, ChangeMark, ErpProduct, RecordChange
@@ -115,7 +115,7 @@ async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
     check_first(first)
     ctx.loaders.held.page(*ChangeAspect)  # whatever changes anywhere is news to every cursor
     marks = cursors.decode_marks(since) if since else {}
-    until = datetime.now(UTC) - timedelta(seconds=ctx.catalog_rules.changes_settle_seconds)
+    until = ctx.services.clock() - timedelta(seconds=ctx.catalog_rules.changes_settle_seconds)
     feeds = await feeds_of(ctx) if feeds is None else feeds
     reads = await asyncio.gather(*(f.read(marks.get(f.name), until, first + 1) for f in feeds),
                                  return_exceptions=True)

@@ -65,13 +65,14 @@ async def invalidation_feeds(ctx: RequestContext) -> list[Feed]:
 async def poll(services: Services, changes_log: InvalidationLog, every_seconds: float) -> int | None:
     """Reads the change feeds when no process has within the interval, and publishes what changed;
     how many products changed, or None when another process holds the lease."""
-    now = datetime.now(UTC)
+    now = services.clock()  # the lease, and where a feed new to the cursor starts
     if not await changes_log.claim_poll(now, timedelta(seconds=every_seconds)):
         return None
     ctx = RequestContext(services=services, request_id="answer invalidation", channel=services.rules.default_channel)
     feeds = await invalidation_feeds(ctx)
     settled = now - timedelta(seconds=services.rules.changes_settle_seconds)
-    cursor = _resumed(await changes_log.cursor(), feeds, settled)
+    stored = await changes_log.cursor()
+    cursor = _resumed(stored, feeds, settled)
     changed = 0
     for _ in range(MAX_PAGES):
         page = await catalog_changes(ctx, since=cursor, first=MAX_PAGE, feeds=feeds)
@@ -79,8 +80,11 @@ async def poll(services: Services, changes_log: InvalidationLog, every_seconds: 
             log.warning("a change feed failed", extra={"backend": getattr(error, "backend", None), "error": str(error)})
         ctx.reported.clear()
         change = await _invalidation(ctx, page.changes) if page.changes else None
-        if change is not None or page.cursor != cursor:
+        # a cursor never stored is stored now, changes or not: else the next poll starts again from its
+        # own now, and a change stamped between the two starts is never read
+        if change is not None or page.cursor != stored:
             await changes_log.publish(change, page.cursor, datetime.now(UTC))
+            stored = page.cursor
         changed, cursor = changed + len(page.changes), page.cursor
         if not page.has_more:
             break

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from domain.api_keys import ApiKey, Scope
@@ -13,7 +11,7 @@ from domain.channels import Channel
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
 from resolvers.loaders import Loaders
-from domain.ports import ApiKeyStore, CartStore, FingerprintStore, IdempotencyStore
+from domain.ports import ApiKeyStore, CartStore, Clock, FingerprintStore, IdempotencyStore, utc_now
 from resolvers.rules import CatalogRules, ChannelRules
 from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
@@ -32,7 +30,8 @@ class Services:
     keys: ApiKeyStore | None = None
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what cart writes stamp
+    # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
+    clock: Clock = utc_now
 
 
 class CostMeter(Protocol):

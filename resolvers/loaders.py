@@ -28,7 +28,7 @@ from domain.records import (
     VariantOption,
 )
 from resolvers.backends import Backends
-from resolvers.stock_cache import StockCache
+from resolvers.stock_cache import Dated, StockCache
 from resolvers.stores import StoreDirectory
 
 
@@ -81,7 +81,7 @@ class Held:
                 self.oldest_stock = figure.as_of
 
 
-def _index[K: Hashable, V](keys: Sequence[K], records: Iterable[V], key: Callable[[V], K]) -> list[V | None]:
+def _index[K: Hashable, V](keys: Sequence[K], records: Iterable[V], key: Callable[[V], K | None]) -> list[V | None]:
     found = {key(r): r for r in records}
     return [found.get(k) for k in keys]
 
@@ -178,14 +178,15 @@ class Loaders:
                     found[(pricelist_id, entry.variant_erp_id)] = entry
         return [found.get(k) for k in keys]
 
-    async def _through_cache[K: Hashable, V](self, keys: list[K], read: Callable[[list[K]], Awaitable[list[V]]],
+    async def _through_cache[K: Hashable, V: Dated](self, keys: list[K], read: Callable[[list[K]], Awaitable[list[V]]],
                                             tag: str) -> list[V]:
         """Figures younger than the operation's maximum age from the cache, the rest read live (and
         kept, a live read of a mutation too)."""
         if self.stock_cache is None:
             return await read(keys)
         max_age = self.stock_max_age()
-        cached = self.stock_cache.fresh([(tag, k) for k in keys], max_age) if max_age > 0 else {}
+        cached: dict[tuple[str, K], V] = (
+            self.stock_cache.fresh([(tag, k) for k in keys], max_age) if max_age > 0 else {})
         missing = [k for k in keys if (tag, k) not in cached]
         if missing:
             read_now = dict(zip(missing, await read(missing), strict=True))

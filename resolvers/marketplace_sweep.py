@@ -10,25 +10,26 @@ import asyncio
 import hashlib
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain.errors import BackendError
-from domain.ports import FingerprintStore, MarketplaceBackend
+from domain.ports import Clock, FingerprintStore, MarketplaceBackend, utc_now
 
 log = logging.getLogger(__name__)
 
 
-def _now_ms() -> datetime:
+def _now_ms(clock: Clock) -> datetime:
     """MongoDB keeps milliseconds: a stamp written with more would not read back equal (cursor ties)."""
-    now = datetime.now(UTC)
+    now = clock()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float) -> int | None:
+async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float,
+                clock: Clock = utc_now) -> int | None:
     """Sweeps when no process has within the interval; the number of changed items, or None when
     another process holds the lease."""
     feed = marketplace.name  # the swept feed is named after the marketplace's adapter
-    if not await store.claim_sweep(feed, datetime.now(UTC), timedelta(seconds=every_seconds)):
+    if not await store.claim_sweep(feed, clock(), timedelta(seconds=every_seconds)):
         return None
     started = time.perf_counter()
     items = await marketplace.all_inventory()
@@ -38,17 +39,18 @@ async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_
         offer = offers.get(item.sku)
         price = f"{offer.price.amount}|{offer.price.currency}" if offer else "no offer"
         seen[item.sku] = hashlib.sha256(f"{item.quantity}|{price}".encode()).hexdigest()[:32]
-    changed = await store.record(feed, seen, _now_ms())
+    changed = await store.record(feed, seen, _now_ms(clock))
     log.info("marketplace swept", extra={"items": len(items), "changed": changed,
                                          "seconds": round(time.perf_counter() - started, 2)})
     return changed
 
 
-async def sweep_forever(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float) -> None:
+async def sweep_forever(marketplace: MarketplaceBackend, store: FingerprintStore, every_seconds: float,
+                        clock: Clock = utc_now) -> None:
     """The background task: a failed sweep is logged and tried again at the next interval."""
     while True:
         try:
-            await sweep(marketplace, store, every_seconds)
+            await sweep(marketplace, store, every_seconds, clock)
         except BackendError as exc:
             log.warning("marketplace sweep failed", extra={"backend": exc.backend, "error": str(exc)})
         await asyncio.sleep(every_seconds)

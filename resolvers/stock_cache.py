@@ -16,7 +16,8 @@ MAX_ENTRIES = 200_000
 
 
 class Dated(Protocol):
-    as_of: datetime
+    @property
+    def as_of(self) -> datetime: ...  # read-only: the figures kept are frozen dataclasses
 
 
 class StockCache:

@@ -127,10 +127,10 @@ class _Walk:
                     if isinstance(given, int) and not isinstance(given, bool):
                         return min(MAX_PAGE, max(0, given))
         for name in PAGE_ARGUMENTS:
-            argument = definition.args.get(name)
-            if argument is not None and argument.default_value is not Undefined \
-                    and isinstance(argument.default_value, int):
-                return min(MAX_PAGE, argument.default_value)
+            declared = definition.args.get(name)
+            if declared is not None and declared.default_value is not Undefined \
+                    and isinstance(declared.default_value, int):
+                return min(MAX_PAGE, declared.default_value)
         return None
 
 

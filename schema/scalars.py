@@ -6,6 +6,7 @@ import re
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 _ISO_4217 = re.compile(r"^[A-Z]{3}$")
 
@@ -18,7 +19,7 @@ def _currency(value: object) -> str:
     return value.upper()
 
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     CurrencyCode: strawberry.scalar(
         name="CurrencyCode",
         description="An ISO 4217 currency code, such as EUR.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -179,11 +180,14 @@ def marketplace_pool(variant_erp_id: int) -> int:
 class Catalog:
     """The whole seeded catalog with the indexes the simulators look things up by."""
 
-    def __init__(self, size: int = DEFAULT_SIZE, seed: int = 7) -> None:
+    def __init__(self, size: int = DEFAULT_SIZE, seed: int = 7,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        """`clock` stamps the changes made through the write APIs (tests pass one they move)."""
         if not 1 <= size <= MAX_SIZE:
             raise ValueError(f"catalog size must be between 1 and {MAX_SIZE}, got {size}")
         self.size = size
         self.seed = seed
+        self.clock = clock
         self.products = [_product(seed, i) for i in range(size)]
         self.by_sku = {p.sku: p for p in self.products}
         self.by_erp_id = {p.erp_id: p for p in self.products}
@@ -205,7 +209,7 @@ class Catalog:
         return self.stamps.get((backend, key), default)
 
     def touch(self, backend: str, key: str) -> datetime:
-        now = datetime.now(UTC)
+        now = self.clock()
         self.stamps[(backend, key)] = now
         return now
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -64,7 +65,7 @@ def offer_json(catalog: Catalog, product: SeedProduct, variant: SeedVariant, mar
     }
 
 
-def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> object:
+def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starlette:
     instruments = Instruments()
 
     def listed(sku: str) -> tuple[SeedProduct, SeedVariant] | None:

@@ -2,7 +2,8 @@
 
 Stats count HTTP requests per route template (`requests`, summed in `total`) and,
 where one route carries many methods, each RPC (`calls`), so tests and benchmarks
-can prove how the gateway batches.
+can prove how the gateway batches; `spans` are the latest requests with when each
+arrived and was answered (monotonic seconds), so tests can prove which calls overlapped.
 Faults add latency, a random error rate, take the backend down (503), or make it
 answer with a body that is not its JSON.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -47,6 +49,7 @@ class Instruments:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
+        self.spans: deque[tuple[str, float, float]] = deque(maxlen=1_000)  # (method and path, arrived, answered)
         self.faults = Faults()
 
     def record(self, call: str) -> None:
@@ -67,6 +70,13 @@ class FaultsAndStats:
             await self.app(scope, receive, send)
             return
         self.instruments.requests[f"{scope['method']} {_template(scope)}"] += 1
+        arrived = time.monotonic()
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            self.instruments.spans.append((f"{scope['method']} {scope['path']}", arrived, time.monotonic()))
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults = self.instruments.faults
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
@@ -88,8 +98,8 @@ def _template(scope: Scope) -> str:
     for route in getattr(router, "routes", ()):
         match, _ = route.matches(scope)
         if match.name == "FULL":
-            return getattr(route, "path", scope["path"])
-    return scope["path"]
+            return str(getattr(route, "path", scope["path"]))
+    return str(scope["path"])
 
 
 def instrumented_app(
@@ -100,12 +110,13 @@ def instrumented_app(
 ) -> Starlette:
     async def stats(_: Request) -> Response:
         return JSONResponse({"requests": dict(instruments.requests), "calls": dict(instruments.calls),
-                             "total": instruments.requests.total()})
+                             "total": instruments.requests.total(), "spans": list(instruments.spans)})
 
     async def reset_stats(_: Request) -> Response:
         instruments.requests.clear()
         instruments.calls.clear()
-        return JSONResponse({"requests": {}, "calls": {}, "total": 0})
+        instruments.spans.clear()
+        return JSONResponse({"requests": {}, "calls": {}, "total": 0, "spans": []})
 
     async def faults(request: Request) -> Response:
         try:

@@ -14,6 +14,7 @@ import operator
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -85,7 +86,7 @@ def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) ->
     }
 
 
-def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> object:
+def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_app]  # indexes: changes replace the products
 

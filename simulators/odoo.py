@@ -15,9 +15,11 @@ says `active_test: False`, as in Odoo.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -105,7 +107,7 @@ class DomainEvaluator:
         if not rest:
             return value
         related = model.relations.get(head)
-        if related is None or not value:
+        if related is None or not value or not isinstance(value, list):
             raise OdooError("ValueError", f"Invalid path {path!r} on model {model.name}")
         return self._resolve(self.registry.model(related), value[0], rest)
 
@@ -162,11 +164,11 @@ class OdooService:
         if method == "create" and hasattr(model, "create"):
             vals = kwargs.get("vals_list", kwargs.get("vals"))
             many = isinstance(vals, list)
-            created = [model.create(v) for v in (vals if many else [vals])]
+            created = [model.create(v) for v in (vals if isinstance(vals, list) else [vals])]
             return created if many else created[0]
         if method == "write" and hasattr(model, "write"):
             return model.write(kwargs.get("ids"), kwargs.get("vals"))
-        if method == "action_apply_inventory" and hasattr(model, method):
+        if method == "action_apply_inventory" and hasattr(model, "action_apply_inventory"):
             return model.action_apply_inventory(kwargs.get("ids"))
         raise OdooError("AttributeError", f"The method '{method}' does not exist on the model '{model_name}'",
                         status=404)
@@ -176,7 +178,7 @@ class OdooService:
         order = kwargs.get("order") or "id"
         for clause in reversed([c.strip() for c in order.split(",") if c.strip()]):
             field, _, direction = clause.partition(" ")
-            ids.sort(key=lambda i, f=field: _sort_key(model.value(i, f, context)),
+            ids.sort(key=functools.partial(_sort_key_of, model, field, context),
                      reverse=direction.strip().lower() == "desc")
         offset = int(kwargs.get("offset") or 0)
         limit = kwargs.get("limit")
@@ -216,6 +218,10 @@ def _is_many2one(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str)
 
 
+def _sort_key_of(model: Model, field: str, context: dict, record_id: int) -> tuple:
+    return _sort_key(model.value(record_id, field, context))
+
+
 def _sort_key(value: object) -> tuple:
     if isinstance(value, list):
         value = value[1]
@@ -234,7 +240,7 @@ POSITIONAL = {
 
 
 def create_app(catalog: Catalog, database: str = "demo", login: str = "gateway@example.com",
-               api_key: str = "odoo-demo-key") -> object:
+               api_key: str = "odoo-demo-key") -> Starlette:
     instruments = Instruments()
     service = OdooService(catalog, instruments)
 

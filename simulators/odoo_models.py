@@ -52,7 +52,7 @@ class Model(ABC):
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.catalog = registry.catalog
-        self._getters: dict[str, Callable] | None = None
+        self._getters: dict[str, Callable[..., object]] | None = None
 
     @abstractmethod
     def all_ids(self) -> Iterable[int]: ...
@@ -61,7 +61,7 @@ class Model(ABC):
     def exists(self, record_id: int) -> bool: ...
 
     @abstractmethod
-    def fields(self) -> dict[str, Callable[[int], object]]: ...
+    def fields(self) -> dict[str, Callable[..., object]]: ...
 
     def written_since(self, floor: str) -> list[int] | None:
         """Ids whose `write_date` can be at or after `floor`, or None when the model cannot tell:
@@ -88,7 +88,7 @@ class Model(ABC):
             return [v for v in values if isinstance(v, int) and self.exists(v)]
         return None
 
-    def _fields(self) -> dict[str, Callable]:
+    def _fields(self) -> dict[str, Callable[..., object]]:
         if self._getters is None:
             self._getters = self.fields()
         return self._getters
@@ -101,7 +101,7 @@ class Model(ABC):
         if getter is None:
             raise OdooError("ValueError", f"Invalid field '{field}' on model '{self.name}'")
         if field == "qty_available":
-            return getter(record_id, context)  # type: ignore[call-arg]
+            return getter(record_id, context)
         return getter(record_id)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+
 from simulators import ebay, medusa, odoo, woocommerce
 from simulators.catalog import Catalog
 
-SIMULATORS = {
+SIMULATORS: dict[str, tuple[Callable[[Catalog], Starlette], int]] = {
     "woocommerce": (woocommerce.create_app, 8101),
     "medusa": (medusa.create_app, 8102),
     "odoo": (odoo.create_app, 8103),
@@ -13,6 +17,6 @@ SIMULATORS = {
 }
 
 
-def build_app(name: str, catalog: Catalog) -> object:
+def build_app(name: str, catalog: Catalog) -> Starlette:
     factory, _ = SIMULATORS[name]
     return factory(catalog)

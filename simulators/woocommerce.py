@@ -14,6 +14,7 @@ import math
 import re
 from datetime import UTC, datetime
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -102,7 +103,7 @@ def coupons_json() -> list[dict]:
     ]
 
 
-def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> object:
+def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
 

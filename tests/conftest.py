@@ -13,10 +13,12 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import httpx
 import pytest
 
+from domain.ports import Clock, utc_now
 from simulators.catalog import Catalog
 from simulators.registry import SIMULATORS, build_app
 from tests.servers import LoopThread, ServerThread, Simulator
@@ -37,6 +39,9 @@ def running_simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
     try:
         yield running
     finally:
+        for sim in running.values():  # all asked to stop first: they stop at once, not one after another
+            sim.http.close()
+            sim.server.server.should_exit = True
         for sim in running.values():
             sim.server.stop()
 
@@ -99,14 +104,15 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
 
 
 @contextlib.contextmanager
-def served_gateway(simulators: dict[str, Simulator], mongo_url: str, **settings_env: str) -> Iterator[str]:
+def served_gateway(simulators: dict[str, Simulator], mongo_url: str, clock: Clock = utc_now,
+                   **settings_env: str) -> Iterator[str]:
     """Base URL of a gateway app served by uvicorn on loopback, over the simulators, with
-    `settings_env` (CGW_… variables) on top of the test defaults."""
+    `settings_env` (CGW_… variables) on top of the test defaults, reading `clock` as now."""
     from gateway.app import create_app
     from gateway.settings import load_settings
 
     settings = load_settings(environ=gateway_environ(simulators, mongo_url, **settings_env))
-    server = ServerThread(create_app(settings), lifespan="on").start()
+    server = ServerThread(create_app(settings, clock=clock), lifespan="on").start()
     try:
         yield server.url
     finally:
@@ -120,8 +126,9 @@ def gateway(simulators: dict[str, Simulator], mongo_url: str) -> Iterator[str]:
 
 
 def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", database: str | None = None,
-              **spec: object) -> str:
-    """A new API key in the store the test gateways use (their default database unless named), as sent."""
+              issued_at: datetime | None = None, **spec: object) -> str:
+    """A new API key in the store the test gateways use (their default database unless named), as sent;
+    issued `issued_at` (default: now), so that a test makes a key as old as it needs."""
     from adapters.mongo import client as mongo
     from adapters.mongo.api_keys import MongoApiKeyStore
     from domain.api_keys import KeyKind
@@ -132,7 +139,8 @@ def issue_key(mongo_url: str, kind: str = "frontend", *, name: str = "test", dat
         client = mongo.open_client(mongo_url)
         try:
             store = MongoApiKeyStore(client, database or MongoSettings().database)
-            _, full = await api_keys.issue(store, api_keys.KeySpec(name=name, kind=KeyKind(kind), **spec), "tests")
+            _, full = await api_keys.issue(store, api_keys.KeySpec(name=name, kind=KeyKind(kind), **spec), "tests",
+                                           issued_at)
             return full
         finally:
             await client.close()

@@ -69,17 +69,25 @@ class Simulator:
         self.name = name
         self.server = server
         self.url = server.url
+        # one client, kept open: a new httpx client costs ~10-50 ms (its TLS context), and every test
+        # that uses the simulators heals them after it
+        self.http = httpx.Client(base_url=server.url, timeout=30)
 
     def stats(self) -> dict[str, int]:
         """HTTP requests per route, and RPC calls (`rpc model.method`) where the dialect has them."""
-        stats = httpx.get(f"{self.url}/__stats").json()
+        stats = self.http.get("/__stats").json()
         return {**stats["requests"], **stats["calls"]}
 
+    def spans(self) -> list[tuple[str, float, float]]:
+        """The latest requests as (method and path, arrived, answered), in monotonic seconds of this
+        process (every simulator of a test runs in it, so spans of different simulators compare)."""
+        return [tuple(span) for span in self.http.get("/__stats").json()["spans"]]
+
     def reset_stats(self) -> None:
-        httpx.delete(f"{self.url}/__stats").raise_for_status()
+        self.http.delete("/__stats").raise_for_status()
 
     def faults(self, **settings: Any) -> None:
-        httpx.post(f"{self.url}/__faults", json=settings).raise_for_status()
+        self.http.post("/__faults", json=settings).raise_for_status()
 
     def heal(self) -> None:
         self.faults(latency_ms=0, error_rate=0, down=False, malformed=False)

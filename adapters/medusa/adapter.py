@@ -75,7 +75,7 @@ def _change(product: object) -> RecordChange:
         if at is None:
             raise ValueError("no updated_at")
         # the handle is not the SKU: the product is found in the assortment through a variant's SKU
-        variants = [v["sku"] for v in product.get("variants") or () if v.get("sku")]  # type: ignore[union-attr]
+        variants = [v["sku"] for v in product.get("variants") or () if v.get("sku")]  # type: ignore[attr-defined]
         return RecordChange(at=at, key=str(product["id"]),  # type: ignore[index]
                             variant_sku=variants[0] if variants else None)
     except (KeyError, TypeError, ValueError) as exc:

@@ -33,7 +33,8 @@ class MongoDocumentStore:
 
 
     async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
-        change = {"$set": {"hashes": sorted(set(hashes))}} if replace else {"$addToSet": {"hashes": {"$each": hashes}}}
+        change: dict[str, dict[str, object]] = (
+            {"$set": {"hashes": sorted(set(hashes))}} if replace else {"$addToSet": {"hashes": {"$each": hashes}}})
         change.setdefault("$set", {})["updated_at"] = datetime.now(UTC)
         await call(self.lists.update_one({"_id": name}, change, upsert=True), WHAT)
         return len(await self.list_hashes(name))

@@ -19,6 +19,7 @@ IN_MEMORY = ":memory:"
 
 def new_server(path: str, host: str = "127.0.0.1", port: int = 0) -> AsyncMongoEcoProxyServer:
     """A server over `path` (a SQLite file, created with its folder) or `:memory:`."""
+    engine: MemoryEngine | SQLiteEngine
     if path == IN_MEMORY:
         engine = MemoryEngine()
     else:

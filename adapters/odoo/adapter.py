@@ -289,7 +289,7 @@ class OdooAdapter(OdooChangeFeeds):
                 address=Address(street=_text(partner.get("street")), city=_text(partner.get("city")),
                                 zip=_text(partner.get("zip")), country_code=_text(partner.get("country_code")))
                 if partner else None,
-                location=GeoPoint(float(lat), float(lon)) if lat or lon else None,
+                location=GeoPoint(float(lat or 0), float(lon or 0)) if lat or lon else None,
             ))
         return found
 

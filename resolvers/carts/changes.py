@@ -15,7 +15,7 @@ from domain.records import Attribute, ErpVariant
 from resolvers import global_ids, pricing, stock
 from resolvers.carts import cost
 from resolvers.carts.ids import cart_key, line_position, new_cart_id
-from resolvers.carts.unit_of_work import MAX_ATTEMPTS, CartUnitOfWork, Changed, backoff
+from resolvers.carts.unit_of_work import MAX_ATTEMPTS, CartUnitOfWork, backoff
 from resolvers.context import RequestContext
 
 
@@ -134,7 +134,7 @@ async def _variant(ctx: RequestContext, merchandise_id: str) -> ErpVariant | Non
 
 
 async def _with_lines(ctx: RequestContext, cart: Cart, requests: Sequence[LineRequest],
-                      where: tuple[str, ...]) -> Cart | Changed | list[UserError]:
+                      where: tuple[str, ...]) -> Cart | list[UserError]:
     """`cart` with the requested lines added at today's prices, or why not."""
     variants = await asyncio.gather(*(_variant(ctx, r.merchandise_id) for r in requests))
     rules = ctx.services.cart_rules

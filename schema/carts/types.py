@@ -22,6 +22,7 @@ from schema.catalog.enums import ChannelCode
 from schema.catalog.types import Attribute, Money, Variant
 from schema.context import ctx
 from schema.node import Node
+from schema.scalars import CurrencyCode
 from schema.scopes import needs
 from schema.user_errors import UserError, field_path, member
 
@@ -225,12 +226,12 @@ class Order(Node):
     @strawberry.field
     def lines(self) -> list[OrderLine]:
         return [OrderLine(sku=line.sku, quantity=line.quantity,
-                          unit_price=Money(amount=line.unit_price, currency_code=self.record.currency))
+                          unit_price=Money(amount=line.unit_price, currency_code=CurrencyCode(self.record.currency)))
                 for line in self.record.lines]
 
     @strawberry.field
     def total_amount(self) -> Money:
-        return Money(amount=self.record.total, currency_code=self.record.currency)
+        return Money(amount=self.record.total, currency_code=CurrencyCode(self.record.currency))
 
     @strawberry.field
     def created_at(self) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, overload
 
 import strawberry
 from strawberry.types import Info
@@ -27,9 +28,17 @@ class Money:
     amount: Decimal
     currency_code: CurrencyCode
 
+    @overload
+    @classmethod
+    def of(cls, money: MoneyRecord) -> Money: ...
+
+    @overload
+    @classmethod
+    def of(cls, money: MoneyRecord | None) -> Money | None: ...
+
     @classmethod
     def of(cls, money: MoneyRecord | None) -> Money | None:
-        return cls(amount=money.amount, currency_code=money.currency) if money else None
+        return cls(amount=money.amount, currency_code=CurrencyCode(money.currency)) if money else None
 
 
 @strawberry.type
@@ -201,7 +210,7 @@ class Product(Node):
     def of(cls, record: ErpProduct) -> Product:
         return cls(id=strawberry.ID(global_ids.encode("Product", record.sku)), record=record)
 
-    async def _content(self, info: Info, field: str, fallback: object = None) -> object:
+    async def _content(self, info: Info, field: str, fallback: object = None) -> Any:
         sourced = await guarded(info, merge.content_field(ctx(info), self.record, field))
         return sourced.value if sourced else fallback
 
@@ -314,7 +323,7 @@ class Channel:
 
     @strawberry.field
     def currency_code(self) -> CurrencyCode:
-        return self.rules.currency
+        return CurrencyCode(self.rules.currency)
 
     @strawberry.field(description="erp, app or marketplace.")
     def price_source(self) -> str:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def field_kwargs(strawberry_schema: Any, plan: FieldPlan, node: FieldNode, variables: VariableValues) -> dict[str, Any]:
     definition = plan.definition
+    assert definition is not None, "a field with arguments is a strawberry field"
     coerced = get_argument_values(plan.graphql_field, node, variables) \
         if plan.graphql_field.args or node.arguments else {}
     kwargs = convert_arguments(coerced, definition.arguments, scalar_registry=strawberry_schema.schema_converter

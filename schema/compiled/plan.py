@@ -94,6 +94,8 @@ def compile_plan(schema: GraphQLSchema, strawberry_schema: Any, operation: Opera
     if operation.operation is not OperationType.QUERY:
         raise NotCompiled("not a query")
     root_type = schema.query_type
+    if root_type is None:
+        raise NotCompiled("no query type")
     collected = collect_fields(schema, fragments, variables, root_type, operation)
     compiler = _Compiler(schema, strawberry_schema, fragments, variables, operation, scopes)
     grouped = collected.grouped_field_set
@@ -175,17 +177,17 @@ class _Compiler:
 
     def shape(self, type_: GraphQLOutputType, details: list[FieldDetails]) -> Shape:
         if is_non_null_type(type_):
-            return Shape(NON_NULL, inner=self.shape(type_.of_type, details))  # type: ignore[union-attr]
+            return Shape(NON_NULL, inner=self.shape(type_.of_type, details))
         if is_list_type(type_):
-            return Shape(LIST, inner=self.shape(type_.of_type, details))  # type: ignore[union-attr]
+            return Shape(LIST, inner=self.shape(type_.of_type, details))
         if is_leaf_type(type_):
-            return Shape(LEAF, coerce=type_.coerce_output_value)  # type: ignore[union-attr]
+            return Shape(LEAF, coerce=type_.coerce_output_value)
         if is_object_type(type_):
-            return self.object_shape(type_, details)  # type: ignore[arg-type]
+            return self.object_shape(type_, details)
         if is_abstract_type(type_):
             by_type = {possible.name: self.object_shape(possible, details)
-                       for possible in self.schema.get_possible_types(type_)}  # type: ignore[arg-type]
-            return Shape(ABSTRACT, by_type=by_type, abstract=type_)  # type: ignore[arg-type]
+                       for possible in self.schema.get_possible_types(type_)}
+            return Shape(ABSTRACT, by_type=by_type, abstract=type_)
         raise NotCompiled(f"type {type_}")
 
     def object_shape(self, type_: GraphQLObjectType, details: list[FieldDetails]) -> Shape:

@@ -193,7 +193,7 @@ class Run:
                     return
             if plan.warm is not None and value is not None and self.warm_later(out, plan, field_path, value, own):
                 return
-            out[plan.key] = self.complete(plan.shape, value, plan, field_path, own)  # type: ignore[arg-type]
+            out[plan.key] = self.complete(plan.shape, value, plan, field_path, own)
         except Exception as raw:
             error = located_error(raw, plan.nodes, field_path.as_list())
             if plan.non_null:
@@ -238,13 +238,15 @@ class Run:
 
     def refuse(self, plan: FieldPlan, path: Path) -> Any:
         """As the scope check does under graphql-core: null or empty with the error, or raised."""
+        error = plan.refusal_error
+        assert error is not None, "a refused field carries its error"
         if plan.refusal == OPTIONAL_REFUSAL:
-            self.context.report(path.as_list(), plan.refusal_error)
+            self.context.report(path.as_list(), error)
             return None
         if plan.refusal == LIST_REFUSAL:
-            self.context.report(path.as_list(), plan.refusal_error)
+            self.context.report(path.as_list(), error)
             return []
-        raise plan.refusal_error  # type: ignore[misc]
+        raise error
 
     def complete(self, shape: Shape, value: Any, plan: FieldPlan, path: Path, anchor: _Anchor | None) -> Any:
         if isinstance(value, Exception):

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from graphql import FieldNode, GraphQLAbstractType
+
+    from domain.errors import DomainError
     from strawberry.types.field import StrawberryField
 
 LEAF, LIST, NON_NULL, OBJECT, ABSTRACT = range(5)
@@ -44,7 +46,7 @@ class FieldPlan:
     kwargs: dict[str, Any] | None = None  # arguments when they hold no variables
     graphql_field: Any = None
     refusal: int | None = None
-    refusal_error: Exception | None = None
+    refusal_error: DomainError | None = None
     return_type: Any = None  # the strawberry return type, as Info.return_type gives it
     warm: Any = None  # (value, context) -> loads under way: fetches what the selection below will read
     # a leaf read without Info or arguments (an attribute, or a method of the source alone): its

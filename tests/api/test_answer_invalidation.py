@@ -1,7 +1,8 @@
 """Kept answers end when a backend's own change feed says what they hold has changed: a change
 written through each backend's write API shows in a kept answer within seconds (settle time + poll
 interval), long before the answer's lifetime ends; pages whose composition a change can alter end
-too; every gateway process hears of it, and one process reads the feeds."""
+too; every gateway process hears of it, and one process reads the feeds. The simulators stamp changes
+with a clock the gateways read as now, and a test moves it past the settle time instead of waiting."""
 
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from simulators.catalog import LOCATIONS
-from tests.api.test_catalog_changes import MEDUSA, WOO, odoo
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
+from simulators.catalog import LOCATIONS, Catalog
+from tests.api.test_catalog_changes import MEDUSA, WOO, odoo, swept
+from tests.clock import JumpingClock
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
 
 DATABASE = "answer_invalidation_tests"
 POLL, SETTLE = 0.5, 1.0
 GATEWAY = {"CGW_CACHE__ANSWER_CACHE_BYTES": str(8 * 1024 * 1024), "CGW_MONGO__DATABASE": DATABASE,
            "CGW_CACHE__INVALIDATION_POLL_SECONDS": str(POLL), "CGW_CATALOG__CHANGES_SETTLE_SECONDS": str(SETTLE),
-           "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "1"}
-# a change is reported once settled; Odoo stamps to the second; then a poll, then a follow
-WITHIN = SETTLE + 1 + POLL + POLL / 4 + 2.5  # seconds, with room for a slow machine
+           "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0.5"}
+# the clock moves past the settle time (and the second Odoo stamps to); then a poll, then a follow
+WITHIN = POLL + POLL / 4 + 2.5  # seconds, with room for a slow machine
 EBAY = {"Authorization": "Bearer ebay-demo-token"}
 
 
@@ -33,9 +35,22 @@ def healed(backends) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def client(backends, mongo_url) -> Iterator[GraphQLClient]:
+def clock() -> JumpingClock:
+    return JumpingClock()
+
+
+@pytest.fixture(scope="module")
+def backends(clock) -> Iterator[tuple[Catalog, dict]]:
+    """The module's own catalog and simulators, stamping changes with the module's clock."""
+    catalog = Catalog(40, clock=clock)
+    with running_simulators(catalog) as running:
+        yield catalog, running
+
+
+@pytest.fixture(scope="module")
+def client(backends, mongo_url, clock) -> Iterator[GraphQLClient]:
     _, simulators = backends
-    with served_gateway(simulators, mongo_url, **GATEWAY) as url:
+    with served_gateway(simulators, mongo_url, clock, **GATEWAY) as url:
         made = GraphQLClient(url, issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED))
         yield made
         made.http.close()
@@ -66,41 +81,49 @@ def changes_within(client: GraphQLClient, query: str, shows: Callable[[dict], bo
     raise AssertionError(f"the kept answer did not change within {WITHIN} s")
 
 
+def settled(clock: JumpingClock) -> None:
+    """The changes made so far are older than the settle time (and the second Odoo stamped them with)."""
+    clock.advance(SETTLE + 1)
+
+
 def product_query(sku: str, fields: str) -> str:
     return '{ product(sku: "%s") { %s } }' % (sku, fields)
 
 
-def test_an_erp_list_price(backends, client):
+def test_an_erp_list_price(backends, client, clock):
     catalog, simulators = backends
     product = catalog.products[1]
     listing = "{ products(first: 5) { edges { node { sku priceRange { minVariantPrice { amount } } } } } }"
     kept(client, listing)
     odoo(simulators, "product.template", "write", ids=[product.erp_id], vals={"list_price": 123.45})
+    settled(clock)
     changes_within(client, listing, lambda d: d["products"]["edges"][1]["node"]["priceRange"]
                    ["minVariantPrice"]["amount"] == "123.45")
 
 
-def test_an_erp_variant(backends, client):
+def test_an_erp_variant(backends, client, clock):
     catalog, simulators = backends
     product = catalog.products[2]
     query = product_query(product.sku, "variants { sku gtin }")
     kept(client, query)
     odoo(simulators, "product.product", "write", ids=[product.variants[0].erp_id], vals={"barcode": "4000000077774"})
+    settled(clock)
     changes_within(client, query, lambda d: d["product"]["variants"][0]["gtin"] == "4000000077774")
 
 
-def test_an_erp_channel_pricelist(backends, client):
+def test_an_erp_channel_pricelist(backends, client, clock):
     catalog, simulators = backends
     product = catalog.products[5]  # priced on the store pricelist
     query = product_query(product.sku, "variants { price { amount } }")
     kept(client, query, **{"X-Channel": "STORE"})
     odoo(simulators, "product.pricelist.item", "write", ids=[product.variants[0].erp_id * 10 + 2],
          vals={"fixed_price": 9.99})
+    settled(clock)
     changes_within(client, query, lambda d: d["product"]["variants"][0]["price"]["amount"] == "9.99",
                    **{"X-Channel": "STORE"})
 
 
-def test_erp_stock_even_while_the_figure_is_kept(backends, client):
+def test_erp_stock_even_while_the_figure_is_kept(backends, client, clock):
     catalog, simulators = backends
     product = catalog.products[3]
     query = product_query(product.sku, "variants { quantityAvailable }")
@@ -113,6 +136,7 @@ def test_erp_stock_even_while_the_figure_is_kept(backends, client):
     counted = sum(catalog.stock(product.variants[0].erp_id, loc)[0] - catalog.stock(product.variants[0].erp_id, loc)[1]
                   for loc in LOCATIONS[:3])
     assert counted != before
+    settled(clock)
     changes_within(client, query, lambda d: d["product"]["variants"][0]["quantityAvailable"] == counted)
 
 
@@ -132,36 +156,41 @@ def rewrite_in_the_app_backend(simulators, product) -> str:
     pytest.param("title", lambda p: p.index >= 6 and p.in_webshop, rename_on_the_web_shop, id="web-shop"),
     pytest.param("description", lambda p: p.in_app and not p.in_webshop, rewrite_in_the_app_backend, id="app backend"),
 ])
-def test_content_of_the_backend_that_owns_it(backends, client, field, owned_by, write):
+def test_content_of_the_backend_that_owns_it(backends, client, field, owned_by, write, clock):
     catalog, simulators = backends
     product = next(p for p in catalog.products if owned_by(p))
     query = product_query(product.sku, field)
     kept(client, query)
     written = write(simulators, product)
+    settled(clock)
     changes_within(client, query, lambda d: d["product"][field] == written)
 
 
-def test_a_marketplace_price_found_by_the_sweep(backends, client):
+def test_a_marketplace_price_found_by_the_sweep(backends, client, clock):
     catalog, simulators = backends
     product = next(p for p in catalog.products if p.on_marketplace and p.active)
     query = product_query(product.sku, "variants { price { amount } }")
-    # the sweep has seen the marketplace as it is (every second here)
-    time.sleep(1.5)
+    # the sweep has seen the marketplace as it is (every half second here), and what it found has settled
+    swept(simulators, clock)
+    settled(clock)
     kept(client, query, **{"X-Channel": "MARKETPLACE"})
     httpx.put(f"{simulators['ebay'].url}/sell/inventory/v1/offer/{8_000_000_000 + product.variants[0].erp_id}",
               headers=EBAY, json={"pricingSummary": {"price": {"value": "77.70", "currency": "EUR"}}}
               ).raise_for_status()
+    swept(simulators, clock)
+    settled(clock)
     changes_within(client, query, lambda d: d["product"]["variants"][0]["price"]["amount"] == "77.70",
                    **{"X-Channel": "MARKETPLACE"})
 
 
-def test_a_page_sorted_by_price_takes_in_a_product_it_did_not_hold(backends, client):
+def test_a_page_sorted_by_price_takes_in_a_product_it_did_not_hold(backends, client, clock):
     catalog, simulators = backends
     cheapest = "{ products(first: 3, sortKey: PRICE) { edges { node { sku } } } }"
     page = [e["node"]["sku"] for e in kept(client, cheapest)["products"]["edges"]]
     outsider = next(p for p in catalog.products[30:] if p.active and p.sku not in page)
     # a product the page does not hold becomes the cheapest: the page is not what it was
     odoo(simulators, "product.template", "write", ids=[outsider.erp_id], vals={"list_price": 1.0})
+    settled(clock)
     changes_within(client, cheapest, lambda d: d["products"]["edges"][0]["node"]["sku"] == outsider.sku)
 
 
@@ -172,33 +201,40 @@ def set_on_hand(simulators, product, quantity: int) -> None:
     odoo(simulators, "stock.quant", "action_apply_inventory", ids=quants)
 
 
-def test_a_page_of_what_is_in_stock_takes_in_a_product_back_in_stock(backends, client):
+def test_a_page_of_what_is_in_stock_takes_in_a_product_back_in_stock(backends, client, clock):
     catalog, simulators = backends
     in_stock = "{ products(first: 3, filter: {availableForSale: true}) { edges { node { sku } } } }"
     returning = catalog.products[0]
+    assert returning.sku in str(kept(client, in_stock))
+    # given it is sold out, and the kept page has heard of it
     set_on_hand(simulators, returning, 0)
-    time.sleep(WITHIN)  # that change has been seen and applied
+    settled(clock)
+    changes_within(client, in_stock, lambda d: returning.sku not in str(d))
     assert returning.sku not in str(kept(client, in_stock))
     # when it is counted again: a stock change of a product the page does not hold
     set_on_hand(simulators, returning, 5)
+    settled(clock)
     changes_within(client, in_stock, lambda d: d["products"]["edges"][0]["node"]["sku"] == returning.sku)
 
 
-def test_every_gateway_process_hears_of_a_change_and_one_reads_the_feeds(backends, client, mongo_url):
+def test_every_gateway_process_hears_of_a_change_and_one_reads_the_feeds(backends, client, mongo_url, clock):
     catalog, simulators = backends
     product = next(p for p in catalog.products[12:] if p.in_webshop)
     query = product_query(product.sku, "title")
-    with served_gateway(simulators, mongo_url, **GATEWAY) as url:
+    with served_gateway(simulators, mongo_url, clock, **GATEWAY) as url:
         other = GraphQLClient(url, issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED))
         kept(client, query)
         kept(other, query)
         # one process reads the feeds per interval: two gateways read the ERP's two channel pricelists
         # (only the feeds do here) at most twice per interval, not four times
+        # (a rate: counted over a window of three intervals)
+        window = 3 * POLL
         simulators["odoo"].reset_stats()
-        time.sleep(3)
-        assert simulators["odoo"].stats().get("rpc product.pricelist.item.search_read", 0) <= 2 * (3 / POLL + 1)
+        time.sleep(window)
+        assert simulators["odoo"].stats().get("rpc product.pricelist.item.search_read", 0) <= 2 * (window / POLL + 1)
         httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{product.erp_id}", auth=WOO,
                   json={"name": "Renamed for every process"}).raise_for_status()
+        settled(clock)
         for gateway in (client, other):
             changes_within(gateway, query, lambda d: d["product"]["title"] == "Renamed for every process")
         other.http.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
@@ -60,9 +61,11 @@ def test_each_key_state_per_kind(gateway, mongo_url, admin, kind):
     assert "malformed" in unauthenticated(post(gateway, f"cgw_{key_id}"))
     assert "No API key" in unauthenticated(post(gateway, None))
 
-    expiring = issue_key(mongo_url, kind, expires_in_days=0.5 / 86_400)
-    time.sleep(0.6)
-    assert unauthenticated(post(gateway, expiring)) == "The API key has expired."
+    # a key issued two days ago: valid for three days it still works, valid for one it has expired
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    assert post(gateway, issue_key(mongo_url, kind, issued_at=two_days_ago, expires_in_days=3)).status_code == 200
+    expired = issue_key(mongo_url, kind, issued_at=two_days_ago, expires_in_days=1)
+    assert unauthenticated(post(gateway, expired)) == "The API key has expired."
 
     revoke(admin, valid)
     assert unauthenticated(post(gateway, valid)) == "The API key has been revoked."

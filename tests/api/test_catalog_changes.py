@@ -1,16 +1,19 @@
 """Delta sync over the live gateway: changes made through each backend's own write API show up
 once, removals too, the cursor pages and survives another gateway process; a failing backend
-keeps its place for the next sync."""
+keeps its place for the next sync. Time is a clock the simulators stamp changes with and the gateway
+reads as now: a test moves it past the settle time instead of waiting for it."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
+from simulators.catalog import Catalog
+from tests.clock import JumpingClock, MovingClock
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
 
 SETTLE = 1.0  # the gateway's catalog.changes_settle_seconds in these tests
 CHANGES = """
@@ -26,16 +29,30 @@ MEDUSA = {"Authorization": "Basic c2tfZGVtbzo="}  # sk_demo:
 
 
 DATABASE = "delta_sync_tests"  # its own: the marketplace fingerprints belong to these simulators
-SWEEP = 1.0
+# the marketplace sweep: one per SWEEP seconds of the clock (the lease), looked for every SWEEP real seconds
+SWEEP = 0.2
 GATEWAY = {"CGW_CATALOG__CHANGES_SETTLE_SECONDS": str(SETTLE), "CGW_MONGO__DATABASE": DATABASE,
            "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": str(SWEEP)}
 
 
 @pytest.fixture(scope="module")
-def sync(backends, mongo_url) -> Iterator[callable]:
+def clock() -> MovingClock:
+    return MovingClock()
+
+
+@pytest.fixture(scope="module")
+def backends(clock) -> Iterator[tuple[Catalog, dict]]:
+    """The module's own catalog and simulators, stamping changes with the module's clock."""
+    catalog = Catalog(40, clock=clock)
+    with running_simulators(catalog) as running:
+        yield catalog, running
+
+
+@pytest.fixture(scope="module")
+def sync(backends, mongo_url, clock) -> Iterator[Callable[..., dict]]:
     _, simulators = backends
     key = issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED)
-    with served_gateway(simulators, mongo_url, **GATEWAY) as url:
+    with served_gateway(simulators, mongo_url, clock, **GATEWAY) as url:
         client = GraphQLClient(url, key)
 
         def run(since: str | None, first: int = 100, channel: str = "WEB") -> dict:
@@ -57,9 +74,10 @@ def drain(sync, since: str | None, channel: str = "WEB", first: int = 100) -> tu
             return nodes, since
 
 
-def settled() -> None:
-    """Changes are reported once they are older than the settle time."""
-    time.sleep(SETTLE + 1.1)
+def settled(clock: MovingClock) -> None:
+    """Changes are reported once they are older than the settle time: the clock moves past it (and
+    past the second the ERP stamped them with)."""
+    clock.advance(SETTLE + 1)
 
 
 def odoo(simulators, model: str, method: str, **body) -> object:
@@ -80,7 +98,7 @@ def test_from_the_beginning_every_product_comes_and_then_nothing(backends, sync)
     assert again["nodes"] == [] and again["pageInfo"]["hasNextPage"] is False
 
 
-def test_a_change_in_each_backend_shows_up_once(backends, sync):
+def test_a_change_in_each_backend_shows_up_once(backends, sync, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     erp, stocked = catalog.products[1], catalog.products[4]
@@ -95,7 +113,9 @@ def test_a_change_in_each_backend_shows_up_once(backends, sync):
     quant = stocked.variants[0].erp_id * 16 + 1  # at DC1, one of the web channel's warehouses
     odoo(simulators, "stock.quant", "write", ids=[quant], vals={"inventory_quantity": 3})
     odoo(simulators, "stock.quant", "action_apply_inventory", ids=[quant])
-    settled()
+    # then nothing is reported while the changes are younger than the settle time
+    assert drain(sync, cursor)[0] == []
+    settled(clock)
     # when the app syncs from its cursor
     nodes, cursor = drain(sync, cursor)
     # then each changed product comes once, saying what may have changed
@@ -110,62 +130,62 @@ def test_a_change_in_each_backend_shows_up_once(backends, sync):
     assert drain(sync, cursor)[0] == []
 
 
-def test_a_channel_price_change_reaches_only_that_channel(backends, sync):
+def test_a_channel_price_change_reaches_only_that_channel(backends, sync, clock):
     catalog, simulators = backends
     _, store_cursor = drain(sync, None, channel="STORE")
     _, web_cursor = drain(sync, None, channel="WEB")
     priced = next(p for p in catalog.products if p.store_price is not None)
     item = priced.variants[0].erp_id * 10 + 2  # its fixed price on the store pricelist
     odoo(simulators, "product.pricelist.item", "write", ids=[item], vals={"fixed_price": 9.99})
-    settled()
+    settled(clock)
     store_nodes, _ = drain(sync, store_cursor, channel="STORE")
     assert [(n["sku"], n["aspects"]) for n in store_nodes] == [(priced.sku, ["PRICE"])]
     assert drain(sync, web_cursor, channel="WEB")[0] == []
 
 
-def test_a_variant_written_in_the_erp_comes_as_its_product(backends, sync):
+def test_a_variant_written_in_the_erp_comes_as_its_product(backends, sync, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     product = next(p for p in catalog.products[14:] if p.active)
     # given a new barcode on one of its variants, written on the ERP's product.product
     odoo(simulators, "product.product", "write", ids=[product.variants[-1].erp_id], vals={"barcode": "4000000099996"})
-    settled()
+    settled(clock)
     # then delta sync reports the product the variant belongs to, once
     nodes, _ = drain(sync, cursor)
     assert [(n["sku"], sorted(n["aspects"])) for n in nodes] == [(product.sku, ["CONTENT", "PRICE"])]
 
 
-def test_first_counts_products_however_many_backends_mention_one(backends, sync):
+def test_first_counts_products_however_many_backends_mention_one(backends, sync, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     both = next(p for p in catalog.products[35:] if p.in_webshop and p.active)
     odoo(simulators, "product.template", "write", ids=[both.erp_id], vals={"list_price": 55.5})
     httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{both.erp_id}", auth=WOO,
               json={"name": "Changed in two places"}).raise_for_status()
-    settled()
+    settled(clock)
     page = sync(cursor, 1)["data"]["catalogChanges"]
     assert [(n["sku"], sorted(n["aspects"])) for n in page["nodes"]] == [(both.sku, ["CONTENT", "PRICE"])]
     assert page["pageInfo"]["hasNextPage"] is False
 
 
-def test_an_archived_product_comes_as_removed(backends, sync):
+def test_an_archived_product_comes_as_removed(backends, sync, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     archived = catalog.products[10]
     odoo(simulators, "product.template", "write", ids=[archived.erp_id], vals={"active": False})
-    settled()
+    settled(clock)
     nodes, _ = drain(sync, cursor)
     assert nodes == [{"sku": archived.sku, "removed": True, "aspects": ["CONTENT", "PRICE"],
                       "changedAt": nodes[0]["changedAt"], "product": None}]
 
 
-def test_pages_split_a_burst_without_losing_or_repeating(backends, sync):
+def test_pages_split_a_burst_without_losing_or_repeating(backends, sync, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     burst = [p for p in catalog.products[20:27] if p.active]
     # seven products written in one call: one second, one write_date
     odoo(simulators, "product.template", "write", ids=[p.erp_id for p in burst], vals={"description_sale": "New"})
-    settled()
+    settled(clock)
     pages = []
     while True:
         page = sync(cursor, 2)["data"]["catalogChanges"]
@@ -178,27 +198,27 @@ def test_pages_split_a_burst_without_losing_or_repeating(backends, sync):
     assert sorted(seen) == sorted(p.sku for p in burst)
 
 
-def test_the_cursor_means_the_same_to_another_gateway_process(backends, sync, mongo_url):
+def test_the_cursor_means_the_same_to_another_gateway_process(backends, sync, mongo_url, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     changed = catalog.products[30]
     odoo(simulators, "product.template", "write", ids=[changed.erp_id], vals={"name": "Restarted"})
-    settled()
+    settled(clock)
     key = issue_key(mongo_url, "frontend", database=DATABASE, **UNLIMITED)
-    with served_gateway(simulators, mongo_url, **GATEWAY) as other:
+    with served_gateway(simulators, mongo_url, clock, **GATEWAY) as other:
         client = GraphQLClient(other, key)
         answer = client(CHANGES, {"since": cursor, "first": 10})
         client.http.close()
     assert [n["sku"] for n in answer["data"]["catalogChanges"]["nodes"]] == [changed.sku]
 
 
-def test_a_failing_backend_keeps_its_place(backends, sync):
+def test_a_failing_backend_keeps_its_place(backends, sync, clock):
     catalog, simulators = backends
     _, cursor = drain(sync, None)
     web = next(p for p in catalog.products[32:] if p.in_webshop and p.active)
     httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{web.erp_id}", auth=WOO,
               json={"name": "Changed while the sync failed"}).raise_for_status()
-    settled()
+    settled(clock)
     simulators["woocommerce"].faults(down=True)
     try:
         answer = sync(cursor)
@@ -212,24 +232,46 @@ def test_a_failing_backend_keeps_its_place(backends, sync):
     assert [n["sku"] for n in nodes] == [web.sku]
 
 
-def test_the_marketplace_without_a_change_query_is_swept(backends, sync):
+def swept(simulators, clock: MovingClock | JumpingClock) -> None:
+    """Moves the clock past the sweep's interval and returns once a sweep has started and ended; a
+    sweep reads the marketplace's items once (17 here: one page), so the count of those reads tells."""
+    def reads() -> int:
+        return simulators["ebay"].stats().get("GET /sell/inventory/v1/inventory_item", 0)
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 15
+        while reads() < count:
+            assert time.monotonic() < deadline, "the gateway did not sweep the marketplace"
+            time.sleep(0.02)
+
+    # the sweep after next starts only once the next has recorded what it saw
+    for _ in range(2):
+        before = reads()
+        clock.advance(SWEEP)
+        wait_for(before + 1)
+
+
+def test_the_marketplace_without_a_change_query_is_swept(backends, sync, clock):
     catalog, simulators = backends
     offered = next(p for p in catalog.products if p.on_marketplace and p.active)
     variant = offered.variants[0]
     ebay = {"Authorization": "Bearer ebay-demo-token"}
+    swept(simulators, clock)
+    settled(clock)
     _, cursor = drain(sync, None, channel="MARKETPLACE")
     # given a new offer price, written through eBay's updateOffer
     httpx.put(f"{simulators['ebay'].url}/sell/inventory/v1/offer/{8_000_000_000 + variant.erp_id}", headers=ebay,
               json={"pricingSummary": {"price": {"value": "77.70", "currency": "EUR"}}}).raise_for_status()
-    # when a sweep has seen it (every second here) and the settle time has passed
-    deadline = time.monotonic() + 15
-    nodes: list[dict] = []
-    while not nodes and time.monotonic() < deadline:
-        time.sleep(SWEEP)
-        nodes, cursor_after = drain(sync, cursor, channel="MARKETPLACE")
+    # when sweeps have seen it and the settle time has passed
+    swept(simulators, clock)
+    assert drain(sync, cursor, channel="MARKETPLACE")[0] == []  # not settled yet
+    settled(clock)
+    nodes, cursor_after = drain(sync, cursor, channel="MARKETPLACE")
     # then the marketplace channel hears of that product once
     assert [(n["sku"], sorted(n["aspects"])) for n in nodes] == [(offered.sku, ["PRICE", "STOCK"])]
-    time.sleep(SWEEP * 2)  # later sweeps see the same price: nothing new
+    # and later sweeps, which see the same price, have nothing new to tell
+    swept(simulators, clock)
+    settled(clock)
     assert drain(sync, cursor_after, channel="MARKETPLACE")[0] == []
 
 
