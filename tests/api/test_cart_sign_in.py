@@ -10,7 +10,11 @@ from collections.abc import Iterator
 import jwt
 import pytest
 
+from adapters.mongo.carts import MongoCartStore
+from domain.carts import Cart as CartRecord
+from domain.errors import BackendUnavailable
 from gateway.settings import AuthSettings
+from resolvers import global_ids
 from tests.api.test_carts import CART_FIELDS, CREATE, NOTE, READ, VARIANTS, in_stock, payload
 from tests.conftest import GraphQLClient, served_gateway
 
@@ -146,3 +150,29 @@ def test_a_signed_in_cart_create_is_the_customers_cart_on_every_channel(gql, sto
     assert seen_in_app is not None and seen_in_app["id"] == first["id"]
     assert again["id"] == first["id"]
     assert sorted(line["quantity"] for line in again["lines"]) == [1, 2]
+
+
+def test_a_merge_whose_write_into_the_customers_cart_fails_loses_no_lines(gql, stocked, monkeypatch):
+    # given Alice's cart, and a guest cart with a line of its own
+    alice = customer()
+    hers = new_cart(gql, [(stocked[0], 1)])
+    sign_in(gql, hers, alice)
+    guest = new_cart(gql, [(stocked[1], 2)])
+    # when signing in with it fails as the guest's lines are written into her cart
+    _, hers_key = global_ids.decode(hers["id"])
+    replace = MongoCartStore.replace
+
+    async def failing_for_hers(store: MongoCartStore, cart: CartRecord) -> bool:
+        if cart.cart_id == hers_key:
+            raise BackendUnavailable("mongodb", "went away for the test")
+        return await replace(store, cart)
+
+    monkeypatch.setattr(MongoCartStore, "replace", failing_for_hers)
+    failed = gql(SIGN_IN, {"cart": guest["id"]}, alice)
+    assert failed["data"] is None and [e["extensions"]["code"] for e in failed["errors"]] == ["BACKEND_UNAVAILABLE"]
+    monkeypatch.setattr(MongoCartStore, "replace", replace)
+    # then the guest cart still holds its lines, and signing in again moves them into her cart
+    assert quantities(gql(READ, {"id": guest["id"]})["data"]["cart"]) == {stocked[1]["sku"]: 2}
+    merged = sign_in(gql, guest, alice)
+    assert merged["userErrors"] == [] and merged["cart"]["id"] == hers["id"]
+    assert quantities(merged["cart"]) == {stocked[0]["sku"]: 1, stocked[1]["sku"]: 2}
