@@ -54,7 +54,7 @@ class CartRules:
     guest_cart_ttl_days: float = 30.0
     merge_strategy: MergeStrategy = MergeStrategy.MERGE
     shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons
-    checkout_claim_seconds: float = 120.0  # a checkout claim older than this was left by a process that died
+    claim_seconds: float = 120.0  # a checkout claim or sign-in merge older than this was left by a dead process
 
     def quantity_error(self, quantity: int, field: Field) -> UserError | None:
         if not 1 <= quantity <= self.max_quantity:
@@ -257,9 +257,17 @@ class Cart:
 
     # ---- checkout
 
-    def claimed_for_checkout(self, now: datetime, rules: CartRules) -> Cart | list[UserError]:
+    def checkout_held(self, now: datetime, rules: CartRules) -> bool:
+        """A checkout runs on this cart (its claim is younger than a process could run)."""
         held = self.checkout_started_at
-        if held is not None and now - held <= timedelta(seconds=rules.checkout_claim_seconds):
+        return held is not None and now - held <= timedelta(seconds=rules.claim_seconds)
+
+    def merge_left(self, now: datetime, rules: CartRules) -> bool:
+        """A sign-in marked this cart MERGING and, by now, died before it ended the merge."""
+        return self.status is CartStatus.MERGING and now - self.updated_at > timedelta(seconds=rules.claim_seconds)
+
+    def claimed_for_checkout(self, now: datetime, rules: CartRules) -> Cart | list[UserError]:
+        if self.checkout_held(now, rules):
             return [CHECKOUT_IN_PROGRESS]
         return dataclasses.replace(self, checkout_started_at=now)
 
@@ -271,9 +279,11 @@ class Cart:
 
     # ---- what every write does
 
-    def refusal(self, expected_version: int | None, survivor: str | None = None) -> UserError | None:
-        """Why this cart takes no change now: closed, or not at the version the caller expects.
-        `survivor` is how the caller names the cart this one was merged into."""
+    def refusal(self, expected_version: int | None, now: datetime, rules: CartRules, *, survivor: str | None = None,
+                checking_out: bool = False) -> UserError | None:
+        """Why this cart takes no change now: closed, held by a checkout (unless the change is that
+        checkout's own), or not at the version the caller expects. `survivor` is how the caller
+        names the cart this one was merged into."""
         if self.status is CartStatus.MERGING:
             return UserError("CART_CLOSED", "the cart is being merged into the customer's cart", ("cartId",))
         if self.status is CartStatus.MERGED and survivor:
@@ -281,6 +291,8 @@ class Cart:
         if self.status is not CartStatus.ACTIVE:
             return UserError("CART_CLOSED", f"the cart is {self.status.value.lower()} and takes no more changes",
                              ("cartId",))
+        if not checking_out and self.checkout_held(now, rules):
+            return CHECKOUT_IN_PROGRESS  # the order is being made from the lines as they are
         if expected_version is not None and self.version != expected_version:
             return UserError("VERSION_CONFLICT", f"the cart is at version {self.version}, not {expected_version}; "
                                                  "re-apply the change to the cart returned", ("expectedVersion",))
@@ -321,10 +333,11 @@ class UserError:
     code: str
     message: str
     field: Field | None = None
+    retryable: bool = False  # the same request may succeed later: not kept as an idempotency key's outcome
 
 
-CHECKOUT_IN_PROGRESS = UserError("CHECKOUT_IN_PROGRESS", "another checkout of this cart is still running; read the "
-                                 "cart later", ("cartId",))
+CHECKOUT_IN_PROGRESS = UserError("CHECKOUT_IN_PROGRESS", "a checkout of this cart is running; read the cart later",
+                                 ("cartId",), retryable=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,4 +362,5 @@ class IdempotencyClaim:
     request whose process died, so the operation may have been applied already."""
 
     target: str
+    token: str  # this claim's own: only its holder gives it up
     resumed: bool = False

@@ -56,6 +56,8 @@ class CartErrorCode(Code):
     INVALID_NOTE = "INVALID_NOTE", "The note is too long."
     DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", "The web-shop has no such coupon, or it does not apply now."
     CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token to attach the cart to them."
+    CHECKOUT_IN_PROGRESS = "CHECKOUT_IN_PROGRESS", ("A checkout of this cart is running: the cart takes no change "
+                                                    "until it ends; read the cart later.")
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID", _IDEMPOTENCY["IDEMPOTENCY_KEY_INVALID"]
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", _IDEMPOTENCY["IDEMPOTENCY_KEY_REUSED"]
     IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE", _IDEMPOTENCY["IDEMPOTENCY_KEY_IN_USE"]
@@ -70,6 +72,8 @@ class CheckoutErrorCode(Code):
     CART_EMPTY = "CART_EMPTY", "The cart has no lines."
     CHECKOUT_IN_PROGRESS = "CHECKOUT_IN_PROGRESS", ("Another checkout of this cart is still running; read the cart "
                                                     "later.")
+    ORDER_EXISTS = "ORDER_EXISTS", ("An order was placed for this cart before it changed (its checkout failed late); "
+                                    "the lines added since need a new cart.")
     VERSION_CONFLICT = "VERSION_CONFLICT", "The cart changed too often to check it out; try again."
     INVALID_EMAIL = "INVALID_EMAIL", "Not an e-mail address."
     INVALID_ADDRESS = "INVALID_ADDRESS", "A shipping address field is missing or malformed (`field` says which)."

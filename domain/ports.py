@@ -172,14 +172,15 @@ class IdempotencyStore(Protocol):
     async def prepare(self) -> None: ...
 
     async def claim(self, key: str, fingerprint: str, target: str) -> IdempotencyClaim | IdempotencyRecord:
-        """A claim when this call now owns `key` (with the `target` of the first claim when it takes
-        over one whose process died, after two minutes without an outcome); else the record of
-        whoever used it first."""
+        """A claim when this call now owns `key`, else the record of whoever used it first. A claim
+        without an outcome after two minutes (its process died), or given up, is taken over: the
+        new claim keeps the first claim's `target` and says it `resumed`."""
 
     async def complete(self, key: str, outcome: CartOutcome) -> None: ...
 
-    async def release(self, key: str) -> None:
-        """Forgets a claim whose operation failed, so a retry can run it."""
+    async def release(self, key: str, token: str) -> None:
+        """Gives up the claim with this token (its operation did not finish, or may succeed when
+        tried again): the next request with the key takes it over at once."""
 
 
 class ApiKeyStore(Protocol):

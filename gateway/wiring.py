@@ -5,6 +5,7 @@ the demo and the benchmarks build their services here (`build_services`), and th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -60,8 +61,11 @@ class Wired:
     clients: list[httpx.AsyncClient]
 
     async def aclose(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        """Closes every client, even when one of them fails to close."""
+        failures = [r for r in await asyncio.gather(*(c.aclose() for c in self.clients), return_exceptions=True)
+                    if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
 
 
 def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wired:
@@ -118,10 +122,13 @@ def catalog_rules(settings: Settings) -> CatalogRules:
 
 
 def cart_rules(settings: Settings) -> CartRules:
-    c = settings.carts
+    c, b = settings.carts, settings.backends
+    # a checkout makes about four rounds of backend calls: a claim outlives them, or a live one is taken over
+    slowest = max(b.woocommerce.timeout_seconds, b.medusa.timeout_seconds, b.odoo.timeout_seconds,
+                  b.ebay.timeout_seconds)
     return CartRules(max_lines=c.max_lines, max_quantity=c.max_quantity, guest_cart_ttl_days=c.guest_cart_ttl_days,
-                     merge_strategy=MergeStrategy(c.merge_strategy),
-                     shop_currency=settings.backends.woocommerce.currency)
+                     merge_strategy=MergeStrategy(c.merge_strategy), shop_currency=b.woocommerce.currency,
+                     claim_seconds=max(CartRules().claim_seconds, 5 * slowest))
 
 
 def build_gateway_schema(settings: Settings) -> strawberry.Schema:
@@ -188,7 +195,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         wired = wire_backends(settings, record)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
-        carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database)
+        carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
         invalidations = MongoInvalidationLog(client, database)

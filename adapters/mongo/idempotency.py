@@ -3,6 +3,7 @@ a TTL index removes them 24 hours after first use."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from domain.errors import BackendUnavailable
 COLLECTION = "idempotency"
 KEEP_FOR = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=2)  # a claim still without outcome by then died with its process
+GIVEN_UP = datetime(2000, 1, 1, tzinfo=UTC)  # the claim date of a claim given up: older than any abandoned one
 
 
 def outcome_document(outcome: CartOutcome) -> dict[str, Any]:
@@ -52,30 +54,33 @@ class MongoIdempotencyStore:
 
     async def claim(self, key: str, fingerprint: str, target: str) -> IdempotencyClaim | IdempotencyRecord:
         now = self.clock()
+        token = secrets.token_hex(8)
         try:
-            await self.records.insert_one({"_id": key, "fingerprint": fingerprint, "target": target, "outcome": None,
-                                           "created_at": now, "expires_at": now + KEEP_FOR})
-            return IdempotencyClaim(target)
+            await self.records.insert_one({"_id": key, "fingerprint": fingerprint, "target": target, "token": token,
+                                           "outcome": None, "created_at": now, "expires_at": now + KEEP_FOR})
+            return IdempotencyClaim(target, token)
         except DuplicateKeyError:
             pass
         except PyMongoError as exc:
             raise BackendUnavailable(NAME, f"idempotency store failed ({type(exc).__name__})") from exc
-        # a claim whose process died before finishing is taken over, so the key is not blocked for a day
+        # a claim whose process died before finishing (or that was given up) is taken over, with its target
         taken = await self._call(self.records.find_one_and_update(
             {"_id": key, "fingerprint": fingerprint, "outcome": None, "created_at": {"$lt": now - ABANDONED_AFTER}},
-            {"$set": {"created_at": now}}))
+            {"$set": {"created_at": now, "token": token}}))
         if taken is not None:
-            return IdempotencyClaim(taken.get("target") or target, resumed=True)
+            return IdempotencyClaim(taken.get("target") or target, token, resumed=True)
         doc = await self._call(self.records.find_one({"_id": key}))
-        if doc is None:  # released between our insert and our read: claim again
+        if doc is None:  # expired between our insert and our read: claim again
             return await self.claim(key, fingerprint, target)
         return IdempotencyRecord(doc["fingerprint"], outcome_from(doc["outcome"]) if doc.get("outcome") else None)
 
     async def complete(self, key: str, outcome: CartOutcome) -> None:
         await self._call(self.records.update_one({"_id": key}, {"$set": {"outcome": outcome_document(outcome)}}))
 
-    async def release(self, key: str) -> None:
-        await self._call(self.records.delete_one({"_id": key, "outcome": None}))
+    async def release(self, key: str, token: str) -> None:
+        # kept (with its target), only dated back so that the next request takes it over at once
+        await self._call(self.records.update_one({"_id": key, "outcome": None, "token": token},
+                                                 {"$set": {"created_at": GIVEN_UP}}))
 
     @staticmethod
     async def _call(operation: Awaitable[Any]) -> Any:

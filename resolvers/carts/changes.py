@@ -56,7 +56,8 @@ async def create_cart(uow: CartUnitOfWork, lines: Sequence[LineRequest], note: s
         if made is not None:
             return made
         await backoff(attempt)  # the customer's cart was made meanwhile (another tab): add to it instead
-    return CartOutcome(None, (UserError("VERSION_CONFLICT", "the customer's cart changed too often; try again"),))
+    return CartOutcome(None, (UserError("VERSION_CONFLICT", "the customer's cart changed too often; try again",
+                                        retryable=True),))
 
 
 async def add_lines(uow: CartUnitOfWork, cart_id: str, lines: Sequence[LineRequest],

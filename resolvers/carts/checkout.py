@@ -2,18 +2,21 @@
 
 A checkout first claims the cart (`checkout_started_at`, written as any cart change is), so two at
 once (a double click, two tabs, with different idempotency keys) cannot both create an order: the
-one whose claim lands goes on, the other waits for it and answers with the cart as it ends. A
-claim older than `checkout_claim_seconds` (its process died) may be taken over. The ERP order carries the
-cart id as `client_order_ref`, and a checkout looks for an order with that reference first, so a
-retry after a crash between creating the order and completing the cart finds the order instead
-of creating a second one.
+one whose claim lands goes on, the other waits for it and answers with the cart as it ends. While
+a checkout holds the cart, no other change lands on it (CHECKOUT_IN_PROGRESS), so the order is
+made from the lines the cart ends with. A claim older than `CartRules.claim_seconds` (its process
+died) may be taken over. The ERP order carries the cart id as `client_order_ref`, and a checkout
+looks for an order with that reference first, so a retry after a crash between creating the order
+and completing the cart finds the order instead of creating a second one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,6 +28,7 @@ from resolvers.carts.ids import cart_key
 from resolvers.carts.unit_of_work import NOT_FOUND, CartUnitOfWork
 from resolvers.context import RequestContext
 
+log = logging.getLogger(__name__)
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CENT = Decimal("0.01")
@@ -47,7 +51,7 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
         return CartOutcome(None, (NOT_FOUND,))
     if cart.status is CartStatus.COMPLETED:
         return CartOutcome(cart)
-    if refused := uow.refusal(cart, None):
+    if refused := uow.refusal(cart, None, checking_out=True):  # a checkout running: waited for below
         return CartOutcome(cart, (refused,))
     errors = _input_errors(request)
     if not cart.lines:
@@ -62,16 +66,50 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
         return claimed  # another checkout ended it (or still runs)
     erp = ctx.services.backends.erp
     try:
-        if await erp.order_by_reference(cart.cart_id) is None:
+        if (placed := await erp.order_by_reference(cart.cart_id)) is None:
             draft = await _draft(ctx, claimed, request, store)
             if isinstance(draft, list):
                 await _release(uow, claimed)
                 return CartOutcome(claimed, tuple(draft))
             await erp.create_order(draft)
+        elif _ordered(placed) != _ordered_from(claimed):
+            await _release(uow, claimed)
+            return CartOutcome(claimed, (UserError(
+                "ORDER_EXISTS", f"order {placed.number} was placed for this cart as it was before it changed; "
+                                "the lines added since need a new cart", ("cartId",)),))
     except BaseException:
-        await asyncio.shield(_release(uow, claimed))  # the order may exist: the next claim looks for it first
+        await asyncio.shield(_after_failure(uow, claimed))
         raise
     return await _complete(uow, claimed)
+
+
+def _ordered(order: ErpOrder) -> dict[str, int]:
+    return _summed((line.sku, line.quantity) for line in order.lines)
+
+
+def _ordered_from(cart: Cart) -> dict[str, int]:
+    return _summed((line.sku, line.quantity) for line in cart.lines)
+
+
+def _summed(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for sku, quantity in pairs:
+        totals[sku] = totals.get(sku, 0) + quantity
+    return totals
+
+
+async def _after_failure(uow: CartUnitOfWork, claimed: Cart) -> None:
+    """A failed order call may still have made the order (a timeout after the ERP committed it):
+    when the ERP shows it, the cart is completed; when the ERP says there is none, the claim is
+    given up; when the ERP cannot say, the claim stays until it expires, so the cart does not change
+    under an order that may exist."""
+    try:
+        placed = await uow.ctx.services.backends.erp.order_by_reference(claimed.cart_id)
+    except Exception:
+        log.warning("checkout of cart %s failed and the ERP cannot say whether it has the order; the cart stays "
+                    "claimed for %s s", claimed.cart_id, uow.rules.claim_seconds)
+        return
+    await (_complete(uow, claimed) if placed is not None else _release(uow, claimed))
 
 
 async def _claim(uow: CartUnitOfWork, cart: Cart) -> Cart | CartOutcome:
@@ -91,8 +129,8 @@ async def _claim(uow: CartUnitOfWork, cart: Cart) -> Cart | CartOutcome:
 
 
 async def _release(uow: CartUnitOfWork, claimed: Cart) -> None:
-    """Gives the claim up (the checkout did not place an order), keeping changes made meanwhile."""
-    await uow.change(claimed.cart_id, None, Cart.unclaimed, ends_operation=False)
+    """Gives the claim up (the checkout did not place an order)."""
+    await uow.change(claimed.cart_id, None, Cart.unclaimed, ends_operation=False, checking_out=True)
 
 
 async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
@@ -165,9 +203,9 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
 
 
 async def _complete(uow: CartUnitOfWork, cart: Cart) -> CartOutcome:
-    """Marks the cart completed (a change that raced the checkout stays on it; the order stands).
-    A concurrent checkout that completed it first is success too."""
-    outcome = await uow.change(cart.cart_id, None, Cart.completed)
+    """Marks the cart completed (no other change lands while the checkout holds it). A concurrent
+    checkout that completed it first is success too."""
+    outcome = await uow.change(cart.cart_id, None, Cart.completed, checking_out=True)
     if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
         return CartOutcome(outcome.cart)
     return outcome

@@ -9,7 +9,10 @@ that arrives while the first is still running waits for it.
 
 The record here is claimed before the operation runs and completed after; the cart write that
 ends the operation carries the record too (see `unit_of_work`), so a claim whose process died
-after that write is answered from the cart when it is taken over.
+after that write is answered from the cart when it is taken over. A claim whose operation
+failed, or answered an error that may go away (CHECKOUT_IN_PROGRESS, a cart changed too often),
+is given up rather than completed: the next request with the key runs it again, on the same
+target cart.
 """
 
 from __future__ import annotations
@@ -68,7 +71,10 @@ async def once(ctx: RequestContext, operation: str, key: str | None, arguments: 
     try:
         outcome = await run(CartUnitOfWork(ctx, IdempotentCall(scoped, wanted, first)))
     except BaseException:
-        await store.release(scoped)
+        await asyncio.shield(store.release(scoped, first.token))
         raise
-    await store.complete(scoped, outcome)
+    if any(error.retryable for error in outcome.user_errors):
+        await store.release(scoped, first.token)  # e.g. a checkout still running: the same request may succeed later
+    else:
+        await store.complete(scoped, outcome)
     return outcome

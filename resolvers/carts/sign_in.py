@@ -1,12 +1,14 @@
 """Signing in with a guest cart: it becomes the customer's, or meets the customer's active cart
 and the configured strategy decides which survives. The loser is closed and points to the winner.
 
-A MERGE never loses the guest's lines: the guest cart is first marked MERGING (no other change
-lands on it from then on, so its lines can be counted), its lines are then written into the
-customer's cart together with a note that this guest cart was taken in, and only then is the
-guest cart closed. When the second step fails, the guest cart is opened again; when the process
-dies in between, signing in again finishes the merge (the note makes sure nothing is added twice);
-when the customer's cart was checked out meanwhile, the guest cart becomes their cart.
+A MERGE never loses the guest's lines nor adds them twice: the guest cart is first marked MERGING
+(no other change lands on it from then on, so its lines can be counted), its lines are then written
+into the customer's cart together with a note that this guest cart was taken in, and only then is
+the guest cart closed. When the second step fails, the sign-in that marked the cart opens it again
+(unless the customer's cart shows it was taken in after all); when that process dies instead, a
+sign-in after `CartRules.claim_seconds` finishes the merge (the note keeps the lines from being added
+twice); when the customer's cart was checked out meanwhile, the guest cart becomes their cart.
+Neither cart is touched while a checkout holds it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from resolvers.carts.ids import cart_key
 from resolvers.carts.unit_of_work import MAX_ATTEMPTS, NOT_FOUND, CartUnitOfWork, Changed, backoff
 
 SIGN_IN_FIRST = UserError("CUSTOMER_REQUIRED", "send the customer's bearer token to attach the cart to them")
-TOO_BUSY = UserError("VERSION_CONFLICT", "the carts changed too often while signing in; try again")
+TOO_BUSY = UserError("VERSION_CONFLICT", "the carts changed too often while signing in; try again", retryable=True)
+MERGING = UserError("VERSION_CONFLICT", "another sign-in is merging this cart; try again in a moment",
+                    ("cartId",), retryable=True)
 
 
 async def attach_customer(uow: CartUnitOfWork, cart_id: str, expected_version: int | None) -> CartOutcome:
@@ -32,18 +36,31 @@ async def attach_customer(uow: CartUnitOfWork, cart_id: str, expected_version: i
         guest = await uow.read(key)
         if guest is None:
             return CartOutcome(None, (NOT_FOUND,))
-        if guest.status is CartStatus.MERGING:  # a sign-in that did not finish: finish it
-            return await _absorb(uow, guest, customer)
+        if guest.status is CartStatus.MERGING:  # another sign-in merges it, or died doing so
+            return await _absorb(uow, guest, customer) if guest.merge_left(uow.now(), uow.rules) \
+                else CartOutcome(guest, (MERGING,))
+        if (survivor := await _merged_into_theirs(uow, guest, customer)) is not None:
+            return CartOutcome(survivor)  # signed in already (a retry whose answer was lost)
         if refused := uow.refusal(guest, expected_version):
             return CartOutcome(guest, (refused,))
         if guest.customer_id == customer:
             return CartOutcome(guest)
         theirs = await uow.store.active_for_customer(customer)
+        if theirs is not None and (busy := uow.refusal(theirs, None)) is not None:
+            return CartOutcome(guest, (busy,))  # their cart is being checked out
         outcome = await (_attach(uow, guest, customer) if theirs is None else _meet(uow, guest, theirs, customer))
         if outcome is not None:
             return outcome
         await backoff(attempt)
     return CartOutcome(await uow.read(key), (TOO_BUSY,))
+
+
+async def _merged_into_theirs(uow: CartUnitOfWork, guest: Cart, customer: str) -> Cart | None:
+    if guest.status is not CartStatus.MERGED or guest.merged_into is None:
+        return None
+    survivor = await uow.read(guest.merged_into)
+    ours = survivor is not None and survivor.customer_id == customer and survivor.status is CartStatus.ACTIVE
+    return survivor if ours else None
 
 
 async def _attach(uow: CartUnitOfWork, guest: Cart, customer: str) -> CartOutcome | None:
@@ -53,6 +70,8 @@ async def _attach(uow: CartUnitOfWork, guest: Cart, customer: str) -> CartOutcom
 
 
 async def _meet(uow: CartUnitOfWork, guest: Cart, theirs: Cart, customer: str) -> CartOutcome | None:
+    """None when a write lost a race (both carts are read again); each write is version-checked
+    over the version whose state (claims included) was judged."""
     strategy = uow.rules.merge_strategy.between(theirs)
     if strategy is MergeStrategy.KEEP_GUEST:
         return await _attach(uow, guest, customer) if await uow.write(theirs.closed_into(guest.cart_id)) else None
@@ -61,13 +80,15 @@ async def _meet(uow: CartUnitOfWork, guest: Cart, theirs: Cart, customer: str) -
     # read stock before the first write: a backend failing here leaves both carts as they were
     available = await available_by_sku(uow.ctx, (line.sku for line in guest.lines))
     merging = await uow.write(dataclasses.replace(guest.merging_into(theirs), customer_id=customer))
-    return await _absorb(uow, merging, customer, available) if merging is not None else None
+    return await _absorb(uow, merging, customer, available, marked_here=True) if merging is not None else None
 
 
-async def _absorb(uow: CartUnitOfWork, guest: Cart, customer: str,
-                  available: dict[str, int | None] | None = None) -> CartOutcome:
+async def _absorb(uow: CartUnitOfWork, guest: Cart, customer: str, available: dict[str, int | None] | None = None,
+                  marked_here: bool = False) -> CartOutcome:
     """Moves a MERGING guest cart's lines into the customer's active cart, then closes it."""
-    absorbed = False
+    if (took_it := await _taken_in_by(uow, guest)) is not None:  # done but for the closing
+        await _close(uow, guest, took_it)
+        return CartOutcome(took_it)
     try:
         if available is None:
             available = await available_by_sku(uow.ctx, (line.sku for line in guest.lines))
@@ -83,18 +104,35 @@ async def _absorb(uow: CartUnitOfWork, guest: Cart, customer: str,
 
                 outcome = await uow.change(theirs.cart_id, None, merged, ends_operation=False)
                 if not outcome.user_errors and outcome.cart is not None:
-                    absorbed = True
                     await _close(uow, guest, outcome.cart)
                     return outcome
+                if any(e.code == "CHECKOUT_IN_PROGRESS" for e in outcome.user_errors):
+                    raise _Busy(outcome)
             await backoff(attempt)
             guest = await uow.read(guest.cart_id) or guest
             if guest.status is not CartStatus.MERGING:  # another sign-in of this cart ended the merge
                 return CartOutcome(guest, (TOO_BUSY,))
         return CartOutcome(guest, (TOO_BUSY,))
+    except _Busy as busy:
+        await _reopen(uow, guest)
+        return CartOutcome(await uow.read(guest.cart_id), busy.outcome.user_errors)
     except BaseException:
-        if not absorbed:
+        if marked_here:  # a sign-in that resumed a dead one's merge leaves it for the next
             await asyncio.shield(_reopen(uow, guest))
         raise
+
+
+class _Busy(Exception):
+    def __init__(self, outcome: CartOutcome) -> None:
+        self.outcome = outcome
+
+
+async def _taken_in_by(uow: CartUnitOfWork, guest: Cart) -> Cart | None:
+    """The cart that took this guest cart's lines in already, if one did: the one it was being
+    merged into, or (when that one was checked out meanwhile) the customer's active cart."""
+    marked = await uow.store.get(guest.merged_into) if guest.merged_into else None
+    active = await uow.store.active_for_customer(guest.customer_id) if guest.customer_id else None
+    return next((cart for cart in (marked, active) if cart is not None and guest.cart_id in cart.absorbed), None)
 
 
 async def _close(uow: CartUnitOfWork, guest: Cart, survivor: Cart) -> None:
@@ -107,8 +145,14 @@ async def _close(uow: CartUnitOfWork, guest: Cart, survivor: Cart) -> None:
 
 
 async def _reopen(uow: CartUnitOfWork, guest: Cart) -> None:
-    """A merge that failed before the customer's cart took the lines in: the guest cart is a guest's
-    again, as it was (signing in again retries)."""
+    """A merge that did not get the lines into the customer's cart: the guest cart is a guest's
+    again, as it was (signing in again retries). A merge whose write landed though it failed (a
+    timeout after the store applied it) is closed instead; when the store cannot say, the cart
+    stays MERGING for the next sign-in to finish."""
     current = await uow.store.get(guest.cart_id)
-    if current is not None and current.status is CartStatus.MERGING:
+    if current is None or current.status is not CartStatus.MERGING:
+        return
+    if (took_it := await _taken_in_by(uow, current)) is not None:
+        await _close(uow, current, took_it)
+    else:
         await uow.write(current.reopened(None))

@@ -81,17 +81,19 @@ class CartUnitOfWork:
         cart = await self.store.get(cart_id)
         return cart if cart is not None and visible_to(cart, self.ctx.customer_id) else None
 
-    def refusal(self, cart: Cart, expected_version: int | None) -> UserError | None:
-        return cart.refusal(expected_version, cart_ref(cart.merged_into) if cart.merged_into else None)
+    def refusal(self, cart: Cart, expected_version: int | None, checking_out: bool = False) -> UserError | None:
+        return cart.refusal(expected_version, self.now(), self.rules, checking_out=checking_out,
+                            survivor=cart_ref(cart.merged_into) if cart.merged_into else None)
 
     async def change(self, cart_id: str, expected_version: int | None, change: Change, *,
-                     ends_operation: bool = True) -> CartOutcome:
+                     ends_operation: bool = True, checking_out: bool = False) -> CartOutcome:
         """Applies `change` to the current cart and writes it over the version it read.
 
         With `expected_version`, a cart that has moved on is answered with VERSION_CONFLICT and the
         current cart (an offline client rebases on it); without, the change is recomputed on the new
         version until it lands, so concurrent changes are all kept. The write that `ends_operation`
-        carries the idempotency record, and is not made again when the cart already has it.
+        carries the idempotency record, and is not made again when the cart already has it. A cart
+        a checkout holds takes only that checkout's own changes (`checking_out`).
         """
         for attempt in range(MAX_ATTEMPTS):
             cart = await self.read(cart_id)
@@ -99,7 +101,7 @@ class CartUnitOfWork:
                 return CartOutcome(None, (NOT_FOUND,))
             if ends_operation and (replayed := self._replayed(cart)) is not None:
                 return replayed
-            if refused := self.refusal(cart, expected_version):
+            if refused := self.refusal(cart, expected_version, checking_out):
                 return CartOutcome(cart, (refused,))
             result = change(cart)
             if inspect.isawaitable(result):
@@ -112,7 +114,8 @@ class CartUnitOfWork:
                 return CartOutcome(written, warnings=changed.warnings)
             await backoff(attempt)
         return CartOutcome(await self.read(cart_id), (UserError(
-            "VERSION_CONFLICT", "the cart is being changed too often to apply this change; read it and try again"),))
+            "VERSION_CONFLICT", "the cart is being changed too often to apply this change; read it and try again",
+            retryable=True),))
 
     async def create(self, cart: Cart, warnings: tuple[CartWarning, ...] = ()) -> CartOutcome | None:
         """Inserts a new cart (under an idempotency key, with the id its first claim chose); None when
@@ -127,7 +130,9 @@ class CartUnitOfWork:
         try:
             await self.store.insert(stamped)
         except CartConflict:
-            return None
+            # the first attempt under this key, still running, may have made it; else the customer's cart exists
+            made = await self.read(stamped.cart_id) if self.call is not None else None
+            return self._replayed(made) if made is not None else None
         return CartOutcome(stamped, warnings=warnings)
 
     async def write(self, cart: Cart) -> Cart | None:

@@ -29,7 +29,8 @@ async def test_first_claim_wins_and_its_outcome_is_read_back(mongo_url):
     client = AsyncMongoClient(mongo_url, tz_aware=True)
     store = MongoIdempotencyStore(client, "test_idempotency")
     key = str(uuid.uuid4())
-    assert await store.claim(key, "f1", "cart-a") == IdempotencyClaim("cart-a")
+    first = await store.claim(key, "f1", "cart-a")
+    assert isinstance(first, IdempotencyClaim) and (first.target, first.resumed) == ("cart-a", False)
     pending = await store.claim(key, "f1", "cart-b")
     assert isinstance(pending, IdempotencyRecord) and pending.outcome is None
     await store.complete(key, CartOutcome(None, (UserError("X", "why", ("a", 1)),)))
@@ -44,14 +45,29 @@ async def test_a_claim_abandoned_by_a_dead_process_is_taken_over_with_its_target
     now = [datetime.now(UTC)]
     store = MongoIdempotencyStore(client, "test_idempotency", clock=lambda: now[0])
     key = str(uuid.uuid4())
-    assert await store.claim(key, "f1", "cart-a") == IdempotencyClaim("cart-a")
+    assert isinstance(await store.claim(key, "f1", "cart-a"), IdempotencyClaim)
     now[0] += ABANDONED_AFTER - timedelta(seconds=1)
     assert isinstance(await store.claim(key, "f1", "cart-b"), IdempotencyRecord)  # still running, as far as known
     # when the claim is older than a running request could be
     now[0] += timedelta(seconds=2)
     # then another input still cannot run, and the same request runs again, on the first claim's cart
-    assert (await store.claim(key, "other", "cart-c")).fingerprint == "f1"
-    assert await store.claim(key, "f1", "cart-d") == IdempotencyClaim("cart-a", resumed=True)
+    assert (await store.claim(key, "other", "cart-c")).fingerprint == "f1"  # type: ignore[union-attr]
+    taken = await store.claim(key, "f1", "cart-d")
+    assert isinstance(taken, IdempotencyClaim) and (taken.target, taken.resumed) == ("cart-a", True)
+    await client.close()
+
+
+async def test_a_claim_given_up_is_taken_over_at_once_and_only_its_holder_gives_it_up(mongo_url):
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    store = MongoIdempotencyStore(client, "test_idempotency")
+    key = str(uuid.uuid4())
+    first = await store.claim(key, "f1", "cart-a")
+    assert isinstance(first, IdempotencyClaim)
+    await store.release(key, "not-its-token")
+    assert isinstance(await store.claim(key, "f1", "cart-b"), IdempotencyRecord)  # still held
+    await store.release(key, first.token)
+    again = await store.claim(key, "f1", "cart-c")
+    assert isinstance(again, IdempotencyClaim) and (again.target, again.resumed) == ("cart-a", True)
     await client.close()
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from adapters.mongo.idempotency import ABANDONED_AFTER
+from adapters.mongo.idempotency import ABANDONED_AFTER, GIVEN_UP
 from domain.api_keys import ApiKey
 from domain.carts import (
     Cart,
@@ -45,6 +45,7 @@ class Clock:
 class MemoryCartStore:
     carts: dict[str, Cart] = field(default_factory=dict)
     before_write: Hook | None = None  # runs before each write lands: to fail it, or to change carts meanwhile
+    after_write: Hook | None = None  # runs after a write landed: to fail as a timeout after the store applied it
     writes: int = 0
     refused: int = 0  # replaces of a version another writer had moved on from
 
@@ -63,7 +64,7 @@ class MemoryCartStore:
         if cart.cart_id in self.carts:
             raise CartConflict("a cart with this id exists")
         self._check_unique(cart)
-        self._store(cart)
+        await self._store(cart)
 
     async def replace(self, cart: Cart) -> bool:
         await self._before(cart)
@@ -72,16 +73,18 @@ class MemoryCartStore:
             self.refused += 1
             return False
         self._check_unique(cart)
-        self._store(cart)
+        await self._store(cart)
         return True
 
     async def _before(self, cart: Cart) -> None:
         if self.before_write is not None:
             await self.before_write(cart)
 
-    def _store(self, cart: Cart) -> None:
+    async def _store(self, cart: Cart) -> None:
         self.carts[cart.cart_id] = cart
         self.writes += 1
+        if self.after_write is not None:
+            await self.after_write(cart)
 
     def _check_unique(self, cart: Cart) -> None:
         if cart.customer_id is not None and cart.status is CartStatus.ACTIVE:
@@ -93,7 +96,9 @@ class MemoryCartStore:
 @dataclass
 class MemoryIdempotencyStore:
     clock: Callable[[], datetime]
-    records: dict[str, tuple[IdempotencyRecord, str, datetime]] = field(default_factory=dict)
+    records: dict[str, tuple[IdempotencyRecord, str, datetime, str]] = field(default_factory=dict)  # by key:
+    # (record, target, claimed at, token)
+    tokens: int = 0
     failing: set[str] = field(default_factory=set)  # the methods that fail, as when the store goes down
 
     async def prepare(self) -> None:
@@ -102,24 +107,27 @@ class MemoryIdempotencyStore:
     async def claim(self, key: str, fingerprint: str, target: str) -> IdempotencyClaim | IdempotencyRecord:
         self._check("claim")
         now = self.clock()
+        self.tokens += 1
+        token = str(self.tokens)
         if key not in self.records:
-            self.records[key] = (IdempotencyRecord(fingerprint, None), target, now)
-            return IdempotencyClaim(target)
-        record, first_target, claimed_at = self.records[key]
+            self.records[key] = (IdempotencyRecord(fingerprint, None), target, now, token)
+            return IdempotencyClaim(target, token)
+        record, first_target, claimed_at, _ = self.records[key]
         if record.fingerprint == fingerprint and record.outcome is None and now - claimed_at > ABANDONED_AFTER:
-            self.records[key] = (record, first_target, now)
-            return IdempotencyClaim(first_target, resumed=True)
+            self.records[key] = (record, first_target, now, token)
+            return IdempotencyClaim(first_target, token, resumed=True)
         return record
 
     async def complete(self, key: str, outcome: CartOutcome) -> None:
         self._check("complete")
-        record, target, at = self.records[key]
-        self.records[key] = (IdempotencyRecord(record.fingerprint, outcome), target, at)
+        record, target, at, token = self.records[key]
+        self.records[key] = (IdempotencyRecord(record.fingerprint, outcome), target, at, token)
 
-    async def release(self, key: str) -> None:
+    async def release(self, key: str, token: str) -> None:
         self._check("release")
-        if key in self.records and self.records[key][0].outcome is None:
-            del self.records[key]
+        record, target, _, held = self.records[key]
+        if record.outcome is None and held == token:
+            self.records[key] = (record, target, GIVEN_UP, held)
 
     def _check(self, method: str) -> None:
         if method in self.failing:
@@ -129,6 +137,7 @@ class MemoryIdempotencyStore:
 @dataclass
 class OrderingErp(FakeErp):
     orders: list[ErpOrder] = field(default_factory=list)
+    order_failure: str | None = None  # "before": create_order fails without an order; "after": with one made
 
     async def order_by_reference(self, reference: str) -> ErpOrder | None:
         self._call("order_by_reference", reference)
@@ -136,11 +145,15 @@ class OrderingErp(FakeErp):
 
     async def create_order(self, draft: OrderDraft) -> ErpOrder:
         self._call("create_order", draft.reference)
+        if self.order_failure == "before":
+            raise BackendUnavailable(self.name, "refused the order")
         order = ErpOrder(erp_id=len(self.orders) + 1, number=f"S{len(self.orders) + 1:05}", state="sale",
                          reference=draft.reference, channel=draft.channel,
                          total=sum((line.unit_price * line.quantity for line in draft.lines), Decimal(0)),
                          currency="EUR", created_at=None, lines=draft.lines)
         self.orders.append(order)
+        if self.order_failure == "after":
+            raise BackendUnavailable(self.name, "timed out after it committed the order")
         return order
 
 

@@ -134,12 +134,24 @@ def test_a_checkout_claim_holds_until_it_is_old_enough_to_be_a_dead_process():
     assert claimed.completed().status is CartStatus.COMPLETED and claimed.completed().checkout_started_at is None
 
 
-def test_closed_carts_and_old_versions_take_no_change():
+def test_closed_carts_old_versions_and_carts_being_checked_out_take_no_change():
     c = cart(("A", 1))
-    assert c.refusal(None) is None and c.refusal(c.version) is None
-    assert c.refusal(c.version - 1).code == "VERSION_CONFLICT"  # type: ignore[union-attr]
+    assert c.refusal(None, NOW, RULES) is None and c.refusal(c.version, NOW, RULES) is None
+    assert c.refusal(c.version - 1, NOW, RULES).code == "VERSION_CONFLICT"  # type: ignore[union-attr]
     for closed in (c.merging_into(c), c.closed_into("other"), c.completed()):
-        assert closed.refusal(None).code == "CART_CLOSED"  # type: ignore[union-attr]
+        assert closed.refusal(None, NOW, RULES).code == "CART_CLOSED"  # type: ignore[union-attr]
+    held = c.claimed_for_checkout(NOW, RULES)
+    assert isinstance(held, Cart)
+    refused = held.refusal(None, NOW + timedelta(seconds=60), RULES)
+    assert refused is not None and refused.code == "CHECKOUT_IN_PROGRESS" and refused.retryable
+    assert held.refusal(None, NOW, RULES, checking_out=True) is None  # the checkout's own changes land
+    assert held.refusal(None, NOW + timedelta(seconds=RULES.claim_seconds + 1), RULES) is None  # its process died
+
+
+def test_a_merge_is_left_for_the_next_sign_in_once_its_claim_time_has_passed():
+    merging = cart(("A", 1)).merging_into(cart(customer="ana"))
+    assert not merging.merge_left(NOW + timedelta(seconds=RULES.claim_seconds), RULES)
+    assert merging.merge_left(NOW + timedelta(seconds=RULES.claim_seconds + 1), RULES)
 
 
 def test_a_guest_cart_expires_a_while_after_its_last_change_and_a_customers_does_not():

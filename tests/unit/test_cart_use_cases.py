@@ -18,7 +18,7 @@ from resolvers.carts.checkout import CheckoutRequest
 from resolvers.carts.changes import LineRequest
 from resolvers.carts.ids import cart_ref
 from resolvers.carts.unit_of_work import CartUnitOfWork
-from domain.records import Address
+from domain.records import Address, OrderDraft, OrderLine
 from tests.unit.cart_fakes import CartWorld
 
 JACKET, LARGE, SCARF = (global_ids.encode("Variant", sku) for sku in ("JACKET-M", "JACKET-L", "SCARF"))
@@ -106,6 +106,34 @@ async def test_a_create_retried_after_a_crash_answers_with_the_cart_it_made(shop
     shop.clock.advance(minutes=3)
     again = await create()
     assert again.cart is not None and list(shop.carts.carts) == [again.cart.cart_id]
+
+
+async def test_a_create_that_failed_after_its_cart_was_written_is_answered_with_that_cart(shop):
+    ctx = shop.context()
+
+    def create():
+        return idempotency.once(ctx, "cartCreate", "k1", ([], None, ()),
+                                lambda uow: changes.create_cart(uow, [LineRequest(JACKET, 1)], None, ()))
+
+    async def time_out(written: Cart) -> None:
+        raise BackendUnavailable("mongodb", "timed out after the write was applied")
+
+    shop.carts.after_write = time_out
+    with pytest.raises(BackendUnavailable):
+        await create()
+    shop.carts.after_write = None
+    again = await create()  # at once: the failed claim was given up, keeping the cart it chose
+    assert again.cart is not None and list(shop.carts.carts) == [again.cart.cart_id]
+
+
+async def test_an_answer_that_may_change_is_not_kept_for_the_key(shop):
+    cart = await new_cart(shop, (JACKET, 1))
+    held = await checkout._claim(CartUnitOfWork(shop.context()), cart)  # another tab's checkout runs
+    assert isinstance(held, Cart)
+    busy = await add_once(shop, cart, "k1")
+    assert [e.code for e in busy.user_errors] == ["CHECKOUT_IN_PROGRESS"]
+    await checkout._release(CartUnitOfWork(shop.context()), held)  # that checkout gave up
+    assert lines_of((await add_once(shop, cart, "k1")).cart) == {"JACKET-M": 3}
 
 
 # ---- the version check and concurrent writers
@@ -216,7 +244,9 @@ async def test_a_merge_left_half_done_by_a_dead_process_is_finished_by_signing_i
     if died_after_absorbing:
         absorbed, _ = theirs.merged_with(merging, {"JACKET-L": 2}, shop.rules)
         shop.carts.carts[theirs.cart_id] = dataclasses.replace(absorbed, version=theirs.version + 1)
-    # when the customer signs in with it again
+    # when the customer signs in with it again: at once, it is still taken to be running; later, it is finished
+    assert [e.code for e in (await sign_in_as(shop, guest, "ana")).user_errors] == ["VERSION_CONFLICT"]
+    shop.clock.advance(seconds=shop.rules.claim_seconds + 1)
     outcome = await sign_in_as(shop, guest, "ana")
     # then the lines are in their cart once, and the guest cart is closed into it
     assert lines_of(outcome.cart) == {"JACKET-M": 1, "JACKET-L": 2}
@@ -244,6 +274,27 @@ async def test_keep_strategies_close_the_other_cart(shop, strategy, survivor):
     assert shop.carts.carts[closed.cart_id].status is CartStatus.MERGED
 
 
+async def test_signing_in_again_with_a_merged_cart_answers_with_the_customers_cart(shop):
+    theirs = await new_cart(shop, (JACKET, 1), customer="ana")
+    guest = await new_cart(shop, (LARGE, 1))
+    await sign_in_as(shop, guest, "ana")
+    again = await sign_in_as(shop, guest, "ana")
+    assert again.user_errors == () and again.cart is not None and again.cart.cart_id == theirs.cart_id
+    assert lines_of(again.cart) == {"JACKET-M": 1, "JACKET-L": 1}
+    other = await sign_in_as(shop, guest, "bob")
+    assert [e.code for e in other.user_errors] == ["CART_NOT_FOUND"]
+
+
+async def test_a_sign_in_into_a_cart_being_checked_out_leaves_both_as_they_were(shop):
+    theirs = await new_cart(shop, (JACKET, 1), customer="ana")
+    await checkout._claim(CartUnitOfWork(shop.context("ana")), theirs)
+    guest = await new_cart(shop, (LARGE, 1))
+    outcome = await sign_in_as(shop, guest, "ana")
+    assert [e.code for e in outcome.user_errors] == ["CHECKOUT_IN_PROGRESS"]
+    assert shop.carts.carts[guest.cart_id].status is CartStatus.ACTIVE
+    assert lines_of(shop.carts.carts[theirs.cart_id]) == {"JACKET-M": 1}
+
+
 # ---- checkout
 
 
@@ -264,14 +315,65 @@ async def test_a_checkout_claim_left_by_a_dead_process_is_taken_over_after_it_ex
     cart = await new_cart(shop, (JACKET, 1))
     shop.carts.carts[cart.cart_id] = dataclasses.replace(cart, checkout_started_at=shop.clock(),
                                                          version=cart.version + 1)
-    shop.clock.advance(seconds=shop.rules.checkout_claim_seconds + 1)
+    shop.clock.advance(seconds=shop.rules.claim_seconds + 1)
     done = await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
     assert done.user_errors == () and done.cart.status is CartStatus.COMPLETED and len(shop.erp.orders) == 1  # type: ignore[union-attr]
 
 
-async def test_a_failed_order_releases_the_claim(shop):
+async def test_while_a_checkout_holds_the_cart_no_other_change_lands(shop):
+    cart = await new_cart(shop, (JACKET, 1))
+    added_meanwhile = []
+
+    async def add_from_another_tab(written: Cart) -> None:
+        if written.status is CartStatus.COMPLETED and not added_meanwhile:  # the claim is stored by then
+            added_meanwhile.append(await changes.add_lines(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id),
+                                                           [LineRequest(LARGE, 1)], None))
+
+    shop.carts.before_write = add_from_another_tab
+    done = await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
+    assert [e.code for e in added_meanwhile[0].user_errors] == ["CHECKOUT_IN_PROGRESS"]
+    assert lines_of(done.cart) == {"JACKET-M": 1} == {l.sku: l.quantity for l in shop.erp.orders[0].lines}
+
+
+async def test_an_order_refused_by_the_erp_gives_the_claim_up(shop):
+    cart = await new_cart(shop, (JACKET, 1))
+    shop.erp.order_failure = "before"
+    with pytest.raises(BackendUnavailable):
+        await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
+    assert shop.carts.carts[cart.cart_id].checkout_started_at is None and shop.erp.orders == []
+
+
+async def test_an_order_made_though_its_call_failed_completes_the_cart(shop):
+    cart = await new_cart(shop, (JACKET, 1))
+    shop.erp.order_failure = "after"
+    with pytest.raises(BackendUnavailable):
+        await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
+    assert shop.carts.carts[cart.cart_id].status is CartStatus.COMPLETED and len(shop.erp.orders) == 1
+
+
+async def test_when_the_erp_cannot_say_whether_it_has_the_order_the_cart_stays_held(shop):
     cart = await new_cart(shop, (JACKET, 1))
     shop.erp.fail()
     with pytest.raises(BackendUnavailable):
         await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
-    assert shop.carts.carts[cart.cart_id].checkout_started_at is None
+    held = await changes.add_lines(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), [LineRequest(LARGE, 1)],
+                                   None)
+    assert [e.code for e in held.user_errors] == ["CHECKOUT_IN_PROGRESS"]
+    # once the claim has expired and the ERP is back, a checkout places the one order
+    shop.erp.failure = None
+    shop.clock.advance(seconds=shop.rules.claim_seconds + 1)
+    done = await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
+    assert done.cart.status is CartStatus.COMPLETED and len(shop.erp.orders) == 1  # type: ignore[union-attr]
+
+
+async def test_an_order_found_for_other_lines_is_not_taken_for_this_cart(shop):
+    cart = await new_cart(shop, (JACKET, 1))
+    # given an order made for the cart by a checkout whose answer was lost, and a line added after its claim expired
+    await shop.erp.create_order(OrderDraft(cart.cart_id, "WEB", None, "ana@example.com", "Ana", None, None,
+                                           (OrderLine(10, "JACKET-M", 1, cart.lines[0].added_price),), None, "pay-1"))
+    await changes.add_lines(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), [LineRequest(LARGE, 1)], None)
+    # when it is checked out
+    outcome = await checkout.checkout(CartUnitOfWork(shop.context()), cart_ref(cart.cart_id), SHIPPING)
+    # then the new line is not marked as bought
+    assert [e.code for e in outcome.user_errors] == ["ORDER_EXISTS"] and len(shop.erp.orders) == 1
+    assert shop.carts.carts[cart.cart_id].status is CartStatus.ACTIVE
