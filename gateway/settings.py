@@ -104,6 +104,7 @@ class EbaySettings:
     access_token: str = "ebay-demo-token"
     marketplace_id: str = "EBAY_DE"
     offer_concurrency: int = 8
+    sweep_offer_concurrency: int = 4  # the marketplace sweep's own slots: requests never wait behind it
     timeout_seconds: float = 2.0
     max_connections: int = MAX_CONNECTIONS
 
@@ -381,6 +382,8 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"backends.{name}.max_connections: must be at least 1")
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
+    if s.backends.ebay.sweep_offer_concurrency < 1:
+        raise SettingsError("backends.ebay.sweep_offer_concurrency: must be at least 1")
     for code, channel in s.channels.items():
         try:
             Channel.parse(code)

@@ -94,7 +94,8 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
-                              offer_concurrency=b.ebay.offer_concurrency)
+                              offer_concurrency=b.ebay.offer_concurrency,
+                              sweep_offer_concurrency=b.ebay.sweep_offer_concurrency)
     return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace),
                  [woo_client, medusa_client, odoo_client, ebay_client])
 
