@@ -101,7 +101,8 @@ class EbayAdapter:
 
     async def _offer(self, sku: str, deadline: float | None = None,
                      slots: asyncio.Semaphore | None = None) -> MarketplaceOffer | None:
-        response = await self.http.call("GET", f"{API}/offer", params={"sku": sku, "marketplace_id": self.marketplace_id},
+        params = {"sku": sku, "marketplace_id": self.marketplace_id}
+        response = await self.http.call("GET", f"{API}/offer", params=params,
                                         headers=self.headers, accept_statuses=(404,), deadline=deadline, slots=slots)
         if response.status_code == 404:
             return None
