@@ -43,7 +43,9 @@ async def oldest_changes(next_page: NextPage, after: ChangeMark | None, until: d
     return found[:limit]
 
 
-def _cut_short(found: list[RecordChange], limit: int, frontier: datetime, after: ChangeMark | None) -> list[RecordChange]:
+def _cut_short(found: list[RecordChange], limit: int, frontier: datetime,
+               after: ChangeMark | None) -> list[RecordChange]:
+    """What a read the bound stopped at `frontier` (the instant its last page ended in) returns."""
     complete = [c for c in found if c.at < frontier]
     if complete:
         return complete[:limit]
