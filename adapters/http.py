@@ -1,8 +1,9 @@
 """The one place where httpx failures become domain errors.
 
 Each adapter gets its own `httpx.AsyncClient` (connection pool, base URL, auth)
-and wraps it in a `BackendHttp` that enforces the backend's total deadline and
-maps transport errors, error statuses and unparsable bodies to `domain.errors`.
+and wraps it in a `BackendHttp` that enforces the backend's total deadline (its timeout, or the
+request's deadline when that comes sooner: adapters/deadline.py) and maps transport errors,
+error statuses and unparsable bodies to `domain.errors`.
 It reports every call to a recorder when given one (the gateway passes its metrics in;
 adapters know nothing of them).
 """
@@ -10,6 +11,7 @@ adapters know nothing of them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import re
@@ -21,6 +23,7 @@ from typing import Any, Protocol
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from adapters.deadline import deadline_after
 from domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
 
 DescribeError = Callable[[Any], str | None]
@@ -81,17 +84,23 @@ class BackendHttp:
 
     async def call(self, method: str, url: str, *, params: Any = None, json_body: Any = None,
                    headers: Mapping[str, str] | None = None, accept_statuses: tuple[int, ...] = (),
-                   route: str | None = None) -> httpx.Response:
+                   route: str | None = None, deadline: float | None = None,
+                   slots: asyncio.Semaphore | None = None) -> httpx.Response:
         """Sends one request; returns the response when it is 2xx or in `accept_statuses`.
-        `route`: the path as its template, for the recorder (default: `route_of(url)`)."""
+        `route`: the path as its template, for the recorder (default: `route_of(url)`).
+        `deadline`: when the call must have ended, in event-loop time (default: `self.deadline()`, now).
+        `slots`: a semaphore bounding concurrent calls; waiting for one counts against the deadline."""
         outcome = "cancelled"  # unless one of the branches below says otherwise
         started = time.perf_counter()
+        when = self.deadline() if deadline is None else deadline
+        budget = when - asyncio.get_running_loop().time()
         try:
-            async with asyncio.timeout(self.timeout_seconds):
-                response = await self.client.request(method, url, params=params, json=json_body, headers=headers)
+            async with asyncio.timeout_at(when):
+                async with slots or contextlib.nullcontext():
+                    response = await self.client.request(method, url, params=params, json=json_body, headers=headers)
         except TimeoutError as exc:
             outcome = "timeout"
-            raise BackendTimeout(self.backend, f"no answer within {self.timeout_seconds:g} s") from exc
+            raise BackendTimeout(self.backend, f"no answer within {budget:.3g} s") from exc
         except httpx.HTTPError as exc:
             outcome = "unreachable"
             raise BackendUnavailable(self.backend, f"cannot be reached ({type(exc).__name__})") from exc
@@ -103,6 +112,11 @@ class BackendHttp:
         if outcome == "ok":
             return response
         raise self._status_error(response)
+
+    def deadline(self) -> float:
+        """When a call starting now must end (event-loop time): after this backend's timeout, or at the
+        request's deadline when that is sooner. Calls that share it share one deadline."""
+        return deadline_after(self.timeout_seconds)
 
     async def call_json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = await self.call(method, url, **kwargs)

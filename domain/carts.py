@@ -206,9 +206,10 @@ class Cart:
         return rules.note_errors(note) or dataclasses.replace(self, note=note or None)
 
     def stock_errors(self, available: Mapping[str, int], touched: Mapping[str, int],
-                     where: Field = ("lines",)) -> list[UserError]:
-        """INSUFFICIENT_STOCK for each touched line asking more than `available` (by SKU) has."""
-        return [UserError("INSUFFICIENT_STOCK", f"only {available[line.sku]} of {line.sku} available, "
+                     where: Field = ("lines",), *, show_quantity: bool = True) -> list[UserError]:
+        """INSUFFICIENT_STOCK for each touched line asking more than `available` (by SKU) has; the
+        quantity available is told only when `show_quantity` (the caller may read stock)."""
+        return [UserError("INSUFFICIENT_STOCK", f"{short_of(line.sku, available[line.sku], show_quantity)}, "
                                                 f"{line.quantity} asked", (*where, touched[line.line_id], "quantity"))
                 for line in self.lines
                 if line.line_id in touched and line.sku in available and line.quantity > available[line.sku]]
@@ -216,9 +217,10 @@ class Cart:
     # ---- sign-in
 
     def merged_with(self, guest: Cart, available: Mapping[str, int | None],
-                    rules: CartRules) -> tuple[Cart, list[CartWarning]]:
+                    rules: CartRules, *, show_quantity: bool = True) -> tuple[Cart, list[CartWarning]]:
         """The guest cart's lines summed into this one per variant and attributes, capped by what is
-        `available` (None: no longer sold) and the limits; a guest cart taken in before adds nothing."""
+        `available` (None: no longer sold) and the limits; a guest cart taken in before adds nothing.
+        A capped line's warning tells the quantity available only when `show_quantity`."""
         if guest.cart_id in self.absorbed:
             return self, []
         warnings: list[CartWarning] = []
@@ -233,8 +235,9 @@ class Cart:
             have = lines[same].quantity if same is not None else 0
             quantity = min(have + line.quantity, max(stocked, have), rules.max_quantity)
             if quantity < have + line.quantity:
+                said = f" ({stocked} available)" if show_quantity else ""
                 warnings.append(CartWarning("QUANTITY_CAPPED", f"{line.sku}: {have + line.quantity} wanted, "
-                                                               f"{quantity} kept ({stocked} available)"))
+                                                               f"{quantity} kept{said}"))
             if same is not None:
                 lines[same] = dataclasses.replace(lines[same], quantity=quantity)
             elif quantity > 0 and len(lines) < rules.max_lines:
@@ -310,6 +313,12 @@ class Cart:
         """This cart carrying `change`'s idempotency record: the latest APPLIED_KEPT of the last day."""
         kept = tuple(a for a in self.applied if change.at - a.at < APPLIED_FOR)
         return dataclasses.replace(self, applied=(*kept, change)[-APPLIED_KEPT:])
+
+
+def short_of(sku: str, available: int, show_quantity: bool) -> str:
+    """What an INSUFFICIENT_STOCK message says of the stock: the quantity only to a caller who may
+    read stock (the `stock:read` scope), since the message would tell it to any other."""
+    return f"only {available} of {sku} available" if show_quantity else f"not enough of {sku} available"
 
 
 def same_line(lines: Sequence[CartLine], sku: str, attributes: tuple[Attribute, ...]) -> int | None:

@@ -16,9 +16,12 @@ class BadUserInput(DomainError):
 
 
 class BackendError(DomainError):
-    """A backend could not supply what it owns. `backend` names it for the client."""
+    """A backend could not supply what it owns. `backend` names it for the client; the message
+    (`detail`: what the backend said, which may hold its internals) is for the log only, and clients
+    read `summary` instead."""
 
     code = "BACKEND_ERROR"
+    summary = "answered an error"
 
     def __init__(self, backend: str, message: str) -> None:
         super().__init__(f"{backend}: {message}")
@@ -30,18 +33,21 @@ class BackendUnavailable(BackendError):
     """Connection refused, DNS failure, 5xx, or rejected credentials."""
 
     code = "BACKEND_UNAVAILABLE"
+    summary = "is unavailable"
 
 
 class BackendTimeout(BackendError):
     """No answer within the backend's configured timeout."""
 
     code = "BACKEND_TIMEOUT"
+    summary = "did not answer in time"
 
 
 class MalformedPayload(BackendError):
     """The backend answered, but not in its documented shape."""
 
     code = "BACKEND_ERROR"
+    summary = "answered in an unexpected form"
 
 
 class CartConflict(DomainError):

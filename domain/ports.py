@@ -107,7 +107,8 @@ class MarketplaceBackend(Backend, Protocol):
     async def all_inventory(self) -> list[MarketplaceItem]:
         """Every item of the account: the marketplace has no change query, so a sweep reads them all."""
 
-    async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]: ...
+    async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer]:
+        """The offers of `skus`; `sweep`: for the background sweep, which must not hold up requests."""
 
 
 class FingerprintStore(Protocol):

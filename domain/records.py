@@ -263,6 +263,11 @@ class ChangeMark:
     at: datetime
     key: int | str
 
+    @property
+    def passed_instant(self) -> bool:
+        """The feed has been read past every change of the mark's instant (a burst passed over)."""
+        return self.key == PAST_EVERY_KEY
+
 
 @dataclass(frozen=True, slots=True)
 class RecordChange:
@@ -281,5 +286,18 @@ class RecordChange:
     def mark(self) -> ChangeMark:
         return ChangeMark(self.at, self.key)
 
+    @property
+    def order(self) -> tuple[bool, int | str]:
+        """The key as it sorts among a feed's keys (numbers before text, never a TypeError)."""
+        return key_order(self.key)
+
     def after(self, mark: ChangeMark | None) -> bool:
-        return mark is None or (self.at, self.key) > (mark.at, mark.key)
+        return mark is None or (self.at, self.order) > (mark.at, key_order(mark.key))
+
+
+PAST_EVERY_KEY = "\U0010ffff"  # a key after every other: a mark with it has passed its whole instant
+
+
+def key_order(key: int | str) -> tuple[bool, int | str]:
+    """Keys of one feed are all numbers or all text; a mark from a client may hold either."""
+    return isinstance(key, str), key

@@ -13,3 +13,12 @@ class Role(StrEnum):
     ERP = "erp"               # assortment, list and channel prices, stock, orders
     MARKETPLACE = "marketplace"  # marketplace offers and their stock pool
 
+    @property
+    def phrase(self) -> str:
+        """The role as a message names it: "the ERP"."""
+        return _PHRASES[self]
+
+
+_PHRASES = {Role.WEB_SHOP: "the web-shop", Role.APP_BACKEND: "the app backend", Role.ERP: "the ERP",
+           Role.MARKETPLACE: "the marketplace"}
+

@@ -243,9 +243,11 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:  # type: ignore[override]
         context: RequestContext | None = getattr(request.state, "gateway_context", None)
         request_id = context.request_id if context else ""
-        errors = [format_error(e, request_id) for e in result.errors or ()]
+        roles = context.services.backends.roles() if context else None
+        errors = [format_error(e, request_id, roles) for e in result.errors or ()]
         if context is not None:
-            errors += [domain_error_dict(err, path or None) for path, err in context.reported]
+            errors += [domain_error_dict(err, path or None, request_id=request_id, roles=roles)
+                       for path, err in context.reported]
         body: dict[str, Any] = {"data": result.data}
         if errors:
             body["errors"] = errors

@@ -104,6 +104,7 @@ class EbaySettings:
     access_token: str = "ebay-demo-token"
     marketplace_id: str = "EBAY_DE"
     offer_concurrency: int = 8
+    sweep_offer_concurrency: int = 4  # the marketplace sweep's own slots: requests never wait behind it
     timeout_seconds: float = 2.0
     max_connections: int = MAX_CONNECTIONS
 
@@ -163,6 +164,7 @@ class CatalogSettings:
     pickup_warehouses: list[str] = field(default_factory=lambda: list(STORES))  # empty: all with coordinates
     stock_cache_seconds: float = 10.0  # stock figures are reused this long (with their asOf); 0: always live
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
+    changes_max_pages: int = 20  # pages of a backend's change list one catalogChanges read may take
     marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
     # content field -> the roles supplying it, first that has a value wins (backends section names accepted)
     ownership: dict[str, list[str]] = field(
@@ -352,6 +354,8 @@ def _validate(s: Settings) -> None:
         raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
     if s.catalog.marketplace_sweep_seconds < 0:
         raise SettingsError("catalog.marketplace_sweep_seconds: must be 0 (off) or more")
+    if s.catalog.changes_max_pages < 1:
+        raise SettingsError("catalog.changes_max_pages: must be at least 1")
     if s.catalog.changes_settle_seconds < 1:
         raise SettingsError("catalog.changes_settle_seconds: must be 1 or more (backends stamp changes to the second)")
     if s.auth.key_cache_seconds < 0:
@@ -381,6 +385,8 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"backends.{name}.max_connections: must be at least 1")
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
+    if s.backends.ebay.sweep_offer_concurrency < 1:
+        raise SettingsError("backends.ebay.sweep_offer_concurrency: must be at least 1")
     for code, channel in s.channels.items():
         try:
             Channel.parse(code)

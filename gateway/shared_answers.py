@@ -141,7 +141,7 @@ class SharedAnswers:
             if outcome is None:
                 return result
             if outcome.failed_at_a_backend and stale is not None:
-                outcome = self._stale(outcome, stale, context.request_id)
+                outcome = self._stale(outcome, stale, context)
                 context.reported.clear()  # they are in extensions.stale now
             elif outcome.clean and generation == self.cache.generation:  # no change seen while it ran
                 data = cast(RawJSON, outcome.result.data)  # clean: not None; and `_shared` encoded it
@@ -182,10 +182,12 @@ class SharedAnswers:
         context.reported.extend(outcome.reported)
         return outcome.result
 
-    def _stale(self, failed: Outcome, entry: Entry, request_id: str) -> Outcome:
+    def _stale(self, failed: Outcome, entry: Entry, context: RequestContext) -> Outcome:
         """The kept answer in place of the failed one, saying how old it is and what failed."""
-        errors = [format_error(e, request_id) for e in failed.result.errors or ()]
-        errors += [domain_error_dict(error, path or None) for path, error in failed.reported]
+        request_id, roles = context.request_id, context.services.backends.roles()
+        errors = [format_error(e, request_id, roles) for e in failed.result.errors or ()]
+        errors += [domain_error_dict(error, path or None, request_id=request_id, roles=roles)
+                   for path, error in failed.reported]
         stale = {"ageSeconds": math.floor(entry.age(self.cache.clock())), "errors": errors}
         result = ExecutionResult(data=entry.answer.data, errors=None, extensions={"stale": stale})  # type: ignore[arg-type]
         return Outcome(result, (), failed.touched, failed.requested, failed.actual, failed.operation_name)

@@ -85,10 +85,10 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
         BackendHttp(WooCommerceAdapter.name, woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
                     record),
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
-        else None)
+        else None, change_pages=settings.catalog.changes_max_pages)
     app = MedusaAdapter(BackendHttp(MedusaAdapter.name, medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
                                     record),
-                        region_id=b.medusa.region_id)
+                        region_id=b.medusa.region_id, change_pages=settings.catalog.changes_max_pages)
     odoo_http = BackendHttp(OdooAdapter.name, odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
@@ -98,7 +98,8 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
-                              offer_concurrency=b.ebay.offer_concurrency)
+                              offer_concurrency=b.ebay.offer_concurrency,
+                              sweep_offer_concurrency=b.ebay.sweep_offer_concurrency)
     return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace),
                  [woo_client, medusa_client, odoo_client, ebay_client])
 

@@ -30,6 +30,10 @@ class Backends:
             case Role.MARKETPLACE:
                 return self.marketplace
 
+    def roles(self) -> dict[str, Role]:
+        """Each backend's adapter name and the role it plays, for error messages."""
+        return {self.of(role).name: role for role in Role}
+
     def name_of(self, role: Role) -> str:
         """The label of what `role` supplies (`sources`, price and stock provenance): its adapter's name."""
         return self.of(role).name

@@ -58,7 +58,7 @@ async def find_node(ctx: RequestContext, global_id: str) -> ErpProduct | ErpVari
         return await ctx.loaders.product_by_sku.load(key)
     if kind == "Variant":
         return await ctx.loaders.variant_by_sku.load(key)
-    return (await ctx.services.directory.warehouses()).get(key)
+    return await ctx.services.directory.pickup_store(key)  # a warehouse that is no store is not one
 
 
 async def product_of(ctx: RequestContext, variant: ErpVariant) -> ErpProduct:

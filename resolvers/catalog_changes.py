@@ -130,7 +130,7 @@ async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
         else:
             changes += [(n, c) for c in read]
             has_more = has_more or len(read) > first
-    changes.sort(key=lambda nc: (nc[1].at, nc[0], nc[1].key))
+    changes.sort(key=lambda nc: (nc[1].at, nc[0], nc[1].order))
     product_ids = await _product_ids(ctx, [c for _, c in changes])
     collected: dict[int, _Collected] = {}
     for (n, change), product_id in zip(changes, product_ids, strict=True):

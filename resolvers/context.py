@@ -86,6 +86,11 @@ class RequestContext:
         self.reported.append((path, error))
 
     @property
+    def sees_stock(self) -> bool:
+        """Whether the caller may learn stock quantities (the `stock:read` scope), in messages too."""
+        return Scope.STOCK_READ in self.scopes
+
+    @property
     def cart_store(self) -> CartStore:
         if self.services.carts is None:
             raise RuntimeError("this gateway runs without a cart store")

@@ -33,7 +33,7 @@ async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_
         return None
     started = time.perf_counter()
     items = await marketplace.all_inventory()
-    offers = {o.sku: o for o in await marketplace.offers_by_sku([i.sku for i in items])}
+    offers = {o.sku: o for o in await marketplace.offers_by_sku([i.sku for i in items], sweep=True)}
     seen = {}
     for item in items:
         offer = offers.get(item.sku)

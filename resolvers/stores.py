@@ -44,6 +44,10 @@ class StoreDirectory:
             return [warehouses[c] for c in self.pickup_codes if c in warehouses]
         return [w for w in warehouses.values() if w.location is not None]
 
+    async def pickup_store(self, code: str) -> Warehouse | None:
+        """The pickup store of `code`; None for an unknown code and for a warehouse that is no store."""
+        return next((s for s in await self.pickup_stores() if s.code == code), None)
+
     async def location_ids(self, codes: tuple[str, ...]) -> tuple[int, ...]:
         warehouses = await self.warehouses()
         unknown = [c for c in codes if c not in warehouses]

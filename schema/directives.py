@@ -7,7 +7,7 @@ names the operation in the context (type and name), for the request's metrics.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import strawberry
@@ -42,7 +42,7 @@ def in_context(channel: ChannelCode | None = None, currency: CurrencyCode | None
 
 
 class InContextExtension(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         ec = self.execution_context
         context = ec.context
         operation = operation_of(ec.graphql_document, ec.operation_name)
@@ -68,7 +68,7 @@ class InContextExtension(SchemaExtension):
                 raw = getattr(channel, "value", channel)
                 store = values.get("store")
                 context.select(Channel(raw) if raw else None, values.get("currency"),
-                               _store_code(store) if store else None)
+                               await _store_code(context, store) if store else None)
                 max_age = values.get("maxStockAge")
                 if max_age is not None:
                     if max_age < 0:
@@ -77,9 +77,13 @@ class InContextExtension(SchemaExtension):
         yield
 
 
-def _store_code(store_id: str) -> str:
+async def _store_code(context: RequestContext, store_id: str) -> str:
+    """The code of the pickup store `store_id` names; BAD_USER_INPUT for any other ID, so that an
+    unknown store is not read as a store holding nothing."""
     kind, key = global_ids.decode(store_id)
     if kind != "Store":
         raise BadUserInput(f"`store` takes a Store ID, not the ID of a {kind}")
+    if await context.services.directory.pickup_store(key) is None:
+        raise BadUserInput("`store` is not the ID of a pickup store; `stores(first:)` lists them")
     return key
 

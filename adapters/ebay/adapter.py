@@ -2,7 +2,9 @@
 
 Inventory comes from `bulk_get_inventory_item` (25 SKUs a call, the API's limit);
 prices from `GET offer?sku=`, which eBay only offers one SKU at a time, so those
-calls run concurrently, bounded by `offer_concurrency`.
+calls run concurrently, bounded by `offer_concurrency`. The marketplace sweep's lookups have slots
+of their own (`sweep_offer_concurrency`), so a request never waits behind a sweep; and the lookups of
+one request share one deadline, which the wait for a slot counts against.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ class EbayAdapter:
     name = NAME
 
     def __init__(self, http: BackendHttp, *, access_token: str, marketplace_id: str,
-                 offer_concurrency: int = 8) -> None:
+                 offer_concurrency: int = 8, sweep_offer_concurrency: int = 4) -> None:
         self.http = http
         self.headers = {"Authorization": f"Bearer {access_token}", "Content-Language": "en-US"}
         self.marketplace_id = marketplace_id
-        self.offer_slots = asyncio.Semaphore(offer_concurrency)
+        self.offer_slots = asyncio.Semaphore(offer_concurrency)  # requests' lookups
+        self.sweep_slots = asyncio.Semaphore(sweep_offer_concurrency)  # the sweep's
 
     async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem]:
         chunks = [skus[i: i + BULK_LIMIT] for i in range(0, len(skus), BULK_LIMIT)]
@@ -81,15 +84,26 @@ class EbayAdapter:
             offset += len(page)
         return items
 
-    async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]:
-        results = await asyncio.gather(*(self._offer(sku) for sku in skus))
+    async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer]:
+        """A request's lookups end together by one deadline (the backend's timeout from now, or the
+        request's own when sooner), waiting for a slot included; the sweep's (`sweep`) each have the
+        timeout from when its slot is taken, on the sweep's slots."""
+        if sweep:
+            results = await asyncio.gather(*(self._sweep_offer(sku) for sku in skus))
+        else:
+            deadline = self.http.deadline()
+            results = await asyncio.gather(*(self._offer(sku, deadline, self.offer_slots) for sku in skus))
         return [offer for offer in results if offer is not None]
 
-    async def _offer(self, sku: str) -> MarketplaceOffer | None:
-        async with self.offer_slots:
-            response = await self.http.call("GET", f"{API}/offer",
-                                            params={"sku": sku, "marketplace_id": self.marketplace_id},
-                                            headers=self.headers, accept_statuses=(404,))
+    async def _sweep_offer(self, sku: str) -> MarketplaceOffer | None:
+        async with self.sweep_slots:
+            return await self._offer(sku)
+
+    async def _offer(self, sku: str, deadline: float | None = None,
+                     slots: asyncio.Semaphore | None = None) -> MarketplaceOffer | None:
+        params = {"sku": sku, "marketplace_id": self.marketplace_id}
+        response = await self.http.call("GET", f"{API}/offer", params=params,
+                                        headers=self.headers, accept_statuses=(404,), deadline=deadline, slots=slots)
         if response.status_code == 404:
             return None
         answer = require(NAME, parse_json(NAME, response.content), dict, "an object")

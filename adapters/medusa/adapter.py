@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from adapters.change_pages import oldest_changes
+from adapters.change_pages import MAX_PAGES, oldest_changes
 from adapters.http import BackendHttp, require
 from domain.errors import MalformedPayload
 from domain.records import AppVariant, ChangeMark, ContentRecord, Image, RecordChange
@@ -85,8 +85,9 @@ def _change(product: object) -> RecordChange:
 class MedusaAdapter:
     name = NAME
 
-    def __init__(self, http: BackendHttp, *, region_id: str) -> None:
+    def __init__(self, http: BackendHttp, *, region_id: str, change_pages: int = MAX_PAGES) -> None:
         self.http = http
+        self.change_pages = change_pages  # pages one read of the change list may take
         self.region_id = region_id
 
     async def _page(self, params: list[tuple[str, str | int]]) -> tuple[list[dict], int]:
@@ -114,13 +115,13 @@ class MedusaAdapter:
         params: list[tuple[str, str | int]] = [("fields", "id,updated_at,*variants"), ("order", "updated_at"),
                                                ("limit", PAGE), ("updated_at[$lte]", _medusa_time(until))]
         if after is not None:
-            params.append(("updated_at[$gte]", _medusa_time(after.at)))
+            params.append(("updated_at[$gt]" if after.passed_instant else "updated_at[$gte]", _medusa_time(after.at)))
 
         async def next_page(page: int) -> tuple[list[RecordChange], bool]:
             products, count = await self._page([*params, ("offset", (page - 1) * PAGE)])
             return [_change(p) for p in products], page * PAGE < count
 
-        return await oldest_changes(next_page, after, until, limit)
+        return await oldest_changes(next_page, after, until, limit, self.change_pages)
 
     async def ping(self) -> None:
         await self._page([("limit", 1), ("fields", "id")])

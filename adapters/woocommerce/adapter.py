@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.change_pages import oldest_changes
+from adapters.change_pages import MAX_PAGES, oldest_changes
 from adapters.http import BackendHttp, parse_json, require
 from domain.errors import MalformedPayload
 from domain.records import Attribute, ChangeMark, ContentRecord, Coupon, Image, RecordChange
@@ -92,8 +92,10 @@ def _change(item: object) -> RecordChange | None:
 class WooCommerceAdapter:
     name = NAME
 
-    def __init__(self, http: BackendHttp, *, query_auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, http: BackendHttp, *, query_auth: tuple[str, str] | None = None,
+                 change_pages: int = MAX_PAGES) -> None:
         self.http = http
+        self.change_pages = change_pages  # pages one read of the change list may take
         self.query_auth = {"consumer_key": query_auth[0], "consumer_secret": query_auth[1]} if query_auth else {}
 
     async def _page(self, params: dict) -> tuple[list[dict], int]:
@@ -120,17 +122,18 @@ class WooCommerceAdapter:
 
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
         """`modified_after` is strict and to the second: asked from the second before the mark, the
-        changes at the mark's own second come back too, and those up to the mark are dropped here."""
+        changes at the mark's own second come back too, and those up to the mark are dropped here; a
+        mark past its whole second (a burst passed over) asks from that second."""
         params: dict = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true", "per_page": PER_PAGE,
                         "modified_before": _wp_time(until.replace(microsecond=0) + timedelta(seconds=1))}
         if after is not None:
-            params["modified_after"] = _wp_time(after.at - timedelta(seconds=1))
+            params["modified_after"] = _wp_time(after.at if after.passed_instant else after.at - timedelta(seconds=1))
 
         async def next_page(page: int) -> tuple[list[RecordChange], bool]:
             items, pages = await self._page({**params, "page": page})
             return [c for c in map(_change, items) if c is not None], page < pages
 
-        return await oldest_changes(next_page, after, until, limit)
+        return await oldest_changes(next_page, after, until, limit, self.change_pages)
 
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
         """`GET coupons?code=` takes one code, so one call per code, concurrently."""

@@ -123,7 +123,8 @@ async def stock_errors(ctx: RequestContext, cart: Cart, touched: dict[str, int],
                        where: tuple[str, ...] = ("lines",)) -> list[UserError]:
     """INSUFFICIENT_STOCK for each touched line asking more than the channel has."""
     available = await available_by_sku(ctx, (line.sku for line in cart.lines if line.line_id in touched))
-    return cart.stock_errors({sku: n for sku, n in available.items() if n is not None}, touched, where)
+    return cart.stock_errors({sku: n for sku, n in available.items() if n is not None}, touched, where,
+                             show_quantity=ctx.sees_stock)
 
 
 async def _variant(ctx: RequestContext, merchandise_id: str) -> ErpVariant | None:

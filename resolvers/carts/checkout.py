@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError
+from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError, short_of
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import global_ids, stock
 from resolvers.carts import cost
@@ -185,7 +185,8 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
             available = (await stock.variant_stock(ctx, line.variant)).quantity
             where = ""
         if line.line.quantity > available:
-            errors.append(UserError("INSUFFICIENT_STOCK", f"only {available} of {line.line.sku} available{where}, "
+            short = short_of(line.line.sku, available, ctx.sees_stock)
+            errors.append(UserError("INSUFFICIENT_STOCK", f"{short}{where}, "
                                                           f"{line.line.quantity} in the cart", ("lines", n)))
     if errors:
         return errors

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.carts import Cart, CartLine, CartWarning
+from domain.carts import Cart, CartLine, CartWarning, short_of
 from domain.records import ErpVariant, Money
 from domain import discounts
 from resolvers import pricing, stock
@@ -53,7 +53,7 @@ async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
                 "PRICE_CHANGED", f"{line.sku} was {line.added_price} {unit.currency} when added, "
                                  f"now {unit.amount} {unit.currency}", line.line_id))
         if line.quantity > figure.quantity:
-            warnings.append(CartWarning("INSUFFICIENT_STOCK", f"only {figure.quantity} of {line.sku} available, "
+            warnings.append(CartWarning("INSUFFICIENT_STOCK", f"{short_of(line.sku, figure.quantity, ctx.sees_stock)}, "
                                                               f"{line.quantity} in the cart", line.line_id))
     subtotal = sum((p.total.amount for p in priced if p.total is not None), Decimal(0))
     units = sum(p.line.quantity for p in priced if p.total is not None)

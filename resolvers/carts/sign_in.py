@@ -99,7 +99,8 @@ async def _absorb(uow: CartUnitOfWork, guest: Cart, customer: str, available: di
                     return CartOutcome(attached)
             else:
                 def merged(cart: Cart) -> Changed:
-                    cart, warnings = cart.merged_with(guest, available, uow.rules)
+                    cart, warnings = cart.merged_with(guest, available, uow.rules,
+                                                                  show_quantity=uow.ctx.sees_stock)
                     return Changed(cart, tuple(warnings))
 
                 outcome = await uow.change(theirs.cart_id, None, merged, ends_operation=False)

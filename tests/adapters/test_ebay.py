@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
-from domain.errors import BackendUnavailable
+from adapters.deadline import request_deadline
+from domain.errors import BackendTimeout, BackendUnavailable
 from simulators.catalog import marketplace_pool
 
 
@@ -36,3 +40,39 @@ async def test_a_wrong_token_is_reported_as_unavailable(make_backends):
     backends = make_backends(CGW_BACKENDS__EBAY__ACCESS_TOKEN="expired")
     with pytest.raises(BackendUnavailable, match="1001"):
         await backends.marketplace.inventory_by_sku(["CG-000001-S"])
+
+
+async def test_the_offer_lookups_of_one_request_share_one_deadline(make_backends, catalog, simulators):
+    # given one slot for offer lookups and calls that take 200 ms, with a 500 ms timeout
+    backends = make_backends(CGW_BACKENDS__EBAY__OFFER_CONCURRENCY="1")
+    simulators["ebay"].faults(latency_ms=200)
+    skus = [v.sku for p in catalog.products if p.on_marketplace for v in p.variants][:5]
+    # when one request asks for five offers (a second of calls one after another)
+    started = time.perf_counter()
+    with pytest.raises(BackendTimeout):
+        await backends.marketplace.offers_by_sku(skus)
+    # then the wait for the slot counted: the lookups ended together by the one deadline
+    assert time.perf_counter() - started < 0.8
+
+
+async def test_a_request_deadline_ends_backend_calls_sooner_than_their_timeout(backends, simulators):
+    simulators["ebay"].faults(latency_ms=300)
+    started = time.perf_counter()
+    with request_deadline(0.1), pytest.raises(BackendTimeout):
+        await backends.marketplace.inventory_by_sku(["CG-000001-S"])
+    assert time.perf_counter() - started < 0.25
+
+
+async def test_the_sweep_has_slots_of_its_own(make_backends, catalog, simulators):
+    # given a sweep holding its one slot for a slow lookup
+    backends = make_backends(CGW_BACKENDS__EBAY__SWEEP_OFFER_CONCURRENCY="1")
+    simulators["ebay"].faults(latency_ms=300)
+    sku = next(p for p in catalog.products if p.on_marketplace).variants[0].sku
+    sweeping = asyncio.ensure_future(backends.marketplace.offers_by_sku([sku] * 3, sweep=True))
+    await asyncio.sleep(0.05)
+    # when a request asks for the same offer
+    started = time.perf_counter()
+    offers = await backends.marketplace.offers_by_sku([sku])
+    # then it is answered in one call's time, not after the sweep's three
+    assert [o.sku for o in offers] == [sku] and time.perf_counter() - started < 0.5
+    assert len(await sweeping) == 3

@@ -134,7 +134,7 @@ class FakeMarketplace(FakeBackend):
         self._call("inventory_by_sku", tuple(skus))
         return [i for i in self.items if i.sku in skus]
 
-    async def offers_by_sku(self, skus: Sequence[str]) -> list[MarketplaceOffer]:
+    async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer]:
         self._call("offers_by_sku", tuple(skus))
         return [o for o in self.offers if o.sku in skus]
 

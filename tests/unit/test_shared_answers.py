@@ -281,7 +281,7 @@ async def test_an_expired_answer_stands_in_for_one_a_backend_failed(shared, cloc
     # the kept answer, saying how old it is and what failed
     assert body(answer) == {"v": "kept"} and answer.errors is None
     assert answer.extensions == {"stale": {"ageSeconds": 61, "errors": [
-        {"message": "odoo: down", "path": ["products"],
+        {"message": "the ERP (odoo) is unavailable", "path": ["products"],
          "extensions": {"code": "BACKEND_UNAVAILABLE", "backend": "odoo"}}]}}
     # past the stale bound, the failure is the answer
     clock.now += 300
