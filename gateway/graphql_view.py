@@ -159,6 +159,16 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             return None, None
         return None, (sha256 if key is None or key.documents is None else None)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """The body (or a GET's `variables`/`extensions`) as JSON: a number Python's int() refuses (more
+        than 4,300 digits) is a bad request like any other JSON it cannot read, not an internal error."""
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as exc:
+            raise HTTPException(400, f"Unable to parse request body as JSON: {exc.args[0].split(';')[0]}") from exc
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET naming a persisted query by hash is an operation, not a browser visit."""
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params

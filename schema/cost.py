@@ -9,6 +9,9 @@ Requested (static) cost, from the document, the schema and the variables:
 - each root mutation field costs `MUTATION_COST` on top of its payload;
 - `__schema` and `__type` cost `INTROSPECTION_COST` each, whatever they select;
 - fragments count where they are used; every inline fragment counts (an upper bound for unions).
+  Each fragment's cost is worked out once per page size it is spread under and reused, so the walk
+  is linear in the document even when fragments spread fragments many times over
+  (tests/hostile/test_fragment_bomb.py).
 
 Actual cost, from the response: 1 for each object in `data`, plus the mutation points.
 
@@ -66,6 +69,7 @@ class _Walk:
     variables: dict[str, Any]
     introspection: bool = False
     visiting: set[str] = field(default_factory=set)
+    known: dict[tuple[str, int | None], int] = field(default_factory=dict)  # a fragment's cost per page size
     touched: set[Touched] = field(default_factory=lambda: {Touched.CONTENT})
 
     def selections(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
@@ -82,15 +86,22 @@ class _Walk:
                 target = self.schema.get_type(condition.name.value) if condition else parent
                 total += self.selections(selection.selection_set, target or parent, page)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in self.visiting:
-                    continue
-                self.visiting.add(name)
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                total += self.selections(fragment.selection_set, target or parent, page)
-                self.visiting.discard(name)
+                total += self.fragment(selection.name.value, parent, page)
         return total
+
+    def fragment(self, name: str, parent: Any, page: int | None) -> int:
+        """A fragment's cost, worked out once per page size (its type condition decides its type;
+        what it touches is recorded the first time)."""
+        if (name, page) in self.known:
+            return self.known[name, page]
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.visiting:
+            return 0
+        self.visiting.add(name)
+        target = self.schema.get_type(fragment.type_condition.name.value)
+        cost = self.known[name, page] = self.selections(fragment.selection_set, target or parent, page)
+        self.visiting.discard(name)
+        return cost
 
     def field(self, node: FieldNode, parent: Any, page: int | None) -> int:
         name = node.name.value
@@ -120,7 +131,7 @@ class _Walk:
         for argument in node.arguments or ():
             if argument.name.value in PAGE_ARGUMENTS:
                 value = argument.value
-                if isinstance(value, IntValueNode):
+                if isinstance(value, IntValueNode):  # validated: a 32-bit Int
                     return min(MAX_PAGE, max(0, int(value.value)))
                 if isinstance(value, VariableNode):
                     given = self.variables.get(value.name.value)

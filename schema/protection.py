@@ -16,14 +16,20 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import DirectiveNode, GraphQLError, OperationDefinitionNode, ValidationContext, ValidationRule
+from graphql import (
+    DirectiveNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OverlappingFieldsCanBeMergedRule,
+    ValidationContext,
+    ValidationRule,
+)
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from domain.errors import Forbidden, TooCostly
 from resolvers.context import RequestContext
 from schema import cost
+from schema.document_rules import BoundedOverlaps, alias_limit, depth_limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +70,23 @@ def directive_limit(max_directives: int) -> type[ValidationRule]:
 def limit_rules(max_depth: int, max_aliases: int, max_directives: int) -> tuple[type[ValidationRule], ...]:
     """The validation rules of these limits, made once per set of figures: validation is cached per
     (document, rules), so new rule classes per request (as strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter make them) would miss the cache every time (4 ms of the listing's validation)."""
-    return (depth_rule(max_depth, should_ignore=None), alias_rule(max_aliases), directive_limit(max_directives))
+    MaxAliasesLimiter make them) would miss the cache every time (4 ms of the listing's validation).
+    Depth and aliases are counted in linear time (schema/document_rules.py), not strawberry's way,
+    which follows every fragment spread anew."""
+    return (depth_limit(max_depth), alias_limit(max_aliases), directive_limit(max_directives))
 
 
 class ValidationLimits(SchemaExtension):
-    """Adds the depth, alias and directive limits of `limits` to the validation of every document."""
+    """Adds the depth, alias and directive limits of `limits` to the validation of every document,
+    and bounds the work of graphql-core's overlapping-fields rule (BoundedOverlaps)."""
 
     def __init__(self, limits: QueryLimits = DEFAULT_LIMITS) -> None:
         self.rules = limit_rules(limits.max_depth, limits.max_aliases, limits.max_directives)
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.validation_rules = (*self.execution_context.validation_rules, *self.rules)
+        rules = self.execution_context.validation_rules
+        self.execution_context.validation_rules = (
+            *(BoundedOverlaps if rule is OverlappingFieldsCanBeMergedRule else rule for rule in rules), *self.rules)
         yield
 
 

@@ -25,7 +25,7 @@ from schema.keys.operations import KeyMutation, KeyQuery
 from schema.protection import QueryLimits, protection_extensions
 from schema.scalars import SCALAR_MAP
 from schema.scopes import RequiresScope
-from schema.validation import CodedInputErrors
+from schema.validation import CodedInputErrors, without_suggestions
 
 if TYPE_CHECKING:
     from strawberry.types.base import StrawberryObjectDefinition
@@ -64,6 +64,12 @@ class GatewaySchema(strawberry.Schema):
             unchecked.append(field)
         return unchecked
 
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        """Every suggestion, not only field names (strawberry's `disable_field_suggestions`): argument,
+        type, enum value and input field names too."""
+        error.message = without_suggestions(error.message)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Expected errors are the client's to read; only unexpected ones are logged here (by format_error)."""
         for error in errors:
@@ -90,7 +96,8 @@ def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLi
         functools.partial(ParserCache, maxsize=document_cache_size),  # the LRU lives at module level, shared
         functools.partial(ValidationCache, maxsize=document_cache_size),
     ]
-    # no "Did you mean …?": suggestions would map the schema for anyone probing it
+    # no "Did you mean …?": suggestions would map the schema for anyone probing it (GatewaySchema
+    # strips them from every message, not only from unknown fields)
     config = StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True)
     schema = GatewaySchema(query=Query, mutation=Mutation, types=[Product, Variant, Store], directives=[in_context],
                            extensions=extensions, config=config, scope_checks=guarded)
