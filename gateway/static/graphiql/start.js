@@ -7,6 +7,7 @@
   var EXAMPLE = [
     "# Commerce Gateway: add your API key under Headers, as",
     '#   {"X-API-Key": "cgw_…"}',
+    "# then re-fetch the schema (the circling arrow, bottom left) for the docs and the explorer,",
     "# and run the query with Ctrl-Enter (or the play button).",
     "",
     "{",
