@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint typecheck bench need-wrk clean
+.PHONY: run test check lint typecheck bench need-wrk need-chromium clean
 
 $(STAMP): pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -26,7 +26,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck need-wrk
+test: lint typecheck need-wrk need-chromium
 	$(BIN)/pytest
 
 # unit and API tests in one process, under a minute: no adapter tests (~10 s, each backend over loopback
@@ -49,6 +49,10 @@ bench: $(STAMP) need-wrk
 # installed with apt-get when missing and run as root (as CI is), else a one-line message and a stop
 need-wrk:
 	@scripts/need-wrk
+
+# headless Chromium for tests/browser/ (GraphiQL with no network beyond loopback): installed the same way
+need-chromium:
+	@scripts/need-chromium
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache

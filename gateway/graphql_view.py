@@ -32,6 +32,7 @@ from domain.errors import (
 from gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
 from gateway.answer_cache import encode_spliced
 from gateway.budgets import Decision
+from gateway.graphiql import graphiql_files
 from gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
 from gateway.identity import customer_from_header, verification_key
 from gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
@@ -172,6 +173,10 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET naming a persisted query by hash is an operation, not a browser visit."""
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the gateway's own copy, under its Content-Security-Policy (gateway/graphiql.py)."""
+        return graphiql_files().page_response()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Requests refused before GraphQL (not JSON, no query, wrong method) answer in the same error

@@ -1,0 +1,37 @@
+// Starts GraphiQL with the explorer plugin on this page, asking the GraphQL endpoint the page came from.
+// It is a file of its own, not inline, so that the page's Content-Security-Policy allows scripts from the
+// gateway only. Headers (the API key) are kept for the tab's life only, never in localStorage.
+(function () {
+  "use strict";
+
+  var EXAMPLE = [
+    "# Commerce Gateway: add your API key under Headers, as",
+    '#   {"X-API-Key": "cgw_…"}',
+    "# then re-fetch the schema (the circling arrow, bottom left) for the docs and the explorer,",
+    "# and run the query with Ctrl-Enter (or the play button).",
+    "",
+    "{",
+    "  products(first: 3) {",
+    "    edges { node { sku title priceRange { minVariantPrice { amount currencyCode } } } }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+
+  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  var explorer = GraphiQLPluginExplorer.explorerPlugin();
+
+  function Page() {
+    return React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      plugins: [explorer],
+      defaultQuery: EXAMPLE,
+      defaultEditorToolsVisibility: "headers",
+      isHeadersEditorEnabled: true,
+      shouldPersistHeaders: false,
+      inputValueDeprecation: true,
+    });
+  }
+
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(Page));
+})();
