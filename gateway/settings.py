@@ -29,6 +29,9 @@ class SettingsError(ValueError):
     """A bad setting; the message names the key and what was wrong."""
 
 
+DEMO_JWT_SECRET = "demo-secret-replace-me-in-production-0123456789"  # published in the README: never in production
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     host: str = "127.0.0.1"
@@ -176,7 +179,7 @@ class CatalogSettings:
 @dataclass(frozen=True)
 class AuthSettings:
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
-    jwt_secret: str = "demo-secret-replace-me-in-production-0123456789"  # HS256: at least 32 bytes
+    jwt_secret: str = DEMO_JWT_SECRET  # HS256: at least 32 bytes; refused in production
     jwt_public_key_file: str = ""  # RS256: PEM file of the identity provider's public key
     jwt_issuer: str = ""    # checked against `iss` when set
     jwt_audience: str = ""  # checked against `aud` when set
@@ -334,6 +337,9 @@ def _key(where: str, name: str) -> str:
 
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
+    if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
+        raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
+                            "set a secret of your own")
     for origin in s.server.cors_origins:
         if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
             raise SettingsError(f"server.cors_origins: {origin!r} is not an origin such as https://shop.example.com")
