@@ -191,8 +191,13 @@ class ApiKeyStore(Protocol):
 
     async def all(self) -> list[ApiKey]: ...
 
-    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
-        """Stores the changed key (revoked, rotated) and records the event; False when unknown."""
+    async def revoke(self, key_id: str, at: datetime, event: KeyEvent) -> bool:
+        """Sets `revoked_at` of a key not revoked yet, and nothing else, and records the event; False
+        when the key is unknown or already revoked (a revocation is never undone or moved)."""
+
+    async def replace_secret(self, key_id: str, old_sha256: str, new_sha256: str, event: KeyEvent) -> bool:
+        """Sets the secret's hash, and nothing else, only if the key is not revoked and still has
+        `old_sha256` (what the caller read), and records the event; False otherwise."""
 
     async def touch(self, key_id: str, at: datetime) -> None:
         """Records that the key was used (last_used_at), without touching anything else."""

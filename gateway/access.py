@@ -54,10 +54,19 @@ class CachedKeyStore:
         self.found[key_id] = (now, key)
         return key
 
-    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+    async def get_fresh(self, key_id: str) -> ApiKey | None:
+        """The stored key, read now (after a write), and cached again."""
+        self.found.pop(key_id, None)
+        return await self.get(key_id)
+
+    async def revoke(self, key_id: str, at: datetime, event: KeyEvent) -> bool:
         """A revocation or rotation made through this process takes effect here at once."""
-        self.found.pop(key.key_id, None)
-        return await self.store.update(key, event)
+        self.found.pop(key_id, None)
+        return await self.store.revoke(key_id, at, event)
+
+    async def replace_secret(self, key_id: str, old_sha256: str, new_sha256: str, event: KeyEvent) -> bool:
+        self.found.pop(key_id, None)
+        return await self.store.replace_secret(key_id, old_sha256, new_sha256, event)
 
     def __getattr__(self, name: str) -> Any:  # insert, all, touch, events: straight to the store
         return getattr(self.store, name)
