@@ -29,7 +29,7 @@ from domain.errors import (
     RateLimited,
     Unauthenticated,
 )
-from gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
+from gateway.access import API_KEY_HEADER, Gatekeeper, Refused, bound_channel, may_introspect
 from gateway.answer_cache import encode_spliced
 from gateway.budgets import Decision
 from gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
@@ -181,7 +181,10 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
 
     async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
         """Checks the API key and its request budget; applies its scopes and channel binding."""
-        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER))
+        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER),
+                                               request.client.host if request.client else "")
+        if isinstance(admitted, Refused):
+            return refusal(RateLimited(str(admitted), retry_after=admitted.retry_after))
         if isinstance(admitted, str):
             sub_response.status_code = 401
             sub_response.headers["WWW-Authenticate"] = 'APIKey header="X-API-Key"'

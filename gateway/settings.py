@@ -184,6 +184,7 @@ class AuthSettings:
     jwt_issuer: str = ""    # checked against `iss` when set
     jwt_audience: str = ""  # checked against `aud` when set
     key_cache_seconds: float = 5.0  # API keys are re-read after this; revocations take effect within it
+    failed_auth_per_minute: int = 60  # unknown keys per client address and process before 429s (a bucket)
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,8 @@ def _validate(s: Settings) -> None:
         raise SettingsError("catalog.changes_settle_seconds: must be 1 or more (backends stamp changes to the second)")
     if s.auth.key_cache_seconds < 0:
         raise SettingsError("auth.key_cache_seconds: must be 0 or more")
+    if s.auth.failed_auth_per_minute < 1:
+        raise SettingsError("auth.failed_auth_per_minute: must be at least 1")
     if s.carts.guest_cart_ttl_days <= 0:
         raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
     if s.carts.max_lines < 1 or s.carts.max_quantity < 1:

@@ -195,7 +195,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations):
             await store.prepare()
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction),
-                            key_cache_seconds=settings.auth.key_cache_seconds)
+                            key_cache_seconds=settings.auth.key_cache_seconds,
+                            failed_auth_per_minute=settings.auth.failed_auth_per_minute)
         opened.push_async_callback(keeper.close)  # first: its last writes of key use still find the store open
         rules = catalog_rules(settings)
         stock_seconds = settings.catalog.stock_cache_seconds
