@@ -224,8 +224,17 @@ class DocumentStore(Protocol):
 
     async def get(self, sha256: str) -> str | None: ...
 
-    async def put(self, sha256: str, document: str) -> None:
-        """Keeps the document; a second put of the same hash changes nothing."""
+    async def put(self, sha256: str, document: str, owner: str | None = None) -> None:
+        """Keeps the document, registered by `owner` (an API key id: it counts in that key's quota
+        and may be evicted), or pinned when None (a trusted list's: never evicted). A second put of
+        the same hash keeps the first owner; a pinned put pins a registered document."""
+
+    async def touch(self, sha256: str, at: datetime) -> None:
+        """Records that the document was used (its eviction goes by last use)."""
+
+    async def evict(self, owner: str, keep: int) -> list[str]:
+        """Deletes the least recently used documents `owner` registered beyond `keep` (pinned ones
+        are not counted or deleted); the hashes deleted."""
 
     async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
         """Adds the hashes (of documents already put) to a trusted-document list, or makes them the

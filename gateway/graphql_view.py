@@ -133,7 +133,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 raise HTTPException(405, "Mutations are only run over POST.") from exc
             raise
         if to_register is not None and isinstance(result, ExecutionResult) and result.data is not None:
-            await self.documents.register(to_register, request_data.query)  # a document that ran
+            owner = context.api_key.key_id if context.api_key else ""
+            await self.documents.register(to_register, request_data.query, owner)  # a document that ran
         return result
 
     async def _document(self, request_data: GraphQLRequestData, key: ApiKey | None,

@@ -41,6 +41,7 @@ class ServerSettings:
     production: bool = False  # production: no introspection for any key, no GraphiQL
     cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
     document_cache_size: int = 1_000
+    persisted_documents_per_key: int = 500  # APQ documents a key keeps; past it, its least recently used go
     readiness_cache_seconds: float = 5.0  # /readyz runs its checks at most once per this, however often asked
     compiled_queries: bool = True  # catalog queries run on compiled plans; off: all on graphql-core's executor
     workers: int = 1  # gateway processes on the one port (`serve --workers` overrides)
@@ -372,6 +373,8 @@ def _validate(s: Settings) -> None:
         raise SettingsError("carts.max_lines and carts.max_quantity: must be at least 1")
     if not 1 <= s.server.port <= 65535:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
+    if s.server.persisted_documents_per_key < 1:
+        raise SettingsError("server.persisted_documents_per_key: must be at least 1")
     if s.server.readiness_cache_seconds < 0:
         raise SettingsError("server.readiness_cache_seconds: must be 0 or more")
     if s.server.document_cache_size < 1:

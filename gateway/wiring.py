@@ -207,5 +207,6 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
-                              documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds),
+                              documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
+                                                           per_key=settings.server.persisted_documents_per_key),
                               document_store=documents, invalidations=invalidations, wired=wired, mongo=client)
