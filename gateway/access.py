@@ -199,11 +199,12 @@ class KeyMeter:
         self.charged = requested
 
     def settle(self, actual: int) -> None:
+        """Gives back what the charge took beyond `actual` (never filling the bucket past its size);
+        an operation that cost more than its charge keeps what it ran (the charge was its estimate)."""
         if actual < self.charged:
-            self.budgets.give_back(self.bucket, self.charged - actual)
-            if self.decision is not None:
-                self.decision = Decision(True, self.decision.remaining + self.charged - actual,
-                                         self.decision.limit, self.decision.reset_seconds)
+            after = self.budgets.give_back(self.bucket, self.per_minute, self.charged - actual)
+            if after is not None:
+                self.decision = after
         self.charged = actual
 
 
