@@ -55,7 +55,6 @@ class CachedKeyStore:
         self.max_keys, self.max_unknown = max_keys, max_unknown
         self.found: OrderedDict[str, tuple[float, ApiKey]] = OrderedDict()
         self.unknown: OrderedDict[str, float] = OrderedDict()
-        self.reads = 0  # reads of the store, for tests and figures
 
     def known(self, key_id: str) -> bool:
         """Whether `key_id` was found in the store (however long ago, while it stays in the cache), or
@@ -74,7 +73,6 @@ class CachedKeyStore:
         at = self.unknown.get(key_id)
         if at is not None and now - at < self.ttl:
             return None
-        self.reads += 1
         key = await self.store.get(key_id)
         self.found.pop(key_id, None)
         self.unknown.pop(key_id, None)
