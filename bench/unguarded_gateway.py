@@ -35,7 +35,7 @@ EVERYONE = ApiKey(key_id="unguarded", name="unguarded baseline", kind=KeyKind.FR
 class AdmitEveryone(Gatekeeper):
     """Every request, with a key or without, is EVERYONE; no key store, budget or cost meter is asked."""
 
-    async def admit(self, raw: str | None) -> Admitted:
+    async def admit(self, raw: str | None, address: str = "") -> Admitted:
         return Admitted(EVERYONE, Decision(True, UNLIMITED, UNLIMITED, 0))
 
     def meter(self, key: ApiKey) -> None:  # type: ignore[override]

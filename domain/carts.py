@@ -51,6 +51,9 @@ class CartRules:
     max_lines: int = 250
     max_quantity: int = 999
     note_max_length: int = 2_000
+    max_attributes: int = 32  # of a cart, and of each line
+    attribute_key_max_length: int = 64
+    attribute_value_max_length: int = 500
     guest_cart_ttl_days: float = 30.0
     merge_strategy: MergeStrategy = MergeStrategy.MERGE
     shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons
@@ -66,6 +69,17 @@ class CartRules:
         if note is not None and len(note) > self.note_max_length:
             return [UserError("INVALID_NOTE", f"a note has at most {self.note_max_length} characters", ("note",))]
         return []
+
+    def attribute_errors(self, attributes: Sequence[Attribute], field: Field) -> list[UserError]:
+        """Attributes are client text kept with the cart: bounded in count and length."""
+        if len(attributes) > self.max_attributes:
+            return [UserError("TOO_MANY_ATTRIBUTES", f"at most {self.max_attributes} attributes, got "
+                                                     f"{len(attributes)}", field)]
+        return [UserError("ATTRIBUTE_TOO_LONG", f"an attribute's key has at most {self.attribute_key_max_length} "
+                                                f"characters and its value at most "
+                                                f"{self.attribute_value_max_length}", (*field, n))
+                for n, a in enumerate(attributes)
+                if len(a.key) > self.attribute_key_max_length or len(a.value) > self.attribute_value_max_length]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +163,7 @@ class Cart:
         """The cart with `new` added, each summed into a line of the same variant and attributes, and
         the line ids touched (with the request index that touched them); or why not."""
         errors = [e for n in new if (e := rules.quantity_error(n.quantity, (*where, n.index, "quantity")))]
+        errors += [e for n in new for e in rules.attribute_errors(n.attributes, (*where, n.index, "attributes"))]
         if errors:
             return errors
         lines = list(self.lines)
@@ -184,6 +199,10 @@ class Cart:
             if change.quantity and (e := rules.quantity_error(change.quantity, ("lines", change.index, "quantity"))):
                 errors.append(e)
                 continue
+            if change.attributes is not None and (
+                    e2 := rules.attribute_errors(change.attributes, ("lines", change.index, "attributes"))):
+                errors += e2
+                continue
             line = lines[change.position]
             if change.quantity is not None:
                 line = dataclasses.replace(line, quantity=change.quantity)
@@ -204,6 +223,10 @@ class Cart:
 
     def with_note(self, note: str, rules: CartRules) -> Cart | list[UserError]:
         return rules.note_errors(note) or dataclasses.replace(self, note=note or None)
+
+    def with_attributes(self, attributes: Sequence[Attribute], rules: CartRules) -> Cart | list[UserError]:
+        return rules.attribute_errors(attributes, ("attributes",)) or dataclasses.replace(
+            self, attributes=tuple(attributes))
 
     def stock_errors(self, available: Mapping[str, int], touched: Mapping[str, int],
                      where: Field = ("lines",), *, show_quantity: bool = True) -> list[UserError]:

@@ -54,6 +54,9 @@ class CartErrorCode(Code):
     TOO_MANY_LINES = "TOO_MANY_LINES", "A cart has at most `carts.max_lines` lines."
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", _INSUFFICIENT_STOCK
     INVALID_NOTE = "INVALID_NOTE", "The note is too long."
+    TOO_MANY_ATTRIBUTES = "TOO_MANY_ATTRIBUTES", "A cart, and each line, has at most 32 attributes."
+    ATTRIBUTE_TOO_LONG = "ATTRIBUTE_TOO_LONG", ("An attribute's key has at most 64 characters and its value at "
+                                                "most 500.")
     DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", "The web-shop has no such coupon, or it does not apply now."
     CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token to attach the cart to them."
     CHECKOUT_IN_PROGRESS = "CHECKOUT_IN_PROGRESS", ("A checkout of this cart is running: the cart takes no change "

@@ -193,8 +193,13 @@ class ApiKeyStore(Protocol):
 
     async def all(self) -> list[ApiKey]: ...
 
-    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
-        """Stores the changed key (revoked, rotated) and records the event; False when unknown."""
+    async def revoke(self, key_id: str, at: datetime, event: KeyEvent) -> bool:
+        """Sets `revoked_at` of a key not revoked yet, and nothing else, and records the event; False
+        when the key is unknown or already revoked (a revocation is never undone or moved)."""
+
+    async def replace_secret(self, key_id: str, old_sha256: str, new_sha256: str, event: KeyEvent) -> bool:
+        """Sets the secret's hash, and nothing else, only if the key is not revoked and still has
+        `old_sha256` (what the caller read), and records the event; False otherwise."""
 
     async def touch(self, key_id: str, at: datetime) -> None:
         """Records that the key was used (last_used_at), without touching anything else."""
@@ -221,8 +226,17 @@ class DocumentStore(Protocol):
 
     async def get(self, sha256: str) -> str | None: ...
 
-    async def put(self, sha256: str, document: str) -> None:
-        """Keeps the document; a second put of the same hash changes nothing."""
+    async def put(self, sha256: str, document: str, owner: str | None = None) -> None:
+        """Keeps the document, registered by `owner` (an API key id: it counts in that key's quota
+        and may be evicted), or pinned when None (a trusted list's: never evicted). A second put of
+        the same hash keeps the first owner; a pinned put pins a registered document."""
+
+    async def touch(self, sha256: str, at: datetime) -> None:
+        """Records that the document was used (its eviction goes by last use)."""
+
+    async def evict(self, owner: str, keep: int) -> list[str]:
+        """Deletes the least recently used documents `owner` registered beyond `keep` (pinned ones
+        are not counted or deleted); the hashes deleted."""
 
     async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
         """Adds the hashes (of documents already put) to a trusted-document list, or makes them the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,12 +20,15 @@ from domain.api_keys import ApiKey, KeyEvent, KeyKind
 from domain.channels import Channel
 from domain.errors import RateLimited, TooCostly
 from domain.ports import ApiKeyStore
+from gateway.auth_failures import FailedAuthentications
 from gateway.budgets import Decision, SharedBudgets
 from resolvers import api_keys
 
 log = logging.getLogger(__name__)
 API_KEY_HEADER = "x-api-key"
 TOUCH_EVERY_SECONDS = 60.0
+MAX_CACHED_KEYS = 10_000
+MAX_CACHED_UNKNOWN = 100_000  # a 12-character id and a time each: a few MB at most
 WHY = {
     "missing": "No API key: send one in the X-API-Key header.",
     "malformed": "The API key is malformed: keys look like cgw_<id>_<secret>.",
@@ -32,32 +36,75 @@ WHY = {
     "revoked": "The API key has been revoked.",
     "expired": "The API key has expired.",
 }
+TOO_MANY_FAILURES = ("Too many requests with unknown API keys from this address; retry in {retry} s with a "
+                     "valid key.")
 
 
 class CachedKeyStore:
-    """The key store's `get`, remembered for `ttl` seconds (unknown ids too); the rest passes on."""
+    """The key store's `get`, remembered for `ttl` seconds; the rest passes on.
 
-    def __init__(self, store: ApiKeyStore, ttl: float, clock=time.monotonic) -> None:
+    Known keys and unknown ids are kept apart, each bounded and least recently used first out:
+    ids are client-chosen, so a flood of random ones fills only the unknown side (each costs one
+    read, then none for `ttl`) and never pushes the keys in use out of the cache."""
+
+    def __init__(self, store: ApiKeyStore, ttl: float, clock=time.monotonic, max_keys: int = MAX_CACHED_KEYS,
+                 max_unknown: int = MAX_CACHED_UNKNOWN) -> None:
         self.store = store
         self.ttl = ttl
         self.clock = clock
-        self.found: dict[str, tuple[float, ApiKey | None]] = {}
+        self.max_keys, self.max_unknown = max_keys, max_unknown
+        self.found: OrderedDict[str, tuple[float, ApiKey]] = OrderedDict()
+        self.unknown: OrderedDict[str, float] = OrderedDict()
+
+    def known(self, key_id: str) -> bool:
+        """Whether `key_id` was found in the store (however long ago, while it stays in the cache), or
+        `get` would answer that it is unknown without a read."""
+        if key_id in self.found:
+            return True
+        at = self.unknown.get(key_id)
+        return at is not None and self.clock() - at < self.ttl
 
     async def get(self, key_id: str) -> ApiKey | None:
         now = self.clock()
         hit = self.found.get(key_id)
         if hit is not None and now - hit[0] < self.ttl:
+            self.found.move_to_end(key_id)
             return hit[1]
+        at = self.unknown.get(key_id)
+        if at is not None and now - at < self.ttl:
+            return None
         key = await self.store.get(key_id)
-        if len(self.found) > 10_000:  # ids are client-chosen: keep the cache bounded
-            self.found.clear()
-        self.found[key_id] = (now, key)
+        self.found.pop(key_id, None)
+        self.unknown.pop(key_id, None)
+        if key is None:
+            self._keep(self.unknown, key_id, now, self.max_unknown)
+        else:
+            self._keep(self.found, key_id, (now, key), self.max_keys)
         return key
 
-    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
+    @staticmethod
+    def _keep(cache: OrderedDict, key_id: str, value: object, size: int) -> None:
+        cache[key_id] = value
+        while len(cache) > size:
+            cache.popitem(last=False)
+
+    async def get_fresh(self, key_id: str) -> ApiKey | None:
+        """The stored key, read now (after a write), and cached again."""
+        self.forget(key_id)
+        return await self.get(key_id)
+
+    def forget(self, key_id: str) -> None:
+        self.found.pop(key_id, None)
+        self.unknown.pop(key_id, None)
+
+    async def revoke(self, key_id: str, at: datetime, event: KeyEvent) -> bool:
         """A revocation or rotation made through this process takes effect here at once."""
-        self.found.pop(key.key_id, None)
-        return await self.store.update(key, event)
+        self.forget(key_id)
+        return await self.store.revoke(key_id, at, event)
+
+    async def replace_secret(self, key_id: str, old_sha256: str, new_sha256: str, event: KeyEvent) -> bool:
+        self.forget(key_id)
+        return await self.store.replace_secret(key_id, old_sha256, new_sha256, event)
 
     def __getattr__(self, name: str) -> Any:  # insert, all, touch, events: straight to the store
         return getattr(self.store, name)
@@ -69,16 +116,35 @@ class Admitted:
     requests: Decision
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Too many failed authentications from the request's address: answer 429, read nothing."""
+
+    retry_after: int
+
+    def __str__(self) -> str:
+        return TOO_MANY_FAILURES.format(retry=self.retry_after)
+
+
 class Gatekeeper:
-    def __init__(self, store: ApiKeyStore, budgets: SharedBudgets, key_cache_seconds: float) -> None:
+    def __init__(self, store: ApiKeyStore, budgets: SharedBudgets, key_cache_seconds: float,
+                 failed_auth_per_minute: int = 60) -> None:
         self.keys = CachedKeyStore(store, key_cache_seconds)
         self.budgets = budgets
+        self.failures = FailedAuthentications(failed_auth_per_minute)
         self.touched: dict[str, float] = {}
         self.background: set[asyncio.Task] = set()
 
-    async def admit(self, raw: str | None) -> Admitted | str:
-        """The key and its request budget after this request, or why the key is not accepted."""
+    async def admit(self, raw: str | None, address: str = "") -> Admitted | Refused | str:
+        """The key and its request budget after this request, or why the key is not accepted (a
+        `Refused` when its address failed too often and the key id is not one this process found)."""
+        parts = api_keys.split_key(raw.strip()) if raw else None
+        taken = parts is not None and not self.keys.known(parts[0])
+        if taken and (wait := self.failures.take(address)):
+            return Refused(wait)
         checked = await api_keys.check(self.keys, raw)
+        if taken and checked != "unknown":
+            self.failures.give_back(address)
         if isinstance(checked, str):
             return WHY[checked]
         self._touch(checked.key_id)
@@ -131,11 +197,12 @@ class KeyMeter:
         self.charged = requested
 
     def settle(self, actual: int) -> None:
+        """Gives back what the charge took beyond `actual` (never filling the bucket past its size);
+        an operation that cost more than its charge keeps what it ran (the charge was its estimate)."""
         if actual < self.charged:
-            self.budgets.give_back(self.bucket, self.charged - actual)
-            if self.decision is not None:
-                self.decision = Decision(True, self.decision.remaining + self.charged - actual,
-                                         self.decision.limit, self.decision.reset_seconds)
+            after = self.budgets.give_back(self.bucket, self.per_minute, self.charged - actual)
+            if after is not None:
+                self.decision = after
         self.charged = actual
 
 

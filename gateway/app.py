@@ -24,7 +24,7 @@ from gateway.access import Gatekeeper
 from gateway.answer_cache import AnswerCache
 from gateway.graphiql import ASSET_PATH, graphiql_asset
 from gateway.graphql_view import GatewayGraphQL, encode_body
-from gateway.health import healthz, readyz
+from gateway.health import Readiness, healthz, readyz
 from gateway.metrics import Metrics, RequestMetrics
 from gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from gateway.settings import Settings
@@ -56,7 +56,7 @@ class LifespanView:
 
 async def readiness(request: Request) -> Response:
     """/readyz: every backend and MongoDB, as the lifespan opened them."""
-    return await readyz(getattr(request.state, CHECKS, {}))
+    return await readyz(getattr(request.state, CHECKS))
 
 
 def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: strawberry.Schema | None = None,
@@ -94,7 +94,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
                 gc.freeze()
                 log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
                 async with _running(_background(settings, built, shared)):
-                    yield {VIEW: view, CHECKS: built.checks}
+                    yield {VIEW: view, CHECKS: Readiness(built.checks, settings.server.readiness_cache_seconds)}
         finally:
             if metrics is not None:
                 metrics.worker_stopping()

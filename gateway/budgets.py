@@ -73,10 +73,18 @@ class SharedBudgets:
         local.slice -= amount
         return self._decision(local, per_minute, now)
 
-    def give_back(self, bucket_id: str, amount: float) -> None:
-        """Returns tokens taken for more than was spent (an operation cheaper than estimated)."""
-        if amount > 0 and (local := self.local.get(bucket_id)) is not None:
-            local.slice += amount
+    def give_back(self, bucket_id: str, per_minute: int, amount: float) -> Decision | None:
+        """Returns tokens taken for more than was spent (an operation cheaper than estimated), never
+        past the bucket's size: the slice and the shared bucket as last seen, refilled since, hold at
+        most `per_minute` together. The budget after it."""
+        local = self.local.get(bucket_id)
+        if local is None:
+            return None
+        now = self.clock()
+        if amount > 0:
+            room = max(0.0, per_minute - self._shared(local, per_minute, now))
+            local.slice = min(local.slice + amount, max(room, local.slice))
+        return self._decision(local, per_minute, now)
 
     async def _lease(self, bucket_id: str, local: _Local, per_minute: int, needed: float, now: float) -> None:
         rate = per_minute / 60.0

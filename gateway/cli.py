@@ -76,6 +76,11 @@ def serve(args: argparse.Namespace, make_app: Callable[..., Starlette] | None = 
             url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
             settings = dataclasses.replace(settings, mongo=dataclasses.replace(settings.mongo, url=url))
             log.info("embedded store started", extra={"path": settings.mongo.embedded_path, "url": url})
+        if settings.server.production and (demo := asyncio.run(_demo_keys_accepted(settings))):
+            print(f"commerce-gateway: refusing to start with server.production = true: the demo's published API "
+                  f"keys are accepted ({', '.join(demo)}); revoke them (commerce-gateway keys revoke <id>)",
+                  file=sys.stderr)
+            return 2
         if settings.server.workers > 1:
             from gateway.workers import run_workers
 
@@ -169,6 +174,14 @@ async def _demo_keys(settings: Settings, kept_in: Path) -> dict[str, str]:
 
     async with build_services(settings) as built:
         return await ensure_demo_keys(built.keys, kept_in)
+
+
+async def _demo_keys_accepted(settings: Settings) -> list[str]:
+    from gateway.demo_keys import demo_keys_accepted, keys_file
+    from gateway.wiring import build_services
+
+    async with build_services(settings) as built:
+        return await demo_keys_accepted(built.keys, keys_file(settings.mongo.embedded_path))
 
 
 def embedded_store(args: argparse.Namespace) -> int:

@@ -36,3 +36,23 @@ async def ensure_demo_keys(store: ApiKeyStore, path: Path) -> dict[str, str]:
         os.chmod(temporary, 0o600)  # whole keys: for this user only
         temporary.replace(path)
     return kept
+
+
+async def demo_keys_accepted(store: ApiKeyStore, path: Path) -> list[str]:
+    """The ids of the demo's keys the store still accepts: those kept in the demo's file, and those
+    the demo issued (named `demo <kind>`, created by "demo"). Their secrets were printed at every
+    demo start: a production gateway must not run with them."""
+    found: list[str] = []
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    for raw in (saved.values() if isinstance(saved, dict) else ()):
+        if isinstance(raw, str) and not isinstance(key := await api_keys.check(store, raw), str):
+            found.append(key.key_id)
+    names = {f"demo {kind.value}" for kind in KeyKind}
+    for key in await store.all():
+        if key.name in names and key.key_id not in found and key.revoked_at is None and any(
+                e.action == "created" and e.actor == "demo" for e in await store.events(key.key_id)):
+            found.append(key.key_id)
+    return found

@@ -29,7 +29,7 @@ from domain.errors import (
     RateLimited,
     Unauthenticated,
 )
-from gateway.access import API_KEY_HEADER, Gatekeeper, bound_channel, may_introspect
+from gateway.access import API_KEY_HEADER, Gatekeeper, Refused, bound_channel, may_introspect
 from gateway.answer_cache import encode_spliced
 from gateway.budgets import Decision
 from gateway.graphiql import graphiql_files
@@ -134,7 +134,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 raise HTTPException(405, "Mutations are only run over POST.") from exc
             raise
         if to_register is not None and isinstance(result, ExecutionResult) and result.data is not None:
-            await self.documents.register(to_register, request_data.query)  # a document that ran
+            owner = context.api_key.key_id if context.api_key else ""
+            await self.documents.register(to_register, request_data.query, owner)  # a document that ran
         return result
 
     async def _document(self, request_data: GraphQLRequestData, key: ApiKey | None,
@@ -196,7 +197,10 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
 
     async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
         """Checks the API key and its request budget; applies its scopes and channel binding."""
-        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER))
+        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER),
+                                               request.client.host if request.client else "")
+        if isinstance(admitted, Refused):
+            return refusal(RateLimited(str(admitted), retry_after=admitted.retry_after))
         if isinstance(admitted, str):
             sub_response.status_code = 401
             sub_response.headers["WWW-Authenticate"] = 'APIKey header="X-API-Key"'

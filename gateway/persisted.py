@@ -3,8 +3,13 @@
 A client sends `extensions.persistedQuery {version: 1, sha256Hash}` instead of the document. A
 hash the gateway knows runs its document; an unknown one answers PERSISTED_QUERY_NOT_FOUND
 (HTTP 200, as Apollo clients expect), and the client sends the document with the hash, which
-registers it for every gateway process once it has run. Documents live in MongoDB, behind a
-bounded in-process cache.
+registers it for every gateway process once it has run. Documents live in MongoDB, behind an
+in-process cache bounded in entries and bytes.
+
+Registration is open to every key, so it is bounded per key: a key keeps at most
+`server.persisted_documents_per_key` documents it registered, and each registration past that
+evicts the key's least recently used ones (use is recorded at most once per `TOUCH_EVERY_SECONDS`
+per document and process). Documents of trusted lists are pinned: never counted nor evicted.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.ports import DocumentStore
 
 VERSION = 1
 CACHE_SIZE = 10_000
+CACHE_BYTES = 32 * 1024 * 1024  # documents are client text up to the body limit: bound the bytes too
+PER_KEY = 500
+TOUCH_EVERY_SECONDS = 600.0
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -48,13 +57,18 @@ def requested_hash(extensions: dict[str, Any] | None, document: str | None) -> s
 
 class PersistedDocuments:
     def __init__(self, store: DocumentStore, cache_size: int = CACHE_SIZE, list_ttl: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, per_key: int = PER_KEY,
+                 cache_bytes: int = CACHE_BYTES) -> None:
         self.store = store
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
+        self.cached_bytes = 0
         self.cache: OrderedDict[str, str] = OrderedDict()
         self.list_ttl = list_ttl
         self.clock = clock
+        self.per_key = per_key
         self.lists: dict[str, tuple[float, frozenset[str]]] = {}
+        self.touched: OrderedDict[str, float] = OrderedDict()
 
     async def trusted(self, name: str) -> frozenset[str]:
         """The hashes of a trusted-document list, re-read after `list_ttl` seconds (as keys are)."""
@@ -73,14 +87,38 @@ class PersistedDocuments:
             self._remember(sha256, document)
         else:
             self.cache.move_to_end(sha256)
+        await self._touch(sha256)
         return document
 
-    async def register(self, sha256: str, document: str) -> None:
-        if sha256 not in self.cache:
-            await self.store.put(sha256, document)
-            self._remember(sha256, document)
+    async def register(self, sha256: str, document: str, owner: str) -> None:
+        """Keeps a document that ran, in the quota of the key `owner` that sent it."""
+        if sha256 in self.cache:
+            return
+        await self.store.put(sha256, document, owner)
+        self._remember(sha256, document)
+        self.touched[sha256] = self.clock()
+        for evicted in await self.store.evict(owner, self.per_key):
+            self._forget(evicted)
+
+    async def _touch(self, sha256: str) -> None:
+        now = self.clock()
+        if now - self.touched.get(sha256, -TOUCH_EVERY_SECONDS) < TOUCH_EVERY_SECONDS:
+            return
+        self.touched[sha256] = now
+        self.touched.move_to_end(sha256)
+        while len(self.touched) > self.cache_size:
+            self.touched.popitem(last=False)
+        await self.store.touch(sha256, datetime.now(UTC))
 
     def _remember(self, sha256: str, document: str) -> None:
+        self._forget(sha256)
         self.cache[sha256] = document
-        if len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
+        self.cached_bytes += len(document)
+        while self.cache and (len(self.cache) > self.cache_size or self.cached_bytes > self.cache_bytes):
+            _, gone = self.cache.popitem(last=False)
+            self.cached_bytes -= len(gone)
+
+    def _forget(self, sha256: str) -> None:
+        gone = self.cache.pop(sha256, None)
+        if gone is not None:
+            self.cached_bytes -= len(gone)

@@ -29,6 +29,9 @@ class SettingsError(ValueError):
     """A bad setting; the message names the key and what was wrong."""
 
 
+DEMO_JWT_SECRET = "demo-secret-replace-me-in-production-0123456789"  # published in the README: never in production
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     host: str = "127.0.0.1"
@@ -38,6 +41,8 @@ class ServerSettings:
     production: bool = False  # production: no introspection for any key, no GraphiQL
     cors_origins: list[str] = field(default_factory=list)  # browser frontends allowed to call; empty: none
     document_cache_size: int = 1_000
+    persisted_documents_per_key: int = 500  # APQ documents a key keeps; past it, its least recently used go
+    readiness_cache_seconds: float = 5.0  # /readyz runs its checks at most once per this, however often asked
     compiled_queries: bool = True  # catalog queries run on compiled plans; off: all on graphql-core's executor
     workers: int = 1  # gateway processes on the one port (`serve --workers` overrides)
 
@@ -178,11 +183,12 @@ class CatalogSettings:
 @dataclass(frozen=True)
 class AuthSettings:
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
-    jwt_secret: str = "demo-secret-replace-me-in-production-0123456789"  # HS256: at least 32 bytes
+    jwt_secret: str = DEMO_JWT_SECRET  # HS256: at least 32 bytes; refused in production
     jwt_public_key_file: str = ""  # RS256: PEM file of the identity provider's public key
     jwt_issuer: str = ""    # checked against `iss` when set
     jwt_audience: str = ""  # checked against `aud` when set
     key_cache_seconds: float = 5.0  # API keys are re-read after this; revocations take effect within it
+    failed_auth_per_minute: int = 60  # unknown keys per client address and process before 429s (a bucket)
 
 
 @dataclass(frozen=True)
@@ -336,6 +342,9 @@ def _key(where: str, name: str) -> str:
 
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
+    if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
+        raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
+                            "set a secret of your own")
     for origin in s.server.cors_origins:
         if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
             raise SettingsError(f"server.cors_origins: {origin!r} is not an origin such as https://shop.example.com")
@@ -360,12 +369,18 @@ def _validate(s: Settings) -> None:
         raise SettingsError("catalog.changes_settle_seconds: must be 1 or more (backends stamp changes to the second)")
     if s.auth.key_cache_seconds < 0:
         raise SettingsError("auth.key_cache_seconds: must be 0 or more")
+    if s.auth.failed_auth_per_minute < 1:
+        raise SettingsError("auth.failed_auth_per_minute: must be at least 1")
     if s.carts.guest_cart_ttl_days <= 0:
         raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
     if s.carts.max_lines < 1 or s.carts.max_quantity < 1:
         raise SettingsError("carts.max_lines and carts.max_quantity: must be at least 1")
     if not 1 <= s.server.port <= 65535:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
+    if s.server.persisted_documents_per_key < 1:
+        raise SettingsError("server.persisted_documents_per_key: must be at least 1")
+    if s.server.readiness_cache_seconds < 0:
+        raise SettingsError("server.readiness_cache_seconds: must be 0 or more")
     if s.server.document_cache_size < 1:
         raise SettingsError("server.document_cache_size: must be at least 1")
     if s.server.workers < 1:

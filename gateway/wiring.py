@@ -203,7 +203,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations):
             await store.prepare()
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction),
-                            key_cache_seconds=settings.auth.key_cache_seconds)
+                            key_cache_seconds=settings.auth.key_cache_seconds,
+                            failed_auth_per_minute=settings.auth.failed_auth_per_minute)
         opened.push_async_callback(keeper.close)  # first: its last writes of key use still find the store open
         rules = catalog_rules(settings)
         stock_seconds = settings.catalog.stock_cache_seconds
@@ -214,5 +215,6 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
-                              documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds),
+                              documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
+                                                           per_key=settings.server.persisted_documents_per_key),
                               document_store=documents, invalidations=invalidations, wired=wired, mongo=client)

@@ -106,21 +106,28 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str,
 
 
 async def revoke(store: ApiKeyStore, key_id: str, actor: str) -> ApiKey:
-    key = await _existing(store, key_id)
+    """Revokes the key for good: only `revoked_at` is written, and only if it was not revoked yet
+    (a second revocation keeps the first one's time)."""
+    await _existing(store, key_id)
     now = datetime.now(UTC)
-    revoked = dataclasses.replace(key, revoked_at=key.revoked_at or now)
-    await store.update(revoked, KeyEvent("revoked", key_id, actor, now))
-    return revoked
+    await store.revoke(key_id, now, KeyEvent("revoked", key_id, actor, now))
+    return await _existing(store, key_id, fresh=True)
 
 
 async def rotate(store: ApiKeyStore, key_id: str, actor: str) -> tuple[ApiKey, str]:
-    """A new secret for the same key (same id, scopes and limits); the old secret stops working."""
+    """A new secret for the same key (same id, scopes and limits); the old one stops working. Only the
+    secret's hash is written, and only if the key is still as read: not revoked, same secret."""
     key = await _existing(store, key_id)
     if key.revoked_at is not None:
         raise BadUserInput(f"key {key_id} is revoked; issue a new one")
     secret = secrets.token_urlsafe(32)
     rotated = dataclasses.replace(key, secret_sha256=_hash(secret))
-    await store.update(rotated, KeyEvent("rotated", key_id, actor, datetime.now(UTC)))
+    if not await store.replace_secret(key_id, key.secret_sha256, rotated.secret_sha256,
+                                      KeyEvent("rotated", key_id, actor, datetime.now(UTC))):
+        now = await _existing(store, key_id, fresh=True)
+        if now.revoked_at is not None:
+            raise BadUserInput(f"key {key_id} is revoked; issue a new one")
+        raise BadUserInput(f"key {key_id} was changed at the same time (rotated elsewhere); try again")
     return rotated, f"{PREFIX}_{key_id}_{secret}"
 
 
@@ -142,8 +149,9 @@ async def check(store: ApiKeyStore, raw: str | None, now: datetime | None = None
     return key
 
 
-async def _existing(store: ApiKeyStore, key_id: str) -> ApiKey:
-    key = await store.get(key_id)
+async def _existing(store: ApiKeyStore, key_id: str, fresh: bool = False) -> ApiKey:
+    """The stored key; `fresh`: read past any cache (after a write)."""
+    key = await (getattr(store, "get_fresh", store.get) if fresh else store.get)(key_id)
     if key is None:
         raise UnknownKey(f"no key with id {key_id}")
     return key

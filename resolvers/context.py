@@ -61,7 +61,7 @@ class RequestContext:
     meter: CostMeter | None = None
     cost_requested: int | None = None  # set once the operation's cost is known
     cost_actual: int | None = None
-    objects_counted: int | None = None  # objects in the answer, when its execution counted them
+    objects_counted: int | None = None  # objects the execution completed (in the answer or nulled after), if counted
     cacheable: bool = False  # a GET: the answer gets HTTP caching headers from what it touched
     max_stock_age: float | None = None  # @inContext(maxStockAge:); None: the cache's own time to live
     live_stock: bool = False  # mutations: stock is always read live

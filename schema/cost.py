@@ -3,8 +3,10 @@
 Requested (static) cost, from the document, the schema and the variables:
 - every field that returns an object costs 1; scalars, enums and `__typename` cost 0;
 - a list costs its item count times (1 + its selection's cost) for objects, 0 for scalars; the
-  count is the field's `first`/`last` argument (given, or the schema default; at most
-  `MAX_PAGE`, 100, since more is refused anyway), else `ASSUMED_LIST_SIZE`;
+  count is the field's `first`/`last` argument (given, as a literal or a variable's value or
+  default, an integral float such as 100.0 counting as the Int it is coerced to; else the schema
+  default; at most `MAX_PAGE`, 100, since more is refused anyway), else the length of a list
+  argument (`nodes(ids:)` takes as many as it is given), else `ASSUMED_LIST_SIZE`;
 - a connection (a type named `…Connection`) costs 1, and its `edges`/`nodes` count `first` items;
 - each root mutation field costs `MUTATION_COST` on top of its payload;
 - `__schema` and `__type` cost `INTROSPECTION_COST` each, whatever they select;
@@ -13,7 +15,10 @@ Requested (static) cost, from the document, the schema and the variables:
   is linear in the document even when fragments spread fragments many times over
   (tests/hostile/test_fragment_bomb.py).
 
-Actual cost, from the response: 1 for each object in `data`, plus the mutation points.
+Actual cost, at least what was executed: 1 for each object completed (counted by a compiled plan
+as it goes, nulled later or not), else 1 for each object in `data`; and an answer with a failed
+field is charged at least its estimate, since the backend calls of the whole operation may have run
+before the failure nulled their results (up to `data`). Plus the mutation points.
 
 The same walk records what the operation touches (schema/caching.py), for its HTTP caching.
 """
@@ -33,6 +38,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -41,6 +47,7 @@ from graphql import (
     get_nullable_type,
     is_composite_type,
     is_list_type,
+    value_from_ast_untyped,
 )
 from graphql.pyutils import Undefined
 
@@ -119,6 +126,8 @@ class _Walk:
         composite = is_composite_type(named)
         requested = self.page_size(node, definition)
         if is_list_type(get_nullable_type(definition.type)):
+            if requested is None:
+                requested = self.list_length(node)
             count = requested if requested is not None else (
                 page if page is not None and name in ("edges", "nodes") else ASSUMED_LIST_SIZE)
             return count * ((1 if composite else 0) + self.selections(node.selection_set, named, None))
@@ -134,8 +143,8 @@ class _Walk:
                 if isinstance(value, IntValueNode):  # validated: a 32-bit Int
                     return min(MAX_PAGE, max(0, int(value.value)))
                 if isinstance(value, VariableNode):
-                    given = self.variables.get(value.name.value)
-                    if isinstance(given, int) and not isinstance(given, bool):
+                    given = as_int(self.variables.get(value.name.value))
+                    if given is not None:
                         return min(MAX_PAGE, max(0, given))
         for name in PAGE_ARGUMENTS:
             declared = definition.args.get(name)
@@ -144,11 +153,43 @@ class _Walk:
                 return min(MAX_PAGE, declared.default_value)
         return None
 
+    def list_length(self, node: FieldNode) -> int | None:
+        """The length of the field's longest list argument (as a literal or a variable), if any."""
+        lengths = []
+        for argument in node.arguments or ():
+            value = argument.value
+            if isinstance(value, ListValueNode):
+                lengths.append(len(value.values))
+            elif isinstance(value, VariableNode) and isinstance(given := self.variables.get(value.name.value), list):
+                lengths.append(len(given))
+        return max(lengths) if lengths else None
+
+
+def as_int(value: Any) -> int | None:
+    """An Int variable's value as GraphQL coerces it: an int, or a float with no fractional part."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """The variables given, and the defaults the operation declares for those omitted."""
+    values = dict(variables or {})
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in values and definition.default_value is not None:
+            values[name] = value_from_ast_untyped(definition.default_value)
+    return values
+
 
 def estimate(schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode,
              variables: dict[str, Any] | None) -> Estimate:
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    walk = _Walk(schema, fragments, variables or {})
+    walk = _Walk(schema, fragments, with_defaults(operation, variables))
     root = schema.get_root_type(operation.operation)
     cost = walk.selections(operation.selection_set, root, None)
     mutation_points = 0
@@ -157,6 +198,15 @@ def estimate(schema: GraphQLSchema, document: Any, operation: OperationDefinitio
                                               if isinstance(s, FieldNode) and s.name.value != "__typename")
     return Estimate(requested=cost + mutation_points, mutation_points=mutation_points,
                     introspection=walk.introspection, touched=frozenset(walk.touched))
+
+
+def actual(figures: Estimate, objects_counted: int | None, result: Any) -> int:
+    """What an operation cost (see the module docstring): never less than what it executed."""
+    data = getattr(result, "data", None)
+    objects = objects_counted if objects_counted is not None else objects_in(data)
+    if any(getattr(e, "path", None) for e in getattr(result, "errors", None) or ()):
+        objects = max(objects, figures.requested - figures.mutation_points)  # a failure may have nulled what ran
+    return objects + figures.mutation_points
 
 
 def objects_in(data: Any) -> int:

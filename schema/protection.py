@@ -115,10 +115,7 @@ class CostLimiter(SchemaExtension):
         if context.meter is not None:
             await context.meter.charge(figures.requested)
         yield
-        objects = context.objects_counted  # a compiled plan counts them as it goes
-        if objects is None:
-            objects = cost.objects_in(ec.result.data if ec.result else None)
-        context.cost_actual = objects + figures.mutation_points
+        context.cost_actual = cost.actual(figures, context.objects_counted, ec.result)
         if context.meter is not None:
             context.meter.settle(context.cost_actual)
 

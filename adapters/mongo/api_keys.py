@@ -48,13 +48,21 @@ class MongoApiKeyStore:
     async def all(self) -> list[ApiKey]:
         return [from_document(doc) async for doc in self.keys.find({}).sort("created_at", 1)]
 
-    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
-        # every field but last_used_at, which gateways set concurrently (touch)
-        changed = {k: v for k, v in to_document(key).items() if k not in ("_id", "last_used_at")}
-        result = await self._call(self.keys.update_one({"_id": key.key_id}, {"$set": changed}))
-        if result.matched_count:
+    async def revoke(self, key_id: str, at: datetime, event: KeyEvent) -> bool:
+        # conditional and targeted: a rotation elsewhere (or a stale read) can never un-revoke the key
+        result = await self._call(self.keys.update_one({"_id": key_id, "revoked_at": None},
+                                                       {"$set": {"revoked_at": at}}))
+        if result.modified_count:
             await self._record(event)
-        return result.matched_count == 1
+        return result.modified_count == 1
+
+    async def replace_secret(self, key_id: str, old_sha256: str, new_sha256: str, event: KeyEvent) -> bool:
+        result = await self._call(self.keys.update_one(
+            {"_id": key_id, "revoked_at": None, "secret_sha256": old_sha256},
+            {"$set": {"secret_sha256": new_sha256}}))
+        if result.modified_count:
+            await self._record(event)
+        return result.modified_count == 1
 
     async def touch(self, key_id: str, at: datetime) -> None:
         await self._call(self.keys.update_one({"_id": key_id}, {"$set": {"last_used_at": at}}))

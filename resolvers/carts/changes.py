@@ -43,7 +43,7 @@ async def create_cart(uow: CartUnitOfWork, lines: Sequence[LineRequest], note: s
     they have one already (made on another channel, say), that cart with the new lines added, so
     what they add anywhere is in the cart every channel shows them."""
     ctx, customer = uow.ctx, uow.ctx.customer_id
-    if errors := uow.rules.note_errors(note):
+    if errors := uow.rules.note_errors(note) + uow.rules.attribute_errors(attributes, ("input", "attributes")):
         return CartOutcome(None, tuple(errors))
     for attempt in range(MAX_ATTEMPTS):
         if customer is not None and (theirs := await ctx.cart_store.active_for_customer(customer)) is not None:
@@ -107,7 +107,7 @@ async def update_discount_codes(uow: CartUnitOfWork, cart_id: str, codes: Sequen
 async def update_attributes(uow: CartUnitOfWork, cart_id: str, attributes: Sequence[Attribute],
                             expected_version: int | None) -> CartOutcome:
     return await uow.change(cart_key(cart_id), expected_version,
-                            lambda cart: dataclasses.replace(cart, attributes=tuple(attributes)))
+                            lambda cart: cart.with_attributes(attributes, uow.rules))
 
 
 async def available_by_sku(ctx: RequestContext, skus: Iterable[str]) -> dict[str, int | None]:

@@ -89,8 +89,7 @@ class CompiledExecution(StrawberryGraphQLCoreExecutionContext):
     async def _run(self, plan: Plan, context: RequestContext) -> ExecutionResult:
         run = Run(plan, context, self.variable_values, self.plans.strawberry_schema)
         data = await run.execute(self.root_value)
-        if not run.errors:  # nothing nulled: the objects the plan completed are the objects in the answer
-            context.objects_counted = run.objects
+        context.objects_counted = run.objects  # every object completed, in the answer or nulled after
         return ExecutionResult(data, run.errors or None)
 
 

@@ -29,7 +29,8 @@ def test_typename_is_not_introspection(client_with_key):
 
 def test_production_mode_turns_introspection_and_graphiql_off(simulators, mongo_url):
     key = issue_key(mongo_url, "admin", **UNLIMITED)
-    with served_gateway(simulators, mongo_url, CGW_SERVER__PRODUCTION="true") as url:
+    with served_gateway(simulators, mongo_url, CGW_SERVER__PRODUCTION="true",
+                        CGW_AUTH__JWT_SECRET="a-secret-of-this-installation-0123456789") as url:
         client = GraphQLClient(url, key)
         try:
             forbidden(client(SCHEMA))

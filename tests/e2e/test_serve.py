@@ -38,7 +38,7 @@ def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
                         headers={"X-Request-Id": "e2e-1", "X-API-Key": key}, timeout=10)
     # then every dependency is reachable, the embedded store included
     assert ready.status_code == 200
-    assert set(ready.json()["checks"]) == {"odoo", "woocommerce", "medusa", "ebay", "mongodb"}
+    assert ready.json() == {"status": "ready", "down": []}
     assert answer.json()["data"] == {"product": {"sku": "CG-000001", "title": catalog.products[0].title}}
     assert answer.json()["extensions"]["cost"]["requested"] == 1
     assert answer.headers["x-request-id"] == "e2e-1"
@@ -54,11 +54,11 @@ def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
 def test_readiness_names_a_backend_that_is_down(served, simulators):
     base, _, _, _ = served
     simulators["medusa"].faults(down=True)
-    ready = httpx.get(f"{base}/readyz", timeout=10)
+    deadline = time.monotonic() + 10  # the latest round is kept server.readiness_cache_seconds (5 s)
+    while (ready := httpx.get(f"{base}/readyz", timeout=10)).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert ready.status_code == 503
-    checks = ready.json()["checks"]
-    assert checks["medusa"]["ok"] is False and checks["medusa"]["code"] == "BACKEND_UNAVAILABLE"
-    assert checks["odoo"]["ok"] is True
+    assert ready.json() == {"status": "unavailable", "down": ["medusa"]}
 
 
 def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):

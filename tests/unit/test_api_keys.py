@@ -32,8 +32,19 @@ class MemoryKeyStore:
     async def all(self) -> list[ApiKey]:
         return list(self.keys.values())
 
-    async def update(self, key: ApiKey, event: KeyEvent) -> bool:
-        self.keys[key.key_id] = key
+    async def revoke(self, key_id: str, at: datetime, event: KeyEvent) -> bool:
+        key = self.keys.get(key_id)
+        if key is None or key.revoked_at is not None:
+            return False
+        self.keys[key_id] = dataclasses.replace(key, revoked_at=at)
+        self.log.append(event)
+        return True
+
+    async def replace_secret(self, key_id: str, old_sha256: str, new_sha256: str, event: KeyEvent) -> bool:
+        key = self.keys.get(key_id)
+        if key is None or key.revoked_at is not None or key.secret_sha256 != old_sha256:
+            return False
+        self.keys[key_id] = dataclasses.replace(key, secret_sha256=new_sha256)
         self.log.append(event)
         return True
 

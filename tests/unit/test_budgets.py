@@ -81,7 +81,7 @@ async def test_an_operation_larger_than_a_slice_leases_what_it_needs_and_gives_b
     store, clock = MemoryBudgetStore(), Clock()
     budgets = SharedBudgets(store, lease_fraction=0.1, clock=clock)
     assert (await budgets.take("k:cost", 1_000, 500)).allowed
-    budgets.give_back("k:cost", 400)  # it cost 100 in the end
+    budgets.give_back("k:cost", 1_000, 400)  # it cost 100 in the end
     assert await spend(budgets, 10, per_minute=1_000, amount=100, bucket="k:cost") == 9
 
 

@@ -23,8 +23,14 @@ class MemoryDocumentStore:
         self.reads += 1
         return self.documents.get(sha256)
 
-    async def put(self, sha256: str, document: str) -> None:
+    async def put(self, sha256: str, document: str, owner: str | None = None) -> None:
         self.documents.setdefault(sha256, document)
+
+    async def touch(self, sha256: str, at: object) -> None:
+        pass
+
+    async def evict(self, owner: str, keep: int) -> list[str]:
+        return []
 
     async def add_to_list(self, name: str, hashes: list[str], replace: bool = False) -> int:
         self.lists[name] = set(hashes) if replace else self.lists.get(name, set()) | set(hashes)
@@ -61,7 +67,7 @@ async def test_found_documents_are_cached_and_misses_are_not():
     reads = store.reads
     assert await documents.find(key) == DOCUMENT and store.reads == reads
     for text in ("{ a }", "{ b }"):  # the cache holds two: the first one goes
-        await documents.register(sha256_of(text), text)
+        await documents.register(sha256_of(text), text, "key")
     assert await documents.find(key) == DOCUMENT and store.reads == reads + 1
 
 
