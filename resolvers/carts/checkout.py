@@ -20,13 +20,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import global_ids, stock
-from resolvers.carts import cost
+from resolvers.carts import cost, email_address
 from resolvers.carts.ids import cart_key
 from resolvers.carts.unit_of_work import NOT_FOUND, CartUnitOfWork
 from resolvers.context import RequestContext
 
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CENT = Decimal("0.01")
 
 
@@ -103,8 +102,9 @@ async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
 
 def _input_errors(request: CheckoutRequest) -> list[UserError]:
     errors = []
-    if not EMAIL.match(request.email.strip()):
-        errors.append(UserError("INVALID_EMAIL", "an email address such as ana@example.com", ("input", "email")))
+    if email_address.normalized(request.email) is None:
+        errors.append(UserError("INVALID_EMAIL", "an email address such as ana@example.com, of at most "
+                                                 f"{email_address.MAX_LENGTH} characters", ("input", "email")))
     if (request.shipping_address is None) == (request.pickup_store_id is None):
         errors.append(UserError("DELIVERY_REQUIRED", "give either shippingAddress or pickupStoreId", ("input",)))
     address = request.shipping_address
@@ -159,7 +159,8 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
     codes = ", ".join(c.code for c in priced.codes if c.applicable)
     note = "\n".join(t for t in (cart.note, f"Discount codes: {codes}" if codes else None) if t) or None
     return OrderDraft(reference=cart.cart_id, channel=ctx.channel.value, customer_id=ctx.customer_id,
-                      email=request.email.strip(), name=(request.name or request.email).strip(),
+                      email=email_address.normalized(request.email) or request.email.strip(),
+                      name=(request.name or request.email).strip(),
                       address=request.shipping_address, warehouse_code=store.code if store else None,
                       lines=lines, note=note, payment_reference=request.payment_reference.strip())
 
