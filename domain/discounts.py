@@ -13,6 +13,7 @@ from domain.records import Coupon
 
 CENT = Decimal("0.01")
 SUPPORTED = ("percent", "fixed_cart", "fixed_product")
+MAX_CODE_LENGTH = 100  # characters; a longer code is no coupon's and is not looked up
 
 
 @dataclass(frozen=True, slots=True)

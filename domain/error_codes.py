@@ -55,6 +55,7 @@ class CartErrorCode(Code):
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", _INSUFFICIENT_STOCK
     INVALID_NOTE = "INVALID_NOTE", "The note is too long."
     DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", "The web-shop has no such coupon, or it does not apply now."
+    TOO_MANY_DISCOUNT_CODES = "TOO_MANY_DISCOUNT_CODES", "A cart has at most `carts.max_discount_codes` codes."
     CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token to attach the cart to them."
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID", _IDEMPOTENCY["IDEMPOTENCY_KEY_INVALID"]
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", _IDEMPOTENCY["IDEMPOTENCY_KEY_REUSED"]

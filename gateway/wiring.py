@@ -120,7 +120,7 @@ def catalog_rules(settings: Settings) -> CatalogRules:
 def cart_rules(settings: Settings) -> CartRules:
     c = settings.carts
     return CartRules(max_lines=c.max_lines, max_quantity=c.max_quantity, guest_cart_ttl_days=c.guest_cart_ttl_days,
-                     merge_strategy=MergeStrategy(c.merge_strategy),
+                     merge_strategy=MergeStrategy(c.merge_strategy), max_discount_codes=c.max_discount_codes,
                      shop_currency=settings.backends.woocommerce.currency)
 
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from adapters.change_pages import oldest_changes
 from adapters.http import BackendHttp, parse_json, require
 from domain.errors import MalformedPayload
@@ -24,6 +26,7 @@ from domain.records import Attribute, ChangeMark, ContentRecord, Coupon, Image, 
 NAME = "woocommerce"
 API = "/wp-json/wc/v3"
 PER_PAGE = 100
+COUPON_LOOKUPS = 4  # coupon look-ups of one process at the web-shop at once (one call per code)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -95,6 +98,7 @@ class WooCommerceAdapter:
     def __init__(self, http: BackendHttp, *, query_auth: tuple[str, str] | None = None) -> None:
         self.http = http
         self.query_auth = {"consumer_key": query_auth[0], "consumer_secret": query_auth[1]} if query_auth else {}
+        self._coupon_lookups = asyncio.Semaphore(COUPON_LOOKUPS)
 
     async def _page(self, params: dict) -> tuple[list[dict], int]:
         response = await self.http.call("GET", f"{API}/products", params={**params, **self.query_auth})
@@ -133,10 +137,13 @@ class WooCommerceAdapter:
         return await oldest_changes(next_page, after, until, limit)
 
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
-        """`GET coupons?code=` takes one code, so one call per code, concurrently."""
-        pages = await asyncio.gather(*(self.http.call("GET", f"{API}/coupons", params={"code": code.lower(),
-                                                                                      **self.query_auth})
-                                       for code in dict.fromkeys(c.lower() for c in codes)))
+        """`GET coupons?code=` takes one code, so one call per distinct code, at most COUPON_LOOKUPS
+        of the process at once: codes cannot take the connections the catalog's calls need."""
+        async def lookup(code: str) -> httpx.Response:
+            async with self._coupon_lookups:
+                return await self.http.call("GET", f"{API}/coupons", params={"code": code, **self.query_auth})
+
+        pages = await asyncio.gather(*(lookup(code) for code in dict.fromkeys(c.lower() for c in codes)))
         found = []
         for response in pages:
             for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):
