@@ -76,6 +76,8 @@ class CheckoutErrorCode(Code):
     INVALID_ADDRESS = "INVALID_ADDRESS", "A shipping address field is missing or malformed (`field` says which)."
     DELIVERY_REQUIRED = "DELIVERY_REQUIRED", "Give either `shippingAddress` or `pickupStoreId`."
     PICKUP_STORE_UNKNOWN = "PICKUP_STORE_UNKNOWN", "No pickup store with this ID."
+    CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED", ("The API key may not check out at the operation's channel "
+                                                  "(`X-Channel`, `@inContext`); `message` names those it may.")
     PAYMENT_REFERENCE_REQUIRED = "PAYMENT_REFERENCE_REQUIRED", "The payment provider's reference is required."
     UNKNOWN_MERCHANDISE = "UNKNOWN_MERCHANDISE", _UNKNOWN_MERCHANDISE
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", ("The stock (for pickup: the chosen store's) does not cover a line's "

@@ -49,6 +49,9 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
     if refused := uow.refusal(cart, None):
         return CartOutcome(cart, (refused,))
     errors = _input_errors(request)
+    if (key := ctx.api_key) is not None and ctx.channel.value not in key.checkout_channels:
+        errors.append(UserError("CHANNEL_NOT_ALLOWED", f"this API key checks out only at "
+                                f"{', '.join(key.checkout_channels)}, not at {ctx.channel.value}", ("input",)))
     if not cart.lines:
         errors.append(UserError("CART_EMPTY", "the cart has no lines", ("cartId",)))
     store = await _pickup_store(ctx, request.pickup_store_id) if request.pickup_store_id else None
