@@ -76,6 +76,10 @@ class CheckoutErrorCode(Code):
     INVALID_ADDRESS = "INVALID_ADDRESS", "A shipping address field is missing or malformed (`field` says which)."
     DELIVERY_REQUIRED = "DELIVERY_REQUIRED", "Give either `shippingAddress` or `pickupStoreId`."
     PICKUP_STORE_UNKNOWN = "PICKUP_STORE_UNKNOWN", "No pickup store with this ID."
+    DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", ("A discount code on the cart does not apply (any more, or "
+                                                      "to this buyer: e-mail restriction, uses per customer), or its "
+                                                      "last use was taken meanwhile; `message` says which and why. "
+                                                      "Remove it (`cartDiscountCodesUpdate`) to check out without.")
     CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED", ("The API key may not check out at the operation's channel "
                                                   "(`X-Channel`, `@inContext`); `message` names those it may.")
     PAYMENT_REFERENCE_REQUIRED = "PAYMENT_REFERENCE_REQUIRED", "The payment provider's reference is required."

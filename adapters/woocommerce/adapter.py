@@ -60,6 +60,9 @@ def to_content(item: dict) -> ContentRecord:
                              for a in item.get("attributes") or () if not a.get("variation")),
             gtin=item.get("global_unique_id") or None,
             updated_at=_timestamp(item.get("date_modified_gmt")),
+            shop_product_id=int(item["id"]) if item.get("id") is not None else None,
+            category_ids=tuple(int(c["id"]) for c in item.get("categories") or () if c.get("id") is not None),
+            on_sale=bool(item.get("on_sale")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
@@ -72,10 +75,28 @@ def to_coupon(item: Any) -> Coupon:
                       amount=Decimal(str(item["amount"])),
                       expires_at=datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None,
                       minimum_amount=Decimal(str(item.get("minimum_amount") or "0")),
-                      usage_limit=int(item["usage_limit"]) if item.get("usage_limit") is not None else None,
-                      usage_count=int(item.get("usage_count") or 0))
+                      usage_limit=_count(item.get("usage_limit")), usage_count=int(item.get("usage_count") or 0),
+                      maximum_amount=Decimal(str(item.get("maximum_amount") or "0")),
+                      usage_limit_per_user=_count(item.get("usage_limit_per_user")),
+                      individual_use=bool(item.get("individual_use")),
+                      email_restrictions=tuple(str(e).strip().lower() for e in item.get("email_restrictions") or ()),
+                      product_ids=_ids(item.get("product_ids")),
+                      excluded_product_ids=_ids(item.get("excluded_product_ids")),
+                      product_categories=_ids(item.get("product_categories")),
+                      excluded_product_categories=_ids(item.get("excluded_product_categories")),
+                      exclude_sale_items=bool(item.get("exclude_sale_items")),
+                      used_by=tuple(str(u) for u in item.get("used_by") or ()))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
+
+
+def _count(raw: Any) -> int | None:
+    """A limit: WooCommerce answers null (or 0 in older versions) for none."""
+    return int(raw) if raw else None
+
+
+def _ids(raw: Any) -> tuple[int, ...]:
+    return tuple(int(i) for i in raw or ())
 
 
 def _wp_time(at: datetime) -> str:

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from domain.discounts import Buyer, Claim, claim_for
+from domain.ports import RedemptionLedger
 from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import global_ids, stock
@@ -62,14 +64,26 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
     claimed = await _claim(uow, cart)
     if not isinstance(claimed, Cart):
         return claimed  # another checkout ended it (or still runs)
-    erp = ctx.services.backends.erp
+    erp, ledger = ctx.services.backends.erp, ctx.services.redemptions
     try:
         if await erp.order_by_reference(cart.cart_id) is None:
-            draft = await _draft(ctx, claimed, request, store)
-            if isinstance(draft, list):
+            drafted = await _draft(ctx, claimed, request, store)
+            if isinstance(drafted, list):
                 await _release(uow, claimed)
-                return CartOutcome(claimed, tuple(draft))
-            await erp.create_order(draft)
+                return CartOutcome(claimed, tuple(drafted))
+            draft, claims = drafted
+            if ledger is not None and (used_up := await ledger.reserve(cart.cart_id, claims)) is not None:
+                await _release(uow, claimed)
+                return CartOutcome(claimed, (UserError("DISCOUNT_CODE_INVALID", f"{used_up}: used up meanwhile",
+                                                       ("discountCodes",)),))
+            try:
+                await erp.create_order(draft)
+            except Exception:
+                if ledger is not None:
+                    await asyncio.shield(_give_back_uses(ctx, ledger, cart.cart_id))
+                raise
+        if ledger is not None:
+            await ledger.confirm(cart.cart_id)  # also after a crash: the order found, its reserved uses
     except BaseException:
         await asyncio.shield(_release(uow, claimed))  # the order may exist: the next claim looks for it first
         raise
@@ -95,6 +109,17 @@ async def _claim(uow: CartUnitOfWork, cart: Cart) -> Cart | CartOutcome:
 async def _release(uow: CartUnitOfWork, claimed: Cart) -> None:
     """Gives the claim up (the checkout did not place an order), keeping changes made meanwhile."""
     await uow.change(claimed.cart_id, None, Cart.unclaimed, ends_operation=False)
+
+
+async def _give_back_uses(ctx: RequestContext, ledger: RedemptionLedger, cart_id: str) -> None:
+    """Releases the cart's reserved code uses when the ERP surely has no order for it; when that
+    cannot be told (the ERP does not answer), they stay reserved, and the next checkout of the
+    cart confirms them (the order was made) or takes them again (it was not)."""
+    try:
+        if await ctx.services.backends.erp.order_by_reference(cart_id) is None:
+            await ledger.release(cart_id)
+    except Exception:  # noqa: BLE001 - the reservation stays, as said
+        return
 
 
 async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
@@ -133,11 +158,16 @@ async def _pickup_store(ctx: RequestContext, store_id: str) -> Warehouse | None:
 
 
 async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
-                 store: Warehouse | None) -> OrderDraft | list[UserError]:
-    """The order at today's prices, or why it cannot be placed: items gone, or not enough stock
-    in the channel (or, for pickup, in the chosen store)."""
-    priced = await cost.price_cart(ctx, cart)
-    errors = []
+                 store: Warehouse | None) -> tuple[OrderDraft, list[Claim]] | list[UserError]:
+    """The order at today's prices and the code uses it takes, or why it cannot be placed: items
+    gone, not enough stock in the channel (or, for pickup, in the chosen store), or a code on the
+    cart that does not apply (now, or to this buyer: e-mail restriction, uses per customer)."""
+    email = email_address.normalized(request.email) or request.email.strip()
+    buyer = Buyer(email, ctx.customer_id)
+    priced = await cost.price_cart(ctx, cart, buyer)
+    # a code the shopper was shown that does not apply now is said, not dropped from the price unseen
+    errors = [UserError("DISCOUNT_CODE_INVALID", f"{c.code}: {c.reason}", ("discountCodes", n))
+              for n, c in enumerate(priced.codes) if not c.applicable]
     for n, line in enumerate(priced.lines):
         if line.variant is None:
             errors.append(UserError("UNKNOWN_MERCHANDISE", f"{line.line.sku} is no longer sold", ("lines", n)))
@@ -161,11 +191,11 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
                   for p in priced.lines if p.variant is not None and p.unit_price is not None)
     codes = ", ".join(c.code for c in priced.codes if c.applicable)
     note = "\n".join(t for t in (cart.note, f"Discount codes: {codes}" if codes else None) if t) or None
+    claims = [claim_for(c.coupon, buyer) for c in priced.codes if c.applicable and c.coupon is not None]
     return OrderDraft(reference=cart.cart_id, channel=ctx.channel.value, customer_id=ctx.customer_id,
-                      email=email_address.normalized(request.email) or request.email.strip(),
-                      name=(request.name or request.email).strip(),
+                      email=email, name=(request.name or request.email).strip(),
                       address=request.shipping_address, warehouse_code=store.code if store else None,
-                      lines=lines, note=note, payment_reference=request.payment_reference.strip())
+                      lines=lines, note=note, payment_reference=request.payment_reference.strip()), claims
 
 
 async def _complete(uow: CartUnitOfWork, cart: Cart) -> CartOutcome:
