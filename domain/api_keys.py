@@ -23,6 +23,16 @@ class Scope(StrEnum):
     KEYS_ADMIN = "keys:admin"
 
 
+# where a key of each kind may check out unless it lists its channels: a web bundle's key buys at
+# web prices, an app's at app prices; a store, call-centre or second web frontend is given its list
+DEFAULT_CHANNELS: dict[KeyKind, tuple[str, ...]] = {
+    KeyKind.FRONTEND: ("WEB",),
+    KeyKind.MOBILE: ("APP",),
+    KeyKind.MARKETPLACE: ("MARKETPLACE",),
+    KeyKind.ADMIN: ("WEB", "APP", "STORE", "CALL_CENTER", "MARKETPLACE"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     key_id: str                 # the public part, safe to log
@@ -38,6 +48,14 @@ class ApiKey:
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
     documents: str | None = None  # a trusted-document list: the key runs only the documents in it
+    channels: tuple[str, ...] = ()  # where the key may check out; empty: its kind's (DEFAULT_CHANNELS)
+
+    @property
+    def checkout_channels(self) -> tuple[str, ...]:
+        """The channels whose prices the key may buy at: its bound channel, else its list."""
+        if self.channel:
+            return (self.channel,)
+        return self.channels or DEFAULT_CHANNELS[self.kind]
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class CartRules:
     merge_strategy: MergeStrategy = MergeStrategy.MERGE
     shop_currency: str = "EUR"  # of the web-shop's fixed-amount coupons
     claim_seconds: float = 120.0  # a checkout claim or sign-in merge older than this was left by a dead process
+    max_discount_codes: int = 5  # per cart: each is looked up at the web-shop
 
     def quantity_error(self, quantity: int, field: Field) -> UserError | None:
         if not 1 <= quantity <= self.max_quantity:

@@ -58,6 +58,7 @@ class CartErrorCode(Code):
     ATTRIBUTE_TOO_LONG = "ATTRIBUTE_TOO_LONG", ("An attribute's key has at most 64 characters and its value at "
                                                 "most 500.")
     DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", "The web-shop has no such coupon, or it does not apply now."
+    TOO_MANY_DISCOUNT_CODES = "TOO_MANY_DISCOUNT_CODES", "A cart has at most `carts.max_discount_codes` codes."
     CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token to attach the cart to them."
     CHECKOUT_IN_PROGRESS = "CHECKOUT_IN_PROGRESS", ("A checkout of this cart is running: the cart takes no change "
                                                     "until it ends; read the cart later.")
@@ -82,6 +83,12 @@ class CheckoutErrorCode(Code):
     INVALID_ADDRESS = "INVALID_ADDRESS", "A shipping address field is missing or malformed (`field` says which)."
     DELIVERY_REQUIRED = "DELIVERY_REQUIRED", "Give either `shippingAddress` or `pickupStoreId`."
     PICKUP_STORE_UNKNOWN = "PICKUP_STORE_UNKNOWN", "No pickup store with this ID."
+    DISCOUNT_CODE_INVALID = "DISCOUNT_CODE_INVALID", ("A discount code on the cart does not apply (any more, or "
+                                                      "to this buyer: e-mail restriction, uses per customer), or its "
+                                                      "last use was taken meanwhile; `message` says which and why. "
+                                                      "Remove it (`cartDiscountCodesUpdate`) to check out without.")
+    CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED", ("The API key may not check out at the operation's channel "
+                                                  "(`X-Channel`, `@inContext`); `message` names those it may.")
     PAYMENT_REFERENCE_REQUIRED = "PAYMENT_REFERENCE_REQUIRED", "The payment provider's reference is required."
     UNKNOWN_MERCHANDISE = "UNKNOWN_MERCHANDISE", _UNKNOWN_MERCHANDISE
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", ("The stock (for pickup: the chosen store's) does not cover a line's "

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
+from domain.discounts import Claim, Usage
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -182,6 +183,28 @@ class IdempotencyStore(Protocol):
     async def release(self, key: str, token: str) -> None:
         """Gives up the claim with this token (its operation did not finish, or may succeed when
         tried again): the next request with the key takes it over at once."""
+
+
+class RedemptionLedger(Protocol):
+    """The gateway's uses of discount codes (its orders go to the ERP, so the web-shop never counts
+    them): each checkout reserves its codes' uses before the ERP order, atomically against the
+    limits, confirms them after it, and releases them when no order was made."""
+
+    async def prepare(self) -> None: ...
+
+    async def usage(self, codes: Sequence[str], buyer_keys: Sequence[str]) -> dict[str, Usage]:
+        """Per code, the uses held (reserved or confirmed): in all, and the most under one of `buyer_keys`."""
+
+    async def reserve(self, cart_id: str, claims: Sequence[Claim]) -> str | None:
+        """Takes one use of each claimed code for the cart, or none: the code whose limit is reached
+        (None when all were taken). A code the cart holds already is not taken twice; one it holds
+        but no longer claims is given back."""
+
+    async def confirm(self, cart_id: str) -> None:
+        """The cart's uses became an order."""
+
+    async def release(self, cart_id: str) -> None:
+        """Gives back the cart's reserved (unconfirmed) uses."""
 
 
 class ApiKeyStore(Protocol):

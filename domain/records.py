@@ -88,6 +88,9 @@ class ContentRecord:
     attributes: tuple[Attribute, ...] = ()
     gtin: str | None = None
     updated_at: datetime | None = None
+    shop_product_id: int | None = None  # the web-shop's id of the product (coupon product restrictions)
+    category_ids: tuple[int, ...] = ()  # the web-shop's ids of its categories (coupon category restrictions)
+    on_sale: bool = False  # the web-shop sells it at a sale price (coupons may exclude sale items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +185,22 @@ class Coupon:
     expires_at: datetime | None
     minimum_amount: Decimal
     usage_limit: int | None
-    usage_count: int
+    usage_count: int  # the web-shop's own count; the gateway's redemptions are counted on top
+    maximum_amount: Decimal = Decimal(0)  # 0: none
+    usage_limit_per_user: int | None = None  # by customer id and by e-mail
+    individual_use: bool = False  # no other code with it
+    email_restrictions: tuple[str, ...] = ()  # lower case; `*` matches any run of characters
+    product_ids: tuple[int, ...] = ()  # the web-shop's product ids
+    excluded_product_ids: tuple[int, ...] = ()
+    product_categories: tuple[int, ...] = ()  # the web-shop's category ids
+    excluded_product_categories: tuple[int, ...] = ()
+    exclude_sale_items: bool = False
+    used_by: tuple[str, ...] = ()  # the web-shop's record of who used it: user ids and e-mails
+
+    @property
+    def restricts_items(self) -> bool:
+        return bool(self.product_ids or self.excluded_product_ids or self.product_categories
+                    or self.excluded_product_categories or self.exclude_sale_items)
 
 
 @dataclass(frozen=True, slots=True)

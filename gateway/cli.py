@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
+from domain.api_keys import DEFAULT_CHANNELS, KeyKind
 from domain.errors import DomainError
 from gateway.logs import configure_logging
 from gateway.processes import (Supervisor, cli_argv, free_port, listening_socket, port_in_use,
@@ -148,7 +149,7 @@ def demo(args: argparse.Namespace) -> int:
             print(f"  {what:<32} {where}")
         print(f"\nAPI keys, one per client kind (kept in {kept_in}):")
         for kind, key in demo_keys.items():
-            print(f"  {kind:<12} {key}")
+            print(f"  {kind:<12} {key}  checks out at {' '.join(DEFAULT_CHANNELS[KeyKind(kind)])}")
         print("\nEvery request needs one. In GraphiQL, open Headers and paste\n"
               f'  {{"X-API-Key": "{demo_keys["frontend"]}"}}\n'
               f"or from a shell:\n  curl -s {base}/graphql -H 'X-API-Key: {demo_keys['frontend']}' "
@@ -291,6 +292,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--kind", required=True, choices=["frontend", "mobile", "marketplace", "admin"])
     create.add_argument("--channel", help="bind the key to a channel (a marketplace key always is)")
+    create.add_argument("--channels", metavar="A,B",
+                        help="the channels an unbound key may check out at (default: WEB for frontend, "
+                             "APP for mobile, all for admin)")
     create.add_argument("--scope", action="append", default=[], help="repeatable; default: the kind's scopes")
     create.add_argument("--expires-days", type=float)
     create.add_argument("--requests-per-minute", type=int, help="request budget (default: by kind)")

@@ -20,7 +20,7 @@ def describe(key: ApiKey) -> dict:
             "expires_at": key.expires_at.isoformat() if key.expires_at else None,
             "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
             "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
-            "documents": key.documents}
+            "documents": key.documents, "checkout_channels": list(key.checkout_channels)}
 
 
 async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
@@ -33,6 +33,8 @@ async def run_key_command(settings: Settings, args: argparse.Namespace) -> str:
                 raise ValueError(f"--scope: one of {', '.join(s.value for s in Scope)}") from None
             spec = api_keys.KeySpec(name=args.name, kind=KeyKind(args.kind), scopes=scopes,
                                     channel=Channel.parse(args.channel) if args.channel else None,
+                                    channels=tuple(Channel.parse(c) for c in args.channels.split(",") if c.strip())
+                                    if args.channels else (),
                                     expires_in_days=args.expires_days,
                                     requests_per_minute=args.requests_per_minute,
                                     cost_per_minute=args.cost_per_minute, documents=args.documents)
@@ -57,4 +59,5 @@ def _shown(key: ApiKey, full: str, as_json: bool) -> str:
         return json.dumps({**describe(key), "key": full}, indent=2)
     return (f"{full}\n\nThe key above is shown only now; store it safely.\n"
             f"id {key.key_id}, {key.kind.value}, channel {key.channel or 'any'}, "
+            f"checks out at {' '.join(key.checkout_channels)}, "
             f"scopes {' '.join(s.value for s in key.scopes)}")

@@ -196,6 +196,7 @@ class CartSettings:
     guest_cart_ttl_days: float = 30.0  # an untouched guest cart expires after this
     max_lines: int = 250
     max_quantity: int = 999  # per line
+    max_discount_codes: int = 5  # per cart; each is looked up at the web-shop when the cart is priced
     merge_strategy: Literal["MERGE", "KEEP_CUSTOMER", "KEEP_GUEST", "KEEP_GUEST_IF_CUSTOMER_EMPTY"] = "MERGE"
 
 

@@ -25,6 +25,7 @@ from adapters.mongo.documents import MongoDocumentStore
 from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
+from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.transports import describe_json2_error
 from adapters.woocommerce import WooCommerceAdapter
@@ -128,8 +129,8 @@ def cart_rules(settings: Settings) -> CartRules:
     slowest = max(b.woocommerce.timeout_seconds, b.medusa.timeout_seconds, b.odoo.timeout_seconds,
                   b.ebay.timeout_seconds)
     return CartRules(max_lines=c.max_lines, max_quantity=c.max_quantity, guest_cart_ttl_days=c.guest_cart_ttl_days,
-                     merge_strategy=MergeStrategy(c.merge_strategy), shop_currency=b.woocommerce.currency,
-                     claim_seconds=max(CartRules().claim_seconds, 5 * slowest))
+                     merge_strategy=MergeStrategy(c.merge_strategy), max_discount_codes=c.max_discount_codes,
+                     shop_currency=b.woocommerce.currency, claim_seconds=max(CartRules().claim_seconds, 5 * slowest))
 
 
 def build_gateway_schema(settings: Settings) -> strawberry.Schema:
@@ -199,8 +200,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
-        invalidations = MongoInvalidationLog(client, database)
-        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations):
+        invalidations, redemptions = MongoInvalidationLog(client, database), MongoRedemptionLedger(client, database)
+        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions):
             await store.prepare()
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction),
                             key_cache_seconds=settings.auth.key_cache_seconds,
@@ -213,7 +214,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             directory=StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
-            cart_rules=cart_rules(settings), clock=clock)
+            cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

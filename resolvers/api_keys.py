@@ -50,6 +50,7 @@ class KeySpec:
     requests_per_minute: int | None = None  # None: the kind's default
     cost_per_minute: int | None = None
     documents: str | None = None  # name of a trusted-document list (`commerce-gateway documents push`)
+    channels: tuple[Channel, ...] = ()  # where an unbound key may check out; empty: the kind's defaults
 
 
 class UnknownKey(BadUserInput):
@@ -93,6 +94,8 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str,
         raise BadUserInput("request and cost limits must be at least 1 per minute")
     if spec.documents is not None and not DOCUMENT_LIST_NAME.fullmatch(spec.documents):
         raise BadUserInput("a document list name is 1-64 letters, digits, dots, dashes or underscores")
+    if channel is not None and set(spec.channels) - {channel}:
+        raise BadUserInput(f"a key bound to {channel.value} checks out only there; give no other channels")
     now = now or datetime.now(UTC)
     key_id, secret = _new_secret()
     key = ApiKey(key_id=key_id, name=spec.name.strip(), kind=spec.kind,
@@ -100,7 +103,7 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str,
                  requests_per_minute=requests, cost_per_minute=cost,
                  secret_sha256=_hash(secret), created_at=now,
                  expires_at=now + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None,
-                 documents=spec.documents)
+                 documents=spec.documents, channels=tuple(dict.fromkeys(c.value for c in spec.channels)))
     await store.insert(key, KeyEvent("created", key_id, actor, now))
     return key, f"{PREFIX}_{key_id}_{secret}"
 

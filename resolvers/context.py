@@ -11,7 +11,15 @@ from domain.channels import Channel
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
 from resolvers.loaders import Loaders
-from domain.ports import ApiKeyStore, CartStore, Clock, FingerprintStore, IdempotencyStore, utc_now
+from domain.ports import (
+    ApiKeyStore,
+    CartStore,
+    Clock,
+    FingerprintStore,
+    IdempotencyStore,
+    RedemptionLedger,
+    utc_now,
+)
 from resolvers.rules import CatalogRules, ChannelRules
 from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
@@ -30,6 +38,7 @@ class Services:
     keys: ApiKeyStore | None = None
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
+    redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

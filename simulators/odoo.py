@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable
 
 from starlette.applications import Starlette
@@ -38,6 +39,21 @@ def json2_error(status: int, name: str = "werkzeug.exceptions.InternalServerErro
     if status == 503:
         name, message = "werkzeug.exceptions.ServiceUnavailable", "Service Unavailable"
     return {"name": name, "message": message, "arguments": [message], "context": {}, "debug": ""}
+
+
+def like(pattern: str, text: str, case_sensitive: bool) -> bool:
+    """PostgreSQL's LIKE (ILIKE when not `case_sensitive`) with its default escape, the backslash."""
+    parts, escaped = [], False
+    for char in pattern:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            parts.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+    flags = re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE
+    return re.fullmatch("".join(parts), text, flags) is not None
 
 
 class DomainEvaluator:
@@ -124,16 +140,12 @@ class DomainEvaluator:
             return actual in (expected if isinstance(expected, list) else [expected])
         if op == "not in":
             return actual not in expected  # type: ignore[operator]
-        if op in ("ilike", "not ilike", "=ilike"):
-            hit = isinstance(actual, str) and str(expected).lower() in actual.lower()
-            if op == "=ilike":
-                hit = isinstance(actual, str) and actual.lower() == str(expected).lower()
-            return hit if op != "not ilike" else not hit
-        if op in ("like", "=like"):
-            if op == "=like":
-                prefix = str(expected).rstrip("%")
-                return isinstance(actual, str) and actual.startswith(prefix)
-            return isinstance(actual, str) and str(expected) in actual
+        if "like" in op:
+            # as PostgreSQL: `%` and `_` are wildcards, a backslash escapes; `like`/`ilike` look for the
+            # pattern anywhere (Odoo wraps it in `%`), `=like`/`=ilike` match it whole
+            pattern = str(expected) if op.startswith("=") else f"%{expected}%"
+            hit = isinstance(actual, str) and like(pattern, actual, case_sensitive="ilike" not in op)
+            return not hit if op.startswith("not") else hit
         if actual is False or actual is None:
             return False
         return {">": actual > expected, ">=": actual >= expected,  # type: ignore[operator]

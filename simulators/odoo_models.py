@@ -449,11 +449,14 @@ class StockWarehouse(Model):
 
 
 class ResPartner(Model):
-    """The stores' and warehouses' addresses, and the customers that `create` adds."""
+    """The stores' and warehouses' addresses, and the customers that `create` adds: contacts, and
+    their delivery addresses (`type` delivery, `parent_id` the contact)."""
 
     name = "res.partner"
+    relations = {"parent_id": "res.partner"}
     _by_id = {loc.partner_id: loc for loc in LOCATIONS}
-    CUSTOMER_FIELDS = ("name", "email", "ref", "street", "city", "zip", "country_code", "phone")
+    CUSTOMER_FIELDS = ("name", "email", "ref", "street", "city", "zip", "country_code", "phone", "parent_id", "type")
+    TYPES = ("contact", "invoice", "delivery", "other")
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -481,6 +484,8 @@ class ResPartner(Model):
             "zip": field("zip", lambda w: w.zip),
             "country_id": lambda i: [57, "Germany"],
             "country_code": field("country_code", lambda w: "DE"),
+            "type": lambda i: self.customers[i].get("type", "contact") if i in self.customers else "contact",
+            "parent_id": lambda i: self._parent(i),
             "partner_latitude": field("partner_latitude", lambda w: w.latitude),
             "partner_longitude": field("partner_longitude", lambda w: w.longitude),
         }
@@ -488,9 +493,17 @@ class ResPartner(Model):
     def create(self, vals: dict) -> int:
         if not vals.get("name"):
             raise OdooError("odoo.exceptions.ValidationError", "Contacts require a name")
+        if vals.get("type", "contact") not in self.TYPES:
+            raise OdooError("ValueError", f"Wrong value for res.partner.type: {vals['type']!r}")
+        if vals.get("parent_id") and not self.exists(vals["parent_id"]):
+            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
         partner_id = next(self._ids)
         self.customers[partner_id] = {k: vals[k] for k in self.CUSTOMER_FIELDS if k in vals}
         return partner_id
+
+    def _parent(self, record_id: int) -> list | bool:
+        parent = self.customers.get(record_id, {}).get("parent_id")
+        return [parent, self.value(parent, "name", {})] if parent else False
 
 
 class SaleOrderLine(Model):
@@ -525,7 +538,7 @@ class SaleOrder(Model):
     """Orders created through `create`; kept in memory for the simulator's lifetime."""
 
     name = "sale.order"
-    relations = {"partner_id": "res.partner"}
+    relations = {"partner_id": "res.partner", "partner_shipping_id": "res.partner"}
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -540,7 +553,7 @@ class SaleOrder(Model):
 
     def fields(self):
         o = self.orders.__getitem__
-        names = ("name", "client_order_ref", "partner_id", "state", "amount_total", "date_order",
+        names = ("name", "client_order_ref", "partner_id", "partner_shipping_id", "state", "amount_total", "date_order",
                  "order_line", "note", "warehouse_id", "origin", "currency_id")
         return {"id": lambda i: i, **{n: (lambda i, n=n: o(i).get(n, False)) for n in names}}
 
@@ -548,6 +561,9 @@ class SaleOrder(Model):
         partners = self.registry.model("res.partner")
         if not vals.get("partner_id") or not partners.exists(vals["partner_id"]):
             raise OdooError("odoo.exceptions.ValidationError", "The field 'Customer' (partner_id) is required")
+        shipping = vals.get("partner_shipping_id") or vals["partner_id"]
+        if not partners.exists(shipping):
+            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
         warehouse = vals.get("warehouse_id")
         if warehouse and not self.registry.model("stock.warehouse").exists(warehouse):
             raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
@@ -574,6 +590,7 @@ class SaleOrder(Model):
             "name": f"S{order_id:05d}",
             "client_order_ref": vals.get("client_order_ref", False),
             "partner_id": [vals["partner_id"], partner_name],
+            "partner_shipping_id": [shipping, partners.value(shipping, "name", {})],
             "origin": vals.get("origin", False),
             "currency_id": [125, "EUR"],
             "state": "sale",

@@ -3,7 +3,8 @@
 Subset served: products (list with `sku`, `include`, `search`, `modified_after`
 and `modified_before` (strict, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
 `X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
-description (`PUT`, which stamps `date_modified`), coupons. Auth as WooCommerce does
+description (`PUT`, which stamps `date_modified`), coupons (listed by `code`, with every field of the
+REST schema: limits, restrictions, `used_by`; and created with `POST`). Auth as WooCommerce does
 it over HTTPS: HTTP Basic with consumer key and secret, or the same as query
 parameters. Errors use WordPress's `{code, message, data: {status}}` shape.
 """
@@ -61,6 +62,7 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
         "price": price,
         "regular_price": "" if variable else price,
         "sale_price": "",
+        "on_sale": False,
         "manage_stock": True,
         "stock_quantity": stock,
         "stock_status": "instock" if stock > 0 else "outofstock",
@@ -87,25 +89,58 @@ def hash_index(text: str) -> int:
     return sum(map(ord, text)) % 97
 
 
+COUPON_DEFAULTS: dict[str, object] = {
+    "amount": "0", "discount_type": "fixed_cart", "description": "", "date_expires": None, "date_expires_gmt": None,
+    "usage_count": 0, "individual_use": False, "product_ids": [], "excluded_product_ids": [], "usage_limit": None,
+    "usage_limit_per_user": None, "limit_usage_to_x_items": None, "free_shipping": False, "product_categories": [],
+    "excluded_product_categories": [], "exclude_sale_items": False, "minimum_amount": "0.00",
+    "maximum_amount": "0.00", "email_restrictions": [], "used_by": [], "meta_data": [],
+}
+COUPON_FIELDS = {  # what `POST coupons` takes, with the JSON type of each
+    "code": str, "amount": str, "discount_type": str, "description": str, "date_expires": (str, type(None)),
+    "date_expires_gmt": (str, type(None)), "individual_use": bool, "product_ids": list, "excluded_product_ids": list,
+    "usage_limit": (int, type(None)), "usage_limit_per_user": (int, type(None)),
+    "limit_usage_to_x_items": (int, type(None)), "free_shipping": bool, "product_categories": list,
+    "excluded_product_categories": list, "exclude_sale_items": bool, "minimum_amount": str, "maximum_amount": str,
+    "email_restrictions": list,
+}
+DISCOUNT_TYPES = ("percent", "fixed_cart", "fixed_product")
+
+
+def coupon_json(**fields: object) -> dict:
+    """A coupon as `GET coupons` shows it: every field of the REST schema, `fields` over the defaults."""
+    stamp = "2025-01-01T00:00:00"
+    coupon = {"date_created": stamp, "date_created_gmt": stamp, "date_modified": stamp, "date_modified_gmt": stamp,
+              **COUPON_DEFAULTS, **fields}
+    if coupon["date_expires"] and not coupon["date_expires_gmt"]:
+        coupon["date_expires_gmt"] = coupon["date_expires"]  # the site runs on UTC
+    return coupon
+
+
 def coupons_json() -> list[dict]:
-    """Coupons of every discount type WooCommerce has, with their limits."""
+    """Coupons of every discount type WooCommerce has, with their limits and restrictions."""
     return [
-        {"id": 1, "code": "welcome10", "discount_type": "percent", "amount": "10.00",
-         "date_expires": None, "minimum_amount": "0.00", "usage_limit": None, "usage_count": 0},
-        {"id": 2, "code": "save5", "discount_type": "fixed_cart", "amount": "5.00",
-         "date_expires": "2030-12-31T23:59:59", "minimum_amount": "50.00", "usage_limit": 1000, "usage_count": 12},
-        {"id": 3, "code": "boots15", "discount_type": "fixed_product", "amount": "15.00",
-         "date_expires": None, "minimum_amount": "0.00", "usage_limit": None, "usage_count": 0},
-        {"id": 4, "code": "summer2025", "discount_type": "percent", "amount": "20.00",
-         "date_expires": "2025-09-30T23:59:59", "minimum_amount": "0.00", "usage_limit": None, "usage_count": 310},
-        {"id": 5, "code": "onlyonce", "discount_type": "percent", "amount": "50.00",
-         "date_expires": None, "minimum_amount": "0.00", "usage_limit": 1, "usage_count": 1},
+        coupon_json(id=1, code="welcome10", discount_type="percent", amount="10.00"),
+        coupon_json(id=2, code="save5", discount_type="fixed_cart", amount="5.00", date_expires="2030-12-31T23:59:59",
+                    minimum_amount="50.00", usage_limit=1000, usage_count=12),
+        coupon_json(id=3, code="boots15", discount_type="fixed_product", amount="15.00"),
+        coupon_json(id=4, code="summer2025", discount_type="percent", amount="20.00",
+                    date_expires="2025-09-30T23:59:59", usage_count=310),
+        coupon_json(id=5, code="onlyonce", discount_type="percent", amount="50.00", usage_limit=1, usage_count=1,
+                    used_by=["7", "ana@example.com"]),
+        coupon_json(id=6, code="firstorder", discount_type="percent", amount="15.00", usage_limit_per_user=1,
+                    individual_use=True, description="15% off a customer's first order, with no other code"),
+        coupon_json(id=7, code="staff20", discount_type="percent", amount="20.00",
+                    email_restrictions=["*@staff.example.com"]),
+        coupon_json(id=8, code="launch100", discount_type="fixed_cart", amount="10.00", usage_limit=100,
+                    usage_count=97, maximum_amount="500.00"),
     ]
 
 
 def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
+    created_coupons: list[dict] = []
 
     def authorized(request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -195,10 +230,31 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
     async def list_coupons(request: Request) -> Response:
         if not authorized(request):
             return unauthorized()
-        coupons = coupons_json()
+        coupons = [*coupons_json(), *created_coupons]
         if code := request.query_params.get("code"):
             coupons = [c for c in coupons if c["code"] == code.lower()]
         return JSONResponse(coupons, headers={"X-WP-Total": str(len(coupons)), "X-WP-TotalPages": "1"})
+
+    async def create_coupon(request: Request) -> Response:
+        if not authorized(request):
+            return JSONResponse(wp_error(401, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to "
+                                         "create resources."), status_code=401)
+        body = await json_object(request)
+        if body is None or not isinstance(body.get("code"), str) or not body["code"].strip():
+            return bad_param("code", "code is required.")
+        for name, value in body.items():
+            if name not in COUPON_FIELDS or not isinstance(value, COUPON_FIELDS[name]):  # type: ignore[arg-type]
+                return bad_param(name, f"{name} is not of a valid type.")
+        if body.get("discount_type", "fixed_cart") not in DISCOUNT_TYPES:
+            return bad_param("discount_type", f"discount_type is not one of {', '.join(DISCOUNT_TYPES)}.")
+        code = body["code"].strip().lower()  # WooCommerce keeps codes in lower case
+        if any(c["code"] == code for c in [*coupons_json(), *created_coupons]):
+            return JSONResponse(wp_error(400, "woocommerce_rest_coupon_code_already_exists",
+                                         "The coupon code already exists"), status_code=400)
+        made = coupon_json(**{**body, "code": code, "id": 1000 + len(created_coupons),
+                              "email_restrictions": [e.lower() for e in body.get("email_restrictions", [])]})
+        created_coupons.append(made)
+        return JSONResponse(made, status_code=201)
 
     async def index(request: Request) -> Response:
         return JSONResponse({"namespace": "wc/v3", "routes": {f"{PREFIX}/products": {}, f"{PREFIX}/coupons": {}}})
@@ -209,5 +265,6 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         Route(PREFIX + "/products/{id:int}", get_product, methods=["GET"]),
         Route(PREFIX + "/products/{id:int}", update_product, methods=["PUT", "PATCH", "POST"]),
         Route(f"{PREFIX}/coupons", list_coupons, methods=["GET"]),
+        Route(f"{PREFIX}/coupons", create_coupon, methods=["POST"]),
     ]
     return instrumented_app(routes, instruments, wp_error)

@@ -175,8 +175,12 @@ UNLIMITED = {"requests_per_minute": 10_000_000, "cost_per_minute": 1_000_000_000
 
 @pytest.fixture(scope="session")
 def api_key(mongo_url: str) -> str:
-    """A frontend key with every frontend scope and budgets no test reaches."""
-    return issue_key(mongo_url, "frontend", name="test suite", **UNLIMITED)
+    """A frontend key with every frontend scope, budgets no test reaches, and checkout at every
+    channel but the marketplace (the tests check out at APP and STORE prices too)."""
+    from domain.channels import Channel
+
+    channels = (Channel.WEB, Channel.APP, Channel.STORE, Channel.CALL_CENTER)
+    return issue_key(mongo_url, "frontend", name="test suite", channels=channels, **UNLIMITED)
 
 
 class GraphQLClient:

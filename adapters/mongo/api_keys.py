@@ -17,7 +17,7 @@ def to_document(key: ApiKey) -> dict[str, Any]:
             "scopes": [s.value for s in key.scopes], "requests_per_minute": key.requests_per_minute,
             "cost_per_minute": key.cost_per_minute, "secret_sha256": key.secret_sha256,
             "created_at": key.created_at, "expires_at": key.expires_at, "last_used_at": key.last_used_at,
-            "revoked_at": key.revoked_at, "documents": key.documents}
+            "revoked_at": key.revoked_at, "documents": key.documents, "channels": list(key.channels)}
 
 
 def from_document(doc: dict[str, Any]) -> ApiKey:
@@ -26,7 +26,7 @@ def from_document(doc: dict[str, Any]) -> ApiKey:
                   requests_per_minute=doc["requests_per_minute"], cost_per_minute=doc["cost_per_minute"],
                   secret_sha256=doc["secret_sha256"], created_at=doc["created_at"], expires_at=doc.get("expires_at"),
                   last_used_at=doc.get("last_used_at"), revoked_at=doc.get("revoked_at"),
-                  documents=doc.get("documents"))
+                  documents=doc.get("documents"), channels=tuple(doc.get("channels") or ()))
 
 
 class MongoApiKeyStore:

@@ -68,6 +68,19 @@ def _channel_of(origin: object) -> str | None:
     return origin[len(ORIGIN_PREFIX):] if isinstance(origin, str) and origin.startswith(ORIGIN_PREFIX) else None
 
 
+
+def like_literal(text: str) -> str:
+    """`text` as a LIKE pattern matching only itself: Odoo hands `=like`/`=ilike` values to
+    PostgreSQL as patterns, where `%` and `_` are wildcards and a backslash escapes (Odoo's own
+    `escape_psql` does the same)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _address_vals(address: Address | None) -> dict[str, str | None]:
+    if address is None:
+        return {}
+    return {"street": address.street, "city": address.city, "zip": address.zip, "country_code": address.country_code}
+
 class OdooAdapter(OdooChangeFeeds):
     name = NAME
 
@@ -213,7 +226,8 @@ class OdooAdapter(OdooChangeFeeds):
         return (await self._orders(rows))[0] if rows else None
 
     async def create_order(self, draft: OrderDraft) -> ErpOrder:
-        partner_id = await self._partner(draft)
+        partner_id, created = await self._partner(draft)
+        shipping_id = partner_id if created or draft.address is None else await self._delivery(partner_id, draft)
         warehouse_id = None
         if draft.warehouse_code:
             found = await self._records("stock.warehouse", "search_read", domain=[["code", "=", draft.warehouse_code]],
@@ -223,6 +237,7 @@ class OdooAdapter(OdooChangeFeeds):
             warehouse_id = found[0]["id"]
         vals = {
             "partner_id": partner_id,
+            "partner_shipping_id": shipping_id,
             "client_order_ref": draft.reference,
             "origin": f"{ORIGIN_PREFIX}{draft.channel}",
             "note": "\n".join(t for t in (draft.note, f"Payment: {draft.payment_reference}") if t),
@@ -242,17 +257,40 @@ class OdooAdapter(OdooChangeFeeds):
                                    fields=self.ORDER_FIELDS, order="date_order desc, id desc", limit=limit)
         return await self._orders(rows)
 
-    async def _partner(self, draft: OrderDraft) -> int:
-        """The customer's contact: found by the gateway's customer id (or, for a guest, by email), else created."""
-        key = ["ref", "=", draft.customer_id] if draft.customer_id else ["email", "=ilike", draft.email]
-        found = await self._records("res.partner", "search_read", domain=[key], fields=["id"], limit=1)
+    async def _partner(self, draft: OrderDraft) -> tuple[int, bool]:
+        """The customer's contact, and whether it was created now: found by the gateway's customer id;
+        for a guest, a guest contact (one without a customer reference: a guest's order never shows
+        in a signed-in customer's orders) whose e-mail is exactly the draft's, in any letter case."""
+        if draft.customer_id:
+            domain: list = [["ref", "=", draft.customer_id]]
+        else:
+            domain = [["email", "=ilike", like_literal(draft.email)], ["ref", "=", False], ["parent_id", "=", False]]
+        found = await self._records("res.partner", "search_read", domain=domain, fields=["id"], limit=1)
+        if found:
+            return found[0]["id"], False
+        vals = {"name": draft.name, "email": draft.email, **({"ref": draft.customer_id} if draft.customer_id else {}),
+                **_address_vals(draft.address)}
+        return await self._create("res.partner", vals), True
+
+    async def _delivery(self, partner_id: int, draft: OrderDraft) -> int:
+        """The contact's delivery address equal to the draft's: the contact itself, a delivery
+        address of it (`type` delivery, `parent_id` the contact), or one created now."""
+        wanted = _address_vals(draft.address)
+        terms = [[name, "=", value or False] for name, value in wanted.items()]
+        found = await self._records("res.partner", "search_read", fields=["id"], limit=1, order="id desc",
+                                    domain=["|", ["id", "=", partner_id], "&", ["parent_id", "=", partner_id],
+                                            ["type", "=", "delivery"], *terms])
         if found:
             return found[0]["id"]
-        a = draft.address
-        vals = {"name": draft.name, "email": draft.email, **({"ref": draft.customer_id} if draft.customer_id else {}),
-                **({"street": a.street, "city": a.city, "zip": a.zip, "country_code": a.country_code} if a else {})}
-        created = await self.transport.call("res.partner", "create", vals_list=[vals])
-        return (created if isinstance(created, list) else [created])[0]
+        return await self._create("res.partner", {"parent_id": partner_id, "type": "delivery", "name": draft.name,
+                                                  **wanted})
+
+    async def _create(self, model: str, vals: dict) -> int:
+        created = await self.transport.call(model, "create", vals_list=[vals])
+        try:
+            return int((created if isinstance(created, list) else [created])[0])
+        except (TypeError, ValueError, IndexError) as exc:
+            raise MalformedPayload(NAME, f"{model}.create answered {created!r:.80}") from exc
 
     async def _orders(self, rows: list[dict]) -> list[ErpOrder]:
         line_ids = [i for row in rows for i in row.get("order_line") or ()]

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from adapters.change_pages import MAX_PAGES, oldest_changes
 from adapters.http import BackendHttp, parse_json, require
 from domain.errors import MalformedPayload
@@ -24,6 +26,7 @@ from domain.records import Attribute, ChangeMark, ContentRecord, Coupon, Image, 
 NAME = "woocommerce"
 API = "/wp-json/wc/v3"
 PER_PAGE = 100
+COUPON_LOOKUPS = 4  # coupon look-ups of one process at the web-shop at once (one call per code)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -57,6 +60,9 @@ def to_content(item: dict) -> ContentRecord:
                              for a in item.get("attributes") or () if not a.get("variation")),
             gtin=item.get("global_unique_id") or None,
             updated_at=_timestamp(item.get("date_modified_gmt")),
+            shop_product_id=int(item["id"]) if item.get("id") is not None else None,
+            category_ids=tuple(int(c["id"]) for c in item.get("categories") or () if c.get("id") is not None),
+            on_sale=bool(item.get("on_sale")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
@@ -69,10 +75,28 @@ def to_coupon(item: Any) -> Coupon:
                       amount=Decimal(str(item["amount"])),
                       expires_at=datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None,
                       minimum_amount=Decimal(str(item.get("minimum_amount") or "0")),
-                      usage_limit=int(item["usage_limit"]) if item.get("usage_limit") is not None else None,
-                      usage_count=int(item.get("usage_count") or 0))
+                      usage_limit=_count(item.get("usage_limit")), usage_count=int(item.get("usage_count") or 0),
+                      maximum_amount=Decimal(str(item.get("maximum_amount") or "0")),
+                      usage_limit_per_user=_count(item.get("usage_limit_per_user")),
+                      individual_use=bool(item.get("individual_use")),
+                      email_restrictions=tuple(str(e).strip().lower() for e in item.get("email_restrictions") or ()),
+                      product_ids=_ids(item.get("product_ids")),
+                      excluded_product_ids=_ids(item.get("excluded_product_ids")),
+                      product_categories=_ids(item.get("product_categories")),
+                      excluded_product_categories=_ids(item.get("excluded_product_categories")),
+                      exclude_sale_items=bool(item.get("exclude_sale_items")),
+                      used_by=tuple(str(u) for u in item.get("used_by") or ()))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
+
+
+def _count(raw: Any) -> int | None:
+    """A limit: WooCommerce answers null (or 0 in older versions) for none."""
+    return int(raw) if raw else None
+
+
+def _ids(raw: Any) -> tuple[int, ...]:
+    return tuple(int(i) for i in raw or ())
 
 
 def _wp_time(at: datetime) -> str:
@@ -97,6 +121,7 @@ class WooCommerceAdapter:
         self.http = http
         self.change_pages = change_pages  # pages one read of the change list may take
         self.query_auth = {"consumer_key": query_auth[0], "consumer_secret": query_auth[1]} if query_auth else {}
+        self._coupon_lookups = asyncio.Semaphore(COUPON_LOOKUPS)
 
     async def _page(self, params: dict) -> tuple[list[dict], int]:
         response = await self.http.call("GET", f"{API}/products", params={**params, **self.query_auth})
@@ -136,10 +161,13 @@ class WooCommerceAdapter:
         return await oldest_changes(next_page, after, until, limit, self.change_pages)
 
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
-        """`GET coupons?code=` takes one code, so one call per code, concurrently."""
-        pages = await asyncio.gather(*(self.http.call("GET", f"{API}/coupons", params={"code": code.lower(),
-                                                                                      **self.query_auth})
-                                       for code in dict.fromkeys(c.lower() for c in codes)))
+        """`GET coupons?code=` takes one code, so one call per distinct code, at most COUPON_LOOKUPS
+        of the process at once: codes cannot take the connections the catalog's calls need."""
+        async def lookup(code: str) -> httpx.Response:
+            async with self._coupon_lookups:
+                return await self.http.call("GET", f"{API}/coupons", params={"code": code, **self.query_auth})
+
+        pages = await asyncio.gather(*(lookup(code) for code in dict.fromkeys(c.lower() for c in codes)))
         found = []
         for response in pages:
             for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):

@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from domain import discounts
 from domain.carts import Cart, CartOutcome, LineChange, NewLine, UserError
 from domain.errors import BadUserInput
 from domain.records import Attribute, ErpVariant
@@ -91,8 +92,17 @@ async def update_note(uow: CartUnitOfWork, cart_id: str, note: str, expected_ver
 
 async def update_discount_codes(uow: CartUnitOfWork, cart_id: str, codes: Sequence[str],
                                 expected_version: int | None) -> CartOutcome:
-    """Replaces the cart's codes; each must apply to the cart as it is (an empty list clears them)."""
+    """Replaces the cart's codes; each must apply to the cart as it is (an empty list clears them).
+    More distinct codes than `max_discount_codes`, or a code longer than any coupon's, is refused
+    before anything is looked up at the web-shop."""
     wanted = tuple(dict.fromkeys(code.strip().lower() for code in codes if code.strip()))
+    if len(wanted) > uow.rules.max_discount_codes:
+        return CartOutcome(None, (UserError("TOO_MANY_DISCOUNT_CODES", f"a cart takes at most "
+                                            f"{uow.rules.max_discount_codes} discount codes", ("discountCodes",)),))
+    if too_long := [n for n, code in enumerate(wanted) if len(code) > discounts.MAX_CODE_LENGTH]:
+        return CartOutcome(None, tuple(UserError("DISCOUNT_CODE_INVALID", f"a discount code has at most "
+                                                 f"{discounts.MAX_CODE_LENGTH} characters", ("discountCodes", n))
+                                       for n in too_long))
 
     async def change(cart: Cart) -> Cart | list[UserError]:
         coded = dataclasses.replace(cart, discount_codes=wanted)

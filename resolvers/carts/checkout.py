@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError, short_of
+from domain.discounts import Buyer, Claim, claim_for
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import global_ids, stock
-from resolvers.carts import cost
+from resolvers.carts import cost, email_address
 from resolvers.carts.ids import cart_key
 from resolvers.carts.unit_of_work import NOT_FOUND, CartUnitOfWork
 from resolvers.context import RequestContext
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CENT = Decimal("0.01")
 
 
@@ -54,6 +54,9 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
     if refused := uow.refusal(cart, None, checking_out=True):  # a checkout running: waited for below
         return CartOutcome(cart, (refused,))
     errors = _input_errors(request)
+    if (key := ctx.api_key) is not None and ctx.channel.value not in key.checkout_channels:
+        errors.append(UserError("CHANNEL_NOT_ALLOWED", f"this API key checks out only at "
+                                f"{', '.join(key.checkout_channels)}, not at {ctx.channel.value}", ("input",)))
     if not cart.lines:
         errors.append(UserError("CART_EMPTY", "the cart has no lines", ("cartId",)))
     store = await _pickup_store(ctx, request.pickup_store_id) if request.pickup_store_id else None
@@ -64,19 +67,26 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
     claimed = await _claim(uow, cart)
     if not isinstance(claimed, Cart):
         return claimed  # another checkout ended it (or still runs)
-    erp = ctx.services.backends.erp
+    erp, ledger = ctx.services.backends.erp, ctx.services.redemptions
     try:
         if (placed := await erp.order_by_reference(cart.cart_id)) is None:
-            draft = await _draft(ctx, claimed, request, store)
-            if isinstance(draft, list):
+            drafted = await _draft(ctx, claimed, request, store)
+            if isinstance(drafted, list):
                 await _release(uow, claimed)
-                return CartOutcome(claimed, tuple(draft))
+                return CartOutcome(claimed, tuple(drafted))
+            draft, claims = drafted
+            if ledger is not None and (used_up := await ledger.reserve(cart.cart_id, claims)) is not None:
+                await _release(uow, claimed)
+                return CartOutcome(claimed, (UserError("DISCOUNT_CODE_INVALID", f"{used_up}: used up meanwhile",
+                                                       ("discountCodes",)),))
             await erp.create_order(draft)
         elif _ordered(placed) != _ordered_from(claimed):
             await _release(uow, claimed)
             return CartOutcome(claimed, (UserError(
                 "ORDER_EXISTS", f"order {placed.number} was placed for this cart as it was before it changed; "
                                 "the lines added since need a new cart", ("cartId",)),))
+        if ledger is not None:
+            await ledger.confirm(cart.cart_id)  # also after a crash: the order found, its reserved uses
     except BaseException:
         await asyncio.shield(_after_failure(uow, claimed))
         raise
@@ -100,16 +110,25 @@ def _summed(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
 
 async def _after_failure(uow: CartUnitOfWork, claimed: Cart) -> None:
     """A failed order call may still have made the order (a timeout after the ERP committed it):
-    when the ERP shows it, the cart is completed; when the ERP says there is none, the claim is
-    given up; when the ERP cannot say, the claim stays until it expires, so the cart does not change
-    under an order that may exist."""
+    when the ERP shows it, the cart is completed and its discount code uses confirmed; when the
+    ERP says there is none, the claim and the uses are given up; when the ERP cannot say, both stay
+    until the claim expires (the next checkout confirms or takes the uses again), so the cart does
+    not change under an order that may exist."""
+    ledger = uow.ctx.services.redemptions
     try:
         placed = await uow.ctx.services.backends.erp.order_by_reference(claimed.cart_id)
     except Exception:
         log.warning("checkout of cart %s failed and the ERP cannot say whether it has the order; the cart stays "
                     "claimed for %s s", claimed.cart_id, uow.rules.claim_seconds)
         return
-    await (_complete(uow, claimed) if placed is not None else _release(uow, claimed))
+    if placed is not None:
+        if ledger is not None:
+            await ledger.confirm(claimed.cart_id)
+        await _complete(uow, claimed)
+    else:
+        if ledger is not None:
+            await ledger.release(claimed.cart_id)
+        await _release(uow, claimed)
 
 
 async def _claim(uow: CartUnitOfWork, cart: Cart) -> Cart | CartOutcome:
@@ -141,8 +160,9 @@ async def order_for(ctx: RequestContext, cart: Cart | None) -> ErpOrder | None:
 
 def _input_errors(request: CheckoutRequest) -> list[UserError]:
     errors = []
-    if not EMAIL.match(request.email.strip()):
-        errors.append(UserError("INVALID_EMAIL", "an email address such as ana@example.com", ("input", "email")))
+    if email_address.normalized(request.email) is None:
+        errors.append(UserError("INVALID_EMAIL", "an email address such as ana@example.com, of at most "
+                                                 f"{email_address.MAX_LENGTH} characters", ("input", "email")))
     if (request.shipping_address is None) == (request.pickup_store_id is None):
         errors.append(UserError("DELIVERY_REQUIRED", "give either shippingAddress or pickupStoreId", ("input",)))
     address = request.shipping_address
@@ -168,11 +188,16 @@ async def _pickup_store(ctx: RequestContext, store_id: str) -> Warehouse | None:
 
 
 async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
-                 store: Warehouse | None) -> OrderDraft | list[UserError]:
-    """The order at today's prices, or why it cannot be placed: items gone, or not enough stock
-    in the channel (or, for pickup, in the chosen store)."""
-    priced = await cost.price_cart(ctx, cart)
-    errors = []
+                 store: Warehouse | None) -> tuple[OrderDraft, list[Claim]] | list[UserError]:
+    """The order at today's prices and the code uses it takes, or why it cannot be placed: items
+    gone, not enough stock in the channel (or, for pickup, in the chosen store), or a code on the
+    cart that does not apply (now, or to this buyer: e-mail restriction, uses per customer)."""
+    email = email_address.normalized(request.email) or request.email.strip()
+    buyer = Buyer(email, ctx.customer_id)
+    priced = await cost.price_cart(ctx, cart, buyer)
+    # a code the shopper was shown that does not apply now is said, not dropped from the price unseen
+    errors = [UserError("DISCOUNT_CODE_INVALID", f"{c.code}: {c.reason}", ("discountCodes", n))
+              for n, c in enumerate(priced.codes) if not c.applicable]
     for n, line in enumerate(priced.lines):
         if line.variant is None:
             errors.append(UserError("UNKNOWN_MERCHANDISE", f"{line.line.sku} is no longer sold", ("lines", n)))
@@ -197,10 +222,11 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
                   for p in priced.lines if p.variant is not None and p.unit_price is not None)
     codes = ", ".join(c.code for c in priced.codes if c.applicable)
     note = "\n".join(t for t in (cart.note, f"Discount codes: {codes}" if codes else None) if t) or None
+    claims = [claim_for(c.coupon, buyer) for c in priced.codes if c.applicable and c.coupon is not None]
     return OrderDraft(reference=cart.cart_id, channel=ctx.channel.value, customer_id=ctx.customer_id,
-                      email=request.email.strip(), name=(request.name or request.email).strip(),
+                      email=email, name=(request.name or request.email).strip(),
                       address=request.shipping_address, warehouse_code=store.code if store else None,
-                      lines=lines, note=note, payment_reference=request.payment_reference.strip())
+                      lines=lines, note=note, payment_reference=request.payment_reference.strip()), claims
 
 
 async def _complete(uow: CartUnitOfWork, cart: Cart) -> CartOutcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,7 +32,9 @@ class PricedCart:
     codes: tuple[discounts.CodeResult, ...] = ()
 
 
-async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
+async def price_cart(ctx: RequestContext, cart: Cart, buyer: discounts.Buyer | None = None) -> PricedCart:
+    """The cart at the channel's live prices; with `buyer` (at checkout), codes are checked against
+    their e-mail restrictions and limits per user too."""
     currency = ctx.rules.currency
     variants = await asyncio.gather(*(ctx.loaders.variant_by_sku.load(line.sku) for line in cart.lines))
     sold = [(line, v) for line, v in zip(cart.lines, variants, strict=True) if v is not None]
@@ -57,7 +60,7 @@ async def price_cart(ctx: RequestContext, cart: Cart) -> PricedCart:
                                                               f"{line.quantity} in the cart", line.line_id))
     subtotal = sum((p.total.amount for p in priced if p.total is not None), Decimal(0))
     units = sum(p.line.quantity for p in priced if p.total is not None)
-    codes = await discount_codes(ctx, cart.discount_codes, subtotal, units)
+    codes = await discount_codes(ctx, cart.discount_codes, priced, subtotal, units, buyer)
     warnings += [CartWarning("DISCOUNT_CODE_NOT_APPLICABLE", f"{c.code}: {c.reason}")
                  for c in codes if not c.applicable]
     discount = sum((c.amount for c in codes), Decimal(0))
@@ -76,10 +79,35 @@ def as_added(cart: Cart, currency: str) -> PricedCart:
                       (warning,))
 
 
-async def discount_codes(ctx: RequestContext, codes: tuple[str, ...], subtotal: Decimal,
-                         units: int) -> list[discounts.CodeResult]:
+async def discount_codes(ctx: RequestContext, codes: tuple[str, ...], lines: Sequence[PricedLine], subtotal: Decimal,
+                         units: int, buyer: discounts.Buyer | None = None) -> list[discounts.CodeResult]:
+    """The codes as the web-shop's coupons apply to these lines, with the gateway's own uses of
+    them (the redemption ledger) counted against their limits."""
     if not codes:
         return []
     coupons = [c for c in await ctx.loaders.coupon_by_code.load_many(list(codes)) if c is not None]
+    items = await _items(ctx, lines) if any(c.restricts_items for c in coupons) else None
+    ledger = ctx.services.redemptions
+    keys = discounts.buyer_keys(buyer) if buyer is not None else ()
+    usage = await ledger.usage([c.code for c in coupons], keys) if ledger is not None else {}
     return discounts.evaluate(codes, coupons, subtotal, units, ctx.rules.currency,
-                              ctx.services.cart_rules.shop_currency)
+                              ctx.services.cart_rules.shop_currency, ctx.services.clock(), items=items, usage=usage,
+                              buyer=buyer)
+
+
+async def _items(ctx: RequestContext, lines: Sequence[PricedLine]) -> list[discounts.Item]:
+    """The priced lines with the web-shop's product id, categories and sale state of their products,
+    for coupons restricted to (or excluding) products, categories or sale items."""
+    sold = [p for p in lines if p.variant is not None and p.unit_price is not None]
+    products = await asyncio.gather(*(ctx.loaders.product_by_id.load(p.variant.product_erp_id)
+                                      for p in sold if p.variant is not None))
+    contents = await asyncio.gather(*(ctx.loaders.content_by_sku.load(product.sku) if product else _none()
+                                      for product in products))
+    return [discounts.Item(p.line.sku, p.line.quantity, p.unit_price.amount,
+                           content.shop_product_id if content else None, content.category_ids if content else (),
+                           content.on_sale if content else False)
+            for p, content in zip(sold, contents, strict=True) if p.unit_price is not None]
+
+
+async def _none() -> None:
+    return None

@@ -55,7 +55,7 @@ class KeyMutation:
             name=input.name, kind=input.kind, channel=input.channel, scopes=tuple(input.scopes or ()),
             expires_in_days=input.expires_in_days,
             requests_per_minute=input.requests_per_minute, cost_per_minute=input.cost_per_minute,
-            documents=input.documents)
+            documents=input.documents, channels=tuple(input.checkout_channels or ()))
         return await _with_secret(api_keys.issue(ctx(info).key_store, spec, ctx(info).actor))
 
     @strawberry.mutation(description="Gives the key a new secret; the old one stops working.",

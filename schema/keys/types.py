@@ -44,6 +44,9 @@ class ApiKey:
     last_used_at: datetime | None = strawberry.field(description="Recorded at most once a minute.")
     revoked_at: datetime | None
     documents: str | None = strawberry.field(description="Trusted-document list; the key runs only its documents.")
+    checkout_channels: list[ChannelCode] = strawberry.field(description=(
+        "Where the key may check out: its bound channel, the channels it was given, or its kind's (WEB for "
+        "frontend, APP for mobile, all for admin). Reads may ask for any channel unless the key is bound."))
 
     @classmethod
     def of(cls, key: domain.ApiKey) -> ApiKey:
@@ -54,7 +57,7 @@ class ApiKey:
                    scopes=list(key.scopes), requests_per_minute=key.requests_per_minute,
                    cost_per_minute=key.cost_per_minute, state=state, created_at=key.created_at,
                    expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
-                   documents=key.documents)
+                   documents=key.documents, checkout_channels=[ChannelCode(c) for c in key.checkout_channels])
 
 
 @strawberry.type(name="ApiKeyEvent", description="One management action on a key: who did what, when.")
@@ -99,3 +102,5 @@ class KeyCreateInput:
     cost_per_minute: int | None = strawberry.field(default=None, description="Default: by kind.")
     documents: str | None = strawberry.field(default=None, description="Run only the documents of this trusted "
                                                                        "list (`commerce-gateway documents push`).")
+    checkout_channels: list[ChannelCode] | None = strawberry.field(default=None, description=(
+        "Where an unbound key may check out. Default: WEB for frontend, APP for mobile, all for admin."))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
+from domain.discounts import Buyer, Item, Usage, email_allowed, evaluate
 from domain.records import Coupon
-from domain.discounts import evaluate
 
 
 def coupon(code: str, kind: str, amount: str, minimum: str = "0") -> Coupon:
@@ -34,3 +35,56 @@ def test_fixed_amounts_do_not_apply_in_another_currency_but_percentages_do():
 def test_codes_match_whatever_their_case():
     (result,) = evaluate(["WeLcOmE"], [coupon("welcome", "percent", "10")], Decimal("10"), 1, "EUR", "EUR")
     assert result.applicable
+
+
+# WooCommerce's rules (WC_Discounts): product coupons lower only the items they are valid for,
+# a cart coupon is refused by any excluded item; individual use; e-mail wildcards; limits.
+
+SHIRT = Item("SHIRT-M", 2, Decimal("20.00"), product_id=11, category_ids=(3,))
+SALE_CAP = Item("CAP-1", 1, Decimal("10.00"), product_id=12, category_ids=(4,), on_sale=True)
+ITEMS = [SHIRT, SALE_CAP]
+
+
+def run(*coupons: Coupon, buyer: Buyer | None = None, usage: dict | None = None):
+    return evaluate([c.code for c in coupons], coupons, Decimal("50.00"), 3, "EUR", "EUR", items=ITEMS,
+                    usage=usage, buyer=buyer)
+
+
+def test_a_percent_coupon_lowers_only_the_items_it_is_valid_for():
+    (r,) = run(replace(coupon("p", "percent", "10"), exclude_sale_items=True))
+    assert r.applicable and r.amount == Decimal("4.00")  # 10% of the shirts, not of the cap on sale
+    (r,) = run(replace(coupon("c", "fixed_product", "5"), product_categories=(4,)))
+    assert r.applicable and r.amount == Decimal("5.00")  # the one cap
+    (r,) = run(replace(coupon("x", "percent", "10"), product_ids=(99,)))
+    assert not r.applicable and "not applicable" in (r.reason or "")
+
+
+def test_a_cart_coupon_is_refused_by_any_excluded_item():
+    (sale,) = run(replace(coupon("f", "fixed_cart", "5"), exclude_sale_items=True))
+    (product,) = run(replace(coupon("g", "fixed_cart", "5"), excluded_product_ids=(11,)))
+    (category,) = run(replace(coupon("h", "fixed_cart", "5"), excluded_product_categories=(3,)))
+    assert not (sale.applicable or product.applicable or category.applicable)
+
+
+def test_an_individual_use_coupon_takes_no_other():
+    solo = replace(coupon("solo", "percent", "50"), individual_use=True)
+    other = replace(coupon("other", "percent", "50"), individual_use=True)
+    plain = coupon("plain", "fixed_cart", "5")
+    results = run(plain, solo, other)
+    assert [(r.code, r.applicable) for r in results] == [("plain", False), ("solo", True), ("other", False)]
+    assert sum(r.amount for r in results) == Decimal("25.00")
+
+
+def test_limits_count_the_gateways_uses_on_top_of_the_web_shops():
+    limited = replace(coupon("l", "percent", "10"), usage_limit=5, usage_count=3, usage_limit_per_user=1,
+                      used_by=("ana@example.com",))
+    assert run(limited, usage={"l": Usage(1, 0)})[0].applicable
+    assert run(limited, usage={"l": Usage(2, 0)})[0].reason == "used up"
+    assert not run(limited, buyer=Buyer("ANA@example.com"))[0].applicable  # the web-shop's own record of her
+    assert run(limited, buyer=Buyer("bo@example.com"))[0].applicable
+
+
+def test_email_restrictions_take_wildcards_in_any_case():
+    staff = replace(coupon("s", "percent", "10"), email_restrictions=("*@staff.example.com", "ana@example.com"))
+    assert email_allowed(staff, "Bo@Staff.Example.com") and email_allowed(staff, "ana@EXAMPLE.com")
+    assert not email_allowed(staff, "bo@example.com") and not email_allowed(staff, "x@staff.example.com.evil")
