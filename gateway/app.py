@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from domain.ports import Clock, utc_now
 from domain.records import CatalogInvalidation
 from gateway.access import Gatekeeper
+from gateway.admission import Admission, AdmissionLimits
 from gateway.answer_cache import AnswerCache
 from gateway.graphql_view import GatewayGraphQL, encode_body
 from gateway.health import healthz, readyz
@@ -103,7 +104,13 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readiness, methods=["GET"]),
     ]
-    middleware = [Middleware(RequestMetrics, metrics=metrics, port=settings.metrics.port or None)] if metrics else []
+    # admission first: a refusal costs as little as it can, before anything else runs for the request
+    server = settings.server
+    middleware = [Middleware(Admission, events=metrics, limits=AdmissionLimits(
+        server.max_in_flight, server.max_queued, server.queue_timeout_seconds, server.max_in_flight_per_key,
+        server.request_deadline_seconds))]
+    if metrics:
+        middleware.append(Middleware(RequestMetrics, metrics=metrics, port=settings.metrics.port or None))
     middleware.append(Middleware(RequestIdMiddleware))
     if settings.server.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
