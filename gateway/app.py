@@ -104,18 +104,18 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readiness, methods=["GET"]),
     ]
-    # admission first: a refusal costs as little as it can, before anything else runs for the request
-    server = settings.server
-    middleware = [Middleware(Admission, events=metrics, limits=AdmissionLimits(
-        server.max_in_flight, server.max_queued, server.queue_timeout_seconds, server.max_in_flight_per_key,
-        server.request_deadline_seconds))]
-    if metrics:
-        middleware.append(Middleware(RequestMetrics, metrics=metrics, port=settings.metrics.port or None))
+    middleware = [Middleware(RequestMetrics, metrics=metrics, port=settings.metrics.port or None)] if metrics else []
     middleware.append(Middleware(RequestIdMiddleware))
     if settings.server.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
                                      expose_headers=CORS_EXPOSED_HEADERS, max_age=600))
+    # admission before the body is read: a refusal is counted, logged with its request id and carries the CORS
+    # headers a browser needs to read it, and costs no parsing
+    server = settings.server
+    middleware.append(Middleware(Admission, events=metrics, limits=AdmissionLimits(
+        server.max_in_flight, server.max_queued, server.queue_timeout_seconds, server.max_in_flight_per_key,
+        server.request_deadline_seconds)))
     middleware.append(Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes))
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

@@ -42,9 +42,9 @@ class ServerSettings:
     workers: int = 1  # gateway processes on the one port (`serve --workers` overrides)
     # admission control per process (gateway/admission.py; README: Overload)
     max_in_flight: int = 32  # /graphql operations running at once; more wait in the queue
-    max_queued: int = 32  # requests waiting for a running slot; beyond: 503 at once
-    queue_timeout_seconds: float = 0.5  # the longest a request waits in that queue; then 503
-    max_in_flight_per_key: int = 32  # one API key's running and queued requests; beyond: 429
+    max_queued: int = 64  # requests waiting for a running slot; beyond: 503 at once
+    queue_timeout_seconds: float = 2.0  # the longest a request waits in that queue; then 503
+    max_in_flight_per_key: int = 64  # one API key's running and queued requests; beyond: 429
     request_deadline_seconds: float = 10.0  # an admitted request is cancelled (504) past this, backend calls too
 
 
