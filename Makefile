@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint typecheck bench need-wrk need-chromium clean
+.PHONY: run test check lint typecheck bench fuzz need-wrk need-chromium clean
 
 $(STAMP): pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -44,6 +44,13 @@ bench: $(STAMP) need-wrk
 	$(BIN)/python bench/read_path.py
 	$(BIN)/python bench/workers.py
 	$(BIN)/python bench/metrics_overhead.py
+	$(BIN)/python bench/overload.py
+
+# a long fuzz run outside CI (make test runs a bounded one): FUZZ_OPERATIONS generated operations against a
+# live gateway, spread over a key of every kind; any 5xx, INTERNAL or answer outside the GraphQL shape fails it
+FUZZ_OPERATIONS ?= 2000
+fuzz: $(STAMP)
+	FUZZ_OPERATIONS=$(FUZZ_OPERATIONS) $(BIN)/pytest -q -s -p no:cacheprovider tests/http/test_fuzz.py
 
 # wrk loads the benchmarks, and make test runs each of them once (tests/e2e/test_bench_smoke.py):
 # installed with apt-get when missing and run as root (as CI is), else a one-line message and a stop

@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from domain.ports import Clock, utc_now
 from domain.records import CatalogInvalidation
 from gateway.access import Gatekeeper
+from gateway.admission import Admission, AdmissionLimits
 from gateway.answer_cache import AnswerCache
 from gateway.graphiql import ASSET_PATH, graphiql_asset
 from gateway.graphql_view import GatewayGraphQL, encode_body
@@ -113,6 +114,12 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
                                      expose_headers=CORS_EXPOSED_HEADERS, max_age=600))
+    # admission before the body is read: a refusal is counted, logged with its request id and carries the CORS
+    # headers a browser needs to read it, and costs no parsing
+    server = settings.server
+    middleware.append(Middleware(Admission, events=metrics, limits=AdmissionLimits(
+        server.max_in_flight, server.max_queued, server.queue_timeout_seconds, server.max_in_flight_per_key,
+        server.request_deadline_seconds)))
     middleware.append(Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes))
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

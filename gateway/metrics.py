@@ -25,6 +25,8 @@ from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, dis
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.admission import CANCEL_REASONS
+from gateway.admission import OUTCOMES as ADMISSION_OUTCOMES
 from gateway.processes import process_alive
 
 ANONYMOUS = "(anonymous {})"  # an operation without a name, by its type
@@ -97,6 +99,16 @@ class Metrics:
         self.coalesced = Counter("gateway_coalesced_requests",
                                  "Requests that waited for an identical request in flight instead of running.",
                                  registry=registry)
+        self.admissions = Counter(
+            "gateway_admissions", "/graphql requests by admission outcome: admitted at once, queued (admitted "
+            "after waiting), refused_busy (queue full), refused_queue_timeout, refused_key_limit (429).",
+            ["outcome"], registry=registry)
+        self.cancellations = Counter(
+            "gateway_cancelled_requests", "Admitted requests cancelled, with their backend calls, by reason "
+            "(deadline, disconnect).", ["reason"], registry=registry)
+        self._admission_series = {outcome: self.admissions.labels(outcome) for outcome in ADMISSION_OUTCOMES}
+        for reason in CANCEL_REASONS:
+            self.cancellations.labels(reason)
         # per worker: one series per live process (its pid), so an uneven spread shows
         worker = Gauge("gateway_worker_requests", "HTTP requests this worker process has answered since it "
                        "started (pid label: the process).", [] if multiprocess_dir else ["pid"],
@@ -152,6 +164,16 @@ class Metrics:
         """A request that waited for the same request already running and took its answer
         (`gateway_coalesced_requests_total`)."""
         self.coalesced.inc()
+
+    # — for admission control (gateway/admission.py) —
+
+    def admission(self, outcome: str) -> None:
+        """A request admitted, queued or refused (`gateway_admissions_total{outcome}`)."""
+        self._admission_series[outcome].inc()
+
+    def cancelled(self, reason: str) -> None:
+        """An admitted request cancelled (`gateway_cancelled_requests_total{reason}`)."""
+        self.cancellations.labels(reason).inc()
 
     # — process life and exposition —
 
@@ -219,6 +241,9 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            context: Any = scope.get("state", {}).get("gateway_context")
+            state = scope.get("state", {})
+            if status == 500 and (cancelled := state.get("cancelled")):  # by admission, before any answer
+                status = 504 if cancelled == "deadline" else 499  # 499: the client closed the request
+            context: Any = state.get("gateway_context")
             self.metrics.observe_request(getattr(context, "operation_type", None),
                                          getattr(context, "operation_name", None), status, self.clock() - started)

@@ -45,6 +45,12 @@ class ServerSettings:
     readiness_cache_seconds: float = 5.0  # /readyz runs its checks at most once per this, however often asked
     compiled_queries: bool = True  # catalog queries run on compiled plans; off: all on graphql-core's executor
     workers: int = 1  # gateway processes on the one port (`serve --workers` overrides)
+    # admission control per process (gateway/admission.py; README: Overload)
+    max_in_flight: int = 32  # /graphql operations running at once; more wait in the queue
+    max_queued: int = 64  # requests waiting for a running slot; beyond: 503 at once
+    queue_timeout_seconds: float = 2.0  # the longest a request waits in that queue; then 503
+    max_in_flight_per_key: int = 64  # one API key's running and queued requests; beyond: 429
+    request_deadline_seconds: float = 10.0  # an admitted request is cancelled (504) past this, backend calls too
 
 
 @dataclass(frozen=True)
@@ -384,6 +390,13 @@ def _validate(s: Settings) -> None:
         raise SettingsError("server.readiness_cache_seconds: must be 0 or more")
     if s.server.document_cache_size < 1:
         raise SettingsError("server.document_cache_size: must be at least 1")
+    for name in ("max_in_flight", "max_in_flight_per_key"):
+        if getattr(s.server, name) < 1:
+            raise SettingsError(f"server.{name}: must be at least 1")
+    if s.server.max_queued < 0:
+        raise SettingsError("server.max_queued: must be 0 (no queue) or more")
+    if s.server.queue_timeout_seconds <= 0 or s.server.request_deadline_seconds <= 0:
+        raise SettingsError("server.queue_timeout_seconds and server.request_deadline_seconds: must be above 0")
     if s.server.workers < 1:
         raise SettingsError(f"server.workers: must be at least 1 (got {s.server.workers})")
     if not 0 <= s.metrics.port <= 65535 or (s.metrics.port and s.metrics.port == s.server.port):

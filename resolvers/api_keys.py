@@ -74,6 +74,9 @@ def split_key(raw: str) -> tuple[str, str] | None:
     return key_id, secret
 
 
+MAX_EXPIRY_DAYS = 36_500  # a hundred years: beyond it, no expiry is meant (and the date would overflow)
+
+
 async def issue(store: ApiKeyStore, spec: KeySpec, actor: str,
                 now: datetime | None = None) -> tuple[ApiKey, str]:
     """The stored key and the full key, which exists nowhere else; issued `now` (default: the present)."""
@@ -86,8 +89,8 @@ async def issue(store: ApiKeyStore, spec: KeySpec, actor: str,
     if spec.kind is KeyKind.MARKETPLACE and not set(scopes) <= MARKETPLACE_SCOPES:
         raise BadUserInput("a marketplace key may only have the scopes "
                            f"{', '.join(sorted(MARKETPLACE_SCOPES))}")
-    if spec.expires_in_days is not None and spec.expires_in_days <= 0:
-        raise BadUserInput("expiry must be a positive number of days")
+    if spec.expires_in_days is not None and not 0 < spec.expires_in_days <= MAX_EXPIRY_DAYS:
+        raise BadUserInput(f"expiry must be a positive number of days, at most {MAX_EXPIRY_DAYS:,}")
     requests, cost = DEFAULT_LIMITS[spec.kind]
     requests, cost = spec.requests_per_minute or requests, spec.cost_per_minute or cost
     if requests < 1 or cost < 1:

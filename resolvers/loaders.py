@@ -115,6 +115,15 @@ class Loaders:
         self.offer_by_sku: DataLoader[str, MarketplaceOffer | None] = DataLoader(self._offers)
         self.coupon_by_code: DataLoader[str, Coupon | None] = DataLoader(self._coupons)
 
+    def cancel_waiting(self) -> None:
+        """Cancels every load still waiting (the request was given up: past its deadline, or its client
+        left). A batch whose loads are all cancelled is cancelled in turn (strawberry's DataLoader), and
+        with it its backend call; whatever waited for those loads stops there."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                for future in list(getattr(loader.cache_map, "cache_map", {}).values()):
+                    future.cancel()
+
     def prime_products(self, products: Iterable[ErpProduct]) -> None:
         for p in products:
             self.product_by_sku.prime(p.sku, p)

@@ -200,6 +200,7 @@ def test_key_management_through_the_admin_api_is_recorded(gateway, admin):
     ({"kind": "MARKETPLACE", "channel": "WEB"}, "INVALID_INPUT"),
     ({"kind": "FRONTEND", "name": " "}, "INVALID_INPUT"),
     ({"kind": "FRONTEND", "expiresInDays": -1}, "INVALID_INPUT"),
+    ({"kind": "FRONTEND", "expiresInDays": 4.8e16}, "INVALID_INPUT"),  # found by make fuzz: was INTERNAL
 ])
 def test_bad_key_requests_are_user_errors(admin, change, code):
     made = admin(CREATE, {"input": {"name": "x", **change}})["data"]["apiKeyCreate"]

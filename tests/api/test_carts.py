@@ -168,8 +168,9 @@ def test_a_stale_expected_version_is_a_conflict_answered_with_the_current_cart(g
 
 @pytest.fixture(scope="module")
 def patient_gateway(simulators, mongo_url) -> Iterator[str]:
-    """A gateway whose backends may take 5 s: fifty validations at once are slow on a loaded machine."""
-    with served_gateway(simulators, mongo_url, **{
+    """A gateway whose backends may take 5 s, and whose queue (past the 32 running) may hold a request
+    30 s: fifty validations at once are slow on a loaded machine."""
+    with served_gateway(simulators, mongo_url, CGW_SERVER__QUEUE_TIMEOUT_SECONDS="30", **{
             f"CGW_BACKENDS__{b}__TIMEOUT_SECONDS": "5" for b in ("WOOCOMMERCE", "MEDUSA", "ODOO", "EBAY")}) as url:
         yield url
 

@@ -46,6 +46,7 @@ SCENARIOS = {
     ],
     "workers.py": ["--workers 1", "--workers 2", "2 ÷ 1"],
     "metrics_overhead.py": ["in memory (one process)", "in files (--workers N)"],
+    "overload.py": ["1 connection, admission off", "1 connection, admission on"],
 }
 
 
