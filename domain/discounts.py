@@ -5,7 +5,9 @@
   (product ids or categories named, none excluded, not on sale when sale items are excluded), and
   a cart with no such item cannot take them; `fixed_cart` takes its amount off the cart, and a
   cart with an excluded product, an excluded category or (when excluded) a sale item cannot take
-  it at all, nor one without a named product or category;
+  it at all, nor one without a named product or category; `limit_usage_to_x_items` caps the units
+  a product coupon lowers (the lines largest by line total times quantity first, as WooCommerce
+  sorts them);
 - each within its expiry, minimum and maximum spend, usage limit (the web-shop's count plus the
   gateway's redemptions, since the gateway's orders go to the ERP and the web-shop never sees
   them) and, at checkout, its e-mail restrictions (`*` a wildcard, in any letter case) and usage
@@ -205,7 +207,21 @@ def _used_by(coupon: Coupon, buyer: Buyer) -> int:
 def _amount(coupon: Coupon, subtotal: Decimal, items: Sequence[Item]) -> Decimal:
     if coupon.discount_type == "fixed_cart":
         return coupon.amount
-    eligible = [i for i in items if _valid_for(coupon, i)]
+    units = _units_to_lower(coupon, [i for i in items if _valid_for(coupon, i)])
     if coupon.discount_type == "percent":
-        return sum((i.total for i in eligible), Decimal(0)) * coupon.amount / 100
-    return sum((min(coupon.amount, i.unit_price) * i.quantity for i in eligible), Decimal(0))  # off each unit
+        return sum((i.unit_price * n for i, n in units), Decimal(0)) * coupon.amount / 100
+    return sum((min(coupon.amount, i.unit_price) * n for i, n in units), Decimal(0))  # off each unit
+
+
+def _units_to_lower(coupon: Coupon, eligible: Sequence[Item]) -> list[tuple[Item, int]]:
+    """How many units of each eligible item a product coupon lowers: all of them, or with
+    `limit_usage_to_x_items` that many in all, taken as WooCommerce takes them: its items sorted by
+    their line total times their quantity, the largest first (a stable sort: ties in cart order)."""
+    limit = coupon.limit_usage_to_x_items
+    if not limit:
+        return [(i, i.quantity) for i in eligible]
+    units, left = [], limit
+    for item in sorted(eligible, key=lambda i: i.total * i.quantity, reverse=True):
+        units.append((item, min(item.quantity, left)))
+        left -= units[-1][1]
+    return units

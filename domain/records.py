@@ -195,6 +195,7 @@ class Coupon:
     product_categories: tuple[int, ...] = ()  # the web-shop's category ids
     excluded_product_categories: tuple[int, ...] = ()
     exclude_sale_items: bool = False
+    limit_usage_to_x_items: int | None = None  # a product coupon lowers at most this many units; None: all
     used_by: tuple[str, ...] = ()  # the web-shop's record of who used it: user ids and e-mails
 
     @property

@@ -85,6 +85,7 @@ def to_coupon(item: Any) -> Coupon:
                       product_categories=_ids(item.get("product_categories")),
                       excluded_product_categories=_ids(item.get("excluded_product_categories")),
                       exclude_sale_items=bool(item.get("exclude_sale_items")),
+                      limit_usage_to_x_items=_count(item.get("limit_usage_to_x_items")),
                       used_by=tuple(str(u) for u in item.get("used_by") or ()))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 
@@ -124,3 +124,11 @@ def test_product_and_category_restrictions_follow_the_web_shops_ids(gql, stocked
         excluded = new_coupon(simulators, discount_type="fixed_cart", amount="1",
                               excluded_product_categories=[category])
         assert "not applicable" in with_codes(gql, cart, [excluded])["userErrors"][0]["message"]
+
+
+def test_a_code_limited_to_one_item_lowers_one_unit_only(gql, stocked, simulators):  # noqa: F811
+    code = new_coupon(simulators, amount="50", limit_usage_to_x_items=1)
+    cart = cart_with(gql, [(stocked[0], 3)])
+    cost = with_codes(gql, cart, [code])["cart"]["cost"]
+    subtotal, discount = Decimal(cost["subtotalAmount"]["amount"]), Decimal(cost["discountAmount"]["amount"])
+    assert discount == (subtotal / 6).quantize(Decimal("0.01"), ROUND_HALF_UP)  # half of one unit of three

@@ -88,3 +88,22 @@ def test_email_restrictions_take_wildcards_in_any_case():
     staff = replace(coupon("s", "percent", "10"), email_restrictions=("*@staff.example.com", "ana@example.com"))
     assert email_allowed(staff, "Bo@Staff.Example.com") and email_allowed(staff, "ana@EXAMPLE.com")
     assert not email_allowed(staff, "bo@example.com") and not email_allowed(staff, "x@staff.example.com.evil")
+
+
+def test_limit_usage_to_x_items_caps_the_units_a_product_coupon_lowers():
+    # WooCommerce sorts the items by line total times quantity, largest first: the three
+    # 10.00 scarves (30.00 x 3) come before the one 30.00 jacket (30.00 x 1)
+    jacket = Item("JACKET", 1, Decimal("30.00"), product_id=21)
+    scarves = Item("SCARF", 3, Decimal("10.00"), product_id=22)
+
+    def off(kind: str, amount: str, limit: int | None) -> Decimal:
+        capped = replace(coupon("x", kind, amount), limit_usage_to_x_items=limit)
+        (r,) = evaluate(["x"], [capped], Decimal("60.00"), 4, "EUR", "EUR", items=[jacket, scarves])
+        return r.amount
+
+    assert off("percent", "10", None) == Decimal("6.00")  # every unit
+    assert off("percent", "10", 2) == Decimal("2.00")  # two scarves
+    assert off("percent", "10", 4) == Decimal("6.00")
+    assert off("fixed_product", "15", 3) == Decimal("30.00")  # the three scarves, 10.00 each at most
+    assert off("fixed_product", "15", 4) == Decimal("45.00")  # and 15.00 off the jacket
+    assert off("fixed_cart", "15", 1) == Decimal("15.00")  # a cart coupon has no item limit
