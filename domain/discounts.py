@@ -78,6 +78,16 @@ class Claim:
     allowed_per_buyer: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class StaleUse:
+    """A reserved, never confirmed use of `code` by a cart, older than the carts' claim time: its
+    checkout's process died between reserving and ordering (or the ERP could not say)."""
+
+    cart_id: str
+    code: str
+    at: datetime
+
+
 def buyer_keys(buyer: Buyer) -> tuple[str, ...]:
     """Under what a buyer's uses are counted: the e-mail, and the customer id when signed in."""
     email = f"email:{buyer.email.strip().lower()}"

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
-from domain.discounts import Claim, Usage
+from domain.discounts import Claim, StaleUse, Usage
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -193,7 +193,8 @@ class RedemptionLedger(Protocol):
     async def prepare(self) -> None: ...
 
     async def usage(self, codes: Sequence[str], buyer_keys: Sequence[str]) -> dict[str, Usage]:
-        """Per code, the uses held (reserved or confirmed): in all, and the most under one of `buyer_keys`."""
+        """Per code, the uses held (reserved or confirmed; not a reservation older than the claim time,
+        see `stale`): in all, and the most under one of `buyer_keys`."""
 
     async def reserve(self, cart_id: str, claims: Sequence[Claim]) -> str | None:
         """Takes one use of each claimed code for the cart, or none: the code whose limit is reached
@@ -205,6 +206,13 @@ class RedemptionLedger(Protocol):
 
     async def release(self, cart_id: str) -> None:
         """Gives back the cart's reserved (unconfirmed) uses."""
+
+    async def stale(self, code: str, limit: int) -> list[StaleUse]:
+        """At most `limit` reservations of the code older than the claim time, never confirmed, the
+        oldest first (`usage` no longer counts them)."""
+
+    async def drop_stale(self, use: StaleUse) -> bool:
+        """Gives the stale use back, unless its cart renewed it meanwhile; whether it did."""
 
 
 class ApiKeyStore(Protocol):

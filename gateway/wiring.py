@@ -200,7 +200,9 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
-        invalidations, redemptions = MongoInvalidationLog(client, database), MongoRedemptionLedger(client, database)
+        invalidations = MongoInvalidationLog(client, database)
+        redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
+                                            clock=clock)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions):
             await store.prepare()
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction),

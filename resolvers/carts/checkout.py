@@ -32,6 +32,7 @@ from resolvers.context import RequestContext
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
 CENT = Decimal("0.01")
+STALE_CHECKS = 5  # stale code reservations settled (one ERP look-up each) by a checkout that meets the limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
                 await _release(uow, claimed)
                 return CartOutcome(claimed, tuple(drafted))
             draft, claims = drafted
-            if ledger is not None and (used_up := await ledger.reserve(cart.cart_id, claims)) is not None:
+            if ledger is not None and (used_up := await _reserve(ctx, cart.cart_id, claims)) is not None:
                 await _release(uow, claimed)
                 return CartOutcome(claimed, (UserError("DISCOUNT_CODE_INVALID", f"{used_up}: used up meanwhile",
                                                        ("discountCodes",)),))
@@ -91,6 +92,30 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
         await asyncio.shield(_after_failure(uow, claimed))
         raise
     return await _complete(uow, claimed)
+
+
+async def _reserve(ctx: RequestContext, cart_id: str, claims: list[Claim]) -> str | None:
+    """The cart's code uses taken (None), or the code at its limit. At the limit, the code's stale
+    reservations (older than the claim time, never confirmed: their checkout died before the ERP
+    answered) are settled, at most `STALE_CHECKS` of them, by asking the ERP: those of a cart with
+    an order are confirmed, the others given back, and the uses are tried once more."""
+    ledger, erp = ctx.services.redemptions, ctx.services.backends.erp
+    assert ledger is not None
+    used_up = await ledger.reserve(cart_id, claims)
+    if used_up is None:
+        return None
+    freed = False
+    for use in await ledger.stale(used_up, STALE_CHECKS):
+        try:
+            placed = await erp.order_by_reference(use.cart_id)
+        except Exception:
+            log.warning("the ERP cannot say whether cart %s has an order; its use of %s stays", use.cart_id, use.code)
+            continue
+        if placed is not None:
+            await ledger.confirm(use.cart_id)
+        else:
+            freed = await ledger.drop_stale(use) or freed
+    return await ledger.reserve(cart_id, claims) if freed else used_up
 
 
 def _ordered(order: ErpOrder) -> dict[str, int]:

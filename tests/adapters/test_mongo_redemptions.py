@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient
 
 from adapters.mongo.redemptions import MongoRedemptionLedger
-from domain.discounts import Claim
+from domain.discounts import Claim, Usage
 
 
 def claim(code: str, allowed: int | None, *buyers: str, per_buyer: int | None = None) -> Claim:
@@ -47,4 +48,33 @@ async def test_a_cart_takes_a_use_once_and_a_release_gives_it_back(mongo_url):
     await ledger.confirm("cart-b")
     await ledger.release("cart-b")
     assert (await ledger.usage([code], [buyer]))[code] == type(usage)(1, 1)
+    await client.close()
+
+
+async def test_a_reservation_left_by_a_dead_checkout_stops_counting_after_the_claim_time(mongo_url):
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    now = [datetime(2026, 12, 1, 12, 0, tzinfo=UTC)]
+    ledger = MongoRedemptionLedger(client, "test_redemptions", stale_seconds=120, clock=lambda: now[0])
+    code, buyer = f"c-{uuid.uuid4().hex[:8]}", "email:bo@example.com"
+    # two checkouts reserve the code's two uses; the process of "dead" dies before ordering
+    assert await ledger.reserve("dead", [claim(code, 2, buyer, per_buyer=1)]) is None
+    assert await ledger.reserve("ordered", [claim(code, 2)]) is None
+    assert await ledger.reserve("late", [claim(code, 2)]) == code
+    assert await ledger.stale(code, 5) == []  # within the claim time: still held
+    now[0] += timedelta(seconds=121)
+    assert (await ledger.usage([code], [buyer]))[code] == Usage(0, 0)  # neither counts now
+    stale = await ledger.stale(code, 5)
+    assert [u.cart_id for u in stale] == ["dead", "ordered"]
+    # "ordered" has its order at the ERP: confirmed, it counts again; "dead" has none: given back
+    await ledger.confirm("ordered")
+    # a checkout of "dead" renewed its use meanwhile: it is no longer stale, and not dropped
+    assert await ledger.reserve("dead", [claim(code, 2, buyer, per_buyer=1)]) is None
+    assert not await ledger.drop_stale(stale[0])
+    assert (await ledger.usage([code], [buyer]))[code] == Usage(2, 1)
+    # once it is stale again it is dropped, and the late checkout takes the use
+    now[0] += timedelta(seconds=121)
+    [again] = await ledger.stale(code, 5)
+    assert await ledger.drop_stale(again)
+    assert await ledger.reserve("late", [claim(code, 2)]) is None
+    assert (await ledger.usage([code], [buyer]))[code] == Usage(2, 0)
     await client.close()

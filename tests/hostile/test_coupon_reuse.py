@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
@@ -132,3 +133,41 @@ def test_a_code_limited_to_one_item_lowers_one_unit_only(gql, stocked, simulator
     cost = with_codes(gql, cart, [code])["cart"]["cost"]
     subtotal, discount = Decimal(cost["subtotalAmount"]["amount"]), Decimal(cost["discountAmount"]["amount"])
     assert discount == (subtotal / 6).quantize(Decimal("0.01"), ROUND_HALF_UP)  # half of one unit of three
+
+
+def test_a_checkout_that_died_after_reserving_does_not_hold_the_last_use(gql, stocked, simulators, mongo_url):  # noqa: F811
+    """A process that died between reserving a code's use and the ERP order held the use until that
+    cart was checked out again: a 1-use code was gone for good. Past the claim time the reservation
+    no longer counts; the checkout that meets the limit asks the ERP about it and takes the use."""
+    from adapters.mongo import client as mongo
+    from adapters.mongo.redemptions import MongoRedemptionLedger
+    from domain.discounts import Claim
+    from gateway.settings import MongoSettings
+    from resolvers.carts.ids import cart_key
+
+    code = new_coupon(simulators, usage_limit=2, amount="10")
+    ordered = cart_with(gql, [(stocked[0], 1)])
+    with_codes(gql, ordered, [code])
+    assert check_out(gql, ordered, SHIPPING)["userErrors"] == []
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+
+    async def leave_stale_reservations() -> None:
+        client = mongo.open_client(mongo_url)
+        try:
+            dead = MongoRedemptionLedger(client, MongoSettings().database)
+            assert await dead.reserve(f"dead-{uuid.uuid4().hex[:8]}", [Claim(code, 2, (), None)]) is None
+            # both reservations an hour old, the ordered cart's as if its process had died after the
+            # order, before confirming it
+            await dead.redemptions.update_one({"cart_id": cart_key(ordered["id"]), "code": code},
+                                              {"$set": {"state": "reserved"}})
+            changed = await dead.redemptions.update_many({"code": code}, {"$set": {"at": an_hour_ago}})
+            assert changed.matched_count == 2
+        finally:
+            await client.close()
+
+    asyncio.run(leave_stale_reservations())
+    late = cart_with(gql, [(stocked[0], 1)])
+    assert with_codes(gql, late, [code])["userErrors"] == []  # the dead cart's use is not counted
+    assert check_out(gql, late, SHIPPING)["userErrors"] == []  # its use given back, the ordered one confirmed
+    third = cart_with(gql, [(stocked[0], 1)])  # the ordered cart's use and the late one's: none left
+    assert "used up" in with_codes(gql, third, [code])["userErrors"][0]["message"]
