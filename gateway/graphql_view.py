@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -186,6 +186,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             return await super().__call__(scope, receive, send)
         try:
             response = await self.run(Request(scope=scope, receive=receive))
+        except ClientDisconnect:
+            return  # the client left while sending its body: nobody to answer, nothing went wrong here
         except HTTPException as exc:
             headers = {}
             if exc.status_code == 405:  # a mutation over GET may be POSTed; other methods may be neither
