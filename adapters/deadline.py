@@ -5,12 +5,15 @@ around it through a context variable. `BackendHttp` ends each call at its backen
 the request's deadline, whichever comes first; time spent waiting for a connection or a
 concurrency slot counts against both.
 
-The gateway sets it around a request's handling:
+The gateway sets it around a query, a little before the request's own deadline (so that what
+arrived is answered, with the rest as backend timeouts, instead of a 504): gateway/admission.py
+works it out, schema/directives.py applies it. Adapters and tests may set one too:
 
     with request_deadline(seconds):
         ...  # every backend call made in here (and in tasks started in here) ends within `seconds`
 
 Nested scopes keep the sooner deadline. Without a scope, each call has its backend's timeout only.
+The variable itself lives in domain/deadlines.py, where the layers above may set it.
 """
 
 from __future__ import annotations
@@ -18,30 +21,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from contextvars import ContextVar
 
-_DEADLINE: ContextVar[float | None] = ContextVar("commerce_gateway_request_deadline", default=None)
+from domain.deadlines import current_deadline, deadline_at
+
+__all__ = ["current_deadline", "deadline_after", "request_deadline"]
 
 
 @contextlib.contextmanager
 def request_deadline(seconds: float) -> Iterator[float]:
     """Backend calls made inside end within `seconds` from now (event-loop time); yields the deadline."""
     when = asyncio.get_running_loop().time() + seconds
-    outer = _DEADLINE.get()
-    token = _DEADLINE.set(when if outer is None else min(when, outer))
-    try:
+    with deadline_at(when):
         yield when
-    finally:
-        _DEADLINE.reset(token)
-
-
-def current_deadline() -> float | None:
-    """The request's deadline in event-loop time; None outside a `request_deadline` scope."""
-    return _DEADLINE.get()
 
 
 def deadline_after(seconds: float) -> float:
     """When something that may take `seconds` from now must end: then, or sooner at the request's deadline."""
     when = asyncio.get_running_loop().time() + seconds
-    request = _DEADLINE.get()
+    request = current_deadline()
     return when if request is None else min(when, request)

@@ -184,6 +184,8 @@ class Admission:
             await send(message)
 
         deadline = loop.call_later(self.limits.deadline_seconds, cancel, "deadline")
+        # a query's backend calls end a little sooner, so that it answers with what arrived (schema/directives.py)
+        scope.setdefault("state", {})["backend_deadline"] = loop.time() + backend_budget(self.limits.deadline_seconds)
         try:
             async with timeout:
                 await self.app(scope, watched_receive, tracked_send)
@@ -200,6 +202,12 @@ class Admission:
             deadline.cancel()
             if watcher is not None and not watcher.done():
                 watcher.cancel()
+
+
+def backend_budget(deadline_seconds: float) -> float:
+    """How long a query's backend calls may take of its deadline: all but a fifth (at most a second),
+    the time left to answer."""
+    return deadline_seconds - min(1.0, deadline_seconds / 5)
 
 
 def key_id_of(scope: Scope) -> str:

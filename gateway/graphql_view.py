@@ -237,6 +237,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                                                        self.token_key)
         except Unauthenticated as exc:
             context.rejected = exc
+        context.backend_deadline = request.scope.get("state", {}).get("backend_deadline")
         request.state.gateway_context = context
         request.state.sub_response = response
         response.graphql_response_json = prefers_graphql_response_json(request.headers.get("accept", ""))  # type: ignore[attr-defined]

@@ -78,6 +78,7 @@ class RequestContext:
     memo: dict[object, Any] = field(default_factory=dict)  # what resolvers work out once per operation
     operation_type: str | None = None  # query or mutation, once the operation executes (its metrics label)
     operation_name: str | None = None  # its name as the document gives it; None: anonymous
+    backend_deadline: float | None = None  # event-loop time by which a query's backend calls end (admission)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,

@@ -2,7 +2,8 @@
 
 strawberry runs resolvers only for field directives, so an extension reads the
 operation's directive before execution and applies it to the request context. It also
-names the operation in the context (type and name), for the request's metrics.
+names the operation in the context (type and name), for the request's metrics, and runs a
+query within its backend deadline (set by admission control from the request's deadline).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.directive import DirectiveLocation
 
 from domain.channels import Channel
+from domain.deadlines import hold_to
 from domain.errors import BadUserInput
 from resolvers import global_ids
 from resolvers.context import RequestContext
@@ -74,6 +76,8 @@ class InContextExtension(SchemaExtension):
                     if max_age < 0:
                         raise BadUserInput("maxStockAge: seconds, 0 or more")
                     context.max_stock_age = max_age
+        if isinstance(context, RequestContext) and context.operation_type != OperationType.MUTATION.value:
+            hold_to(context.backend_deadline)  # for this request's task; a mutation's calls run to their timeouts
         yield
 
 
