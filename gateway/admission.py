@@ -8,6 +8,11 @@ key cannot take the slots other keys' requests need. Both refusals are decided f
 alone and answer in the GraphQL error shape with a stable code (`OVERLOADED`,
 `TOO_MANY_CONCURRENT_REQUESTS`).
 
+A refusal is answered after `refusal_hold_seconds` (at most `max_held_refusals` of them held at
+once, the rest answered at once): a client that ignores `Retry-After` and sends again the moment
+it is refused would otherwise have the process answer thousands of refusals a second, and those
+take the core from the requests it admitted. Held, a refused connection costs a timer, not CPU.
+
 An admitted request runs within `deadline_seconds`, from admission to the end of its answer
 (reading the body, waiting for backends, all of it): past it, or when its client disconnects,
 the request is cancelled, and with it the backend calls it was waiting for (an httpx call
@@ -23,6 +28,7 @@ import asyncio
 import json
 from collections import deque
 from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,6 +50,8 @@ class AdmissionLimits:
     queue_timeout_seconds: float
     max_per_key: int
     deadline_seconds: float
+    refusal_hold_seconds: float = 0.0
+    max_held_refusals: int = 0
 
 
 class AdmissionEvents(Protocol):
@@ -66,14 +74,16 @@ class Admission:
     """The middleware: admits, queues or refuses requests to `path`; passes everything else on."""
 
     def __init__(self, app: ASGIApp, limits: AdmissionLimits, events: AdmissionEvents | None = None,
-                 path: str = "/graphql") -> None:
+                 path: str = "/graphql", sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.app = app
+        self.sleep = sleep
         self.limits = limits
         self.events: AdmissionEvents = events or _Unreported()
         self.path = path
         self.running = 0
         self.waiting: deque[asyncio.Future[None]] = deque()
         self.per_key: dict[str, int] = {}  # running and queued requests by key id; no entry at 0
+        self.held = 0  # refusals waiting out their hold
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path:
@@ -83,6 +93,7 @@ class Admission:
         held = self.per_key.get(key, 0)
         if held >= self.limits.max_per_key:
             self.events.admission("refused_key_limit")
+            await self._hold()
             await refuse(send, 429, "TOO_MANY_CONCURRENT_REQUESTS",
                          f"This API key has {held} requests running or queued on this process, as many as "
                          f"one key may; retry in {RETRY_AFTER_SECONDS} s.")
@@ -92,6 +103,8 @@ class Admission:
             outcome = await self._take_slot()
             self.events.admission(outcome)
             if outcome not in ("admitted", "queued"):
+                if outcome == "refused_busy":  # a queue timeout has waited already
+                    await self._hold()
                 await refuse(send, 503, "OVERLOADED", "The gateway is at its capacity for now; "
                                                       f"retry in {RETRY_AFTER_SECONDS} s.")
                 return
@@ -104,6 +117,16 @@ class Admission:
                 self.per_key[key] = left
             else:
                 del self.per_key[key]
+
+    async def _hold(self) -> None:
+        """Waits out the refusal hold, unless as many refusals as may be held already are."""
+        if self.held >= self.limits.max_held_refusals or self.limits.refusal_hold_seconds <= 0:
+            return
+        self.held += 1
+        try:
+            await self.sleep(self.limits.refusal_hold_seconds)
+        finally:
+            self.held -= 1
 
     async def _take_slot(self) -> str:
         """A running slot ("admitted" at once, "queued" after waiting), or why not."""

@@ -119,7 +119,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
     server = settings.server
     middleware.append(Middleware(Admission, events=metrics, limits=AdmissionLimits(
         server.max_in_flight, server.max_queued, server.queue_timeout_seconds, server.max_in_flight_per_key,
-        server.request_deadline_seconds)))
+        server.request_deadline_seconds, server.refusal_hold_seconds, server.max_held_refusals)))
     middleware.append(Middleware(BodySizeLimit, max_bytes=lim.max_body_bytes))
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,7 +28,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(HEADER, b"").decode("latin-1")
-        request_id = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _ACCEPTABLE.match(incoming) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -47,6 +47,12 @@ class RequestIdMiddleware:
             log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
                                        "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
             request_id_var.reset(token)
+
+
+def new_request_id() -> str:
+    """32 random hex digits, like a UUID4's: ids need to be unique, not unguessable, and the
+    process's PRNG makes one in a fifth of the time of `uuid.uuid4()` (which reads os.urandom)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 class BodySizeLimit:

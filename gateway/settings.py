@@ -51,6 +51,8 @@ class ServerSettings:
     queue_timeout_seconds: float = 2.0  # the longest a request waits in that queue; then 503
     max_in_flight_per_key: int = 64  # one API key's running and queued requests; beyond: 429
     request_deadline_seconds: float = 10.0  # an admitted request is cancelled (504) past this, backend calls too
+    refusal_hold_seconds: float = 0.5  # a 503/429 refusal is answered this late, so a client that ignores
+    max_held_refusals: int = 2_048     # Retry-After cannot spin the process; beyond this many held: at once
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class Events:
         self.seen.append(f"cancelled {reason}")
 
 
-def admission(release: asyncio.Event, events: Events, **limits: float) -> Admission:
+def admission(release: asyncio.Event, events: Events, sleep=asyncio.sleep, **limits: float) -> Admission:
     async def app(scope, receive, send) -> None:
         await receive()
         await release.wait()
@@ -31,7 +31,7 @@ def admission(release: asyncio.Event, events: Events, **limits: float) -> Admiss
 
     given = {"max_in_flight": 2, "max_queued": 1, "queue_timeout_seconds": 5.0, "max_per_key": 10,
              "deadline_seconds": 5.0, **limits}
-    return Admission(app, AdmissionLimits(**given), events)  # type: ignore[arg-type]
+    return Admission(app, AdmissionLimits(**given), events, sleep=sleep)  # type: ignore[arg-type]
 
 
 async def call(middleware: Admission, key: str = KEY_A) -> tuple[int, dict[str, str], dict | None]:
@@ -107,3 +107,53 @@ async def test_a_request_past_its_deadline_is_cancelled_and_answers_504():
     assert (status, body["errors"][0]["extensions"]["code"]) == (504, "DEADLINE_EXCEEDED")
     assert "retry-after" not in headers
     assert events.seen == ["admitted", "cancelled deadline"] and middleware.running == 0
+
+
+class HeldSleep:
+    """A sleep that lasts until the test lets it end, and records what it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.over = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        await self.over.wait()
+
+
+async def test_a_refusal_is_held_before_it_is_answered_and_beyond_the_held_cap_answered_at_once():
+    # given a key at its cap, and refusals held 0.5 s, at most two at once
+    release, events, sleep = asyncio.Event(), Events(), HeldSleep()
+    middleware = admission(release, events, sleep=sleep, max_per_key=1, refusal_hold_seconds=0.5,
+                           max_held_refusals=2)
+    first = asyncio.ensure_future(call(middleware, KEY_A))
+    await asyncio.sleep(0.01)
+
+    # when four more requests of the key arrive
+    refused = [asyncio.ensure_future(call(middleware, KEY_A)) for _ in range(4)]
+    await asyncio.sleep(0.01)
+
+    # then two are held (unanswered, costing a timer), and the two beyond the cap are answered at once
+    assert sleep.asked == [0.5, 0.5] and middleware.held == 2
+    assert [r.done() for r in refused] == [False, False, True, True]
+    sleep.over.set()
+    assert [(await r)[0] for r in refused] == [429] * 4
+    assert middleware.held == 0
+    release.set()
+    assert (await first)[0] == 200 and middleware.per_key == {}
+
+
+async def test_a_busy_refusal_is_held_but_a_queue_timeout_is_not_held_again():
+    release, events, sleep = asyncio.Event(), Events(), HeldSleep()
+    sleep.over.set()
+    middleware = admission(release, events, sleep=sleep, max_in_flight=1, max_queued=1, queue_timeout_seconds=0.05,
+                           refusal_hold_seconds=0.5, max_held_refusals=10)
+    first = asyncio.ensure_future(call(middleware))
+    await asyncio.sleep(0.01)
+    queued = asyncio.ensure_future(call(middleware))
+    await asyncio.sleep(0.01)
+    assert (await call(middleware))[0] == 503  # the queue is full: refused, after the hold
+    assert (await queued)[0] == 503  # waited out its queue time: refused without a second wait
+    assert sleep.asked == [0.5]
+    release.set()
+    assert (await first)[0] == 200
