@@ -196,13 +196,15 @@ class KeyMeter:
                               f"Retry in {self.decision.retry_after} s.", retry_after=self.decision.retry_after)
         self.charged = requested
 
-    def settle(self, actual: int) -> None:
-        """Gives back what the charge took beyond `actual` (never filling the bucket past its size);
-        an operation that cost more than its charge keeps what it ran (the charge was its estimate)."""
+    async def settle(self, actual: int) -> None:
+        """Gives back what the charge took beyond `actual` (never filling the bucket past its size),
+        or takes what `actual` ran past it (a list longer than estimated), down to an empty bucket."""
         if actual < self.charged:
             after = self.budgets.give_back(self.bucket, self.per_minute, self.charged - actual)
             if after is not None:
                 self.decision = after
+        elif actual > self.charged:
+            self.decision = await self.budgets.take_spent(self.bucket, self.per_minute, actual - self.charged)
         self.charged = actual
 
 

@@ -86,13 +86,28 @@ class SharedBudgets:
             local.slice = min(local.slice + amount, max(room, local.slice))
         return self._decision(local, per_minute, now)
 
-    async def _lease(self, bucket_id: str, local: _Local, per_minute: int, needed: float, now: float) -> None:
+    async def take_spent(self, bucket_id: str, per_minute: int, amount: float) -> Decision:
+        """Takes `amount` tokens already spent (an operation that cost more than its charge): what
+        the slice lacks is leased, and if the bucket holds less, all of it is taken. Never refuses."""
+        local = self.local.setdefault(bucket_id, _Local())
+        now = self.clock()
+        if local.slice < amount and now >= local.backoff_until:
+            async with local.lock:
+                if local.slice < amount:
+                    await self._lease(bucket_id, local, per_minute, amount - local.slice, now, partial=True)
+        local.slice = max(0.0, local.slice - amount)
+        return self._decision(local, per_minute, now)
+
+    async def _lease(self, bucket_id: str, local: _Local, per_minute: int, needed: float, now: float,
+                     partial: bool = False) -> None:
+        """Moves at least `needed` tokens (a slice's worth if more) from the shared bucket to the local
+        slice; none if the bucket holds fewer, unless `partial`: then whatever it holds."""
         rate = per_minute / 60.0
         wanted = max(needed, per_minute * self.lease_fraction)
         for _ in range(MAX_SWAPS):
             state = await self.store.read(bucket_id)
             tokens = per_minute if state is None else min(per_minute, state.tokens + (now - state.at) * rate)
-            if tokens < needed:
+            if tokens < needed and not partial:
                 local.shared_tokens, local.shared_at = tokens, now
                 return
             granted = min(wanted, tokens)

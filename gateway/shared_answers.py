@@ -177,7 +177,7 @@ class SharedAnswers:
                 await context.meter.charge(outcome.requested)
             except DomainError as exc:  # the budget is spent, or the operation costs more than it holds
                 return ExecutionResult(data=None, errors=[GraphQLError(str(exc), original_error=exc)])
-            context.meter.settle(outcome.actual)
+            await context.meter.settle(outcome.actual)
         context.cost_actual = outcome.actual
         context.reported.extend(outcome.reported)
         return outcome.result

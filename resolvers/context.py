@@ -49,8 +49,8 @@ class CostMeter(Protocol):
     async def charge(self, requested: int) -> None:
         """Takes `requested` points from the budget before execution; raises RateLimited."""
 
-    def settle(self, actual: int) -> None:
-        """After execution: the charge becomes `actual` (the difference is given back)."""
+    async def settle(self, actual: int) -> None:
+        """After execution: the charge becomes `actual` (the difference given back or taken)."""
 
 
 @dataclass(slots=True)

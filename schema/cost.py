@@ -18,7 +18,9 @@ Requested (static) cost, from the document, the schema and the variables:
 Actual cost, at least what was executed: 1 for each object completed (counted by a compiled plan
 as it goes, nulled later or not), else 1 for each object in `data`; and an answer with a failed
 field is charged at least its estimate, since the backend calls of the whole operation may have run
-before the failure nulled their results (up to `data`). Plus the mutation points.
+before the failure nulled their results (up to `data`). Plus the mutation points. The charge is
+settled to it: what the estimate took beyond is given back, what ran past it (a list longer than
+assumed) is taken, down to an empty budget (gateway/access.py's KeyMeter).
 
 The same walk records what the operation touches (schema/caching.py), for its HTTP caching.
 """

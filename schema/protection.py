@@ -117,7 +117,7 @@ class CostLimiter(SchemaExtension):
         yield
         context.cost_actual = cost.actual(figures, context.objects_counted, ec.result)
         if context.meter is not None:
-            context.meter.settle(context.cost_actual)
+            await context.meter.settle(context.cost_actual)
 
 
 def protection_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]]:

@@ -83,3 +83,21 @@ def test_refunds_never_fill_the_budget_past_its_size(gateway, mongo_url):
     # then
     assert all(f["requested"] > f["actual"] for f in figures)
     assert all(f["budget"]["remaining"] <= f["budget"]["perMinute"] for f in figures), figures
+
+
+def test_a_list_longer_than_its_estimate_is_charged_for_every_item(gateway, mongo_url):
+    # given: more than ASSUMED_LIST_SIZE (10) keys, and an admin key with a budget of its own
+    for n in range(12):
+        issue_key(mongo_url, "frontend", name=f"listed {n}")
+    # (a small one: it refills by under two points a second, so what the answer reports is what it took)
+    client = GraphQLClient(gateway, issue_key(mongo_url, "admin", name="lister", cost_per_minute=100))
+    try:
+        # when: a list without `first` (estimated at 10 items) answers with every key
+        answer = costed(client, "{ apiKeys { keyId } }")
+    finally:
+        client.http.close()
+    # then: every item answered is charged, and the budget shows it
+    listed = len(answer["data"]["apiKeys"])
+    figures = cost(answer)
+    assert listed > 10 and figures["requested"] == 10 and figures["actual"] == listed, figures
+    assert figures["budget"]["remaining"] <= 100 - listed, figures

@@ -99,3 +99,17 @@ async def test_lost_swaps_are_retried_against_the_fresh_bucket():
     store.lose_next_swaps = 3
     assert (await budgets.take("k:requests", 600, 1)).allowed
     assert store.round_trips == 8
+
+
+async def test_an_operation_that_cost_more_than_its_charge_takes_the_rest_down_to_an_empty_bucket():
+    store, clock = MemoryBudgetStore(), Clock()
+    budgets = SharedBudgets(store, lease_fraction=0.1, clock=clock)
+    assert (await budgets.take("k:cost", 1_000, 10)).allowed
+    # it was estimated at 10 and ran 300 (a list longer than assumed): the 290 beyond are taken
+    after = await budgets.take_spent("k:cost", 1_000, 290)
+    assert after.allowed and after.remaining == 700
+    # more than the bucket holds: it is emptied, never below, and the next operation is refused
+    assert (await budgets.take_spent("k:cost", 1_000, 5_000)).remaining == 0
+    assert not (await budgets.take("k:cost", 1_000, 1)).allowed
+    clock.now += 6  # 100 back, not a debt of 4,300 to pay first
+    assert (await budgets.take("k:cost", 1_000, 100)).allowed

@@ -49,7 +49,7 @@ class Meter:
     async def charge(self, requested: int) -> None:
         self.charged.append(requested)
 
-    def settle(self, actual: int) -> None:
+    async def settle(self, actual: int) -> None:
         self.settled.append(actual)
 
 

@@ -44,7 +44,7 @@ class Meter:
             raise RateLimited("spent", retry_after=3)
         self.charged.append(requested)
 
-    def settle(self, actual: int) -> None:
+    async def settle(self, actual: int) -> None:
         self.settled.append(actual)
 
 
