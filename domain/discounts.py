@@ -15,7 +15,8 @@
 - an individual-use coupon takes no other code with it: the first one in the list stays and
   every other code is refused.
 
-Fixed amounts are in the shop's currency. The discounts together never exceed the subtotal."""
+Fixed amounts are in the shop's currency. What each coupon takes off each item, to the cent, is
+domain/discount_allocation.py's; the discounts together never exceed the subtotal."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from domain.discount_allocation import HUNDRED, Allocation
 from domain.records import Coupon
 
 CENT = Decimal("0.01")
@@ -43,6 +45,7 @@ class Item:
     product_id: int | None = None
     category_ids: tuple[int, ...] = ()
     on_sale: bool = False
+    key: str = ""  # the cart line's id: what each code takes off it is reported under it
 
     @property
     def total(self) -> Decimal:
@@ -107,6 +110,7 @@ class CodeResult:
     reason: str | None  # why not, when not
     amount: Decimal = Decimal(0)
     coupon: Coupon | None = field(default=None, compare=False)
+    by_item: tuple[tuple[str, Decimal], ...] = field(default=(), compare=False)  # (item key, amount off it)
 
 
 def evaluate(codes: Sequence[str], coupons: Sequence[Coupon], subtotal: Decimal, units: int, currency: str,
@@ -126,16 +130,17 @@ def evaluate(codes: Sequence[str], coupons: Sequence[Coupon], subtotal: Decimal,
                           buyer)
         checked.append((code, coupon, reason))
     individual = next((c.code for _, c, r in checked if r is None and c is not None and c.individual_use), None)
-    results, remaining = [], subtotal
+    results, allocation = [], Allocation(items)
     for code, coupon, reason in checked:
         if reason is None and individual is not None and coupon is not None and coupon.code != individual:
             reason = f"cannot be combined with {individual}, which is for individual use only"
         if reason is not None or coupon is None:
             results.append(CodeResult(code, False, reason, coupon=coupon))
             continue
-        amount = min(_amount(coupon, subtotal, items), remaining).quantize(CENT, ROUND_HALF_UP)
-        remaining -= amount
-        results.append(CodeResult(code, True, None, amount, coupon))
+        taken = _allocate(coupon, items, allocation)
+        by_item = tuple((items[n].key, Decimal(cents) / HUNDRED) for n, cents in sorted(taken.items()) if cents)
+        amount = (Decimal(sum(taken.values())) / HUNDRED).quantize(CENT)
+        results.append(CodeResult(code, True, None, amount, coupon, by_item))
     return results
 
 
@@ -214,24 +219,16 @@ def _used_by(coupon: Coupon, buyer: Buyer) -> int:
     return sum(1 for who in coupon.used_by if who.lower() in mine)
 
 
-def _amount(coupon: Coupon, subtotal: Decimal, items: Sequence[Item]) -> Decimal:
-    if coupon.discount_type == "fixed_cart":
-        return coupon.amount
-    units = _units_to_lower(coupon, [i for i in items if _valid_for(coupon, i)])
+def _allocate(coupon: Coupon, items: Sequence[Item], allocation: Allocation) -> dict[int, int]:
+    """What `coupon` takes off each item, in cents, by item index."""
+    limit = coupon.limit_usage_to_x_items or 0
+    if coupon.discount_type == "fixed_cart":  # a cart coupon lowers every item (exclusions refused it already)
+        return allocation.fixed_cart(allocation.applicable([True] * len(items)), _cents(coupon.amount), limit)
+    eligible = allocation.applicable([_valid_for(coupon, i) for i in items])
     if coupon.discount_type == "percent":
-        return sum((i.unit_price * n for i, n in units), Decimal(0)) * coupon.amount / 100
-    return sum((min(coupon.amount, i.unit_price) * n for i, n in units), Decimal(0))  # off each unit
+        return allocation.percent(eligible, coupon.amount, limit)
+    return allocation.fixed_product(eligible, _cents(coupon.amount), limit)
 
 
-def _units_to_lower(coupon: Coupon, eligible: Sequence[Item]) -> list[tuple[Item, int]]:
-    """How many units of each eligible item a product coupon lowers: all of them, or with
-    `limit_usage_to_x_items` that many in all, taken as WooCommerce takes them: its items sorted by
-    their line total times their quantity, the largest first (a stable sort: ties in cart order)."""
-    limit = coupon.limit_usage_to_x_items
-    if not limit:
-        return [(i, i.quantity) for i in eligible]
-    units, left = [], limit
-    for item in sorted(eligible, key=lambda i: i.total * i.quantity, reverse=True):
-        units.append((item, min(item.quantity, left)))
-        left -= units[-1][1]
-    return units
+def _cents(amount: Decimal) -> int:
+    return int((amount * HUNDRED).to_integral_value())

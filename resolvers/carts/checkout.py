@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError, short_of
+from domain.discount_allocation import split_evenly
 from domain.discounts import Buyer, Claim, claim_for
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import global_ids, stock
@@ -31,7 +32,6 @@ from resolvers.context import RequestContext
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 15.0  # how long a second checkout waits for the first to end
-CENT = Decimal("0.01")
 STALE_CHECKS = 5  # stale code reservations settled (one ERP look-up each) by a checkout that meets the limit
 
 
@@ -240,11 +240,7 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
                                                           f"{line.line.quantity} in the cart", ("lines", n)))
     if errors:
         return errors
-    # discount codes lower every unit price by the same share, so the ERP total is the cart's total
-    share = priced.total.amount / priced.subtotal.amount if priced.subtotal.amount else Decimal(1)
-    lines = tuple(OrderLine(p.variant.erp_id, p.variant.sku, p.line.quantity,
-                            (p.unit_price.amount * share).quantize(CENT, ROUND_HALF_UP))
-                  for p in priced.lines if p.variant is not None and p.unit_price is not None)
+    lines = tuple(_order_lines(priced))
     codes = ", ".join(c.code for c in priced.codes if c.applicable)
     note = "\n".join(t for t in (cart.note, f"Discount codes: {codes}" if codes else None) if t) or None
     claims = [claim_for(c.coupon, buyer) for c in priced.codes if c.applicable and c.coupon is not None]
@@ -252,6 +248,26 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
                       email=email, name=(request.name or request.email).strip(),
                       address=request.shipping_address, warehouse_code=store.code if store else None,
                       lines=lines, note=note, payment_reference=request.payment_reference.strip()), claims
+
+
+def _order_lines(priced: cost.PricedCart) -> list[OrderLine]:
+    """The ERP order's lines: each cart line at its price less what the discount codes took off it
+    (domain/discount_allocation.py), in whole cents a unit, so that the order totals what the cart
+    does to the cent; a line whose discount does not divide evenly goes as two, some units a cent
+    dearer than the others."""
+    off: dict[str, Decimal] = {}
+    for code in priced.codes:
+        for key, amount in code.by_item:
+            off[key] = off.get(key, Decimal(0)) + amount
+    lines = []
+    for p in priced.lines:
+        if p.variant is None or p.unit_price is None:
+            continue
+        cents = int(((p.unit_price.amount * p.line.quantity - off.get(p.line.line_id, Decimal(0))) * 100)
+                    .to_integral_value(ROUND_HALF_UP))
+        lines += [OrderLine(p.variant.erp_id, p.variant.sku, units, Decimal(each) / 100)
+                  for units, each in split_evenly(cents, p.line.quantity)]
+    return lines
 
 
 async def _complete(uow: CartUnitOfWork, cart: Cart) -> CartOutcome:

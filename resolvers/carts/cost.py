@@ -86,7 +86,7 @@ async def discount_codes(ctx: RequestContext, codes: tuple[str, ...], lines: Seq
     if not codes:
         return []
     coupons = [c for c in await ctx.loaders.coupon_by_code.load_many(list(codes)) if c is not None]
-    items = await _items(ctx, lines) if any(c.restricts_items for c in coupons) else None
+    items = await _items(ctx, lines, described=any(c.restricts_items for c in coupons))
     ledger = ctx.services.redemptions
     keys = discounts.buyer_keys(buyer) if buyer is not None else ()
     usage = await ledger.usage([c.code for c in coupons], keys) if ledger is not None else {}
@@ -95,17 +95,21 @@ async def discount_codes(ctx: RequestContext, codes: tuple[str, ...], lines: Seq
                               buyer=buyer)
 
 
-async def _items(ctx: RequestContext, lines: Sequence[PricedLine]) -> list[discounts.Item]:
-    """The priced lines with the web-shop's product id, categories and sale state of their products,
-    for coupons restricted to (or excluding) products, categories or sale items."""
+async def _items(ctx: RequestContext, lines: Sequence[PricedLine], described: bool) -> list[discounts.Item]:
+    """The priced lines as coupons see them, under their line ids; `described`: with the web-shop's
+    product id, categories and sale state of their products, for coupons restricted to (or
+    excluding) products, categories or sale items."""
     sold = [p for p in lines if p.variant is not None and p.unit_price is not None]
+    if not described:
+        return [discounts.Item(p.line.sku, p.line.quantity, p.unit_price.amount, key=p.line.line_id)
+                for p in sold if p.unit_price is not None]
     products = await asyncio.gather(*(ctx.loaders.product_by_id.load(p.variant.product_erp_id)
                                       for p in sold if p.variant is not None))
     contents = await asyncio.gather(*(ctx.loaders.content_by_sku.load(product.sku) if product else _none()
                                       for product in products))
     return [discounts.Item(p.line.sku, p.line.quantity, p.unit_price.amount,
                            content.shop_product_id if content else None, content.category_ids if content else (),
-                           content.on_sale if content else False)
+                           content.on_sale if content else False, p.line.line_id)
             for p, content in zip(sold, contents, strict=True) if p.unit_price is not None]
 
 

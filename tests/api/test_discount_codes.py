@@ -3,7 +3,7 @@ minimum amount and usage limit."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_DOWN, Decimal
 
 import pytest
 
@@ -33,7 +33,7 @@ def cart_of(gql):
 
 
 @pytest.mark.parametrize(("code", "expected"), [
-    ("WELCOME10", lambda subtotal, units: (subtotal * Decimal("0.10")).quantize(Decimal("0.01"))),
+    ("WELCOME10", lambda subtotal, units: (subtotal * Decimal("0.10")).quantize(Decimal("0.01"), ROUND_HALF_DOWN)),
     ("save5", lambda subtotal, units: Decimal("5.00")),
     ("boots15", lambda subtotal, units: Decimal("15.00") * units),
 ])

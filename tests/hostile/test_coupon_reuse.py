@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_DOWN, Decimal
 
 import httpx
 
@@ -132,7 +132,8 @@ def test_a_code_limited_to_one_item_lowers_one_unit_only(gql, stocked, simulator
     cart = cart_with(gql, [(stocked[0], 3)])
     cost = with_codes(gql, cart, [code])["cart"]["cost"]
     subtotal, discount = Decimal(cost["subtotalAmount"]["amount"]), Decimal(cost["discountAmount"]["amount"])
-    assert discount == (subtotal / 6).quantize(Decimal("0.01"), ROUND_HALF_UP)  # half of one unit of three
+    # half of one unit of three, a half cent rounded down as WooCommerce rounds discounts
+    assert discount == (subtotal / 6).quantize(Decimal("0.01"), ROUND_HALF_DOWN)
 
 
 def test_a_checkout_that_died_after_reserving_does_not_hold_the_last_use(gql, stocked, simulators, mongo_url):  # noqa: F811
@@ -171,3 +172,32 @@ def test_a_checkout_that_died_after_reserving_does_not_hold_the_last_use(gql, st
     assert check_out(gql, late, SHIPPING)["userErrors"] == []  # its use given back, the ordered one confirmed
     third = cart_with(gql, [(stocked[0], 1)])  # the ordered cart's use and the late one's: none left
     assert "used up" in with_codes(gql, third, [code])["userErrors"][0]["message"]
+
+
+def test_a_product_code_lowers_only_its_product_on_the_erp_order_which_totals_the_cart(gql, stocked,  # noqa: F811
+                                                                                          simulators):
+    # given: a cart of two products, and a 33% code for the first one's product only
+    def shop_product(variant: dict) -> list[dict]:
+        return httpx.get(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products", auth=SHOP_AUTH,
+                         params={"sku": variant["sku"].rsplit("-", 1)[0]}).json()
+    first = stocked[0]
+    other = next(v for v in stocked if v["sku"].rsplit("-", 1)[0] != first["sku"].rsplit("-", 1)[0])
+    [item] = shop_product(first)
+    code = new_coupon(simulators, amount="33", product_ids=[item["id"]])
+    cart = cart_with(gql, [(first, 3), (other, 2)])
+    cost = with_codes(gql, cart, [code])["cart"]["cost"]
+    first_price, other_price = Decimal(first["price"]["amount"]), Decimal(other["price"]["amount"])
+
+    # when: it is checked out
+    order = check_out(gql, cart, {**SHIPPING, "email": "split@example.com"})["order"]
+
+    # then: the other product keeps its price; the first is lowered by the whole discount, in whole cents
+    # a unit (as two lines when it does not divide by three); the ERP's total is the cart's, to the cent
+    lines = order["lines"]
+    assert [(ln["quantity"], Decimal(ln["unitPrice"]["amount"])) for ln in lines if ln["sku"] == other["sku"]] \
+        == [(2, other_price)]
+    firsts = [(ln["quantity"], Decimal(ln["unitPrice"]["amount"])) for ln in lines if ln["sku"] == first["sku"]]
+    assert sum(q for q, _ in firsts) == 3
+    assert sum(q * p for q, p in firsts) == first_price * 3 - Decimal(cost["discountAmount"]["amount"])
+    assert Decimal(order["totalAmount"]["amount"]) == Decimal(cost["subtotalAmount"]["amount"]) \
+        - Decimal(cost["discountAmount"]["amount"])

@@ -107,3 +107,49 @@ def test_limit_usage_to_x_items_caps_the_units_a_product_coupon_lowers():
     assert off("fixed_product", "15", 3) == Decimal("30.00")  # the three scarves, 10.00 each at most
     assert off("fixed_product", "15", 4) == Decimal("45.00")  # and 15.00 off the jacket
     assert off("fixed_cart", "15", 1) == Decimal("15.00")  # a cart coupon has no item limit
+
+
+# What each coupon takes off each item, in cents, as WooCommerce's WC_Discounts spreads it
+# (worked by hand from its apply_coupon_percent / _fixed_product / _fixed_cart / _remainder)
+
+def amounts_by_item(result) -> dict[str, Decimal]:
+    return dict(result.by_item)
+
+
+def test_a_percent_coupon_rounds_each_item_down_and_gives_the_lost_cents_unit_by_unit_to_the_largest_first():
+    items = [Item("B", 1, Decimal("0.05"), key="b"), Item("A", 3, Decimal("3.33"), key="a")]
+    (result,) = evaluate(["p"], [coupon("p", "percent", "15")], Decimal("10.04"), 4, "EUR", "EUR", items=items)
+    # A (9.99): 149.85 cents, 149; B (0.05): 0.75, 0; the cart's 150.6 rounds to 151: two more cents, both to A
+    assert result.amount == Decimal("1.51")
+    assert amounts_by_item(result) == {"a": Decimal("1.51")}
+
+
+def test_a_percent_coupon_rounds_the_cart_half_down_as_woocommerce_does():
+    (result,) = evaluate(["p"], [coupon("p", "percent", "10")], Decimal("2.25"), 1, "EUR", "EUR",
+                         items=[Item("A", 1, Decimal("2.25"), key="a")])
+    assert result.amount == Decimal("0.22")  # 22.5 cents: half down (half up would make it 0.23)
+
+
+def test_a_fixed_cart_coupon_is_split_over_the_units_and_the_rest_over_the_items_with_a_price_left():
+    items = [Item("A", 3, Decimal("1.00"), key="a"), Item("B", 1, Decimal("20.00"), key="b")]
+    (result,) = evaluate(["c"], [coupon("c", "fixed_cart", "10")], Decimal("23.00"), 4, "EUR", "EUR", items=items)
+    # 2.50 a unit: B takes 2.50, A's three units only their 3.00; the 4.50 left goes to B, the one with a price left
+    assert amounts_by_item(result) == {"a": Decimal("3.00"), "b": Decimal("7.00")}
+    assert result.amount == Decimal("10.00")
+
+
+def test_a_second_coupon_takes_an_item_no_lower_than_zero():
+    items = [Item("A", 1, Decimal("10.00"), key="a"), Item("B", 1, Decimal("30.00"), key="b")]
+    first, second = evaluate(["f", "p"], [coupon("f", "fixed_product", "25"), coupon("p", "percent", "50")],
+                             Decimal("40.00"), 2, "EUR", "EUR", items=items)
+    assert amounts_by_item(first) == {"a": Decimal("10.00"), "b": Decimal("25.00")}
+    # half of each item's price, but only what the first coupon left: 5.00 of B, nothing of A
+    assert amounts_by_item(second) == {"b": Decimal("5.00")}
+    assert first.amount + second.amount == Decimal("40.00")
+
+
+def test_a_line_is_split_into_whole_cents():
+    from domain.discount_allocation import split_evenly
+    assert split_evenly(1000, 3) == [(2, 333), (1, 334)]
+    assert split_evenly(900, 3) == [(3, 300)]
+    assert sum(q * c for q, c in split_evenly(12_345, 7)) == 12_345
