@@ -205,7 +205,9 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                             clock=clock)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions):
             await store.prepare()
-        keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction),
+        budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
+        keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
+                                                clock=budget_clock),
                             key_cache_seconds=settings.auth.key_cache_seconds,
                             failed_auth_per_minute=settings.auth.failed_auth_per_minute)
         opened.push_async_callback(keeper.close)  # first: its last writes of key use still find the store open

@@ -6,11 +6,11 @@ with, and the budget left never exceeds the key's per-minute figure."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 
-from tests.conftest import GraphQLClient, issue_key
+from tests.clock import MovingClock
+from tests.conftest import GraphQLClient, issue_key, served_gateway
 from tests.hostile.conftest import assert_responsive
 
 PER_MINUTE = 60_000
@@ -69,17 +69,20 @@ def test_nodes_are_estimated_at_the_number_of_ids(gql):
     assert cost(answer)["requested"] >= 100 and cost(answer)["actual"] <= cost(answer)["requested"]
 
 
-def test_refunds_never_fill_the_budget_past_its_size(gateway, mongo_url):
-    # given: a fresh key, its bucket full
-    client = GraphQLClient(gateway, issue_key(mongo_url, "frontend", name="refunds", cost_per_minute=PER_MINUTE))
-    try:
-        # when: operations estimated far above what they cost, a little apart (the bucket refills meanwhile)
-        figures = []
-        for _ in range(4):
-            figures.append(cost(client.post(PAGE_LITERAL).json()))
-            time.sleep(1.5)
-    finally:
-        client.http.close()
+def test_refunds_never_fill_the_budget_past_its_size(simulators, mongo_url):
+    # given: a gateway on a clock the test moves, and a fresh key, its bucket full
+    clock = MovingClock()
+    key = issue_key(mongo_url, "frontend", name="refunds", cost_per_minute=PER_MINUTE)
+    with served_gateway(simulators, mongo_url, clock=clock) as url:
+        client = GraphQLClient(url, key)
+        try:
+            # when: operations estimated far above what they cost, a little apart (the bucket refills meanwhile)
+            figures = []
+            for _ in range(4):
+                figures.append(cost(client.post(PAGE_LITERAL).json()))
+                clock.advance(1.5)
+        finally:
+            client.http.close()
     # then
     assert all(f["requested"] > f["actual"] for f in figures)
     assert all(f["budget"]["remaining"] <= f["budget"]["perMinute"] for f in figures), figures
