@@ -2,15 +2,20 @@
 
 - JSON-2 (Odoo 19+): `POST /json/2/<model>/<method>`, `Authorization: bearer <API key>`,
   named arguments in the body, the result as the body; errors as HTTP 4xx/5xx with
-  `{name, message, arguments, context, debug}`.
-- JSON-RPC (Odoo ≤ 18): `POST /jsonrpc`, `common.authenticate` then `object.execute_kw`
-  with positional arguments; errors inside a 200 response as `{"error": {...}}`.
+  `{name, message, arguments, context, debug}`. A wrong, revoked or expired key is a 401
+  ("Invalid apikey": Odoo does not say which); an unknown database (`X-Odoo-Database`) a 404
+  HTML page.
+- JSON-RPC (every version; deprecated in 19): `POST /jsonrpc`, `common.authenticate` then
+  `object.execute_kw` with positional arguments; errors inside a 200 response as
+  `{"error": {...}}`. As Odoo's `call_kw`, a record method takes its ids as the first positional
+  argument and `create` its values (`[vals]` answers an id, `[[vals]]` a list): without them it
+  fails with IndexError, after `create` ran (and was rolled back, its sequence numbers spent).
 
-Methods: search, search_read, search_count, read, create, write, and
-stock.quant's action_apply_inventory. Domains support the prefix operators `&`,
-`|`, `!`, dotted many2one paths, and the usual comparisons; archived records
-(`active` False) are left out unless the domain names `active` or the context
-says `active_test: False`, as in Odoo.
+Methods: search, search_read, search_count, read, create, write,
+stock.quant's action_apply_inventory and sale.order's action_confirm. Domains support the
+prefix operators `&`, `|`, `!`, dotted many2one paths, and the usual comparisons; archived
+records (`active` False) are left out unless the domain names `active` or the context says
+`active_test: False`, as in Odoo. Datetimes compare as the version does (odoo_models.Registry).
 """
 
 from __future__ import annotations
@@ -19,17 +24,20 @@ import functools
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from simulators.catalog import Catalog
 from simulators.instruments import Instruments, instrumented_app
-from simulators.odoo_models import Model, OdooError, Registry
+from simulators.odoo_models import PRODUCT_AND_STOCK_MODELS, Model, OdooError, Registry, domain_datetime
+from simulators.odoo_sales import SALES_MODELS
 
 SERVER_VERSION = "19.0"
+ADDONS = frozenset({"product_brand"})  # the demo's installation has the OCA brand add-on
 UID = 2
 ALL_FIELDS_LIMIT = 12  # fields returned when a caller names none
 
@@ -72,7 +80,8 @@ class DomainEvaluator:
         if self._hides_archived(terms):
             terms = [*terms, ["active", "=", True]]  # implicitly AND-ed with the rest
         floor = written_from(terms)
-        ids = self.model.written_since(floor) if floor else None
+        written = self.model.written_since(floor) if floor else None
+        ids = [i for i in written if self.model.exists(i)] if written is not None else None  # a deleted one: gone
         if ids is None and all(not isinstance(t, str) for t in terms):
             ids = self._narrow(terms)
         candidates = ids if ids is not None else self.model.all_ids()
@@ -128,6 +137,8 @@ class DomainEvaluator:
         return self._resolve(self.registry.model(related), value[0], rest)
 
     def _term(self, record_id: int, field: str, op: str, expected: object) -> bool:
+        if "." not in field and self.model.is_datetime(field) and "like" not in op:
+            return self._datetime_term(record_id, field, op, expected)
         actual = self._resolve(self.model, record_id, field)
         if _is_many2one(actual):
             # a many2one matches by id, and by display name for the like-operators, as in Odoo
@@ -152,11 +163,31 @@ class DomainEvaluator:
                 "<": actual < expected, "<=": actual <= expected}[op]  # type: ignore[operator]
 
 
+    def _datetime_term(self, record_id: int, field: str, op: str, expected: object) -> bool:
+        """Odoo 19 compares a datetime to the second it reads back as (`=` and `>=` find the record
+        just read, `>` means from the next second on); older versions compare the stored value, to
+        the microsecond, with the value given."""
+        actual = self.model.stored_datetime(record_id, field)
+        if actual is not None and self.registry.whole_seconds:
+            actual = actual.replace(microsecond=0)
+        if op in ("in", "not in"):
+            values = [domain_datetime(v) for v in (expected if isinstance(expected, list) else [expected])]
+            return (actual in values) == (op == "in")
+        wanted = domain_datetime(expected)
+        if op in ("=", "!="):
+            return (actual == wanted) == (op == "=")
+        if actual is None or wanted is None:
+            return False
+        return {">": actual > wanted, ">=": actual >= wanted, "<": actual < wanted, "<=": actual <= wanted}[op]
+
+
 class OdooService:
     """The ORM methods both transports dispatch to."""
 
-    def __init__(self, catalog: Catalog, instruments: Instruments) -> None:
-        self.registry = Registry(catalog)
+    RECORD_ACTIONS = frozenset({"action_apply_inventory", "action_confirm"})
+
+    def __init__(self, catalog: Catalog, instruments: Instruments, version: str, addons: frozenset[str]) -> None:
+        self.registry = Registry(catalog, PRODUCT_AND_STOCK_MODELS + SALES_MODELS, version, addons)
         self.instruments = instruments
 
     def call(self, model_name: str, method: str, kwargs: dict) -> object:
@@ -176,12 +207,12 @@ class OdooService:
         if method == "create" and hasattr(model, "create"):
             vals = kwargs.get("vals_list", kwargs.get("vals"))
             many = isinstance(vals, list)
-            created = [model.create(v) for v in (vals if isinstance(vals, list) else [vals])]
+            created = [model.create(v, context) for v in (vals if isinstance(vals, list) else [vals])]
             return created if many else created[0]
         if method == "write" and hasattr(model, "write"):
             return model.write(kwargs.get("ids"), kwargs.get("vals"))
-        if method == "action_apply_inventory" and hasattr(model, "action_apply_inventory"):
-            return model.action_apply_inventory(kwargs.get("ids"))
+        if method in self.RECORD_ACTIONS and hasattr(model, method):
+            return getattr(model, method)(kwargs.get("ids"))
         raise OdooError("AttributeError", f"The method '{method}' does not exist on the model '{model_name}'",
                         status=404)
 
@@ -196,8 +227,14 @@ class OdooService:
         limit = kwargs.get("limit")
         return ids[offset: offset + int(limit)] if limit else ids[offset:]
 
+    def rollback_create(self, model_name: str, created: object) -> None:
+        """Undoes a `create` whose call failed after it ran; the ids and numbers it took stay spent."""
+        model = self.registry.model(model_name)
+        for record_id in created if isinstance(created, list) else [created]:
+            model.discard(record_id)  # type: ignore[attr-defined]
+
     def _read_one(self, model: Model, record_id: int, fields: list | None, context: dict) -> dict:
-        names = fields or list(model.fields())[:ALL_FIELDS_LIMIT]
+        names = fields or model.field_names()[:ALL_FIELDS_LIMIT]
         record = {name: model.value(record_id, name, context) for name in names}
         record["id"] = record_id
         return record
@@ -231,6 +268,9 @@ def _is_many2one(value: object) -> bool:
 
 
 def _sort_key_of(model: Model, field: str, context: dict, record_id: int) -> tuple:
+    if model.is_datetime(field):  # as the database orders them: by the stored value, unset last
+        stored = model.stored_datetime(record_id, field)
+        return stored is None, stored or datetime.min
     return _sort_key(model.value(record_id, field, context))
 
 
@@ -240,7 +280,7 @@ def _sort_key(value: object) -> tuple:
     return (value is False, value if value is not False else 0)
 
 
-POSITIONAL = {
+POSITIONAL = {  # the positional arguments of execute_kw, by method; the first two need theirs
     "search_read": ("domain", "fields", "offset", "limit", "order"),
     "search": ("domain", "offset", "limit", "order"),
     "search_count": ("domain",),
@@ -248,21 +288,33 @@ POSITIONAL = {
     "create": ("vals_list",),
     "write": ("ids", "vals"),
     "action_apply_inventory": ("ids",),
+    "action_confirm": ("ids",),
 }
+NEEDS_FIRST_ARGUMENT = frozenset({"read", "create", "write", "action_apply_inventory", "action_confirm"})
+NOT_FOUND_PAGE = ("<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+                  "<p>The requested URL was not found on the server. If you entered the URL manually please check "
+                  "your spelling and try again.</p>\n")
 
 
 def create_app(catalog: Catalog, database: str = "demo", login: str = "gateway@example.com",
-               api_key: str = "odoo-demo-key") -> Starlette:
+               api_key: str = "odoo-demo-key", *, version: str = SERVER_VERSION, addons: frozenset[str] = ADDONS,
+               api_key_expires_at: datetime | None = None) -> Starlette:
+    """An Odoo of `version` ("17.0", "18.0", "19.0": JSON-2 from 19 on) with `addons` installed; its
+    API key works until `api_key_expires_at` (by the catalog's clock), as Odoo 19's keys expire."""
     instruments = Instruments()
-    service = OdooService(catalog, instruments)
+    service = OdooService(catalog, instruments, version, addons)
+
+    def key_works(key: object) -> bool:
+        return key == api_key and (api_key_expires_at is None or catalog.clock() <= api_key_expires_at)
 
     async def json2(request: Request) -> Response:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or token != api_key:
-            return JSONResponse(json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey"), status_code=401)
         if request.headers.get("x-odoo-database", database) != database:
-            return JSONResponse(json2_error(404, "werkzeug.exceptions.NotFound", "Database not found"), status_code=404)
+            return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
+        if scheme.lower() != "bearer" or not key_works(token):
+            return JSONResponse(json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey"), status_code=401,
+                                headers={"WWW-Authenticate": "bearer"})
         try:
             body = await request.json()
         except json.JSONDecodeError:
@@ -282,6 +334,27 @@ def create_app(catalog: Catalog, database: str = "demo", login: str = "gateway@e
             "code": 200, "message": "Odoo Server Error",
             "data": {"name": name, "debug": "", "message": message, "arguments": [message], "context": {}}}})
 
+    def no_database(request_id: object, name: object) -> Response:
+        return rpc_error(request_id, "psycopg2.OperationalError", 'connection to server on socket '
+                         f'"/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "{name}" does not exist')
+
+    def execute_kw(request_id: object, model: str, method: str, positional: object, keywords: object) -> Response:
+        kwargs = dict(keywords) if isinstance(keywords, dict) else {}
+        args = positional if isinstance(positional, list) else []
+        for name, value in zip(POSITIONAL.get(method, ()), args, strict=False):
+            kwargs.setdefault(name, value)
+        try:
+            result = service.call(model, method, kwargs)
+        except OdooError as exc:
+            return rpc_error(request_id, exc.name, exc.message)
+        if method in NEEDS_FIRST_ARGUMENT and not args:
+            # call_kw reads args[0] after the call (create: to answer an id or a list): the call ran,
+            # its transaction is rolled back
+            if method == "create":
+                service.rollback_create(model, result)
+            return rpc_error(request_id, "builtins.IndexError", "list index out of range")
+        return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": result})
+
     async def jsonrpc(request: Request) -> Response:
         try:
             body = await request.json()
@@ -292,31 +365,28 @@ def create_app(catalog: Catalog, database: str = "demo", login: str = "gateway@e
         request_id = body.get("id")
         if service_name == "common" and method == "version":
             return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": {
-                "server_version": SERVER_VERSION, "server_serie": SERVER_VERSION, "protocol_version": 1}})
+                "server_version": version, "server_serie": version, "protocol_version": 1}})
         if service_name == "common" and method in ("authenticate", "login"):
-            ok = len(args) >= 3 and args[0] == database and args[1] == login and args[2] == api_key
+            if args and args[0] != database:
+                return no_database(request_id, args[0])
+            ok = len(args) >= 3 and args[1] == login and key_works(args[2])
             return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": UID if ok else False})
         if service_name != "object" or method != "execute_kw" or len(args) < 6:
             return rpc_error(request_id, "werkzeug.exceptions.NotFound", f"{service_name}.{method} is not supported")
         db, uid, password, model, model_method, positional = args[:6]
-        if db != database or uid != UID or password != api_key:
+        if db != database:
+            return no_database(request_id, db)
+        if uid != UID or not key_works(password):
             return rpc_error(request_id, "odoo.exceptions.AccessDenied", "Access Denied")
-        kwargs = dict(args[6]) if len(args) > 6 and isinstance(args[6], dict) else {}
-        names = POSITIONAL.get(model_method, ())
-        for name, value in zip(names, positional if isinstance(positional, list) else [], strict=False):
-            kwargs.setdefault(name, value)
-        try:
-            result = service.call(model, model_method, kwargs)
-        except OdooError as exc:
-            return rpc_error(request_id, exc.name, exc.message)
-        return JSONResponse({"jsonrpc": "2.0", "id": request_id, "result": result})
+        return execute_kw(request_id, model, model_method, positional, args[6] if len(args) > 6 else None)
 
-    async def version(_: Request) -> Response:
-        return JSONResponse({"version": SERVER_VERSION})
+    async def web_version(_: Request) -> Response:
+        return JSONResponse({"version": version})
 
     routes = [
-        Route("/json/2/{model}/{method}", json2, methods=["POST"]),
         Route("/jsonrpc", jsonrpc, methods=["POST"]),
-        Route("/web/version", version, methods=["GET"]),
+        Route("/web/version", web_version, methods=["GET"]),
     ]
+    if service.registry.whole_seconds:  # JSON-2 came with Odoo 19
+        routes.insert(0, Route("/json/2/{model}/{method}", json2, methods=["POST"]))
     return instrumented_app(routes, instruments, json2_error)

@@ -3,6 +3,10 @@
 Records are never materialised in bulk: a model answers `value(id, field)` and
 narrows candidates from indexed domain terms, so a 100,000-product catalog stays
 cheap to search. Many2one values are `[id, display_name]`, as Odoo returns them.
+
+Datetime fields hold microseconds, as PostgreSQL stores Odoo's `cr.now()`, and read
+back as whole seconds in UTC ("YYYY-MM-DD HH:MM:SS"), as `fields.Datetime.to_string`
+writes them; `datetimes()` names a model's datetime fields and their stored values.
 """
 
 from __future__ import annotations
@@ -27,22 +31,48 @@ ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
 class OdooError(Exception):
-    """Raised for what Odoo reports as a server error; `name` is the exception class Odoo names."""
+    """Raised for what Odoo reports as a server error; `name` is the exception class Odoo names
+    (a Python builtin by its bare name). JSON-2 answers Odoo's own exceptions (UserError and its
+    kin) with 422 and any other exception with 500."""
 
-    def __init__(self, name: str, message: str, status: int = 422) -> None:
+    def __init__(self, name: str, message: str, status: int | None = None) -> None:
         super().__init__(message)
-        self.name = name
+        self.name = name if "." in name else f"builtins.{name}"
         self.message = message
-        self.status = status
+        self.status = status or (422 if self.name.startswith("odoo.exceptions.") else 500)
 
 
 @functools.lru_cache(maxsize=200_000)  # seeded times repeat on every read
 def _dt(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(ODOO_DATETIME)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).strftime(ODOO_DATETIME)
+
+
+def naive_utc(value: datetime) -> datetime:
+    """A stored datetime as the database holds it: naive, in UTC, to the microsecond."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def domain_datetime(value: object) -> datetime | None:
+    """A datetime a domain compares with: Odoo takes naive UTC text ("2026-01-05 08:00:00", to the
+    microsecond if given) and fails, as a server error, on a zone (`Z`, `+00:00`) or anything else."""
+    if value is False or value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is not None:
+        raise OdooError("ValueError", f"Datetime field expects a naive datetime in UTC: {value!r}")
+    return parsed
 
 
 def _float(value: Decimal) -> float:
     return float(value)
+
+
+def _read_datetime(stored: Callable[[int], datetime | None], record_id: int) -> str | bool:
+    value = stored(record_id)
+    return _dt(value) if value else False
 
 
 class Model(ABC):
@@ -53,6 +83,7 @@ class Model(ABC):
         self.registry = registry
         self.catalog = registry.catalog
         self._getters: dict[str, Callable[..., object]] | None = None
+        self._datetimes: dict[str, Callable[[int], datetime | None]] | None = None
 
     @abstractmethod
     def all_ids(self) -> Iterable[int]: ...
@@ -62,6 +93,10 @@ class Model(ABC):
 
     @abstractmethod
     def fields(self) -> dict[str, Callable[..., object]]: ...
+
+    def datetimes(self) -> dict[str, Callable[[int], datetime | None]]:
+        """The model's datetime fields: each record's stored value (aware or naive UTC), None when unset."""
+        return {}
 
     def written_since(self, floor: str) -> list[int] | None:
         """Ids whose `write_date` can be at or after `floor`, or None when the model cannot tell:
@@ -90,11 +125,29 @@ class Model(ABC):
 
     def _fields(self) -> dict[str, Callable[..., object]]:
         if self._getters is None:
-            self._getters = self.fields()
+            stored = self._stored_datetimes()
+            read = {name: functools.partial(_read_datetime, get) for name, get in stored.items()}
+            self._getters = {**self.fields(), **read}
         return self._getters
+
+    def _stored_datetimes(self) -> dict[str, Callable[[int], datetime | None]]:
+        if self._datetimes is None:
+            self._datetimes = self.datetimes()
+        return self._datetimes
 
     def has_field(self, field: str) -> bool:
         return field in self._fields()
+
+    def field_names(self) -> list[str]:
+        return list(self._fields())
+
+    def is_datetime(self, field: str) -> bool:
+        return field in self._stored_datetimes()
+
+    def stored_datetime(self, record_id: int, field: str) -> datetime | None:
+        """The value as the database holds it (naive UTC, microseconds), for domains and ordering."""
+        value = self._stored_datetimes()[field](record_id)
+        return naive_utc(value) if value else None
 
     def value(self, record_id: int, field: str, context: dict) -> object:
         getter = self._fields().get(field)
@@ -123,7 +176,7 @@ class ProductCategory(Model):
 
 
 class ProductBrand(Model):
-    """The OCA `product_brand` module's model, common on retail installations."""
+    """The OCA add-on `product_brand`'s model, common on retail installations (not on a stock Odoo)."""
 
     name = "product.brand"
 
@@ -139,7 +192,11 @@ class ProductBrand(Model):
 
 class ProductTemplate(Model):
     name = "product.template"
-    relations = {"categ_id": "product.category", "product_brand_id": "product.brand"}
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        branded = "product_brand" in registry.addons
+        self.relations = {"categ_id": "product.category", **({"product_brand_id": "product.brand"} if branded else {})}
 
     def all_ids(self):
         return (p.erp_id for p in self.catalog.products)
@@ -162,14 +219,18 @@ class ProductTemplate(Model):
             "barcode": lambda i: p(i).gtin or False,
             "list_price": lambda i: _float(p(i).list_price),
             "categ_id": lambda i: [100 + CATEGORY_IDS[p(i).category], f"All / Saleable / {p(i).category}"],
-            "product_brand_id": lambda i: [500 + BRAND_IDS[p(i).brand], p(i).brand],
+            **({"product_brand_id": lambda i: [500 + BRAND_IDS[p(i).brand], p(i).brand]}
+               if "product_brand_id" in self.relations else {}),
             "description_sale": lambda i: p(i).description,
-            "write_date": lambda i: _dt(self.catalog.stamp("odoo", p(i).sku, p(i).updated_at)),
             "product_variant_ids": lambda i: [v.erp_id for v in p(i).variants],
             "active": lambda i: p(i).active,
             "sale_ok": lambda i: True,
             "qty_available": self._qty_available,
         }
+
+    def datetimes(self):
+        p = self.catalog.by_erp_id.__getitem__
+        return {"write_date": lambda i: self.catalog.stamp("odoo", p(i).sku, p(i).updated_at)}
 
     stamped = True  # by product SKU
 
@@ -236,9 +297,12 @@ class ProductProduct(Model):
             "product_tmpl_id": lambda i: [pv(i)[0].erp_id, pv(i)[0].erp_title],
             "lst_price": lambda i: _float(pv(i)[1].list_price),
             "product_template_attribute_value_ids": lambda i: [pv(i)[1].option_value_id],
-            "write_date": lambda i: _dt(self.catalog.stamp("odoo", pv(i)[1].sku, pv(i)[0].updated_at)),
             "active": lambda i: pv(i)[0].active,
         }
+
+    def datetimes(self):
+        pv = self.catalog.variants_by_erp_id.__getitem__
+        return {"write_date": lambda i: self.catalog.stamp("odoo", pv(i)[1].sku, pv(i)[0].updated_at)}
 
     def write(self, ids: list[int], vals: dict) -> bool:
         changes = _writable(self.name, {"barcode": "gtin"}, vals)
@@ -318,10 +382,12 @@ class PricelistItem(Model):
             "compute_price": lambda i: "fixed",
             "fixed_price": lambda i: _float(self._price(i)),  # type: ignore[arg-type]
             "min_quantity": lambda i: 0.0,
-            "date_start": lambda i: False,
-            "date_end": lambda i: False,
-            "write_date": lambda i: _dt(self.catalog.stamp("odoo", f"item:{i}", pv(i // 10)[0].updated_at)),
         }
+
+    def datetimes(self):
+        pv = self.catalog.variants_by_erp_id.__getitem__
+        return {"date_start": lambda i: None, "date_end": lambda i: None,
+                "write_date": lambda i: self.catalog.stamp("odoo", f"item:{i}", pv(i // 10)[0].updated_at)}
 
     def write(self, ids: list[int], vals: dict) -> bool:
         changes = _writable(self.name, {"fixed_price": "fixed_price"}, vals)
@@ -333,11 +399,19 @@ class PricelistItem(Model):
 
 
 class StockQuant(Model):
-    """One quant per variant and warehouse stock location; id = variant id * 16 + warehouse id."""
+    """One quant per variant and warehouse stock location; id = variant id * 16 + warehouse id.
+
+    A quant exists while it holds stock, a reservation or a count not yet applied: Odoo's
+    `_quant_tasks` (`_unlink_zero_quants`, run by the scheduler and after transfers) deletes the
+    others, so stock counted down to zero leaves no quant, and no `write_date`, behind."""
 
     name = "stock.quant"
     relations = {"product_id": "product.product", "location_id": "stock.location"}
     stamped = True  # as quant:<variant>:<warehouse>
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.counted: dict[int, float] = {}  # inventory_quantity set, not applied yet
 
     def stamped_id(self, key: str) -> int | None:
         if not key.startswith("quant:"):
@@ -353,14 +427,9 @@ class StockQuant(Model):
         variant_id, warehouse = divmod(record_id, 16)
         return variant_id, LOCATIONS[warehouse - 1]
 
-    def __init__(self, registry: Registry) -> None:
-        super().__init__(registry)
-        self.counted: dict[int, float] = {}  # inventory_quantity set, not applied yet
-
     def _held(self, variant_id: int, location: SeedLocation) -> bool:
-        """A quant exists where stock is, and stays (at zero) once its stock was counted."""
-        return self.catalog.stock(variant_id, location)[0] > 0 or (variant_id, location.warehouse_id) in \
-            self.catalog.stock_edits
+        return self.catalog.stock(variant_id, location) != (0, 0) or \
+            variant_id * 16 + location.warehouse_id in self.counted
 
     def all_ids(self):
         return (v.erp_id * 16 + loc.warehouse_id for p in self.catalog.products for v in p.variants for loc in LOCATIONS
@@ -368,7 +437,8 @@ class StockQuant(Model):
 
     def exists(self, record_id):
         variant_id, warehouse = divmod(record_id, 16)
-        return variant_id in self.catalog.variants_by_erp_id and 1 <= warehouse <= len(LOCATIONS)
+        return variant_id in self.catalog.variants_by_erp_id and 1 <= warehouse <= len(LOCATIONS) and \
+            self._held(variant_id, LOCATIONS[warehouse - 1])
 
     def candidates(self, field, values):
         if field == "product_id":
@@ -388,23 +458,93 @@ class StockQuant(Model):
             "reserved_quantity": lambda i: float(stock(*self._parts(i))[1]),
             "available_quantity": lambda i: float(stock(*self._parts(i))[0] - stock(*self._parts(i))[1]),
             "inventory_quantity": lambda i: self.counted.get(i, 0.0),
-            "write_date": lambda i: _dt(self.catalog.stamp("odoo", f"quant:{i // 16}:{i % 16}", pv(i // 16)[0].updated_at)),
         }
+
+    def datetimes(self):
+        pv = self.catalog.variants_by_erp_id.__getitem__
+        return {"write_date": lambda i: self.catalog.stamp("odoo", f"quant:{i // 16}:{i % 16}",
+                                                           pv(i // 16)[0].updated_at)}
+
+    def create(self, vals: dict, context: dict) -> int:
+        """In inventory mode (the Physical Inventory screen), the quant of a product and location with
+        its counted quantity: the existing one, or a new one where none is."""
+        if not context.get("inventory_mode"):
+            raise OdooError("odoo.exceptions.UserError", "Quant's creation is restricted, you can't do this operation.")
+        location = self.catalog.locations_by_stock_location.get(vals.get("location_id"))  # type: ignore[arg-type]
+        if vals.get("product_id") not in self.catalog.variants_by_erp_id or location is None:
+            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
+        record_id = vals["product_id"] * 16 + location.warehouse_id
+        self.counted[record_id] = _counted(vals.get("inventory_quantity", 0))
+        return record_id
 
     def write(self, ids: list[int], vals: dict) -> bool:
         """Only the counted quantity is writable; `action_apply_inventory` makes it the stock, as in Odoo."""
-        counted = _writable(self.name, {"inventory_quantity": "inventory_quantity"}, vals)["inventory_quantity"]
-        if not isinstance(counted, int | float) or counted < 0:
-            raise OdooError("odoo.exceptions.ValidationError", "The counted quantity must be a number >= 0")
+        counted = _counted(_writable(self.name, {"inventory_quantity": "inventory_quantity"}, vals)["inventory_quantity"])
         for record_id in _existing(self, ids):
-            self.counted[record_id] = float(counted)
+            self.counted[record_id] = counted
         return True
 
     def action_apply_inventory(self, ids: list[int]) -> bool:
+        """Each count becomes the stock through a done inventory move; a quant left empty is deleted."""
+        moves: StockMove = self.registry.models["stock.move"]  # type: ignore[assignment]
         for record_id in _existing(self, ids):
             if record_id in self.counted:
-                self.catalog.set_stock(*self._parts(record_id), int(self.counted.pop(record_id)))
+                variant_id, location = self._parts(record_id)
+                before = self.catalog.stock(variant_id, location)[0]
+                after = int(self.counted.pop(record_id))
+                self.catalog.set_stock(variant_id, location, after)
+                if after != before:
+                    moves.inventory(variant_id, location.stock_location_id, after - before)
         return True
+
+
+def _counted(value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise OdooError("odoo.exceptions.ValidationError", "The counted quantity must be a number >= 0")
+    return float(value)
+
+
+class StockMove(Model):
+    """Done moves, as an inventory adjustment makes them: from or to Odoo's inventory loss location.
+    Moves are never deleted, so they tell of stock that changed where the quant is gone."""
+
+    name = "stock.move"
+    relations = {"product_id": "product.product", "product_tmpl_id": "product.template",
+                 "location_id": "stock.location", "location_dest_id": "stock.location"}
+    ADJUSTMENT = [14, "Virtual Locations/Inventory adjustment"]
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__(registry)
+        self.moves: dict[int, dict] = {}
+        self._ids = itertools.count(1)
+
+    def all_ids(self):
+        return iter(list(self.moves))
+
+    def exists(self, record_id):
+        return record_id in self.moves
+
+    def fields(self):
+        names = ("product_id", "product_tmpl_id", "location_id", "location_dest_id", "product_uom_qty", "quantity",
+                 "state", "is_inventory", "reference")
+        return {"id": lambda i: i, **{n: (lambda i, n=n: self.moves[i][n]) for n in names}}
+
+    def datetimes(self):
+        return {"date": lambda i: self.moves[i]["date"], "write_date": lambda i: self.moves[i]["date"],
+                "create_date": lambda i: self.moves[i]["date"]}
+
+    def inventory(self, variant_id: int, stock_location_id: int, quantity: int) -> int:
+        product, variant = self.catalog.variants_by_erp_id[variant_id]
+        location = [stock_location_id, f"{self.catalog.locations_by_stock_location[stock_location_id].code}/Stock"]
+        move_id = next(self._ids)
+        self.moves[move_id] = {
+            "product_id": [variant_id, f"[{variant.sku}] {product.erp_title}"],
+            "product_tmpl_id": [product.erp_id, product.erp_title],
+            "location_id": self.ADJUSTMENT if quantity > 0 else location,
+            "location_dest_id": location if quantity > 0 else self.ADJUSTMENT,
+            "product_uom_qty": float(abs(quantity)), "quantity": float(abs(quantity)), "state": "done",
+            "is_inventory": True, "reference": "Product Quantity Updated", "date": self.catalog.clock()}
+        return move_id
 
 
 class StockLocation(Model):
@@ -448,161 +588,6 @@ class StockWarehouse(Model):
         }
 
 
-class ResPartner(Model):
-    """The stores' and warehouses' addresses, and the customers that `create` adds: contacts, and
-    their delivery addresses (`type` delivery, `parent_id` the contact)."""
-
-    name = "res.partner"
-    relations = {"parent_id": "res.partner"}
-    _by_id = {loc.partner_id: loc for loc in LOCATIONS}
-    CUSTOMER_FIELDS = ("name", "email", "ref", "street", "city", "zip", "country_code", "phone", "parent_id", "type")
-    TYPES = ("contact", "invoice", "delivery", "other")
-
-    def __init__(self, registry: Registry) -> None:
-        super().__init__(registry)
-        self.customers: dict[int, dict] = {}
-        self._ids = itertools.count(10_000)
-
-    def all_ids(self):
-        return itertools.chain(self._by_id, list(self.customers))
-
-    def exists(self, record_id):
-        return record_id in self._by_id or record_id in self.customers
-
-    def fields(self):
-        def field(name: str, of_site: Callable[[SeedLocation], object]) -> Callable[[int], object]:
-            return lambda i: self.customers[i].get(name, False) if i in self.customers else of_site(self._by_id[i])
-
-        return {
-            "id": lambda i: i,
-            "name": field("name", lambda w: w.name),
-            "email": field("email", lambda w: False),
-            "ref": field("ref", lambda w: False),
-            "phone": field("phone", lambda w: False),
-            "street": field("street", lambda w: w.street),
-            "city": field("city", lambda w: w.city),
-            "zip": field("zip", lambda w: w.zip),
-            "country_id": lambda i: [57, "Germany"],
-            "country_code": field("country_code", lambda w: "DE"),
-            "type": lambda i: self.customers[i].get("type", "contact") if i in self.customers else "contact",
-            "parent_id": lambda i: self._parent(i),
-            "partner_latitude": field("partner_latitude", lambda w: w.latitude),
-            "partner_longitude": field("partner_longitude", lambda w: w.longitude),
-        }
-
-    def create(self, vals: dict) -> int:
-        if not vals.get("name"):
-            raise OdooError("odoo.exceptions.ValidationError", "Contacts require a name")
-        if vals.get("type", "contact") not in self.TYPES:
-            raise OdooError("ValueError", f"Wrong value for res.partner.type: {vals['type']!r}")
-        if vals.get("parent_id") and not self.exists(vals["parent_id"]):
-            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
-        partner_id = next(self._ids)
-        self.customers[partner_id] = {k: vals[k] for k in self.CUSTOMER_FIELDS if k in vals}
-        return partner_id
-
-    def _parent(self, record_id: int) -> list | bool:
-        parent = self.customers.get(record_id, {}).get("parent_id")
-        return [parent, self.value(parent, "name", {})] if parent else False
-
-
-class SaleOrderLine(Model):
-    """The lines of the orders `sale.order.create` made."""
-
-    name = "sale.order.line"
-    relations = {"order_id": "sale.order"}
-
-    def __init__(self, registry: Registry) -> None:
-        super().__init__(registry)
-        self.lines: dict[int, dict] = {}
-        self._ids = itertools.count(1)
-
-    def all_ids(self):
-        return iter(list(self.lines))
-
-    def exists(self, record_id):
-        return record_id in self.lines
-
-    def fields(self):
-        line = self.lines.__getitem__
-        names = ("order_id", "product_id", "name", "product_uom_qty", "price_unit", "price_subtotal")
-        return {"id": lambda i: i, **{n: (lambda i, n=n: line(i)[n]) for n in names}}
-
-    def add(self, values: dict) -> int:
-        line_id = next(self._ids)
-        self.lines[line_id] = values
-        return line_id
-
-
-class SaleOrder(Model):
-    """Orders created through `create`; kept in memory for the simulator's lifetime."""
-
-    name = "sale.order"
-    relations = {"partner_id": "res.partner", "partner_shipping_id": "res.partner"}
-
-    def __init__(self, registry: Registry) -> None:
-        super().__init__(registry)
-        self.orders: dict[int, dict] = {}
-        self._ids = itertools.count(1)
-
-    def all_ids(self):
-        return iter(list(self.orders))
-
-    def exists(self, record_id):
-        return record_id in self.orders
-
-    def fields(self):
-        o = self.orders.__getitem__
-        names = ("name", "client_order_ref", "partner_id", "partner_shipping_id", "state", "amount_total", "date_order",
-                 "order_line", "note", "warehouse_id", "origin", "currency_id")
-        return {"id": lambda i: i, **{n: (lambda i, n=n: o(i).get(n, False)) for n in names}}
-
-    def create(self, vals: dict) -> int:
-        partners = self.registry.model("res.partner")
-        if not vals.get("partner_id") or not partners.exists(vals["partner_id"]):
-            raise OdooError("odoo.exceptions.ValidationError", "The field 'Customer' (partner_id) is required")
-        shipping = vals.get("partner_shipping_id") or vals["partner_id"]
-        if not partners.exists(shipping):
-            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
-        warehouse = vals.get("warehouse_id")
-        if warehouse and not self.registry.model("stock.warehouse").exists(warehouse):
-            raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
-        order_id = next(self._ids)
-        lines = []
-        total = Decimal(0)
-        for command in vals.get("order_line", []):
-            if not (isinstance(command, list) and len(command) == 3 and command[0] == 0):
-                raise OdooError("ValueError", "order_line takes (0, 0, values) commands")
-            line = command[2]
-            found = self.catalog.variants_by_erp_id.get(line.get("product_id"))
-            if found is None:
-                raise OdooError("odoo.exceptions.MissingError", "Record does not exist or has been deleted.")
-            qty = Decimal(str(line.get("product_uom_qty", 1)))
-            price = Decimal(str(line.get("price_unit", found[1].list_price)))
-            total += qty * price
-            variant = found[1]
-            lines.append(self.registry.model("sale.order.line").add({  # type: ignore[attr-defined]
-                "order_id": [order_id, f"S{order_id:05d}"], "product_id": [variant.erp_id, variant.sku],
-                "name": variant.sku, "product_uom_qty": float(qty), "price_unit": float(price),
-                "price_subtotal": float(qty * price)}))
-        partner_name = partners.value(vals["partner_id"], "name", {})
-        self.orders[order_id] = {
-            "name": f"S{order_id:05d}",
-            "client_order_ref": vals.get("client_order_ref", False),
-            "partner_id": [vals["partner_id"], partner_name],
-            "partner_shipping_id": [shipping, partners.value(shipping, "name", {})],
-            "origin": vals.get("origin", False),
-            "currency_id": [125, "EUR"],
-            "state": "sale",
-            "amount_total": float(total),
-            "date_order": _dt(datetime.now(UTC)),
-            "order_line": lines,
-            "note": vals.get("note", False),
-            "warehouse_id": [warehouse, "Warehouse"] if warehouse else False,
-        }
-        return order_id
-
-
 CATEGORY_IDS = {name: n for n, name in enumerate(CATEGORIES)}
 BRAND_IDS = {name: n for n, name in enumerate(BRANDS)}
 
@@ -635,16 +620,27 @@ def _existing(model: Model, ids: object) -> list[int]:
 
 
 class Registry:
-    MODELS = (ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, PricelistItem, StockQuant, StockLocation,
-              StockWarehouse, ResPartner, SaleOrder, SaleOrderLine)
+    """The models of one database. `version` is Odoo's ("19.0"): from 19 on, domains compare
+    datetimes to the whole second, as they are read; before, to the microsecond, as they are stored.
+    `addons`: the add-ons installed beside Odoo's own modules (`product_brand`)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, models: tuple[type[Model], ...], version: str,
+                 addons: frozenset[str]) -> None:
         self.catalog = catalog
+        self.version = version
+        self.whole_seconds = int(version.split(".")[0]) >= 19
+        self.addons = addons
         self.variant_by_gtin = {v.gtin: v.erp_id for p in catalog.products for v in p.variants}
-        self.models: dict[str, Model] = {m.name: m(self) for m in self.MODELS}
+        installed = [m for m in models if m is not ProductBrand or "product_brand" in addons]
+        self.models: dict[str, Model] = {m.name: m(self) for m in installed}
 
     def model(self, name: str) -> Model:
         try:
             return self.models[name]
         except KeyError:
             raise OdooError("KeyError", f"Object {name} doesn't exist", status=404) from None
+
+
+PRODUCT_AND_STOCK_MODELS: tuple[type[Model], ...] = (
+    ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, PricelistItem, StockQuant,
+    StockMove, StockLocation, StockWarehouse)

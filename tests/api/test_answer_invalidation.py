@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from simulators.catalog import LOCATIONS, Catalog
-from tests.api.test_catalog_changes import MEDUSA, WOO, odoo, swept
+from tests.api.test_catalog_changes import MEDUSA, WOO, count_stock, odoo, swept
 from tests.clock import JumpingClock
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
 
@@ -129,10 +129,8 @@ def test_erp_stock_even_while_the_figure_is_kept(backends, client, clock):
     query = product_query(product.sku, "variants { quantityAvailable }")
     before = kept(client, query)["product"]["variants"][0]["quantityAvailable"]
     # every DC of the web channel counted to 50 (the figure is kept for 10 s in the process too)
-    for warehouse in (1, 2, 3):
-        quant = product.variants[0].erp_id * 16 + warehouse
-        odoo(simulators, "stock.quant", "write", ids=[quant], vals={"inventory_quantity": 50})
-        odoo(simulators, "stock.quant", "action_apply_inventory", ids=[quant])
+    for location in LOCATIONS[:3]:
+        count_stock(simulators, product.variants[0].erp_id, location.stock_location_id, 50)
     counted = sum(catalog.stock(product.variants[0].erp_id, loc)[0] - catalog.stock(product.variants[0].erp_id, loc)[1]
                   for loc in LOCATIONS[:3])
     assert counted != before
@@ -196,9 +194,9 @@ def test_a_page_sorted_by_price_takes_in_a_product_it_did_not_hold(backends, cli
 
 def set_on_hand(simulators, product, quantity: int) -> None:
     """Counts every variant of `product` at the web channel's warehouses (DC1–DC3)."""
-    quants = [v.erp_id * 16 + warehouse for v in product.variants for warehouse in (1, 2, 3)]
-    odoo(simulators, "stock.quant", "write", ids=quants, vals={"inventory_quantity": quantity})
-    odoo(simulators, "stock.quant", "action_apply_inventory", ids=quants)
+    for variant in product.variants:
+        for location in LOCATIONS[:3]:
+            count_stock(simulators, variant.erp_id, location.stock_location_id, quantity)
 
 
 def test_a_page_of_what_is_in_stock_takes_in_a_product_back_in_stock(backends, client, clock):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from simulators.catalog import Catalog
+from simulators.catalog import LOCATIONS, Catalog
 from tests.clock import JumpingClock, MovingClock
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
 
@@ -86,6 +86,14 @@ def odoo(simulators, model: str, method: str, **body) -> object:
     return response.json()
 
 
+def count_stock(simulators, variant_id: int, stock_location_id: int, quantity: int) -> None:
+    """Counts a variant at a location as Odoo's Physical Inventory does: the quant of that place takes the
+    count (a new one where none is: Odoo deletes empty quants), then the count is applied."""
+    quant = odoo(simulators, "stock.quant", "create", context={"inventory_mode": True}, vals_list=[
+        {"product_id": variant_id, "location_id": stock_location_id, "inventory_quantity": quantity}])
+    odoo(simulators, "stock.quant", "action_apply_inventory", ids=quant)
+
+
 def test_from_the_beginning_every_product_comes_and_then_nothing(backends, sync):
     catalog, _ = backends
     # when an app syncs with no cursor, page by page
@@ -110,9 +118,7 @@ def test_a_change_in_each_backend_shows_up_once(backends, sync, clock):
               json={"name": "Renamed on the web-shop"}).raise_for_status()
     httpx.post(f"{simulators['medusa'].url}/admin/products/prod_{app.erp_id:08d}", headers=MEDUSA,
                json={"description": "Rewritten for the app"}).raise_for_status()
-    quant = stocked.variants[0].erp_id * 16 + 1  # at DC1, one of the web channel's warehouses
-    odoo(simulators, "stock.quant", "write", ids=[quant], vals={"inventory_quantity": 3})
-    odoo(simulators, "stock.quant", "action_apply_inventory", ids=[quant])
+    count_stock(simulators, stocked.variants[0].erp_id, LOCATIONS[0].stock_location_id, 3)  # DC1: a web warehouse
     # then nothing is reported while the changes are younger than the settle time
     assert drain(sync, cursor)[0] == []
     settled(clock)
