@@ -27,6 +27,7 @@ from adapters.deadline import deadline_after
 from domain.errors import BackendError, BackendTimeout, BackendUnavailable, MalformedPayload
 
 DescribeError = Callable[[Any], str | None]
+ExplainStatus = Callable[[httpx.Response], "BackendError | None"]
 _VERSION = re.compile(r"v\d{1,2}")
 
 
@@ -85,8 +86,9 @@ class BackendHttp:
     async def call(self, method: str, url: str, *, params: Any = None, json_body: Any = None,
                    headers: Mapping[str, str] | None = None, accept_statuses: tuple[int, ...] = (),
                    route: str | None = None, deadline: float | None = None,
-                   slots: asyncio.Semaphore | None = None) -> httpx.Response:
+                   slots: asyncio.Semaphore | None = None, explain: ExplainStatus | None = None) -> httpx.Response:
         """Sends one request; returns the response when it is 2xx or in `accept_statuses`.
+        `explain`: the error an error response means, when the caller knows better than its status.
         `route`: the path as its template, for the recorder (default: `route_of(url)`).
         `deadline`: when the call must have ended, in event-loop time (default: `self.deadline()`, now).
         `slots`: a semaphore bounding concurrent calls; waiting for one counts against the deadline."""
@@ -111,7 +113,7 @@ class BackendHttp:
                 self.record(self.backend, method, route or route_of(url), outcome, time.perf_counter() - started)
         if outcome == "ok":
             return response
-        raise self._status_error(response)
+        raise (explain(response) if explain else None) or self._status_error(response)
 
     def deadline(self) -> float:
         """When a call starting now must end (event-loop time): after this backend's timeout, or at the

@@ -151,6 +151,7 @@ def start_gateway(sims: dict[str, str], sup: Supervisor, mongo_url: str = "", na
     env = {f"CGW_BACKENDS__{n.upper()}__BASE_URL": url for n, url in sims.items()}
     env |= {"CGW_CONFIG": os.devnull, "CGW_SERVER__LOG_LEVEL": "warning",
             "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",  # no marketplace sweep competing with the measurement
+            "CGW_BACKENDS__ODOO__BRAND_FIELD": "product_brand_id",  # the simulated Odoo's brand add-on
             "CGW_CACHE__ANSWER_CACHE_BYTES": "0",
             "CGW_MONGO__EMBEDDED_PATH": str(Path(tempfile.mkdtemp()) / "bench.sqlite"), "CGW_MONGO__URL": mongo_url}
     env |= settings or {}

@@ -105,7 +105,7 @@ class OdooSettings:
     database: str = "demo"
     login: str = "gateway@example.com"  # JSON-RPC only
     api_key: str = "odoo-demo-key"
-    brand_field: str = "product_brand_id"  # empty when the installation has no brand field
+    brand_field: str = ""  # many2one of product.template naming the brand (OCA product_brand_id); empty: none
     warehouse_cache_seconds: float = 300.0
     timeout_seconds: float = 3.0
     max_connections: int = MAX_CONNECTIONS

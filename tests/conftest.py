@@ -91,6 +91,8 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         "CGW_BACKENDS__MEDUSA__BASE_URL": simulators["medusa"].url,
         "CGW_BACKENDS__ODOO__BASE_URL": simulators["odoo"].url,
         "CGW_BACKENDS__EBAY__BASE_URL": simulators["ebay"].url,
+        # the simulated Odoo has the OCA brand add-on (a stock Odoo has no brand field)
+        "CGW_BACKENDS__ODOO__BRAND_FIELD": "product_brand_id",
         **{f"CGW_BACKENDS__{b.upper()}__TIMEOUT_SECONDS": str(BACKEND_TIMEOUT)
            for b in ("woocommerce", "medusa", "odoo", "ebay")},
         "CGW_CONFIG": os.devnull,
