@@ -1,21 +1,35 @@
-"""Odoo's change feeds: `search_read` on `write_date`, oldest first, ties broken by id.
+"""Odoo's change feeds: `search_read` on `write_date`, oldest first, ties in a second broken by id.
 
-Each feed asks for `[write_date > t] or [write_date = t and id > last id]`, up to
-`until`, so paging through a burst of changes written in one second loses none.
-Archived products are read too (`active_test` off) and come back as removed.
+Odoo stores `write_date` to the microsecond and reads it back to the second, in UTC. Odoo 19
+compares it in domains to the second as well (`=` and `>=` find the record just read, `>` means
+from the next second on); Odoo 18 and older compare the stored value, to the microsecond (`=` a
+second finds almost nothing written within it, `>` finds the rest of that second). So the feeds
+ask only what every version answers alike: `>=` a second and `<` the next one, never `=` or `>`,
+and values as Odoo writes them ("YYYY-MM-DD HH:MM:SS", UTC, no zone suffix: Odoo 19 fails on `Z`).
+A page comes ordered by the stored value, so within its last second the ids come in no order:
+when a page is full, that second is read again ordered by id, which costs a second call and lets
+a burst of changes in one second, larger than a page, page through without a repeat or a gap.
+A feed's mark is (second, key); the next page starts after the key within that second.
+
+Odoo deletes a quant that stock left empty (`_unlink_zero_quants`), so the stock feed also reads
+the done stock moves of its locations, which are never deleted; their keys ("move:<id>") sort after
+the quants' numeric ids within a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.odoo.transports import NAME
 from domain.errors import MalformedPayload
-from domain.records import ChangeMark, RecordChange
+from domain.records import ChangeMark, RecordChange, key_order
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+SECOND = timedelta(seconds=1)
 Records = Callable[..., Awaitable[list[dict]]]
 
 
@@ -23,25 +37,108 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime(ODOO_DATETIME)
 
 
-def window(after: ChangeMark | None, until: datetime) -> list:
-    """The domain terms of the records written after `after` and at or before `until`."""
-    terms: list = [["write_date", "<=", _stamp(until)]]
-    if after is not None:
-        terms = ["|", ["write_date", ">", _stamp(after.at)],
-                 "&", ["write_date", "=", _stamp(after.at)], ["id", ">", after.key], *terms]
-    return terms
+def _second(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(microsecond=0)
 
 
-async def changed(records: Records, model: str, domain: list, fields: list[str], after: ChangeMark | None,
-                  until: datetime, limit: int, to_change: Callable[[dict, datetime], RecordChange],
-                  context: dict[str, Any] | None = None) -> list[RecordChange]:
-    rows = await records(model, "search_read", domain=[*window(after, until), *domain], fields=["write_date", *fields],
-                         order="write_date asc, id asc", limit=limit, context=context or {})
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a model's changes are read from: the records of `second` with an id above `after_id`
+    (every record of it when None), then every later second."""
+
+    second: datetime
+    after_id: int | None = None
+
+
+def _within(second: datetime, after_id: int | None = None) -> list:
+    terms: list = [["write_date", ">=", _stamp(second)], ["write_date", "<", _stamp(second + SECOND)]]
+    return [*terms, ["id", ">", after_id]] if after_id is not None else terms
+
+
+def window(start: Start | None, until: datetime) -> list:
+    """The domain terms of the records written from `start` on, up to `until`'s second."""
+    terms: list = [["write_date", "<", _stamp(_second(until) + SECOND)]]
+    if start is None:
+        return terms
+    if start.after_id is None:
+        return [["write_date", ">=", _stamp(start.second)], *terms]
+    return ["|", "&", *_within(start.second)[:1], "&", *_within(start.second, start.after_id)[1:],
+            ["write_date", ">=", _stamp(start.second + SECOND)], *terms]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One model a feed reads; its keys are the record ids, or `prefix` and the zero-padded id."""
+
+    model: str
+    domain: list
+    fields: list[str]
+    to_change: Callable[[dict, datetime, int | str], RecordChange]
+    prefix: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, record_id: int) -> int | str:
+        return record_id if self.prefix is None else f"{self.prefix}{record_id:012d}"
+
+    def own_id(self, key: object) -> int | None:
+        if self.prefix is None:
+            return key if isinstance(key, int) and not isinstance(key, bool) else None
+        if isinstance(key, str) and key.startswith(self.prefix) and key[len(self.prefix):].isdigit():
+            return int(key[len(self.prefix):])
+        return None
+
+    def start(self, after: ChangeMark | None) -> Start | None:
+        """Where to read on after the mark: within its second after its key when the key is one of
+        this model's, the whole second when the key sorts before them, else from the next second."""
+        if after is None:
+            return None
+        second = _second(after.at)
+        if after.at != second:  # a mark between two seconds (never a change's): from the next one
+            return Start(second + SECOND)
+        own = self.own_id(after.key)
+        if own is not None:
+            return Start(second, own)
+        return Start(second) if key_order(after.key) < key_order(self.key(0)) else Start(second + SECOND)
+
+
+async def _search(records: Records, source: Source, domain: list, order: str, limit: int) -> list[tuple[datetime, dict]]:
+    rows = await records(source.model, "search_read", domain=[*domain, *source.domain],
+                         fields=["write_date", *source.fields], order=order, limit=limit, context=source.context)
     try:
         # Odoo writes "YYYY-MM-DD HH:MM:SS" in UTC
-        return [to_change(row, datetime.fromisoformat(row["write_date"]).replace(tzinfo=UTC)) for row in rows]
+        return [(datetime.fromisoformat(row["write_date"]).replace(tzinfo=UTC), row) for row in rows]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"{source.model} change has no write date ({exc})") from exc
+
+
+async def read_source(records: Records, source: Source, after: ChangeMark | None, until: datetime,
+                      limit: int) -> list[RecordChange]:
+    """The first `limit` changes of one model after the mark, in (second, key) order."""
+    start = source.start(after)
+    found = await _search(records, source, window(start, until), "write_date asc, id asc", limit)
+    if len(found) == limit:
+        last = found[-1][0]
+        head = [(at, row) for at, row in found if at < last]
+        after_id = start.after_id if start is not None and start.second == last else None
+        found = head + await _search(records, source, _within(last, after_id), "id asc", limit - len(head))
+    try:
+        changes = [source.to_change(row, at, source.key(row["id"])) for at, row in found]
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise MalformedPayload(NAME, f"{model} change is incomplete ({exc})") from exc
+        raise MalformedPayload(NAME, f"{source.model} change is incomplete ({exc})") from exc
+    return sorted(changes, key=lambda c: (c.at, c.order))
+
+
+async def changed(records: Records, sources: Sequence[Source], after: ChangeMark | None, until: datetime,
+                  limit: int) -> list[RecordChange]:
+    """The first `limit` changes over every source: each source's first `limit` hold them."""
+    if len(sources) == 1:
+        return await read_source(records, sources[0], after, until, limit)
+    read = await asyncio.gather(*(read_source(records, s, after, until, limit) for s in sources))
+    return sorted((c for changes in read for c in changes), key=lambda c: (c.at, c.order))[:limit]
+
+
+def _of_template(row: dict, at: datetime, key: int | str) -> RecordChange:
+    return RecordChange(at, key, product_erp_id=row["product_tmpl_id"][0])
 
 
 class OdooChangeFeeds:
@@ -50,27 +147,27 @@ class OdooChangeFeeds:
     _records: Records
 
     async def product_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
-        return await changed(
-            self._records, "product.template", [["default_code", "!=", False]], ["default_code", "active", "sale_ok"],
-            after, until, limit,
-            lambda r, at: RecordChange(at, r["id"], sku=r["default_code"], product_erp_id=r["id"],
-                                       removed=not (r.get("active", True) and r.get("sale_ok", True))),
-            context={"active_test": False})
+        source = Source("product.template", [["default_code", "!=", False]], ["default_code", "active", "sale_ok"],
+                        lambda r, at, key: RecordChange(at, key, sku=r["default_code"], product_erp_id=r["id"],
+                                                        removed=not (r.get("active", True) and r.get("sale_ok", True))),
+                        context={"active_test": False})
+        return await changed(self._records, [source], after, until, limit)
 
     async def variant_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
-        return await changed(
-            self._records, "product.product", [], ["product_tmpl_id"], after, until, limit,
-            lambda r, at: RecordChange(at, r["id"], product_erp_id=r["product_tmpl_id"][0]),
-            context={"active_test": False})
+        source = Source("product.product", [], ["product_tmpl_id"], _of_template, context={"active_test": False})
+        return await changed(self._records, [source], after, until, limit)
 
     async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
                                  limit: int) -> list[RecordChange]:
-        return await changed(
-            self._records, "product.pricelist.item", [["pricelist_id", "=", pricelist_id]], ["product_tmpl_id"],
-            after, until, limit, lambda r, at: RecordChange(at, r["id"], product_erp_id=r["product_tmpl_id"][0]))
+        source = Source("product.pricelist.item", [["pricelist_id", "=", pricelist_id]], ["product_tmpl_id"],
+                        _of_template)
+        return await changed(self._records, [source], after, until, limit)
 
     async def stock_changes(self, location_ids: Sequence[int], after: ChangeMark | None, until: datetime,
                             limit: int) -> list[RecordChange]:
-        return await changed(
-            self._records, "stock.quant", [["location_id", "child_of", list(location_ids)]], ["product_tmpl_id"],
-            after, until, limit, lambda r, at: RecordChange(at, r["id"], product_erp_id=r["product_tmpl_id"][0]))
+        locations = list(location_ids)
+        quants = Source("stock.quant", [["location_id", "child_of", locations]], ["product_tmpl_id"], _of_template)
+        moves = Source("stock.move", [["state", "=", "done"], "|", ["location_id", "child_of", locations],
+                                      ["location_dest_id", "child_of", locations]],
+                       ["product_tmpl_id"], _of_template, prefix="move:")
+        return await changed(self._records, [quants, moves], after, until, limit)
