@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.errors import RecordError
+
 
 @dataclass(frozen=True, slots=True)
 class Money:
@@ -141,6 +143,11 @@ class MarketplaceOffer:
     sku: str
     price: Money
     available_quantity: int | None
+
+
+def marketplace_sku(record: MarketplaceItem | MarketplaceOffer | RecordError) -> str:
+    """The SKU a marketplace record, or the error standing in its place, is for."""
+    return record.key if isinstance(record, RecordError) else record.sku
 
 
 class ProductSortKey(StrEnum):

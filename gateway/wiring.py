@@ -15,6 +15,7 @@ import httpx
 
 from adapters import ebay, medusa, woocommerce
 from adapters.ebay import EbayAdapter
+from adapters.ebay.oauth import TOKEN_PATH, RefreshedToken, StaticToken
 from adapters.http import BackendHttp, CallRecorder, new_client
 from adapters.medusa import MedusaAdapter
 from adapters.mongo import client as mongo
@@ -36,7 +37,7 @@ from gateway.access import CachedKeyStore, Gatekeeper
 from gateway.budgets import SharedBudgets
 from gateway.health import Check
 from gateway.persisted import PersistedDocuments
-from gateway.settings import Settings
+from gateway.settings import EbaySettings, Settings
 from resolvers.backends import Backends
 from resolvers.context import Services
 from resolvers.rules import (
@@ -69,8 +70,18 @@ class Wired:
             raise failures[0]
 
 
-def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wired:
-    """The four adapters; `record` (the metrics) hears of every backend call."""
+def ebay_token(ebay_settings: EbaySettings, clock: Clock) -> httpx.Auth:
+    """The OAuth token the eBay client sends: renewed from the refresh token when one is set (on `clock`)."""
+    if not ebay_settings.refresh_token:
+        return StaticToken(ebay_settings.access_token)
+    return RefreshedToken(ebay_settings.base_url.rstrip("/") + TOKEN_PATH, client_id=ebay_settings.client_id,
+                          client_secret=ebay_settings.client_secret, refresh_token=ebay_settings.refresh_token,
+                          scopes=ebay_settings.scopes, clock=clock)
+
+
+def wire_backends(settings: Settings, record: CallRecorder | None = None, clock: Clock = utc_now) -> Wired:
+    """The four adapters; `record` (the metrics) hears of every backend call; `clock` is what the
+    adapters read as now (when the marketplace's access token is due)."""
     b = settings.backends
     woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
         if b.woocommerce.auth == "basic" else None
@@ -80,7 +91,8 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     medusa_client = new_client(b.medusa.base_url, headers={"x-publishable-api-key": b.medusa.publishable_key},
                                max_connections=b.medusa.max_connections, transport=carrier)
     odoo_client = new_client(b.odoo.base_url, max_connections=b.odoo.max_connections, transport=carrier)
-    ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections, transport=carrier)
+    ebay_client = new_client(b.ebay.base_url, auth=ebay_token(b.ebay, clock), max_connections=b.ebay.max_connections,
+                             transport=carrier)
 
     woo = WooCommerceAdapter(
         BackendHttp(WooCommerceAdapter.name, woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
@@ -98,7 +110,7 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
     marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
-                              access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
+                              marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency,
                               sweep_offer_concurrency=b.ebay.sweep_offer_concurrency)
     return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace),
@@ -194,7 +206,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             opened.push_async_callback(server.close)
         client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
         opened.push_async_callback(client.close)
-        wired = wire_backends(settings, record)
+        wired = wire_backends(settings, record, clock)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
