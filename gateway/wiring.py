@@ -69,8 +69,8 @@ class Wired:
             raise failures[0]
 
 
-def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wired:
-    """The four adapters; `record` (the metrics) hears of every backend call."""
+def wire_backends(settings: Settings, record: CallRecorder | None = None, clock: Clock = utc_now) -> Wired:
+    """The four adapters; `record` (the metrics) hears of every backend call; `clock` is now to them."""
     b = settings.backends
     woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
         if b.woocommerce.auth == "basic" else None
@@ -95,7 +95,7 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
-    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
+    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock)
     marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
@@ -194,7 +194,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             opened.push_async_callback(server.close)
         client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
         opened.push_async_callback(client.close)
-        wired = wire_backends(settings, record)
+        wired = wire_backends(settings, record, clock)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
