@@ -160,7 +160,7 @@ class ChannelSettings:
     name: str
     currency: str = "EUR"
     price_source: Literal["erp", "app", "marketplace"] = "erp"
-    pricelist_id: int = 0  # an Odoo pricelist whose fixed prices override the list price; 0: none
+    pricelist_id: int = 0  # an Odoo pricelist whose rules price the channel; 0: none
     stock_source: Literal["erp", "marketplace"] = "erp"
     stock_warehouses: list[str] = field(default_factory=list)  # Odoo warehouse codes; empty: every warehouse
 

@@ -81,7 +81,7 @@ def ebay_token(ebay_settings: EbaySettings, clock: Clock) -> httpx.Auth:
 
 def wire_backends(settings: Settings, record: CallRecorder | None = None, clock: Clock = utc_now) -> Wired:
     """The four adapters; `record` (the metrics) hears of every backend call; `clock` is what the
-    adapters read as now (when the marketplace's access token is due)."""
+    adapters read as now (when the marketplace's access token is due, which pricelist rules are dated now)."""
     b = settings.backends
     woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
         if b.woocommerce.auth == "basic" else None
@@ -107,7 +107,7 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, clock:
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
-    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
+    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock)
     marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               marketplace_id=b.ebay.marketplace_id,
