@@ -1,6 +1,7 @@
 """The legacy web-shop: WooCommerce REST API v3 (`/wp-json/wc/v3/...`).
 
-Subset served: products (list with `sku`, `include`, `search`, `modified_after`
+Subset served: products (list with `sku` (which matches variations too, as WooCommerce's
+does: they come back as `type: variation` with their `parent_id`), `include`, `search`, `modified_after`
 and `modified_before` (strict, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
 `X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
 description (`PUT`, which stamps `date_modified`), coupons (listed by `code`, with every field of the
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulators.catalog import Catalog, SeedProduct
+from simulators.catalog import Catalog, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
@@ -57,7 +58,7 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
         "status": "publish",
         "description": f"<p>{product.description}</p>",
         "short_description": f"<p>{product.title}</p>",
-        "sku": product.sku,
+        "sku": product.webshop_sku,
         "global_unique_id": product.gtin or "",
         "price": price,
         "regular_price": "" if variable else price,
@@ -83,6 +84,39 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
         ],
         "variations": [v.erp_id for v in product.variants] if variable else [],
     }
+
+
+def variation_json(catalog: Catalog, product: SeedProduct, variant: SeedVariant) -> dict:
+    """A variation as `GET products?sku=` answers it (the product schema, for a `variation`)."""
+    stamp = modified(catalog, product).strftime("%Y-%m-%dT%H:%M:%S")
+    price = str(variant.list_price)
+    return {
+        "id": variant.erp_id,
+        "parent_id": product.index + 1,
+        "name": f"{product.title} - {variant.option_value}",
+        "type": "variation",
+        "status": "publish",
+        "date_modified": stamp,
+        "date_modified_gmt": stamp,
+        "description": "",
+        "short_description": "",
+        "sku": variant.sku,
+        "global_unique_id": variant.gtin,
+        "price": price,
+        "regular_price": price,
+        "sale_price": "",
+        "on_sale": False,
+        "categories": [],
+        "images": [],
+        "attributes": [{"id": 2, "name": "Size", "option": variant.option_value}],
+        "variations": [],
+    }
+
+
+def record_id(entry: tuple[SeedProduct, SeedVariant | None]) -> int:
+    """The post id of a product, or of a variation (its ERP variant's id, as the parent lists it)."""
+    product, variant = entry
+    return variant.erp_id if variant else product.index + 1
 
 
 def hash_index(text: str) -> int:
@@ -140,6 +174,7 @@ def coupons_json() -> list[dict]:
 def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
+    by_shop_sku = {p.webshop_sku: p.index for p in catalog.products}
     created_coupons: list[dict] = []
 
     def authorized(request: Request) -> bool:
@@ -172,15 +207,18 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
             return bad_param("page", "page must be greater than or equal to 1")
         if not 1 <= per_page <= MAX_PER_PAGE:
             return bad_param("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
-        selected = [catalog.products[i] for i in listed]
+        selected: list[tuple[SeedProduct, SeedVariant | None]] = [(catalog.products[i], None) for i in listed]
         if skus := q.get("sku"):
             wanted = {s.strip() for s in skus.split(",") if s.strip()}
-            selected = [catalog.by_sku[s] for s in sorted(wanted) if s in catalog.by_sku and catalog.by_sku[s].in_webshop]
+            parents = [catalog.products[by_shop_sku[s]] for s in wanted if s in by_shop_sku]
+            variations = [catalog.variants_by_sku[s] for s in wanted if s in catalog.variants_by_sku]
+            selected = [(p, None) for p in parents if p.in_webshop] + [
+                (p, v) for p, v in variations if p.in_webshop and len(p.variants) > 1]
         if include := q.get("include"):
             ids = {int(i) for i in include.split(",") if i.strip().isdigit()}
-            selected = [p for p in selected if p.index + 1 in ids]
+            selected = [(p, v) for p, v in selected if (v.erp_id if v else p.index + 1) in ids]
         if search := q.get("search", "").lower():
-            selected = [p for p in selected if search in p.title.lower()]
+            selected = [(p, v) for p, v in selected if search in p.title.lower()]
         for name, later in (("modified_after", True), ("modified_before", False)):
             if raw := q.get(name):
                 try:
@@ -188,18 +226,19 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
                 except ValueError:
                     return bad_param(name, "Invalid date.")
                 bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound.astimezone(UTC)
-                selected = [p for p in selected if (modified(catalog, p) > bound) == later
+                selected = [(p, v) for p, v in selected if (modified(catalog, p) > bound) == later
                             and modified(catalog, p) != bound]
         orderby = q.get("orderby", "id")
         if orderby not in ("id", "modified"):
             return bad_param("orderby", "orderby is not one of id, modified (in this simulator).")
         descending = q.get("order", "asc" if orderby == "id" else "desc") == "desc"
-        key = (lambda p: p.index) if orderby == "id" else (lambda p: (modified(catalog, p), p.index))
+        key = record_id if orderby == "id" else (lambda e: (modified(catalog, e[0]), record_id(e)))
         selected = sorted(selected, key=key, reverse=descending)
         total = len(selected)
         page_items = selected[(page - 1) * per_page: page * per_page]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
-        return JSONResponse([product_json(catalog, p) for p in page_items], headers=headers)
+        return JSONResponse([variation_json(catalog, p, v) if v else product_json(catalog, p) for p, v in page_items],
+                            headers=headers)
 
     async def get_product(request: Request) -> Response:
         if not authorized(request):

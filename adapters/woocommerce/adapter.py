@@ -1,7 +1,11 @@
 """WooCommerce REST API v3: the legacy web-shop's products as content records.
 
 Products are fetched by SKU with `sku=a,b,c` (comma-separated, up to 100 a
-page), following `X-WP-TotalPages` when a batch spans pages. Credentials go as
+page), following `X-WP-TotalPages` when a batch spans pages. That filter matches
+variations too: a variation found stands for its parent product, whose content is
+returned (read with `include=` when the parent was not found itself), so a
+variable product whose own SKU is not the ERP's is still matched through its
+variations' SKUs. Credentials go as
 HTTP Basic (the documented way over HTTPS) or, for servers that drop the
 Authorization header, as `consumer_key`/`consumer_secret` query parameters.
 """
@@ -9,6 +13,7 @@ Authorization header, as `consumer_key`/`consumer_secret` query parameters.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import re
 from collections.abc import Sequence
@@ -50,7 +55,7 @@ def to_content(item: dict) -> ContentRecord:
     try:
         return ContentRecord(
             backend=NAME,
-            sku=item["sku"],
+            sku=item.get("sku") or None,
             title=item.get("name") or None,
             description=plain_text(item.get("description")) or plain_text(item.get("short_description")),
             brand=next((b["name"] for b in item.get("brands") or ()), None),
@@ -89,6 +94,13 @@ def to_coupon(item: Any) -> Coupon:
                       used_by=tuple(str(u) for u in item.get("used_by") or ()))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
+
+
+def _id(item: dict, field: str = "id") -> int:
+    try:
+        return int(item[field])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {item.get('id')!r} has no numeric {field}") from exc
 
 
 def _count(raw: Any) -> int | None:
@@ -138,13 +150,27 @@ class WooCommerceAdapter:
         results = await asyncio.gather(*(self._by_sku(batch) for batch in batches))
         return [record for batch in results for record in batch]
 
-    async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
-        params = {"sku": ",".join(skus), "per_page": PER_PAGE, "page": 1}
+    async def _all_pages(self, params: dict) -> list[dict]:
+        params = {**params, "per_page": PER_PAGE, "page": 1}
         items, pages = await self._page(params)
         if pages > 1:
             rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
             items += [item for page, _ in rest for item in page]
-        return [to_content(item) for item in items if isinstance(item, dict) and item.get("sku")]
+        return [item for item in items if isinstance(item, dict)]
+
+    async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
+        items = await self._all_pages({"sku": ",".join(skus)})
+        products = {_id(item): item for item in items if item.get("type") != "variation" and item.get("sku")}
+        variation_skus: dict[int, list[str]] = {}
+        for item in items:
+            if item.get("type") == "variation" and item.get("sku") and item.get("parent_id"):
+                variation_skus.setdefault(_id(item, "parent_id"), []).append(item["sku"])
+        parents = [i for i in variation_skus if i not in products]
+        found = await asyncio.gather(*(self._all_pages({"include": ",".join(map(str, parents[n: n + PER_PAGE]))})
+                                       for n in range(0, len(parents), PER_PAGE)))
+        products |= {_id(item): item for page in found for item in page}
+        return [dataclasses.replace(to_content(item), variant_skus=tuple(variation_skus.get(key, ())))
+                for key, item in products.items()]
 
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
         """`modified_after` is strict and to the second: asked from the second before the mark, the

@@ -28,8 +28,22 @@ async def test_more_skus_than_a_page_are_fetched_in_batches(backends, catalog, s
     skus = [p.sku for p in catalog.products[:250]]
     simulators["woocommerce"].reset_stats()
     records = await backends.content.content_by_sku(skus)
-    assert {r.sku for r in records} == {p.sku for p in catalog.products[:250] if p.in_webshop}
-    assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/products": 3}
+    answered = {sku for r in records for sku in (r.sku, *r.variant_skus)} & set(skus)
+    assert answered == {p.sku for p in catalog.products[:250] if p.in_webshop}
+    # three pages of SKUs, and in each the parents of the variations found (products 46, 96, …)
+    assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/products": 6}
+
+
+async def test_a_variable_product_with_a_sku_of_its_own_is_found_through_a_variation(backends, catalog):
+    # given a variable product whose parent SKU is not the ERP's (the ERP's names a variant)
+    seed = next(p for p in catalog.products if p.codeless and p.in_webshop)
+    assert seed.webshop_sku != seed.sku
+    # when its content is asked under the ERP's SKU and another variant's
+    records = await backends.content.content_by_sku([seed.sku, seed.variants[2].sku])
+    # then the parent product comes back once, with the variations it was found through
+    [record] = records
+    assert (record.sku, record.title, record.categories) == (seed.webshop_sku, seed.title, (seed.category,))
+    assert sorted(record.variant_skus) == sorted([seed.sku, seed.variants[2].sku])
 
 
 async def test_query_string_auth_works_too(make_backends, catalog):
