@@ -78,10 +78,11 @@ class VariantOption:
 
 @dataclass(frozen=True, slots=True)
 class ContentRecord:
-    """Rich content for one product as one backend knows it."""
+    """Rich content for one product as one backend knows it. It is the content of the ERP product
+    whose SKU is `sku`, or else of the one with a variant whose SKU is among `variant_skus`."""
 
     backend: str
-    sku: str
+    sku: str | None  # the product's own SKU in that backend, if it has one
     title: str | None = None
     description: str | None = None
     brand: str | None = None
@@ -93,6 +94,7 @@ class ContentRecord:
     shop_product_id: int | None = None  # the web-shop's id of the product (coupon product restrictions)
     category_ids: tuple[int, ...] = ()  # the web-shop's ids of its categories (coupon category restrictions)
     on_sale: bool = False  # the web-shop sells it at a sale price (coupons may exclude sale items)
+    variant_skus: tuple[str, ...] = ()  # the SKUs of its variants in that backend (at least those asked for)
 
 
 @dataclass(frozen=True, slots=True)

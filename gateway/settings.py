@@ -106,6 +106,8 @@ class OdooSettings:
     login: str = "gateway@example.com"  # JSON-RPC only
     api_key: str = "odoo-demo-key"
     brand_field: str = "product_brand_id"  # empty when the installation has no brand field
+    product_sku_field: str = "default_code"  # the product.template field holding a product's SKU
+    product_sku_fallback: Literal["variant", "id"] = "variant"  # a template's SKU when that field is empty
     warehouse_cache_seconds: float = 300.0
     timeout_seconds: float = 3.0
     max_connections: int = MAX_CONNECTIONS
@@ -424,6 +426,9 @@ def _validate(s: Settings) -> None:
         if backend.max_connections < 1:
             raise SettingsError(f"backends.{name}.max_connections: must be at least 1")
     _validate_ebay_oauth(s.backends.ebay)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", s.backends.odoo.product_sku_field):
+        raise SettingsError(f"backends.odoo.product_sku_field: the name of a product.template field, such as "
+                            f"default_code (got {s.backends.odoo.product_sku_field!r})")
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
     if s.backends.ebay.sweep_offer_concurrency < 1:

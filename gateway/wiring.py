@@ -28,6 +28,7 @@ from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
+from adapters.odoo.identity import ProductIdentity
 from adapters.odoo.transports import describe_json2_error
 from adapters.woocommerce import WooCommerceAdapter
 from domain.carts import CartRules, MergeStrategy
@@ -107,7 +108,8 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, clock:
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
-    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock)
+    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock,
+                      identity=ProductIdentity(b.odoo.product_sku_field, b.odoo.product_sku_fallback))
     marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
                                           record),
                               marketplace_id=b.ebay.marketplace_id,

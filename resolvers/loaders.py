@@ -173,7 +173,11 @@ class Loaders:
         return _index(ids, await self.backends.erp.variant_options(ids), lambda o: o.erp_id)
 
     async def _content(self, skus: list[str]) -> list[ContentRecord | None]:
-        return _index(skus, await self.backends.content.content_by_sku(skus), lambda c: c.sku)
+        """Under the product's own SKU, or under the variant SKU it was found by (a product's own
+        SKU wins over another's variant's)."""
+        found = await self.backends.content.content_by_sku(skus)
+        by_sku = {s: c for c in found for s in c.variant_skus} | {c.sku: c for c in found if c.sku}
+        return [by_sku.get(s) for s in skus]
 
     async def _app_variants(self, skus: list[str]) -> list[AppVariant | None]:
         return _index(skus, await self.backends.app.variants_by_sku(skus), lambda v: v.sku)

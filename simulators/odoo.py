@@ -8,7 +8,8 @@
 
 Methods: search, search_read, search_count, read, create, write, and
 stock.quant's action_apply_inventory. Domains support the prefix operators `&`,
-`|`, `!`, dotted many2one paths, and the usual comparisons; archived records
+`|`, `!`, dotted many2one and one2many paths (`product_variant_ids.default_code`),
+and the usual comparisons; archived records
 (`active` False) are left out unless the domain names `active` or the context
 says `active_test: False`, as in Odoo.
 """
@@ -145,8 +146,15 @@ class DomainEvaluator:
             raise OdooError("ValueError", f"Invalid path {path!r} on model {model.name}")
         return self._resolve(self.registry.model(related), value[0], rest)
 
-    def _term(self, record_id: int, field: str, op: str, expected: object) -> bool:
-        actual = self._resolve(self.model, record_id, field)
+    def _term(self, record_id: int, field: str, op: str, expected: object, model: Model | None = None) -> bool:
+        model = model or self.model
+        head, _, rest = field.partition(".")
+        if rest and head in model.x2many:
+            # a path through a one2many holds when it holds for one of the records listed, as in Odoo
+            related = self.registry.model(model.x2many[head])
+            listed = model.value(record_id, head, self.context)
+            return any(self._term(i, rest, op, expected, related) for i in listed)  # type: ignore[attr-defined]
+        actual = self._resolve(model, record_id, field)
         if _is_many2one(actual):
             # a many2one matches by id, and by display name for the like-operators, as in Odoo
             actual = actual[1] if "like" in op else actual[0]  # type: ignore[index]

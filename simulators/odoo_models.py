@@ -20,6 +20,7 @@ from simulators.catalog import (
     LOCATIONS,
     Catalog,
     SeedLocation,
+    variant_key,
 )
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -46,7 +47,8 @@ def _float(value: Decimal) -> float:
 
 class Model(ABC):
     name = ""
-    relations: dict[str, str] = {}
+    relations: dict[str, str] = {}  # many2one fields: the model each points to
+    x2many: dict[str, str] = {}  # one2many fields: the model of the records each lists
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -155,6 +157,7 @@ class ProductBrand(Model):
 class ProductTemplate(Model):
     name = "product.template"
     relations = {"categ_id": "product.category", "product_brand_id": "product.brand"}
+    x2many = {"product_variant_ids": "product.product"}
 
     def all_ids(self):
         return (p.erp_id for p in self.catalog.products)
@@ -163,8 +166,9 @@ class ProductTemplate(Model):
         return record_id in self.catalog.by_erp_id
 
     def candidates(self, field, values):
-        if field == "default_code":
-            return [self.catalog.by_sku[v].erp_id for v in values if v in self.catalog.by_sku]
+        if field == "default_code" and all(isinstance(v, str) for v in values):
+            by_sku = self.catalog.by_sku
+            return [by_sku[v].erp_id for v in values if v in by_sku and by_sku[v].template_code == v]
         return super().candidates(field, values)
 
     def fields(self):
@@ -172,8 +176,9 @@ class ProductTemplate(Model):
         return {
             "id": lambda i: i,
             "name": lambda i: p(i).erp_title,
-            "display_name": lambda i: f"[{p(i).sku}] {p(i).erp_title}",
-            "default_code": lambda i: p(i).sku,
+            "display_name": lambda i: _display_name(p(i).template_code, p(i).erp_title),
+            # Odoo computes it from the variant when there is one, and leaves it empty with several
+            "default_code": lambda i: p(i).template_code or False,
             "barcode": lambda i: p(i).gtin or False,
             "list_price": lambda i: _float(p(i).list_price),
             "categ_id": lambda i: [100 + CATEGORY_IDS[p(i).category], f"All / Saleable / {p(i).category}"],
@@ -214,11 +219,10 @@ class ProductTemplate(Model):
 class ProductProduct(Model):
     name = "product.product"
     relations = {"product_tmpl_id": "product.template"}
-    stamped = True  # by variant SKU
+    stamped = True  # as variant:<id>
 
     def stamped_id(self, key: str) -> int | None:
-        found = self.catalog.variants_by_sku.get(key)
-        return found[1].erp_id if found is not None else None
+        return int(key[8:]) if key.startswith("variant:") else None
 
     def ids_of(self, products):
         return (v.erp_id for p in products for v in p.variants)
@@ -253,7 +257,7 @@ class ProductProduct(Model):
             "lst_price": lambda i: _float(pv(i)[1].list_price),
             "standard_price": lambda i: _float(cost_of(pv(i)[1].list_price)),
             "product_template_attribute_value_ids": lambda i: [pv(i)[1].option_value_id],
-            "write_date": lambda i: _dt(self.catalog.stamp("odoo", pv(i)[1].sku, pv(i)[0].updated_at)),
+            "write_date": lambda i: _dt(self.catalog.stamp("odoo", variant_key(i), pv(i)[0].updated_at)),
             "active": lambda i: pv(i)[0].active,
         }
 
@@ -556,6 +560,10 @@ class SaleOrder(Model):
             "warehouse_id": [warehouse, "Warehouse"] if warehouse else False,
         }
         return order_id
+
+
+def _display_name(code: str | None, name: str) -> str:
+    return f"[{code}] {name}" if code else name
 
 
 CATEGORY_IDS = {name: n for n, name in enumerate(CATEGORIES)}

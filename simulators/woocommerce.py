@@ -120,7 +120,7 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
         "status": "publish",
         "description": f"<p>{product.description}</p>",
         "short_description": f"<p>{product.title}</p>",
-        "sku": product.sku,
+        "sku": product.webshop_sku,
         "global_unique_id": product.gtin or "",
         "price": price,
         "regular_price": "" if variable else price,
@@ -211,7 +211,7 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
     sku_posts: dict[str, tuple[int, int | None]] = {}
     for i in listed:
         product = catalog.products[i]
-        sku_posts[product.sku.casefold()] = (i, None)
+        sku_posts[product.webshop_sku.casefold()] = (i, None)
         if len(product.variants) > 1:
             sku_posts.update({v.sku.casefold(): (i, n) for n, v in enumerate(product.variants)})
     created_coupons: list[dict] = []

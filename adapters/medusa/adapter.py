@@ -2,7 +2,8 @@
 
 `GET /store/products` with `variants[sku][]` filters, `region_id` so variants
 carry `calculated_price`, and `limit`/`offset`/`count` pagination. Amounts are
-major units, as Medusa v2 stores them.
+major units, as Medusa v2 stores them. A Medusa product has no SKU (its `handle` is a
+URL slug): its content belongs to the ERP product through its variants' SKUs.
 
 The SKU filter came with Medusa 2.5.0: before it, the Store API's validator drops the
 unknown `variants[sku]` key and answers the whole catalog. A long SKU list is split so
@@ -54,7 +55,8 @@ def to_app_variants(product: dict) -> list[AppVariant]:
     try:
         content = ContentRecord(
             backend=NAME,
-            sku=product["handle"],
+            sku=None,
+            variant_skus=tuple(v["sku"] for v in product.get("variants") or () if v.get("sku")),
             title=product.get("title") or None,
             description=product.get("description") or None,
             categories=tuple(c["name"] for c in product.get("categories") or ()),
@@ -63,6 +65,8 @@ def to_app_variants(product: dict) -> list[AppVariant]:
         )
         variants = []
         for v in product.get("variants") or ():
+            if not v.get("sku"):
+                continue  # Medusa's SKU is optional: a variant without one matches nothing in the ERP
             price = v.get("calculated_price") or {}
             variants.append(AppVariant(
                 sku=v["sku"],

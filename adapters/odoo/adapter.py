@@ -2,8 +2,9 @@
 
 Every method is one ORM call (`search_read` or `read`) for the whole batch, with
 domains such as `[('default_code', 'in', skus)]`, whichever transport is set.
-Products are `product.template` records whose Internal Reference (`default_code`)
-is the product SKU; variants are `product.product` records with their own SKU.
+Products are the saleable `product.template` records, named by the SKU
+adapters/odoo/identity.py gives them (their Internal Reference when they have one);
+variants are `product.product` records with their own SKU (Internal Reference).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from adapters.http import require
 from adapters.odoo.changes import OdooChangeFeeds
+from adapters.odoo.identity import ProductIdentity
 from adapters.odoo.pricelists import channel_prices, pricelist_changes
 from adapters.odoo.transports import NAME, OdooTransport
 from domain.errors import MalformedPayload
@@ -89,23 +91,28 @@ class OdooAdapter(OdooChangeFeeds):
     name = NAME
 
     def __init__(self, transport: OdooTransport, *, brand_field: str | None = "product_brand_id",
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now, identity: ProductIdentity | None = None) -> None:
         self.transport = transport
         self.clock = clock  # now, for the pricelist rules' dates
         self.brand_field = brand_field or None
-        self.template_fields = ["name", "default_code", "barcode", "list_price", "categ_id", "description_sale",
+        self.identity = identity or ProductIdentity()
+        self.template_fields = ["name", self.identity.field, "barcode", "list_price", "categ_id", "description_sale",
                                 "write_date", "product_variant_ids", *([self.brand_field] if self.brand_field else [])]
 
     async def _records(self, model: str, method: str, **kwargs: Any) -> list[dict]:
         rows = require(NAME, await self.transport.call(model, method, **kwargs), list, f"a list of {model} records")
         return [require(NAME, row, dict, f"a {model} record") for row in rows]
 
-    def _product(self, row: dict) -> ErpProduct:
+    async def _products(self, rows: list[dict]) -> list[ErpProduct]:
+        skus = await self.identity.skus(self._records, rows)
+        return [self._product(row, skus[row["id"]]) for row in rows]
+
+    def _product(self, row: dict, sku: str) -> ErpProduct:
         try:
             category = _many2one_name(row.get("categ_id"))
             return ErpProduct(
                 erp_id=row["id"],
-                sku=row["default_code"],
+                sku=sku,
                 title=row["name"],
                 gtin=_text(row.get("barcode")),
                 list_price=_decimal(row["list_price"]),
@@ -134,9 +141,10 @@ class OdooAdapter(OdooChangeFeeds):
             raise MalformedPayload(NAME, f"product.product {row.get('id')!r} is incomplete ({exc})") from exc
 
     def _domain(self, query: ProductQuery) -> list:
-        domain: list = [("default_code", "!=", False), ("sale_ok", "=", True)]
-        if query.text:
-            domain += ["|", ("name", "ilike", query.text), ("default_code", "ilike", query.text)]
+        domain: list = [("sale_ok", "=", True)]
+        if query.text:  # the name, the template's code, or one of its variants' codes
+            domain += ["|", "|", ("name", "ilike", query.text), (self.identity.field, "ilike", query.text),
+                       ("product_variant_ids.default_code", "ilike", query.text)]
         if query.category:
             domain.append(("categ_id.name", "=ilike", query.category))
         if query.brand and self.brand_field:
@@ -156,7 +164,7 @@ class OdooAdapter(OdooChangeFeeds):
         rows = await self._records("product.template", "search_read", domain=self._domain(query),
                                    fields=self.template_fields, offset=query.offset, limit=query.limit + 1,
                                    order=order, context=context)
-        products = tuple(self._product(r) for r in rows[: query.limit])
+        products = tuple(await self._products(rows[: query.limit]))
         return ProductPage(products=products, has_more=len(rows) > query.limit)
 
     async def count_products(self, query: ProductQuery) -> int:
@@ -166,13 +174,12 @@ class OdooAdapter(OdooChangeFeeds):
         return require(NAME, count, int, "a count")
 
     async def products_by_sku(self, skus: Sequence[str]) -> list[ErpProduct]:
-        rows = await self._records("product.template", "search_read", domain=[["default_code", "in", list(skus)]],
-                                   fields=self.template_fields)
-        return [self._product(r) for r in rows]
+        found = await self.identity.by_sku(self._records, skus, self.template_fields)
+        return [self._product(row, sku) for row, sku in found]
 
     async def products_by_id(self, ids: Sequence[int]) -> list[ErpProduct]:
-        rows = await self._records("product.template", "read", ids=list(ids), fields=self.template_fields)
-        return [self._product(r) for r in rows]
+        return await self._products(await self._records("product.template", "read", ids=list(ids),
+                                                        fields=self.template_fields))
 
     async def _variants(self, domain: list) -> list[ErpVariant]:
         rows = await self._records("product.product", "search_read", domain=domain, fields=VARIANT_FIELDS)

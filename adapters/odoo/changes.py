@@ -7,10 +7,12 @@ Archived products are read too (`active_test` off) and come back as removed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.odoo.identity import ProductIdentity
 from adapters.odoo.transports import NAME
 from domain.errors import MalformedPayload
 from domain.records import ChangeMark, RecordChange
@@ -48,14 +50,20 @@ class OdooChangeFeeds:
     """Mixed into the adapter: its `_records` does the calls."""
 
     _records: Records
+    identity: ProductIdentity
 
     async def product_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
-        return await changed(
-            self._records, "product.template", [["default_code", "!=", False]], ["default_code", "active", "sale_ok"],
-            after, until, limit,
-            lambda r, at: RecordChange(at, r["id"], sku=r["default_code"], product_erp_id=r["id"],
+        """Every template, with the SKU adapters/odoo/identity.py gives it (a removed one is known by it)."""
+        identity = self.identity
+        changes = await changed(
+            self._records, "product.template", [], [identity.field, "active", "sale_ok"], after, until, limit,
+            lambda r, at: RecordChange(at, r["id"], sku=identity.own(r), product_erp_id=r["id"],
                                        removed=not (r.get("active", True) and r.get("sale_ok", True))),
             context={"active_test": False})
+        fallback = await identity.fallback_skus(self._records, (c.product_erp_id for c in changes
+                                                                if c.sku is None and c.product_erp_id is not None))
+        return [dataclasses.replace(c, sku=fallback[c.product_erp_id]) if c.product_erp_id in fallback else c
+                for c in changes]
 
     async def variant_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
         return await changed(

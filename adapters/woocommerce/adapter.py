@@ -1,15 +1,18 @@
 """WooCommerce REST API v3: the legacy web-shop's products as content records.
 
 Products are fetched by SKU with `sku=a,b,c` (comma-separated, up to 100 a
-page), following `X-WP-TotalPages` when a batch spans pages. Credentials go as
+page), following `X-WP-TotalPages` when a batch spans pages. That filter matches
+variations too: a variation found stands for its parent product, whose content is
+returned (read with `include=` when the parent was not found itself), so a
+variable product whose own SKU is not the ERP's is still matched through its
+variations' SKUs. Credentials go as
 HTTP Basic (the documented way over HTTPS) or, for servers that drop the
 Authorization header, as `consumer_key`/`consumer_secret` query parameters.
 
 As WooCommerce answers a read key: every list asks `status=publish` (the default is
 `any`, drafts included); SKUs match without case (MySQL's collation), so a record
-carries the SKU as it was asked; `sku=` finds variations too, whose content (text,
-brand, categories, images) is their parent's, fetched in one `include=` call per 100.
-A 401 carries no WWW-Authenticate, so the error names the settings to check.
+carries the SKUs as they were asked. A 401 carries no WWW-Authenticate, so the error
+names the settings to check.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def to_content(item: dict, parent: dict | None = None) -> ContentRecord:
         stamps = [t for t in (_timestamp(one.get("date_modified_gmt")) for one in both) if t is not None]
         return ContentRecord(
             backend=NAME,
-            sku=item["sku"],
+            sku=item.get("sku") or None,
             title=source.get("name") or None,
             description=plain_text(source.get("description")) or plain_text(source.get("short_description")),
             brand=next((b["name"] for b in source.get("brands") or ()), None),
@@ -126,6 +129,13 @@ def to_coupon(item: Any) -> Coupon:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
 
 
+def _id(item: dict, field: str = "id") -> int:
+    try:
+        return int(item[field])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {item.get('id')!r} has no numeric {field}") from exc
+
+
 def _count(raw: Any) -> int | None:
     """A limit: WooCommerce answers null (or 0 in older versions) for none."""
     return int(raw) if raw else None
@@ -169,44 +179,46 @@ class WooCommerceAdapter:
         return items, pages
 
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
+        """Each product found, under the SKUs it was asked by (its own or its variations'), spelt as
+        asked: WooCommerce matches SKUs without case."""
         asked: dict[str, list[str]] = defaultdict(list)  # each SKU without case -> the spellings asked
         for sku in dict.fromkeys(skus):
             asked[sku.casefold()].append(sku)
         distinct = [spellings[0] for spellings in asked.values()]
         batches = [distinct[i: i + PER_PAGE] for i in range(0, len(distinct), PER_PAGE)]
         found = await asyncio.gather(*(self._by_sku(batch) for batch in batches))
-        items = [item for batch in found for item in batch if str(item["sku"]).casefold() in asked]
-        parents = await self._parents_of(items)
         records = []
-        for item in items:
-            parent = parents.get(int(item.get("parent_id") or 0)) if _is_variation(item) else None
-            if _is_variation(item) and parent is None:
-                continue  # its product is not published
-            record = to_content(item, parent)
-            records += [dataclasses.replace(record, sku=sku) for sku in asked[record.sku.casefold()]]
+        for record in (r for batch in found for r in batch):
+            variants = tuple(s for v in record.variant_skus for s in asked.get(v.casefold(), ()))
+            own = asked.get(record.sku.casefold(), []) if record.sku else []
+            records += [dataclasses.replace(record, sku=sku, variant_skus=variants) for sku in own] or (
+                [dataclasses.replace(record, variant_skus=variants)] if variants else [])
         return records
 
-    async def _by_sku(self, skus: Sequence[str]) -> list[dict]:
-        params = {"sku": ",".join(skus), **PUBLISHED, "per_page": PER_PAGE, "page": 1}
+    async def _all_pages(self, params: dict) -> list[dict]:
+        params = {**params, **PUBLISHED, "per_page": PER_PAGE, "page": 1}
         items, pages = await self._page(params)
         if pages > 1:
             rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
             items += [item for page, _ in rest for item in page]
-        return [item for item in items if isinstance(item, dict) and item.get("sku")]
+        return [item for item in items if isinstance(item, dict)]
 
-    async def _parents_of(self, items: list[dict]) -> dict[int, dict]:
-        """The published products the variations among `items` belong to, by id: those not among
-        `items` themselves in one `include=` call per PER_PAGE."""
-        try:
-            known = {int(i["id"]): i for i in items if not _is_variation(i) and i.get("id") is not None}
-            ids = sorted({int(i["parent_id"]) for i in items if _is_variation(i)} - known.keys())
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedPayload(NAME, f"a product lacks a numeric id or parent_id ({exc})") from exc
-        batches = [ids[i: i + PER_PAGE] for i in range(0, len(ids), PER_PAGE)]
-        pages = await asyncio.gather(*(self._page({"include": ",".join(map(str, batch)), **PUBLISHED,
-                                                   "per_page": PER_PAGE}) for batch in batches))
-        fetched = (p for page, _ in pages for p in page if isinstance(p, dict) and p.get("id") is not None)
-        return {**known, **{int(p["id"]): p for p in fetched}}
+    async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
+        """The published products found by these SKUs, each with the SKUs of its variations found: a
+        variation stands for its parent (read with `include=` when not found itself), whose content it
+        is, as WooCommerce keeps no text or terms on a variation."""
+        items = await self._all_pages({"sku": ",".join(skus)})
+        products = {_id(item): item for item in items if not _is_variation(item) and item.get("sku")}
+        variation_skus: dict[int, list[str]] = {}
+        for item in items:
+            if _is_variation(item) and item.get("sku") and item.get("parent_id"):
+                variation_skus.setdefault(_id(item, "parent_id"), []).append(item["sku"])
+        parents = [i for i in variation_skus if i not in products]  # a parent not published is not found
+        found = await asyncio.gather(*(self._all_pages({"include": ",".join(map(str, parents[n: n + PER_PAGE]))})
+                                       for n in range(0, len(parents), PER_PAGE)))
+        products |= {_id(item): item for page in found for item in page}
+        return [dataclasses.replace(to_content(item), variant_skus=tuple(variation_skus.get(key, ())))
+                for key, item in products.items()]
 
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
         """`modified_after` is strict and to the second: asked from the second before the mark, the

@@ -10,7 +10,7 @@ import pytest
 from adapters.medusa.adapter import FIELDS, PAGE, QUERY_BUDGET, SKU_LOOKUPS, SKU_PARAM, sku_chunks
 from domain.errors import BackendError
 from simulators import medusa
-from simulators.medusa import NODE_MAX_HEADER_SIZE
+from simulators.medusa import NODE_MAX_HEADER_SIZE, sold_variants
 from simulators.registry import SERVED_HEAD_BYTES
 from tests.servers import ServerThread
 
@@ -44,7 +44,7 @@ async def test_a_long_sku_list_is_split_under_the_url_budget(backends, catalog, 
     found = await backends.app.variants_by_sku(skus)
     # then every one in the app comes back, from requests of at most QUERY_BUDGET bytes of query string,
     # at most SKU_LOOKUPS of them at once
-    assert {v.sku for v in found} == {v.sku for p in catalog.products if p.in_app for v in p.variants}
+    assert {v.sku for v in found} == {v.sku for p in catalog.products if p.in_app for v in sold_variants(p)}
     chunks = sku_chunks(skus, BASE_QUERY_BYTES)
     assert all(BASE_QUERY_BYTES + 1 + len(str(httpx.QueryParams([(SKU_PARAM, s) for s in chunk]))) <= QUERY_BUDGET
                for chunk in chunks)
@@ -85,3 +85,16 @@ async def test_an_unknown_region_is_reported(make_backends):
     backends = make_backends(CGW_BACKENDS__MEDUSA__REGION_ID="reg_mars")
     with pytest.raises(BackendError, match="reg_mars"):
         await backends.app.variants_by_sku(["CG-000001-S"])
+
+
+async def test_app_content_is_matched_through_variant_skus_not_the_handle(backends, catalog, simulators):
+    # given a product whose handle is a URL slug, as on a real store
+    seed = next(p for p in catalog.products if p.in_app and p.codeless)
+    listed = simulators["medusa"].http.get("/store/products", params={"variants[sku][]": seed.variants[1].sku},
+                                           headers={"x-publishable-api-key": "pk_demo"}).json()["products"]
+    assert listed[0]["handle"].startswith(seed.title.lower().replace(" ", "-"))
+    # when its variants are asked for
+    found = await backends.app.variants_by_sku([v.sku for v in seed.variants])
+    # then its content names no SKU of its own, only its variants' (the app sells all but the first)
+    assert {v.product.sku for v in found} == {None}
+    assert found[0].product.variant_skus == tuple(v.sku for v in seed.variants[1:])

@@ -36,8 +36,22 @@ async def test_more_skus_than_a_page_are_fetched_in_batches(backends, catalog, s
     skus = [p.sku for p in catalog.products[:250]]
     simulators["woocommerce"].reset_stats()
     records = await backends.content.content_by_sku(skus)
-    assert {r.sku for r in records} == {p.sku for p in catalog.products[:250] if p.in_webshop}
-    assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/products": 3}
+    answered = {sku for r in records for sku in (r.sku, *r.variant_skus)} & set(skus)
+    assert answered == {p.sku for p in catalog.products[:250] if p.in_webshop}
+    # three pages of SKUs, and in each the parents of the variations found (products 46, 96, …)
+    assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/products": 6}
+
+
+async def test_a_variable_product_with_a_sku_of_its_own_is_found_through_a_variation(backends, catalog):
+    # given a variable product whose parent SKU is not the ERP's (the ERP's names a variant)
+    seed = next(p for p in catalog.products if p.codeless and p.in_webshop)
+    assert seed.webshop_sku != seed.sku
+    # when its content is asked under the ERP's SKU and another variant's
+    records = await backends.content.content_by_sku([seed.sku, seed.variants[2].sku])
+    # then the parent product comes back once, with the variations it was found through
+    [record] = records
+    assert (record.sku, record.title, record.categories) == (seed.webshop_sku, seed.title, (seed.category,))
+    assert sorted(record.variant_skus) == sorted([seed.sku, seed.variants[2].sku])
 
 
 async def test_query_string_auth_works_too(make_backends, catalog):
@@ -73,18 +87,18 @@ async def test_a_draft_is_neither_content_nor_a_change(backends):
     assert DRAFT_SKU not in {c.sku for c in changes} and changes
 
 
-async def test_a_variation_sku_takes_its_content_from_its_parent(backends, catalog, simulators):
+async def test_a_variation_sku_finds_its_parent_product_and_its_content(backends, catalog, simulators):
     # given a variable product's variation, which the shop answers with one `option` and no text or terms
     seed = next(p for p in catalog.products if p.in_webshop and len(p.variants) > 1)
     variant = seed.variants[1]
     simulators["woocommerce"].reset_stats()
     # when its SKU is asked for
     [record] = await backends.content.content_by_sku([variant.sku])
-    # then it has its own SKU, GTIN and size, and its parent's text, brand, categories and images
-    assert (record.sku, record.gtin, record.title, record.description, record.brand, record.categories) == (
-        variant.sku, variant.gtin, seed.title, seed.description, seed.brand, (seed.category,))
-    assert record.attributes[-1] == Attribute(key="Size", value=variant.option_value)
-    assert [a.key for a in record.attributes] == ["Material", "Size"]
+    # then the record is its parent product's (text, brand, categories, images), found through the variation
+    assert (record.sku, record.variant_skus) == (seed.webshop_sku, (variant.sku,))
+    assert (record.title, record.description, record.brand, record.categories) == (
+        seed.title, seed.description, seed.brand, (seed.category,))
+    assert "Size" not in [a.key for a in record.attributes]  # one variation's choice is not the product's
     assert len(record.images) == 2 and record.shop_product_id == seed.index + 1
     # from one call by SKU and one for the parents
     assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/products": 2}
@@ -95,7 +109,8 @@ async def test_the_parents_of_many_variations_come_in_one_call(backends, catalog
     skus = [v.sku for p in variable for v in p.variants[:2]]
     simulators["woocommerce"].reset_stats()
     records = await backends.content.content_by_sku(skus)
-    assert {r.sku: r.title for r in records} == {v.sku: p.title for p in variable for v in p.variants[:2]}
+    assert {s: r.title for r in records for s in r.variant_skus} == {
+        v.sku: p.title for p in variable for v in p.variants[:2]}
     assert simulators["woocommerce"].stats() == {"GET /wp-json/wc/v3/products": 2}
 
 

@@ -44,6 +44,8 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_SERVER__PORT": "0"}, "server.port: must be 1..65535"),
     ({"CGW_SERVER__PORT": "eighty"}, "server.port: expected int"),
     ({"CGW_BACKENDS__ODOO__TRANSPORT": "soap"}, "backends.odoo.transport: must be one of json2, jsonrpc"),
+    ({"CGW_BACKENDS__ODOO__PRODUCT_SKU_FIELD": "default code"}, "backends.odoo.product_sku_field: the name of a"),
+    ({"CGW_BACKENDS__ODOO__PRODUCT_SKU_FALLBACK": "name"}, "backends.odoo.product_sku_fallback: must be one of"),
     ({"CGW_BACKENDS__EBAY__BASE_URL": "ftp://x"}, "backends.ebay.base_url: must start with http"),
     ({"CGW_BACKENDS__MEDUSA__MAX_CONNECTIONS": "0"}, "backends.medusa.max_connections: must be at least 1"),
     ({"CGW_CHANNELS__WEB__CURRENCY": "euro"}, "channels.WEB.currency"),
