@@ -7,7 +7,6 @@ major units, as Medusa v2 stores them.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -105,7 +104,7 @@ class MedusaAdapter:
         base += [("variants[sku][]", sku) for sku in skus]
         products, count = await self._page([*base, ("offset", 0)])
         if count > PAGE:
-            rest = await asyncio.gather(*(self._page([*base, ("offset", o)]) for o in range(PAGE, count, PAGE)))
+            rest = await self.http.fan_out(self._page([*base, ("offset", o)]) for o in range(PAGE, count, PAGE))
             products += [p for page, _ in rest for p in page]
         wanted = set(skus)
         return [v for p in products for v in to_app_variants(p) if v.sku in wanted]

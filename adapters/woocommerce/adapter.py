@@ -135,14 +135,14 @@ class WooCommerceAdapter:
 
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
         batches = [skus[i: i + PER_PAGE] for i in range(0, len(skus), PER_PAGE)]
-        results = await asyncio.gather(*(self._by_sku(batch) for batch in batches))
+        results = await self.http.fan_out(self._by_sku(batch) for batch in batches)
         return [record for batch in results for record in batch]
 
     async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
         params = {"sku": ",".join(skus), "per_page": PER_PAGE, "page": 1}
         items, pages = await self._page(params)
         if pages > 1:
-            rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
+            rest = await self.http.fan_out(self._page({**params, "page": n}) for n in range(2, pages + 1))
             items += [item for page, _ in rest for item in page]
         return [to_content(item) for item in items if isinstance(item, dict) and item.get("sku")]
 
@@ -168,7 +168,7 @@ class WooCommerceAdapter:
             async with self._coupon_lookups:
                 return await self.http.call("GET", f"{API}/coupons", params={"code": code, **self.query_auth})
 
-        pages = await asyncio.gather(*(lookup(code) for code in dict.fromkeys(c.lower() for c in codes)))
+        pages = await self.http.fan_out(lookup(code) for code in dict.fromkeys(c.lower() for c in codes))
         found = []
         for response in pages:
             for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):
