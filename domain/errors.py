@@ -61,6 +61,20 @@ class MalformedPayload(BackendError):
     summary = "answered in an unexpected form"
 
 
+class RecordError(BackendError):
+    """One record of a batch answer that the backend could not supply (an error in its place, or a
+    record not in its documented shape). Adapters return it among the batch's records, keyed as the
+    record would be (`key`), so it is reported for that key only while the other records stand."""
+
+    def __init__(self, backend: str, key: str, message: str) -> None:
+        super().__init__(backend, f"{key}: {message}")
+        self.key = key
+
+
+class MalformedRecord(RecordError, MalformedPayload):
+    """One record of a batch answer is not in its documented shape."""
+
+
 class CartConflict(DomainError):
     """A write the cart store refused because another cart already holds the place (one active cart
     per customer)."""

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.errors import RecordError
+
 
 @dataclass(frozen=True, slots=True)
 class Money:
@@ -143,6 +145,11 @@ class MarketplaceOffer:
     available_quantity: int | None
 
 
+def marketplace_sku(record: MarketplaceItem | MarketplaceOffer | RecordError) -> str:
+    """The SKU a marketplace record, or the error standing in its place, is for."""
+    return record.key if isinstance(record, RecordError) else record.sku
+
+
 class ProductSortKey(StrEnum):
     """How a page of the assortment is ordered; ties break by ID."""
 
@@ -254,16 +261,18 @@ class ChangeAspect(StrEnum):
 class CatalogInvalidation:
     """What one read of the backends' change feeds found, for the answers kept from before it: the
     ERP products that changed and how, whether the assortment itself changed (a product added,
-    removed or re-sorted: any page of it may hold others now), and the stock figures to read again."""
+    removed or re-sorted: any page of it may hold others now), what changed of every product (a
+    pricelist rule for a category or for all products), and the stock figures to read again."""
 
     products: tuple[tuple[int, frozenset[ChangeAspect]], ...] = ()
     assortment: bool = False
     variant_ids: tuple[int, ...] = ()   # ERP stock figures of these variants
     variant_skus: tuple[str, ...] = ()  # marketplace pool figures of these variants
+    every_product: frozenset[ChangeAspect] = frozenset()
 
     @property
     def aspects(self) -> frozenset[ChangeAspect]:
-        return frozenset(a for _, aspects in self.products for a in aspects)
+        return frozenset(a for _, aspects in self.products for a in aspects) | self.every_product
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +301,8 @@ class ChangeMark:
 class RecordChange:
     """One backend record changed at `at`; it belongs to the product with `sku`, to the ERP product
     template `product_erp_id`, or to the product of the variant with `variant_sku`, whichever the
-    record carries."""
+    record carries; or, `every_product`, to no one product: it may have changed what its feed
+    vouches for of every product (a pricelist rule for a category, or for all products)."""
 
     at: datetime
     key: int | str
@@ -300,6 +310,7 @@ class RecordChange:
     product_erp_id: int | None = None
     variant_sku: str | None = None
     removed: bool = False  # archived, or no longer sold
+    every_product: bool = False
 
     @property
     def mark(self) -> ChangeMark:

@@ -122,10 +122,19 @@ class OdooSettings(BackendGuards):
     max_connections: int = MAX_CONNECTIONS
 
 
+SELL_INVENTORY_SCOPE = "https://api.ebay.com/oauth/api_scope/sell.inventory"
+
+
 @dataclass(frozen=True)
 class EbaySettings(BackendGuards):
     base_url: str = "http://127.0.0.1:8104"
-    access_token: str = "ebay-demo-token"
+    # OAuth: with a refresh token, user access tokens are renewed from it (adapters/ebay/oauth.py);
+    # without one, `access_token` is sent as it is (it expires after about two hours: tests and demos only)
+    access_token: str = field(default="ebay-demo-token", repr=False)
+    client_id: str = ""  # the application's OAuth client id (App ID)
+    client_secret: str = field(default="", repr=False)  # its client secret (Cert ID)
+    refresh_token: str = field(default="", repr=False)  # the seller's, from the consent (authorization code) grant
+    scopes: list[str] = field(default_factory=lambda: [SELL_INVENTORY_SCOPE])  # those the refresh token was granted
     marketplace_id: str = "EBAY_DE"
     fan_out_concurrency: int = 8  # as many as `offer_concurrency`: a request's lookups may take every slot
     offer_concurrency: int = 8
@@ -163,7 +172,7 @@ class ChannelSettings:
     name: str
     currency: str = "EUR"
     price_source: Literal["erp", "app", "marketplace"] = "erp"
-    pricelist_id: int = 0  # an Odoo pricelist whose fixed prices override the list price; 0: none
+    pricelist_id: int = 0  # an Odoo pricelist whose rules price the channel; 0: none
     stock_source: Literal["erp", "marketplace"] = "erp"
     stock_warehouses: list[str] = field(default_factory=list)  # Odoo warehouse codes; empty: every warehouse
 
@@ -434,6 +443,7 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"backends.{name}.breaker_cooldown_seconds: must be above 0")
         if backend.fan_out_concurrency < 1:
             raise SettingsError(f"backends.{name}.fan_out_concurrency: must be at least 1")
+    _validate_ebay_oauth(s.backends.ebay)
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
     if s.backends.ebay.sweep_offer_concurrency < 1:
@@ -466,6 +476,20 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of the roles "
                                 f"{', '.join(CONTENT_ROLES)} (or their backends' names: {', '.join(aliases)}) "
                                 f"(got {order!r})")
+
+
+def _validate_ebay_oauth(ebay: EbaySettings) -> None:
+    if not ebay.refresh_token:
+        if not ebay.access_token:
+            raise SettingsError("backends.ebay.access_token: required unless backends.ebay.refresh_token is set")
+        return
+    for name in ("client_id", "client_secret"):
+        if not getattr(ebay, name):
+            raise SettingsError(f"backends.ebay.{name}: required with backends.ebay.refresh_token (the application's "
+                                "OAuth credentials, which renew the access token)")
+    if not ebay.scopes or not all(ebay.scopes):
+        raise SettingsError(f"backends.ebay.scopes: the OAuth scopes the refresh token was granted, such as "
+                            f"[\"{SELL_INVENTORY_SCOPE}\"]")
 
 
 def _validate_auth(auth: AuthSettings) -> None:

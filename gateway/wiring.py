@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
 from adapters import ebay, medusa, woocommerce
-from adapters.ebay import EbayAdapter
 from adapters.breaker import BreakerEvents, CircuitBreaker
+from adapters.ebay import EbayAdapter
+from adapters.ebay.oauth import TOKEN_PATH, RefreshedToken, StaticToken
 from adapters.http import BackendHttp, CallRecorder, DescribeError, new_client
 from adapters.medusa import MedusaAdapter
 from adapters.mongo import client as mongo
@@ -84,10 +84,20 @@ class ResilienceEvents(RetryEvents, BreakerEvents, Protocol):
     """What the backends' retries and breakers report (gateway/metrics.py's Metrics)."""
 
 
-def wire_backends(settings: Settings, record: CallRecorder | None = None, events: ResilienceEvents | None = None,
-                  clock: Callable[[], float] = time.monotonic) -> Wired:
+def ebay_token(ebay_settings: EbaySettings, clock: Clock) -> httpx.Auth:
+    """The OAuth token the eBay client sends: renewed from the refresh token when one is set (on `clock`)."""
+    if not ebay_settings.refresh_token:
+        return StaticToken(ebay_settings.access_token)
+    return RefreshedToken(ebay_settings.base_url.rstrip("/") + TOKEN_PATH, client_id=ebay_settings.client_id,
+                          client_secret=ebay_settings.client_secret, refresh_token=ebay_settings.refresh_token,
+                          scopes=ebay_settings.scopes, clock=clock)
+
+
+def wire_backends(settings: Settings, record: CallRecorder | None = None, clock: Clock = utc_now,
+                  events: ResilienceEvents | None = None) -> Wired:
     """The four adapters; `record` (the metrics) hears of every backend request, `events` of every
-    retry and breaker change; the breakers read `clock` (seconds)."""
+    retry and breaker change; `clock` is what the adapters read as now (when the marketplace's access
+    token is due, which pricelist rules are dated now, when an open circuit breaker lets a probe through)."""
     b = settings.backends
     clients: list[httpx.AsyncClient] = []
     breakers: dict[str, CircuitBreaker] = {}
@@ -96,8 +106,8 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, events
         clients.append(client)
         if section.breaker_failures:
             breakers[name] = CircuitBreaker(name, failures=section.breaker_failures,
-                                            cooldown_seconds=section.breaker_cooldown_seconds, clock=clock,
-                                            events=events)
+                                            cooldown_seconds=section.breaker_cooldown_seconds,
+                                            clock=lambda: clock().timestamp(), events=events)
         return BackendHttp(name, client, section.timeout_seconds, describe, record,
                            retry=RetryPolicy(section.retries) if section.retries else None,
                            breaker=breakers.get(name), retry_events=events,
@@ -111,7 +121,8 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, events
     medusa_client = new_client(b.medusa.base_url, headers={"x-publishable-api-key": b.medusa.publishable_key},
                                max_connections=b.medusa.max_connections, transport=carrier)
     odoo_client = new_client(b.odoo.base_url, max_connections=b.odoo.max_connections, transport=carrier)
-    ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections, transport=carrier)
+    ebay_client = new_client(b.ebay.base_url, auth=ebay_token(b.ebay, clock), max_connections=b.ebay.max_connections,
+                             transport=carrier)
 
     woo = WooCommerceAdapter(
         http(WooCommerceAdapter.name, b.woocommerce, woocommerce.adapter.describe_error, woo_client),
@@ -124,9 +135,9 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, events
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
-    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
+    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock)
     marketplace = EbayAdapter(http(EbayAdapter.name, b.ebay, ebay.adapter.describe_error, ebay_client),
-                              access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
+                              marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency,
                               sweep_offer_concurrency=b.ebay.sweep_offer_concurrency)
     return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace), clients, breakers)
@@ -223,7 +234,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             opened.push_async_callback(server.close)
         client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
         opened.push_async_callback(client.close)
-        wired = wire_backends(settings, record, events, clock=lambda: clock().timestamp())
+        wired = wire_backends(settings, record, clock, events)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)

@@ -198,7 +198,6 @@ class Catalog:
         self.stock_edits: dict[tuple[int, int], tuple[int, int]] = {}  # (variant, warehouse) -> (on hand, reserved)
         self.pool_edits: dict[int, int] = {}  # variant -> marketplace pool
         self.offer_price_edits: dict[int, Decimal] = {}  # variant -> marketplace offer price
-        self.price_edits: dict[int, Decimal] = {}  # ERP pricelist item id -> fixed price
 
     @cached_property
     def locations_by_stock_location(self) -> dict[int, SeedLocation]:

@@ -6,6 +6,11 @@ Needs `x-publishable-api-key`. Lists with `limit`/`offset`/`count`, filters by
 a `region_id` is given (amounts in major units, as Medusa v2 stores them).
 The Admin API's `POST /admin/products/{id}` (secret API key as HTTP Basic user)
 changes a product's title and description and stamps its `updated_at`.
+
+As Medusa runs on Node, a request whose URL and headers pass Node's 16 KiB
+(`--max-http-header-size`) is refused with a bare 431 before Medusa sees it.
+`variant_sku_filter=False` answers as Medusa before 2.5.0, whose validator
+dropped the unknown `variants[sku]` key: the filter is ignored, the whole catalog counted.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulators.catalog import Catalog, SeedProduct
 from simulators.http_input import basic_credentials, json_object
@@ -26,6 +32,7 @@ from simulators.instruments import Instruments, instrumented_app
 NAME = "medusa"
 COMPARISONS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 REGIONS = {"reg_01EUROPE": {"id": "reg_01EUROPE", "name": "Europe", "currency_code": "eur"}}
+NODE_MAX_HEADER_SIZE = 16 * 1024  # bytes of URL, header names and values Node's parser takes
 
 
 def medusa_error(status: int, kind: str = "unknown_error", message: str = "An unknown error occurred.") -> dict:
@@ -86,7 +93,29 @@ def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) ->
     }
 
 
-def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> Starlette:
+class NodeHeaderLimit:
+    """Node's HTTP parser counts the URL and every header name and value against one limit, and
+    past it writes `431 Request Header Fields Too Large` with no body and closes the connection."""
+
+    def __init__(self, app: ASGIApp, limit: int = NODE_MAX_HEADER_SIZE) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._size(scope) > self.limit:
+            await send({"type": "http.response.start", "status": 431, "headers": [(b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _size(scope: Scope) -> int:
+        url = len(scope.get("raw_path") or scope["path"].encode()) + 1 + len(scope.get("query_string", b""))
+        return url + sum(len(name) + len(value) for name, value in scope["headers"])
+
+
+def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo", *,
+               variant_sku_filter: bool = True) -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_app]  # indexes: changes replace the products
 
@@ -124,7 +153,7 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
             return JSONResponse(medusa_error(400, "invalid_data", "limit and offset must be numbers"), status_code=400)
         selected = [catalog.products[i] for i in listed]
         skus = q.getlist("variants[sku][]") + q.getlist("variants[sku]")
-        if skus:
+        if skus and variant_sku_filter:
             wanted = set(skus)
             products = {catalog.variants_by_sku[s][0].sku for s in wanted if s in catalog.variants_by_sku}
             selected = [catalog.by_sku[s] for s in sorted(products) if catalog.by_sku[s].in_app]
@@ -179,4 +208,6 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
         Route("/admin/products/{id}", update_product, methods=["POST"]),
         Route("/store/regions", list_regions, methods=["GET"]),
     ]
-    return instrumented_app(routes, instruments, medusa_error)
+    app = instrumented_app(routes, instruments, medusa_error)
+    app.add_middleware(NodeHeaderLimit)  # outermost: Node refuses the request before anything counts it
+    return app

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from simulators.catalog import Catalog
 from simulators.instruments import Instruments, instrumented_app
 from simulators.odoo_models import Model, OdooError, Registry
+from simulators.odoo_pricelists import MODELS as PRICELIST_MODELS
 
 SERVER_VERSION = "19.0"
 UID = 2
@@ -60,7 +61,7 @@ class DomainEvaluator:
     """Evaluates an Odoo domain against one model of the registry."""
 
     OPERATORS = {"=", "!=", "in", "not in", "ilike", "not ilike", "like", "=like", "=ilike", ">", ">=", "<", "<=",
-                 "child_of"}
+                 "child_of", "parent_of"}
 
     def __init__(self, registry: Registry, model: Model, context: dict) -> None:
         self.registry = registry
@@ -73,7 +74,7 @@ class DomainEvaluator:
             terms = [*terms, ["active", "=", True]]  # implicitly AND-ed with the rest
         floor = written_from(terms)
         ids = self.model.written_since(floor) if floor else None
-        if ids is None and all(not isinstance(t, str) for t in terms):
+        if ids is None:
             ids = self._narrow(terms)
         candidates = ids if ids is not None else self.model.all_ids()
         return (i for i in candidates if self._matches(i, terms))
@@ -95,13 +96,30 @@ class DomainEvaluator:
         return domain
 
     def _narrow(self, terms: list) -> list[int] | None:
-        """Uses the first implicitly AND-ed indexed term to avoid a full scan."""
-        for field, op, value in terms:
-            if "." not in field and op in ("=", "in"):
-                values = value if isinstance(value, list) else [value]
-                found = self.model.candidates(field, values)
-                if found is not None:
-                    return sorted(set(found))
+        """Ids that can match, to avoid a full scan: those of the first AND-ed part that is an indexed
+        term, or an OR of indexed terms (their union), as a database's indexes would."""
+        def parse(i: int) -> tuple[set[int] | None, int]:
+            term = terms[i]
+            if term in ("&", "|"):
+                left, j = parse(i + 1)
+                right, k = parse(j)
+                if term == "&":
+                    return (left if left is not None else right), k
+                return (left | right if left is not None and right is not None else None), k
+            if term == "!":
+                return None, parse(i + 1)[1]
+            field, op, value = term
+            values = value if isinstance(value, list) else [value]
+            if "." in field or op not in ("=", "in") or (False in values and field not in self.model.indexes_false):
+                return None, i + 1
+            found = self.model.candidates(field, values)
+            return (set(found) if found is not None else None), i + 1
+
+        i = 0
+        while i < len(terms):
+            found, i = parse(i)
+            if found is not None:
+                return sorted(found)
         return None
 
     def _matches(self, record_id: int, terms: list) -> bool:
@@ -138,6 +156,11 @@ class DomainEvaluator:
             return actual != expected
         if op in ("in", "child_of"):
             return actual in (expected if isinstance(expected, list) else [expected])
+        if op == "parent_of":  # the record is one of the values or an ancestor of one (`parent_path`)
+            related = self.registry.model(self.model.relations[field])
+            values = [v for v in (expected if isinstance(expected, list) else [expected]) if isinstance(v, int)]
+            return actual in {int(a) for v in values if related.exists(v)
+                              for a in str(related.value(v, "parent_path", {})).split("/") if a}
         if op == "not in":
             return actual not in expected  # type: ignore[operator]
         if "like" in op:
@@ -156,7 +179,7 @@ class OdooService:
     """The ORM methods both transports dispatch to."""
 
     def __init__(self, catalog: Catalog, instruments: Instruments) -> None:
-        self.registry = Registry(catalog)
+        self.registry = Registry(catalog, PRICELIST_MODELS)
         self.instruments = instruments
 
     def call(self, model_name: str, method: str, kwargs: dict) -> object:

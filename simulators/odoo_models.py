@@ -18,7 +18,6 @@ from simulators.catalog import (
     BRANDS,
     CATEGORIES,
     LOCATIONS,
-    PRICELISTS,
     Catalog,
     SeedLocation,
 )
@@ -82,10 +81,12 @@ class Model(ABC):
         """The records of these seeded products."""
         return ()
 
+    indexes_false: frozenset[str] = frozenset()  # fields whose `candidates` also find the records where it is empty
+
     def candidates(self, field: str, values: list) -> Iterable[int] | None:
         """Ids that can match `field in values`, or None when the field is not indexed."""
         if field == "id":
-            return [v for v in values if isinstance(v, int) and self.exists(v)]
+            return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and self.exists(v)]
         return None
 
     def _fields(self) -> dict[str, Callable[..., object]]:
@@ -106,19 +107,33 @@ class Model(ABC):
 
 
 class ProductCategory(Model):
+    """Odoo's "All" (1) and "All / Saleable" (2), and the seed's categories (100 + n) under it."""
+
     name = "product.category"
+    relations = {"parent_id": "product.category"}
+    ROOTS = {1: ("All", False), 2: ("Saleable", 1)}
 
     def all_ids(self):
-        return (100 + n for n in range(len(CATEGORIES)))
+        return itertools.chain(self.ROOTS, (100 + n for n in range(len(CATEGORIES))))
 
     def exists(self, record_id):
-        return 0 <= record_id - 100 < len(CATEGORIES)
+        return record_id in self.ROOTS or 0 <= record_id - 100 < len(CATEGORIES)
+
+    def _name(self, record_id: int) -> str:
+        return self.ROOTS[record_id][0] if record_id in self.ROOTS else CATEGORIES[record_id - 100]
+
+    def _path(self, record_id: int) -> list[int]:
+        return [1] if record_id == 1 else [1, 2] if record_id == 2 else [1, 2, record_id]
 
     def fields(self):
+        complete = lambda i: " / ".join(self._name(c) for c in self._path(i))  # noqa: E731
         return {
             "id": lambda i: i,
-            "name": lambda i: CATEGORIES[i - 100],
-            "complete_name": lambda i: f"All / Saleable / {CATEGORIES[i - 100]}",
+            "name": self._name,
+            "complete_name": complete,
+            "display_name": complete,
+            "parent_id": lambda i: False if i == 1 else [self._path(i)[-2], complete(self._path(i)[-2])],
+            "parent_path": lambda i: "".join(f"{c}/" for c in self._path(i)),
         }
 
 
@@ -234,7 +249,9 @@ class ProductProduct(Model):
             "name": lambda i: pv(i)[0].erp_title,
             "display_name": lambda i: f"[{pv(i)[1].sku}] {pv(i)[0].erp_title} ({pv(i)[1].option_value})",
             "product_tmpl_id": lambda i: [pv(i)[0].erp_id, pv(i)[0].erp_title],
+            "categ_id": lambda i: [100 + CATEGORY_IDS[pv(i)[0].category], f"All / Saleable / {pv(i)[0].category}"],
             "lst_price": lambda i: _float(pv(i)[1].list_price),
+            "standard_price": lambda i: _float(cost_of(pv(i)[1].list_price)),
             "product_template_attribute_value_ids": lambda i: [pv(i)[1].option_value_id],
             "write_date": lambda i: _dt(self.catalog.stamp("odoo", pv(i)[1].sku, pv(i)[0].updated_at)),
             "active": lambda i: pv(i)[0].active,
@@ -268,68 +285,6 @@ class AttributeValue(Model):
             "attribute_id": lambda i: [1, v(i)[0]],
             "display_name": lambda i: f"{v(i)[0]}: {v(i)[1]}",
         }
-
-
-class PricelistItem(Model):
-    """Fixed variant prices of the channel pricelists; id = variant id * 10 + pricelist id."""
-
-    name = "product.pricelist.item"
-    relations = {"product_id": "product.product"}
-    stamped = True  # as item:<id>
-
-    def stamped_id(self, key: str) -> int | None:
-        return int(key[5:]) if key.startswith("item:") else None
-
-    def ids_of(self, products):
-        return (i for p in products for v in p.variants for i in (v.erp_id * 10 + 2, v.erp_id * 10 + 3)
-                if self.exists(i))
-
-    def _price(self, record_id: int) -> Decimal | None:
-        if record_id in self.catalog.price_edits:
-            return self.catalog.price_edits[record_id]
-        variant_id, pricelist = divmod(record_id, 10)
-        found = self.catalog.variants_by_erp_id.get(variant_id)
-        if found is None:
-            return None
-        product, variant = found
-        base = product.store_price if pricelist == 2 else product.call_centre_price if pricelist == 3 else None
-        return None if base is None else base + (variant.list_price - product.list_price)
-
-    def all_ids(self):
-        return (v.erp_id * 10 + pl for p in self.catalog.products for v in p.variants for pl in (2, 3)
-                if self._price(v.erp_id * 10 + pl) is not None)
-
-    def exists(self, record_id):
-        return self._price(record_id) is not None
-
-    def candidates(self, field, values):
-        if field == "product_id":
-            return [v * 10 + pl for v in values for pl in (2, 3) if isinstance(v, int) and self.exists(v * 10 + pl)]
-        return super().candidates(field, values)
-
-    def fields(self):
-        pv = self.catalog.variants_by_erp_id.__getitem__
-        return {
-            "id": lambda i: i,
-            "pricelist_id": lambda i: [i % 10, PRICELISTS[i % 10]],
-            "product_id": lambda i: [i // 10, pv(i // 10)[0].erp_title],
-            "product_tmpl_id": lambda i: [pv(i // 10)[0].erp_id, pv(i // 10)[0].erp_title],
-            "applied_on": lambda i: "0_product_variant",
-            "compute_price": lambda i: "fixed",
-            "fixed_price": lambda i: _float(self._price(i)),  # type: ignore[arg-type]
-            "min_quantity": lambda i: 0.0,
-            "date_start": lambda i: False,
-            "date_end": lambda i: False,
-            "write_date": lambda i: _dt(self.catalog.stamp("odoo", f"item:{i}", pv(i // 10)[0].updated_at)),
-        }
-
-    def write(self, ids: list[int], vals: dict) -> bool:
-        changes = _writable(self.name, {"fixed_price": "fixed_price"}, vals)
-        for record_id in _existing(self, ids):
-            if "fixed_price" in changes:
-                self.catalog.price_edits[record_id] = Decimal(str(changes["fixed_price"])).quantize(Decimal("0.01"))
-            self.catalog.touch("odoo", f"item:{record_id}")
-        return True
 
 
 class StockQuant(Model):
@@ -604,6 +559,11 @@ class SaleOrder(Model):
 
 
 CATEGORY_IDS = {name: n for n, name in enumerate(CATEGORIES)}
+
+
+def cost_of(list_price: Decimal) -> Decimal:
+    """A variant's cost (`standard_price`): 60 % of its sales price."""
+    return (list_price * Decimal("0.6")).quantize(Decimal("0.01"))
 BRAND_IDS = {name: n for n, name in enumerate(BRANDS)}
 
 
@@ -635,13 +595,17 @@ def _existing(model: Model, ids: object) -> list[int]:
 
 
 class Registry:
-    MODELS = (ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, PricelistItem, StockQuant, StockLocation,
+    MODELS = (ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, StockQuant, StockLocation,
               StockWarehouse, ResPartner, SaleOrder, SaleOrderLine)
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, more: tuple[type[Model], ...] = ()) -> None:
+        """`more`: models of other modules (the pricelists), which build on this one's."""
         self.catalog = catalog
         self.variant_by_gtin = {v.gtin: v.erp_id for p in catalog.products for v in p.variants}
-        self.models: dict[str, Model] = {m.name: m(self) for m in self.MODELS}
+        self.models: dict[str, Model] = {}
+        models: tuple[type[Model], ...] = (*self.MODELS, *more)
+        for model in models:  # in order: a model may look up those before it
+            self.models[model.name] = model(self)
 
     def model(self, name: str) -> Model:
         try:

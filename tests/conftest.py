@@ -20,7 +20,7 @@ import pytest
 
 from domain.ports import Clock, utc_now
 from simulators.catalog import Catalog
-from simulators.registry import SIMULATORS, build_app
+from simulators.registry import SERVED_HEAD_BYTES, SIMULATORS, build_app
 from tests.servers import LoopThread, ServerThread, Simulator
 
 CATALOG_SIZE = 300
@@ -35,7 +35,8 @@ def catalog() -> Catalog:
 @contextlib.contextmanager
 def running_simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
     """The four simulators over `catalog`, each on its own port, stopped at the end."""
-    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
+    running = {name: Simulator(name, ServerThread(build_app(name, catalog), h11_max_incomplete_event_size=SERVED_HEAD_BYTES).start())
+               for name in SIMULATORS}
     try:
         yield running
     finally:

@@ -15,10 +15,13 @@ from typing import Any
 
 from adapters.http import require
 from adapters.odoo.changes import OdooChangeFeeds
+from adapters.odoo.pricelists import channel_prices, pricelist_changes
 from adapters.odoo.transports import NAME, OdooTransport
 from domain.errors import MalformedPayload
+from domain.ports import Clock, utc_now
 from domain.records import (
     Address,
+    ChangeMark,
     ErpOrder,
     ErpProduct,
     ErpVariant,
@@ -29,6 +32,7 @@ from domain.records import (
     ProductPage,
     ProductQuery,
     ProductSortKey,
+    RecordChange,
     StockQuant,
     VariantOption,
     Warehouse,
@@ -84,8 +88,10 @@ def _address_vals(address: Address | None) -> dict[str, str | None]:
 class OdooAdapter(OdooChangeFeeds):
     name = NAME
 
-    def __init__(self, transport: OdooTransport, *, brand_field: str | None = "product_brand_id") -> None:
+    def __init__(self, transport: OdooTransport, *, brand_field: str | None = "product_brand_id",
+                 clock: Clock = utc_now) -> None:
         self.transport = transport
+        self.clock = clock  # now, for the pricelist rules' dates
         self.brand_field = brand_field or None
         self.template_fields = ["name", "default_code", "barcode", "list_price", "categ_id", "description_sale",
                                 "write_date", "product_variant_ids", *([self.brand_field] if self.brand_field else [])]
@@ -190,20 +196,11 @@ class OdooAdapter(OdooChangeFeeds):
             raise MalformedPayload(NAME, f"attribute value is incomplete ({exc})") from exc
 
     async def price_list_entries(self, pricelist_id: int, variant_ids: Sequence[int]) -> list[PriceListEntry]:
-        rows = await self._records(
-            "product.pricelist.item", "search_read",
-            domain=[["pricelist_id", "=", pricelist_id], ["product_id", "in", list(variant_ids)],
-                    ["compute_price", "=", "fixed"]],
-            fields=["product_id", "fixed_price", "min_quantity", "date_start", "date_end"])
-        now = datetime.now(UTC)
-        entries = []
-        for r in rows:
-            start, end = _datetime(r.get("date_start")), _datetime(r.get("date_end"))
-            if (start and start > now) or (end and end < now) or not r.get("product_id"):
-                continue
-            entries.append(PriceListEntry(variant_erp_id=r["product_id"][0], price=_decimal(r["fixed_price"]),
-                                          min_quantity=_decimal(r.get("min_quantity") or 0)))
-        return entries
+        return await channel_prices(self._records, pricelist_id, variant_ids, self.clock())
+
+    async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
+                                 limit: int) -> list[RecordChange]:
+        return await pricelist_changes(self._records, pricelist_id, after, until, limit)
 
     async def stock_quants(self, variant_ids: Sequence[int], location_ids: Sequence[int]) -> list[StockQuant]:
         rows = await self._records(

@@ -63,12 +63,6 @@ class OdooChangeFeeds:
             lambda r, at: RecordChange(at, r["id"], product_erp_id=r["product_tmpl_id"][0]),
             context={"active_test": False})
 
-    async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
-                                 limit: int) -> list[RecordChange]:
-        return await changed(
-            self._records, "product.pricelist.item", [["pricelist_id", "=", pricelist_id]], ["product_tmpl_id"],
-            after, until, limit, lambda r, at: RecordChange(at, r["id"], product_erp_id=r["product_tmpl_id"][0]))
-
     async def stock_changes(self, location_ids: Sequence[int], after: ChangeMark | None, until: datetime,
                             limit: int) -> list[RecordChange]:
         return await changed(

@@ -13,6 +13,7 @@ import pytest
 from adapters.deadline import request_deadline
 from adapters.ebay import EbayAdapter
 from adapters.ebay.adapter import describe_error as ebay_error
+from adapters.ebay.oauth import StaticToken
 from adapters.http import BackendHttp, new_client
 from adapters.odoo import Json2Transport, JsonRpcTransport
 from adapters.odoo.transports import describe_json2_error
@@ -184,9 +185,9 @@ async def test_ebay_throttling_its_offer_lookups_is_waited_out(ebay_sim, catalog
     # given eBay answering the next offer lookup 429 with its own error body and Retry-After 1
     ebay_sim.faults(fail_next=1, fail_status=429, retry_after="1")
     waits = Waits()
-    async with new_client(ebay_sim.url, max_connections=4) as client:
+    async with new_client(ebay_sim.url, max_connections=4, auth=StaticToken("ebay-demo-token")) as client:
         http = BackendHttp(EbayAdapter.name, client, 3.0, ebay_error, retry=RetryPolicy(2, sleep=waits))
-        adapter = EbayAdapter(http, access_token="ebay-demo-token", marketplace_id="EBAY_DE")
+        adapter = EbayAdapter(http, marketplace_id="EBAY_DE")
         # when one SKU's offer is looked up
         offers = await adapter.offers_by_sku([listed_sku(catalog)])
     # then the lookup was made twice, a second apart on the recorded clock, and has its price
@@ -197,9 +198,9 @@ async def test_ebay_throttling_its_offer_lookups_is_waited_out(ebay_sim, catalog
 
 async def test_ebay_throttling_past_the_deadline_names_the_limit(ebay_sim, catalog):
     ebay_sim.faults(fail_next=1, fail_status=429, retry_after="30")
-    async with new_client(ebay_sim.url, max_connections=4) as client:
+    async with new_client(ebay_sim.url, max_connections=4, auth=StaticToken("ebay-demo-token")) as client:
         http = BackendHttp(EbayAdapter.name, client, 3.0, ebay_error, retry=RetryPolicy(2, sleep=Waits()))
-        adapter = EbayAdapter(http, access_token="ebay-demo-token", marketplace_id="EBAY_DE")
+        adapter = EbayAdapter(http, marketplace_id="EBAY_DE")
         with pytest.raises(BackendThrottled, match="2001: Too many requests; asks to wait 30 s"):
             await adapter.offers_by_sku([listed_sku(catalog)])
     assert ebay_sim.stats()["GET /sell/inventory/v1/offer"] == 1
