@@ -168,6 +168,9 @@ class BackendHttp:
             verdict = False if sent and (request is None or when < request) else None
             return _Failure(BackendTimeout(self.backend, f"no answer within {budget:.3g} s"), exc,
                             "timeout" if sent else None)
+        except BackendError:
+            outcome = "error"  # from the client's auth (eBay's token renewal): told as it is, never retried
+            raise
         except httpx.HTTPError as exc:
             outcome, verdict = "unreachable", False
             return _Failure(BackendUnavailable(self.backend, f"cannot be reached ({type(exc).__name__})"), exc,

@@ -230,3 +230,22 @@ async def test_odoo_reads_over_post_are_sent_again_but_its_creates_never(simulat
             await rpc.call("res.partner", "create", vals_list=[{"name": "Never twice"}])
         assert sum(n for route, n in odoo.stats().items() if route.startswith("POST")) == 1
     assert "rpc res.partner.create" not in odoo.stats()
+
+
+async def test_a_refusal_raised_by_the_clients_auth_is_counted_as_an_error_and_not_sent_again():
+    # given a client whose auth (as eBay's token renewal does) raises the backend's refusal
+    class Refused(httpx.Auth):
+        async def async_auth_flow(self, request):
+            raise BackendUnavailable("demo", "refused to renew the access token")
+            yield request  # a generator, as httpx wants
+
+    client, got = scripted(httpx.Response(200))
+    client.auth = Refused()
+    heard: list[tuple] = []
+    http = BackendHttp("demo", client, 3.0, record=lambda *call: heard.append(call[:4]),
+                       retry=RetryPolicy(2, sleep=Waits()))
+    # when a read is made, the refusal is answered as it is, once
+    with pytest.raises(BackendUnavailable, match="refused to renew"):
+        await http.call("GET", "/things")
+    assert heard == [("demo", "GET", "/things", "error")]
+    assert got == []
