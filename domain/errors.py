@@ -36,6 +36,17 @@ class BackendUnavailable(BackendError):
     summary = "is unavailable"
 
 
+class BackendThrottled(BackendUnavailable):
+    """The backend asks for fewer requests (429), for `retry_after` seconds when it said how long;
+    answered when waiting that long would pass the call's deadline, or the retries are spent."""
+
+    summary = "asks the gateway to slow down"
+
+    def __init__(self, backend: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(backend, message)
+        self.retry_after = retry_after
+
+
 class BackendTimeout(BackendError):
     """No answer within the backend's configured timeout."""
 

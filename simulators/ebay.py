@@ -53,6 +53,9 @@ def ebay_error(status: int, error_id: int = 25001, message: str = "A system erro
                category: str = "APPLICATION", domain: str = "API_INVENTORY") -> dict:
     if status == 503:
         error_id, message = 25001, "Service unavailable. Please try again later."
+    if status == 429:  # the call limit of the resource (eBay's API call limits)
+        return {"errors": [{"errorId": 2001, "domain": "ACCESS", "category": "REQUEST", "message": "Too many requests",
+                            "longMessage": "The request limit has been reached for the resource."}]}
     return {"errors": [{"errorId": error_id, "domain": domain, "category": category, "message": message}]}
 
 

@@ -100,6 +100,11 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         # no shared answers (neither kept nor coalesced): tests that count backend calls, change the catalog
         # or break a backend would read the answers of earlier tests (tests/api/test_answer_cache.py turns them on)
         "CGW_CACHE__ANSWER_CACHE_BYTES": "0",
+        # no retries and no circuit breakers: a test that breaks a backend counts the calls it makes, and a breaker
+        # it opened would fail the next tests' calls fast (tests/adapters/test_resilience.py and
+        # tests/api/test_backend_breakers.py turn them on)
+        **{f"CGW_BACKENDS__{b.upper()}__{key}": "0" for b in ("woocommerce", "medusa", "odoo", "ebay")
+           for key in ("RETRIES", "BREAKER_FAILURES")},
     }
     return {**env, **extra}
 

@@ -91,7 +91,7 @@ class Simulator:
         self.http.post("/__faults", json=settings).raise_for_status()
 
     def heal(self) -> None:
-        self.faults(latency_ms=0, error_rate=0, down=False, malformed=False)
+        self.faults(latency_ms=0, error_rate=0, down=False, malformed=False, fail_next=0, fail_path="", retry_after="")
 
 
 class ServeProcess:

@@ -49,13 +49,13 @@ class EbayAdapter:
 
     async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem | RecordError]:
         chunks = [skus[i: i + BULK_LIMIT] for i in range(0, len(skus), BULK_LIMIT)]
-        results = await asyncio.gather(*(self._bulk_get(chunk) for chunk in chunks))
+        results = await self.http.fan_out(self._bulk_get(chunk) for chunk in chunks)
         return [item for chunk in results for item in chunk]
 
     async def _bulk_get(self, skus: Sequence[str]) -> list[MarketplaceItem | RecordError]:
         body = {"requests": [{"sku": sku} for sku in skus]}
         response = await self.http.call("POST", f"{API}/bulk_get_inventory_item", json_body=body,
-                                        headers=self.headers, accept_statuses=(207,))
+                                        headers=self.headers, accept_statuses=(207,), idempotent=True)  # a read
         answer = require(NAME, parse_json(NAME, response.content), dict, "an object")
         items: list[MarketplaceItem | RecordError] = []
         for entry in require(NAME, answer.get("responses"), list, "a responses array"):
@@ -93,10 +93,10 @@ class EbayAdapter:
         request's own when sooner), waiting for a slot included; the sweep's (`sweep`) each have the
         timeout from when its slot is taken, on the sweep's slots."""
         if sweep:
-            results = await asyncio.gather(*(self._sweep_offer(sku) for sku in skus))
+            results = await self.http.fan_out(self._sweep_offer(sku) for sku in skus)
         else:
             deadline = self.http.deadline()
-            results = await asyncio.gather(*(self._offer(sku, deadline, self.offer_slots) for sku in skus))
+            results = await self.http.fan_out(self._offer(sku, deadline, self.offer_slots) for sku in skus)
         return [offer for offer in results if offer is not None]
 
     async def _sweep_offer(self, sku: str) -> MarketplaceOffer | RecordError | None:

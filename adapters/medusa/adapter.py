@@ -13,7 +13,6 @@ and headers pass 16 KiB (431), and proxies in front of it often refuse an 8 KiB 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,7 +30,6 @@ PAGE = 100
 FIELDS = "*variants.calculated_price,+variants.sku,*variants.options,*categories,*images"
 SKU_PARAM = "variants[sku][]"
 QUERY_BUDGET = 4 * 1024  # bytes of query string one request carries
-SKU_LOOKUPS = 4  # requests of one SKU look-up under way at once
 SKU_FILTER_SINCE = "2.5.0"  # the Medusa release whose Store API filters products by `variants[sku]`
 
 
@@ -139,10 +137,9 @@ class MedusaAdapter:
             return []
         base: list[tuple[str, str | int]] = [("region_id", self.region_id), ("fields", FIELDS), ("limit", PAGE),
                                              ("offset", 0)]
-        slots = asyncio.Semaphore(SKU_LOOKUPS)
-        deadline = self.http.deadline()  # one for the whole look-up: waiting for a slot counts against it
-        found = await asyncio.gather(*(self._products_with(base, chunk, slots=slots, deadline=deadline)
-                                       for chunk in sku_chunks(skus, _query_bytes(base))))
+        deadline = self.http.deadline()  # one for the whole look-up: waiting for a place counts against it
+        found = await self.http.fan_out(self._products_with(base, chunk, deadline=deadline)
+                                        for chunk in sku_chunks(skus, _query_bytes(base)))
         wanted = set(skus)
         return [v for products in found for p in products for v in to_app_variants(p) if v.sku in wanted]
 

@@ -17,6 +17,8 @@ from domain.errors import BackendError, BackendUnavailable, MalformedPayload
 
 NAME = "odoo"
 RECORD_METHODS = frozenset({"read", "write", "unlink"})
+# the ORM methods that only read: sent again after a transient failure like a GET (adapters/retries.py)
+READ_METHODS = frozenset({"search_read", "read", "search", "search_count", "fields_get", "name_search"})
 
 
 def describe_json2_error(body: Any) -> str | None:
@@ -36,7 +38,8 @@ class Json2Transport:
 
     async def call(self, model: str, method: str, **kwargs: Any) -> Any:
         path = f"/json/2/{model}/{method}"  # model and method are the adapter's own names: a route as it is
-        return await self.http.call_json("POST", path, json_body=kwargs, headers=self.headers, route=path)
+        return await self.http.call_json("POST", path, json_body=kwargs, headers=self.headers, route=path,
+                                         idempotent=method in READ_METHODS)
 
 
 class JsonRpcTransport:
@@ -49,10 +52,10 @@ class JsonRpcTransport:
         self._login_lock = asyncio.Lock()
         self._ids = itertools.count(1)
 
-    async def _rpc(self, service: str, method: str, args: list) -> Any:
+    async def _rpc(self, service: str, method: str, args: list, *, reads: bool = False) -> Any:
         body = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
                 "params": {"service": service, "method": method, "args": args}}
-        answer = await self.http.call_json("POST", "/jsonrpc", json_body=body)
+        answer = await self.http.call_json("POST", "/jsonrpc", json_body=body, idempotent=reads)
         if not isinstance(answer, dict):
             raise MalformedPayload(NAME, "JSON-RPC answer is not an object")
         if error := answer.get("error"):
@@ -68,7 +71,8 @@ class JsonRpcTransport:
     async def _authenticate(self) -> int:
         async with self._login_lock:
             if self._uid is None:
-                uid = await self._rpc("common", "authenticate", [self.database, self.login, self.api_key, {}])
+                uid = await self._rpc("common", "authenticate", [self.database, self.login, self.api_key, {}],
+                                      reads=True)  # repeated, it logs the user in again: no harm
                 if not isinstance(uid, int) or isinstance(uid, bool):
                     raise BackendUnavailable(NAME, f"rejected the login {self.login!r} on database {self.database!r}")
                 self._uid = uid
@@ -78,4 +82,5 @@ class JsonRpcTransport:
         uid = self._uid if self._uid is not None else await self._authenticate()
         positional = [kwargs.pop("ids")] if method in RECORD_METHODS else []
         return await self._rpc("object", "execute_kw",
-                               [self.database, uid, self.api_key, model, method, positional, kwargs])
+                               [self.database, uid, self.api_key, model, method, positional, kwargs],
+                               reads=method in READ_METHODS)

@@ -186,7 +186,7 @@ class WooCommerceAdapter:
             asked[sku.casefold()].append(sku)
         distinct = [spellings[0] for spellings in asked.values()]
         batches = [distinct[i: i + PER_PAGE] for i in range(0, len(distinct), PER_PAGE)]
-        found = await asyncio.gather(*(self._by_sku(batch) for batch in batches))
+        found = await self.http.fan_out(self._by_sku(batch) for batch in batches)
         records = []
         for record in (r for batch in found for r in batch):
             variants = tuple(s for v in record.variant_skus for s in asked.get(v.casefold(), ()))
@@ -199,7 +199,7 @@ class WooCommerceAdapter:
         params = {**params, **PUBLISHED, "per_page": PER_PAGE, "page": 1}
         items, pages = await self._page(params)
         if pages > 1:
-            rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
+            rest = await self.http.fan_out(self._page({**params, "page": n}) for n in range(2, pages + 1))
             items += [item for page, _ in rest for item in page]
         return [item for item in items if isinstance(item, dict)]
 
@@ -214,8 +214,8 @@ class WooCommerceAdapter:
             if _is_variation(item) and item.get("sku") and item.get("parent_id"):
                 variation_skus.setdefault(_id(item, "parent_id"), []).append(item["sku"])
         parents = [i for i in variation_skus if i not in products]  # a parent not published is not found
-        found = await asyncio.gather(*(self._all_pages({"include": ",".join(map(str, parents[n: n + PER_PAGE]))})
-                                       for n in range(0, len(parents), PER_PAGE)))
+        found = await self.http.fan_out(self._all_pages({"include": ",".join(map(str, parents[n: n + PER_PAGE]))})
+                                        for n in range(0, len(parents), PER_PAGE))
         products |= {_id(item): item for page in found for item in page}
         return [dataclasses.replace(to_content(item), variant_skus=tuple(variation_skus.get(key, ())))
                 for key, item in products.items()]
@@ -243,7 +243,7 @@ class WooCommerceAdapter:
             async with self._coupon_lookups:
                 return await self.http.call("GET", f"{API}/coupons", params={"code": code, **self.query_auth})
 
-        pages = await asyncio.gather(*(lookup(code) for code in dict.fromkeys(c.lower() for c in codes)))
+        pages = await self.http.fan_out(lookup(code) for code in dict.fromkeys(c.lower() for c in codes))
         found = []
         for response in pages:
             for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):

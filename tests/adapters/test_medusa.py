@@ -7,7 +7,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.medusa.adapter import FIELDS, PAGE, QUERY_BUDGET, SKU_LOOKUPS, SKU_PARAM, sku_chunks
+from adapters.medusa.adapter import FIELDS, PAGE, QUERY_BUDGET, SKU_PARAM, sku_chunks
+from gateway.settings import MedusaSettings
 from domain.errors import BackendError
 from simulators import medusa
 from simulators.medusa import NODE_MAX_HEADER_SIZE, sold_variants
@@ -43,14 +44,14 @@ async def test_a_long_sku_list_is_split_under_the_url_budget(backends, catalog, 
     # when the app backend is asked for them
     found = await backends.app.variants_by_sku(skus)
     # then every one in the app comes back, from requests of at most QUERY_BUDGET bytes of query string,
-    # at most SKU_LOOKUPS of them at once
+    # at most `fan_out_concurrency` of them at once
     assert {v.sku for v in found} == {v.sku for p in catalog.products if p.in_app for v in sold_variants(p)}
     chunks = sku_chunks(skus, BASE_QUERY_BYTES)
     assert all(BASE_QUERY_BYTES + 1 + len(str(httpx.QueryParams([(SKU_PARAM, s) for s in chunk]))) <= QUERY_BUDGET
                for chunk in chunks)
     assert simulators["medusa"].stats()["GET /store/products"] == len(chunks) >= 5
     spans = [(arrived, answered) for what, arrived, answered in simulators["medusa"].spans()]
-    assert max(sum(1 for a, b in spans if a <= at < b) for at, _ in spans) <= SKU_LOOKUPS
+    assert max(sum(1 for a, b in spans if a <= at < b) for at, _ in spans) <= MedusaSettings.fan_out_concurrency
 
 
 def test_the_simulator_refuses_a_head_past_node_s_limit_with_a_bare_431(simulators):
