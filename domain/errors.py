@@ -36,6 +36,17 @@ class BackendUnavailable(BackendError):
     summary = "is unavailable"
 
 
+class BackendThrottled(BackendUnavailable):
+    """The backend asks for fewer requests (429), for `retry_after` seconds when it said how long;
+    answered when waiting that long would pass the call's deadline, or the retries are spent."""
+
+    summary = "asks the gateway to slow down"
+
+    def __init__(self, backend: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(backend, message)
+        self.retry_after = retry_after
+
+
 class BackendTimeout(BackendError):
     """No answer within the backend's configured timeout."""
 
@@ -48,6 +59,20 @@ class MalformedPayload(BackendError):
 
     code = "BACKEND_ERROR"
     summary = "answered in an unexpected form"
+
+
+class RecordError(BackendError):
+    """One record of a batch answer that the backend could not supply (an error in its place, or a
+    record not in its documented shape). Adapters return it among the batch's records, keyed as the
+    record would be (`key`), so it is reported for that key only while the other records stand."""
+
+    def __init__(self, backend: str, key: str, message: str) -> None:
+        super().__init__(backend, f"{key}: {message}")
+        self.key = key
+
+
+class MalformedRecord(RecordError, MalformedPayload):
+    """One record of a batch answer is not in its documented shape."""
 
 
 class CartConflict(DomainError):

@@ -9,6 +9,7 @@ from typing import Protocol
 from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
+from domain.errors import RecordError
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -103,13 +104,17 @@ class AppBackend(Backend, Protocol):
 
 
 class MarketplaceBackend(Backend, Protocol):
-    async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem]: ...
+    """Its lists hold a `RecordError` (keyed by SKU) in place of a record the marketplace could not
+    supply, so one bad record costs its own SKU, never the batch."""
 
-    async def all_inventory(self) -> list[MarketplaceItem]:
+    async def inventory_by_sku(self, skus: Sequence[str]) -> list[MarketplaceItem | RecordError]: ...
+
+    async def all_inventory(self) -> list[MarketplaceItem | RecordError]:
         """Every item of the account: the marketplace has no change query, so a sweep reads them all."""
 
-    async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer]:
-        """The offers of `skus`; `sweep`: for the background sweep, which must not hold up requests."""
+    async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer | RecordError]:
+        """The offer that prices each of `skus` (none for a SKU without one); `sweep`: for the background
+        sweep, which must not hold up requests."""
 
 
 class FingerprintStore(Protocol):

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.errors import RecordError
+
 
 @dataclass(frozen=True, slots=True)
 class Money:
@@ -76,10 +78,11 @@ class VariantOption:
 
 @dataclass(frozen=True, slots=True)
 class ContentRecord:
-    """Rich content for one product as one backend knows it."""
+    """Rich content for one product as one backend knows it. It is the content of the ERP product
+    whose SKU is `sku`, or else of the one with a variant whose SKU is among `variant_skus`."""
 
     backend: str
-    sku: str
+    sku: str | None  # the product's own SKU in that backend, if it has one
     title: str | None = None
     description: str | None = None
     brand: str | None = None
@@ -91,6 +94,7 @@ class ContentRecord:
     shop_product_id: int | None = None  # the web-shop's id of the product (coupon product restrictions)
     category_ids: tuple[int, ...] = ()  # the web-shop's ids of its categories (coupon category restrictions)
     on_sale: bool = False  # the web-shop sells it at a sale price (coupons may exclude sale items)
+    variant_skus: tuple[str, ...] = ()  # the SKUs of its variants in that backend (at least those asked for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,11 @@ class MarketplaceOffer:
     sku: str
     price: Money
     available_quantity: int | None
+
+
+def marketplace_sku(record: MarketplaceItem | MarketplaceOffer | RecordError) -> str:
+    """The SKU a marketplace record, or the error standing in its place, is for."""
+    return record.key if isinstance(record, RecordError) else record.sku
 
 
 class ProductSortKey(StrEnum):
@@ -254,16 +263,18 @@ class ChangeAspect(StrEnum):
 class CatalogInvalidation:
     """What one read of the backends' change feeds found, for the answers kept from before it: the
     ERP products that changed and how, whether the assortment itself changed (a product added,
-    removed or re-sorted: any page of it may hold others now), and the stock figures to read again."""
+    removed or re-sorted: any page of it may hold others now), what changed of every product (a
+    pricelist rule for a category or for all products), and the stock figures to read again."""
 
     products: tuple[tuple[int, frozenset[ChangeAspect]], ...] = ()
     assortment: bool = False
     variant_ids: tuple[int, ...] = ()   # ERP stock figures of these variants
     variant_skus: tuple[str, ...] = ()  # marketplace pool figures of these variants
+    every_product: frozenset[ChangeAspect] = frozenset()
 
     @property
     def aspects(self) -> frozenset[ChangeAspect]:
-        return frozenset(a for _, aspects in self.products for a in aspects)
+        return frozenset(a for _, aspects in self.products for a in aspects) | self.every_product
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +303,8 @@ class ChangeMark:
 class RecordChange:
     """One backend record changed at `at`; it belongs to the product with `sku`, to the ERP product
     template `product_erp_id`, or to the product of the variant with `variant_sku`, whichever the
-    record carries."""
+    record carries; or, `every_product`, to no one product: it may have changed what its feed
+    vouches for of every product (a pricelist rule for a category, or for all products)."""
 
     at: datetime
     key: int | str
@@ -300,6 +312,7 @@ class RecordChange:
     product_erp_id: int | None = None
     variant_sku: str | None = None
     removed: bool = False  # archived, or no longer sold
+    every_product: bool = False
 
     @property
     def mark(self) -> ChangeMark:

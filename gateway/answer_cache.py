@@ -11,7 +11,9 @@ everything that decides them (gateway/shared_answers.py makes the key and decide
 - Invalidation: a change seen in the backends' feeds ends the freshness of every entry that holds
   a changed product and shows what changed of it (content changes end every entry holding the
   product), and of every entry whose composition depends on what changed (a page of the assortment
-  on any assortment change, a page filtered by availability on any stock change). Such entries stay
+  on any assortment change, a page filtered by availability on any stock change), and of every entry
+  showing what changed of every product (prices, on a pricelist rule for a category or for all
+  products: every channel's, whichever pricelist the rule is in). Such entries stay
   as stale answers: a known-old answer still beats none when a backend is down.
 - Counters (`hits`, `misses`, `coalesced`, `evictions` by reason `ttl`, `size`, `invalidated`) are
   plain integers, and go to `events` too when it is given (gateway/metrics.py's series).
@@ -181,6 +183,9 @@ class AnswerCache:
         for product_id, aspects in change.products:
             shown = {a.value.lower() for a in aspects}  # ChangeAspect.PRICE -> Touched.PRICE ("price")
             doomed.update(k for k in self.by_product.get(product_id, ()) if self.entries[k].answer.touched & shown)
+        if change.every_product:  # a rule for a category or every product: whatever shows that of any product
+            shown = {a.value.lower() for a in change.every_product}
+            doomed.update(k for k, e in self.entries.items() if e.answer.touched & shown)
         for kind in {a.value for a in change.aspects} | ({ASSORTMENT} if change.assortment else set()):
             doomed.update(self.dependents.get(kind, ()))
         now = self.clock()

@@ -83,7 +83,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         try:
             async with build_services(settings, record=metrics.record_backend_call if metrics else None,
-                                      gatekeeper=gatekeeper, clock=clock) as built:
+                                      events=metrics, gatekeeper=gatekeeper, clock=clock) as built:
                 production = settings.server.production
                 view = GatewayGraphQL(
                     schema, services=built.services, gatekeeper=built.gatekeeper, documents=built.documents,
@@ -95,7 +95,8 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
                 gc.freeze()
                 log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
                 async with _running(_background(settings, built, shared)):
-                    yield {VIEW: view, CHECKS: Readiness(built.checks, settings.server.readiness_cache_seconds)}
+                    yield {VIEW: view, CHECKS: Readiness(built.checks, settings.server.readiness_cache_seconds,
+                                                         open_breakers=built.wired.open_breakers)}
         finally:
             if metrics is not None:
                 metrics.worker_stopping()

@@ -196,11 +196,12 @@ def embedded_store(args: argparse.Namespace) -> int:
 
 def simulator(args: argparse.Namespace) -> int:
     from simulators.catalog import Catalog
-    from simulators.registry import build_app
+    from simulators.registry import SERVED_HEAD_BYTES, build_app
 
     app = build_app(args.name, Catalog(args.size, args.seed))
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                    h11_max_incomplete_event_size=SERVED_HEAD_BYTES)
     return 0
 
 

@@ -3,7 +3,9 @@
 /readyz needs no key (load balancers and orchestrators ask it), so it must cost a caller nothing it
 could multiply: its checks run at most once per `server.readiness_cache_seconds`, however many ask
 (those that ask while a round runs wait for that round), and the answer says only which of them
-are down. What a failed check said goes to the log, never to the caller.
+are down. What a failed check said goes to the log, never to the caller. The backends whose
+circuit breaker is open are read as they are now (no call is made for it): they are down too,
+and named under `breakers_open`.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ class Readiness:
     """The checks' latest round, kept `cache_seconds`; one round at a time."""
 
     def __init__(self, checks: dict[str, Check], cache_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 open_breakers: Callable[[], tuple[str, ...]] = tuple) -> None:
         self.checks = checks
+        self.open_breakers = open_breakers
         self.cache_seconds = cache_seconds
         self.clock = clock
         self.latest: tuple[float, tuple[str, ...]] | None = None
@@ -77,7 +81,11 @@ class Readiness:
 
 
 async def readyz(readiness: Readiness) -> Response:
-    """200 when every check answered in the latest round, else 503; the names of those down."""
-    down = await readiness.down()
-    return JSONResponse({"status": "unavailable" if down else "ready", "down": list(down)},
+    """200 when every check answered in the latest round and no breaker is open, else 503; the names
+    of those down, and of the backends whose breaker is open."""
+    checked = await readiness.down()
+    breakers_open = readiness.open_breakers()  # after the round: a check may have opened one
+    down = list(dict.fromkeys((*checked, *breakers_open)))
+    return JSONResponse({"status": "unavailable" if down else "ready", "down": down,
+                         "breakers_open": list(breakers_open)},
                         status_code=503 if down else 200, headers={"Cache-Control": "no-store"})

@@ -1,5 +1,6 @@
 """Prometheus metrics, served at `/metrics`: request durations by GraphQL operation, backend calls
-by backend and route, the shared answer cache, and the worker processes.
+by backend and route, their retries and circuit breakers, the shared answer cache, and the worker
+processes.
 
 With `serve --workers N` every worker writes its figures to files in one directory
 (prometheus-client's multiprocess mode; `serve` makes the directory, sets
@@ -25,6 +26,7 @@ from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, dis
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.breaker import STATES as BREAKER_STATES
 from gateway.admission import CANCEL_REASONS
 from gateway.admission import OUTCOMES as ADMISSION_OUTCOMES
 from gateway.processes import process_alive
@@ -89,6 +91,20 @@ class Metrics:
             "gateway_backend_requests", "Backend calls, by backend, route and outcome "
             "(ok, error, timeout, unreachable, cancelled).",
             ["backend", "method", "route", "outcome"], registry=registry)
+        self.backend_retries = Counter(
+            "gateway_backend_retries", "Backend reads sent again, by backend and the failure before "
+            "(unreachable, timeout, http_429, http_502, http_503, http_504).", ["backend", "reason"],
+            registry=registry)
+        self.breaker_rejections = Counter(
+            "gateway_backend_breaker_rejections", "Backend calls failed fast, unsent, by an open circuit breaker.",
+            ["backend"], registry=registry)
+        # one series per state, 1 for the state the backend's breaker is in; per worker (pid) as every worker has
+        # its own breakers
+        self.breaker_state = Gauge(
+            "gateway_backend_breaker_state", "The backend's circuit breaker in this worker process: 1 for its "
+            "state (closed, open, half_open), 0 for the others.",
+            ["backend", "state"] if multiprocess_dir else ["backend", "state", "pid"],
+            multiprocess_mode="liveall", registry=registry)
         self.cache_hits = Counter("gateway_answer_cache_hits", "Answers served from the shared answer cache.",
                                   registry=registry)
         self.cache_misses = Counter("gateway_answer_cache_misses",
@@ -141,6 +157,22 @@ class Metrics:
                                                   self.backend_calls.labels(backend, method, route, outcome))
         series[0].observe(seconds)
         series[1].inc()
+
+    # — for the backends' retries and circuit breakers (adapters/retries.py, adapters/breaker.py) —
+
+    def retried(self, backend: str, reason: str) -> None:
+        """A backend read sent again (`gateway_backend_retries_total{backend,reason}`)."""
+        self.backend_retries.labels(backend, reason).inc()
+
+    def breaker_changed(self, backend: str, state: str) -> None:
+        """The backend's breaker moved to `state` (`gateway_backend_breaker_state{backend,state}`)."""
+        for each in BREAKER_STATES:
+            labels = (backend, each) if self.multiprocess_dir else (backend, each, str(os.getpid()))
+            self.breaker_state.labels(*labels).set(1 if each == state else 0)
+
+    def breaker_rejected(self, backend: str) -> None:
+        """A call failed fast (`gateway_backend_breaker_rejections_total{backend}`)."""
+        self.breaker_rejections.labels(backend).inc()
 
     # — for the shared answer cache —
 

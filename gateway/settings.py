@@ -79,7 +79,18 @@ MAX_CONNECTIONS = 100
 
 
 @dataclass(frozen=True)
-class WooCommerceSettings:
+class BackendGuards:
+    """What every backend's section has for failing well (adapters/retries.py, adapters/breaker.py;
+    README: What the API promises)."""
+
+    retries: int = 2  # an idempotent read is sent again at most this often after a transient failure; 0: never
+    breaker_failures: int = 5  # failed requests in a row that open the backend's circuit breaker; 0: no breaker
+    breaker_cooldown_seconds: float = 10.0  # an open breaker fails calls fast this long, then lets one probe through
+    fan_out_concurrency: int = 4  # requests of one fan-out (pages, chunks, one call per SKU) in flight at once
+
+
+@dataclass(frozen=True)
+class WooCommerceSettings(BackendGuards):
     base_url: str = "http://127.0.0.1:8101"
     consumer_key: str = "ck_demo"
     consumer_secret: str = "cs_demo"
@@ -90,7 +101,7 @@ class WooCommerceSettings:
 
 
 @dataclass(frozen=True)
-class MedusaSettings:
+class MedusaSettings(BackendGuards):
     base_url: str = "http://127.0.0.1:8102"
     publishable_key: str = "pk_demo"
     region_id: str = "reg_01EUROPE"
@@ -99,23 +110,35 @@ class MedusaSettings:
 
 
 @dataclass(frozen=True)
-class OdooSettings:
+class OdooSettings(BackendGuards):
     base_url: str = "http://127.0.0.1:8103"
     transport: Literal["json2", "jsonrpc"] = "json2"
     database: str = "demo"
     login: str = "gateway@example.com"  # JSON-RPC only
     api_key: str = "odoo-demo-key"
     brand_field: str = ""  # many2one of product.template naming the brand (OCA product_brand_id); empty: none
+    product_sku_field: str = "default_code"  # the product.template field holding a product's SKU
+    product_sku_fallback: Literal["variant", "id"] = "variant"  # a template's SKU when that field is empty
     warehouse_cache_seconds: float = 300.0
     timeout_seconds: float = 3.0
     max_connections: int = MAX_CONNECTIONS
 
 
+SELL_INVENTORY_SCOPE = "https://api.ebay.com/oauth/api_scope/sell.inventory"
+
+
 @dataclass(frozen=True)
-class EbaySettings:
+class EbaySettings(BackendGuards):
     base_url: str = "http://127.0.0.1:8104"
-    access_token: str = "ebay-demo-token"
+    # OAuth: with a refresh token, user access tokens are renewed from it (adapters/ebay/oauth.py);
+    # without one, `access_token` is sent as it is (it expires after about two hours: tests and demos only)
+    access_token: str = field(default="ebay-demo-token", repr=False)
+    client_id: str = ""  # the application's OAuth client id (App ID)
+    client_secret: str = field(default="", repr=False)  # its client secret (Cert ID)
+    refresh_token: str = field(default="", repr=False)  # the seller's, from the consent (authorization code) grant
+    scopes: list[str] = field(default_factory=lambda: [SELL_INVENTORY_SCOPE])  # those the refresh token was granted
     marketplace_id: str = "EBAY_DE"
+    fan_out_concurrency: int = 8  # as many as `offer_concurrency`: a request's lookups may take every slot
     offer_concurrency: int = 8
     sweep_offer_concurrency: int = 4  # the marketplace sweep's own slots: requests never wait behind it
     timeout_seconds: float = 2.0
@@ -151,7 +174,7 @@ class ChannelSettings:
     name: str
     currency: str = "EUR"
     price_source: Literal["erp", "app", "marketplace"] = "erp"
-    pricelist_id: int = 0  # an Odoo pricelist whose fixed prices override the list price; 0: none
+    pricelist_id: int = 0  # an Odoo pricelist whose rules price the channel; 0: none
     stock_source: Literal["erp", "marketplace"] = "erp"
     stock_warehouses: list[str] = field(default_factory=list)  # Odoo warehouse codes; empty: every warehouse
 
@@ -414,6 +437,18 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"backends.{name}.timeout_seconds: must be within (0, 120]")
         if backend.max_connections < 1:
             raise SettingsError(f"backends.{name}.max_connections: must be at least 1")
+        if not 0 <= backend.retries <= 10:
+            raise SettingsError(f"backends.{name}.retries: must be within 0..10 (got {backend.retries})")
+        if backend.breaker_failures < 0:
+            raise SettingsError(f"backends.{name}.breaker_failures: must be 0 (no breaker) or more")
+        if backend.breaker_cooldown_seconds <= 0:
+            raise SettingsError(f"backends.{name}.breaker_cooldown_seconds: must be above 0")
+        if backend.fan_out_concurrency < 1:
+            raise SettingsError(f"backends.{name}.fan_out_concurrency: must be at least 1")
+    _validate_ebay_oauth(s.backends.ebay)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", s.backends.odoo.product_sku_field):
+        raise SettingsError(f"backends.odoo.product_sku_field: the name of a product.template field, such as "
+                            f"default_code (got {s.backends.odoo.product_sku_field!r})")
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
     if s.backends.ebay.sweep_offer_concurrency < 1:
@@ -446,6 +481,20 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"catalog.ownership.{content_field}: a non-empty list of the roles "
                                 f"{', '.join(CONTENT_ROLES)} (or their backends' names: {', '.join(aliases)}) "
                                 f"(got {order!r})")
+
+
+def _validate_ebay_oauth(ebay: EbaySettings) -> None:
+    if not ebay.refresh_token:
+        if not ebay.access_token:
+            raise SettingsError("backends.ebay.access_token: required unless backends.ebay.refresh_token is set")
+        return
+    for name in ("client_id", "client_secret"):
+        if not getattr(ebay, name):
+            raise SettingsError(f"backends.ebay.{name}: required with backends.ebay.refresh_token (the application's "
+                                "OAuth credentials, which renew the access token)")
+    if not ebay.scopes or not all(ebay.scopes):
+        raise SettingsError(f"backends.ebay.scopes: the OAuth scopes the refresh token was granted, such as "
+                            f"[\"{SELL_INVENTORY_SCOPE}\"]")
 
 
 def _validate_auth(auth: AuthSettings) -> None:

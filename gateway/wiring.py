@@ -8,14 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
 from adapters import ebay, medusa, woocommerce
+from adapters.breaker import BreakerEvents, CircuitBreaker
 from adapters.ebay import EbayAdapter
-from adapters.http import BackendHttp, CallRecorder, new_client
+from adapters.ebay.oauth import TOKEN_PATH, RefreshedToken, StaticToken
+from adapters.http import BackendHttp, CallRecorder, DescribeError, new_client
 from adapters.medusa import MedusaAdapter
 from adapters.mongo import client as mongo
 from adapters.mongo.api_keys import MongoApiKeyStore
@@ -27,7 +29,9 @@ from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
+from adapters.odoo.identity import ProductIdentity
 from adapters.odoo.transports import describe_json2_error
+from adapters.retries import RetryEvents, RetryPolicy
 from adapters.woocommerce import WooCommerceAdapter
 from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
@@ -36,7 +40,7 @@ from gateway.access import CachedKeyStore, Gatekeeper
 from gateway.budgets import SharedBudgets
 from gateway.health import Check
 from gateway.persisted import PersistedDocuments
-from gateway.settings import Settings
+from gateway.settings import EbaySettings, MedusaSettings, OdooSettings, Settings, WooCommerceSettings
 from resolvers.backends import Backends
 from resolvers.context import Services
 from resolvers.rules import (
@@ -60,6 +64,11 @@ if TYPE_CHECKING:
 class Wired:
     backends: Backends
     clients: list[httpx.AsyncClient]
+    breakers: dict[str, CircuitBreaker] = field(default_factory=dict)  # by backend name
+
+    def open_breakers(self) -> tuple[str, ...]:
+        """The backends whose calls fail fast now (their breaker open)."""
+        return tuple(name for name, breaker in self.breakers.items() if breaker.is_open)
 
     async def aclose(self) -> None:
         """Closes every client, even when one of them fails to close."""
@@ -69,9 +78,42 @@ class Wired:
             raise failures[0]
 
 
-def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wired:
-    """The four adapters; `record` (the metrics) hears of every backend call."""
+BackendSection = WooCommerceSettings | MedusaSettings | OdooSettings | EbaySettings
+
+
+class ResilienceEvents(RetryEvents, BreakerEvents, Protocol):
+    """What the backends' retries and breakers report (gateway/metrics.py's Metrics)."""
+
+
+def ebay_token(ebay_settings: EbaySettings, clock: Clock) -> httpx.Auth:
+    """The OAuth token the eBay client sends: renewed from the refresh token when one is set (on `clock`)."""
+    if not ebay_settings.refresh_token:
+        return StaticToken(ebay_settings.access_token)
+    return RefreshedToken(ebay_settings.base_url.rstrip("/") + TOKEN_PATH, client_id=ebay_settings.client_id,
+                          client_secret=ebay_settings.client_secret, refresh_token=ebay_settings.refresh_token,
+                          scopes=ebay_settings.scopes, clock=clock)
+
+
+def wire_backends(settings: Settings, record: CallRecorder | None = None, clock: Clock = utc_now,
+                  events: ResilienceEvents | None = None) -> Wired:
+    """The four adapters; `record` (the metrics) hears of every backend request, `events` of every
+    retry and breaker change; `clock` is what the adapters read as now (when the marketplace's access
+    token is due, which pricelist rules are dated now, when an open circuit breaker lets a probe through)."""
     b = settings.backends
+    clients: list[httpx.AsyncClient] = []
+    breakers: dict[str, CircuitBreaker] = {}
+
+    def http(name: str, section: BackendSection, describe: DescribeError, client: httpx.AsyncClient) -> BackendHttp:
+        clients.append(client)
+        if section.breaker_failures:
+            breakers[name] = CircuitBreaker(name, failures=section.breaker_failures,
+                                            cooldown_seconds=section.breaker_cooldown_seconds,
+                                            clock=lambda: clock().timestamp(), events=events)
+        return BackendHttp(name, client, section.timeout_seconds, describe, record,
+                           retry=RetryPolicy(section.retries) if section.retries else None,
+                           breaker=breakers.get(name), retry_events=events,
+                           fan_out_limit=section.fan_out_concurrency)
+
     woo_auth = httpx.BasicAuth(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) \
         if b.woocommerce.auth == "basic" else None
     carrier = b.http_transport
@@ -80,29 +122,27 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None) -> Wir
     medusa_client = new_client(b.medusa.base_url, headers={"x-publishable-api-key": b.medusa.publishable_key},
                                max_connections=b.medusa.max_connections, transport=carrier)
     odoo_client = new_client(b.odoo.base_url, max_connections=b.odoo.max_connections, transport=carrier)
-    ebay_client = new_client(b.ebay.base_url, max_connections=b.ebay.max_connections, transport=carrier)
+    ebay_client = new_client(b.ebay.base_url, auth=ebay_token(b.ebay, clock), max_connections=b.ebay.max_connections,
+                             transport=carrier)
 
     woo = WooCommerceAdapter(
-        BackendHttp(WooCommerceAdapter.name, woo_client, b.woocommerce.timeout_seconds, woocommerce.adapter.describe_error,
-                    record),
+        http(WooCommerceAdapter.name, b.woocommerce, woocommerce.adapter.describe_error, woo_client),
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
         else None, change_pages=settings.catalog.changes_max_pages)
-    app = MedusaAdapter(BackendHttp(MedusaAdapter.name, medusa_client, b.medusa.timeout_seconds, medusa.adapter.describe_error,
-                                    record),
+    app = MedusaAdapter(http(MedusaAdapter.name, b.medusa, medusa.adapter.describe_error, medusa_client),
                         region_id=b.medusa.region_id, change_pages=settings.catalog.changes_max_pages)
-    odoo_http = BackendHttp(OdooAdapter.name, odoo_client, b.odoo.timeout_seconds, describe_json2_error, record)
+    odoo_http = http(OdooAdapter.name, b.odoo, describe_json2_error, odoo_client)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
-    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field)
-    marketplace = EbayAdapter(BackendHttp(EbayAdapter.name, ebay_client, b.ebay.timeout_seconds, ebay.adapter.describe_error,
-                                          record),
-                              access_token=b.ebay.access_token, marketplace_id=b.ebay.marketplace_id,
+    erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock,
+                      identity=ProductIdentity(b.odoo.product_sku_field, b.odoo.product_sku_fallback))
+    marketplace = EbayAdapter(http(EbayAdapter.name, b.ebay, ebay.adapter.describe_error, ebay_client),
+                              marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency,
                               sweep_offer_concurrency=b.ebay.sweep_offer_concurrency)
-    return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace),
-                 [woo_client, medusa_client, odoo_client, ebay_client])
+    return Wired(Backends(erp=erp, content=woo, app=app, marketplace=marketplace), clients, breakers)
 
 
 def catalog_rules(settings: Settings) -> CatalogRules:
@@ -125,9 +165,10 @@ def catalog_rules(settings: Settings) -> CatalogRules:
 
 def cart_rules(settings: Settings) -> CartRules:
     c, b = settings.carts, settings.backends
-    # a checkout makes about four rounds of backend calls: a claim outlives them, or a live one is taken over
-    slowest = max(b.woocommerce.timeout_seconds, b.medusa.timeout_seconds, b.odoo.timeout_seconds,
-                  b.ebay.timeout_seconds)
+    # a checkout makes about four rounds of backend calls (reads with their retries): a claim outlives them, or a
+    # live one is taken over
+    slowest = max(section.timeout_seconds * (section.retries + 1) for section in (b.woocommerce, b.medusa, b.odoo,
+                                                                                   b.ebay))
     return CartRules(max_lines=c.max_lines, max_quantity=c.max_quantity, guest_cart_ttl_days=c.guest_cart_ttl_days,
                      merge_strategy=MergeStrategy(c.merge_strategy), max_discount_codes=c.max_discount_codes,
                      shop_currency=b.woocommerce.currency, claim_seconds=max(CartRules().claim_seconds, 5 * slowest))
@@ -173,7 +214,7 @@ class GatewayServices:
 
 @contextlib.asynccontextmanager
 async def build_services(settings: Settings, *, record: CallRecorder | None = None,
-                         gatekeeper: type[Gatekeeper] = Gatekeeper,
+                         events: ResilienceEvents | None = None, gatekeeper: type[Gatekeeper] = Gatekeeper,
                          clock: Clock = utc_now) -> AsyncIterator[GatewayServices]:
     """Opens the backend clients and adapters, MongoDB and its stores (prepared: indexes made),
     the gatekeeper and the caches of one gateway process, and closes them all on the way out.
@@ -181,9 +222,10 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
     With `mongo.url` empty the embedded store's file (`mongo.embedded_path`) is served in this
     process for the duration: a command from the shell needs no running gateway. (`serve` starts
     the embedded store as a process of its own, which its workers share, and sets the URL.)
-    `record` (the metrics) hears of every backend call; `gatekeeper` is the class that admits
-    requests (a benchmark's baseline passes one that admits everyone); `clock` is what the process
-    reads as now (tests pass one they move)."""
+    `record` and `events` (the metrics) hear of every backend call, retry and breaker change;
+    `gatekeeper` is the class that admits requests (a benchmark's baseline passes one that admits
+    everyone); `clock` is what the process reads as now (tests pass one they move), the backends'
+    circuit breakers too."""
     async with contextlib.AsyncExitStack() as opened:
         url = settings.mongo.url
         if not url:
@@ -194,7 +236,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             opened.push_async_callback(server.close)
         client = mongo.open_client(url, timeout_seconds=settings.mongo.timeout_seconds)
         opened.push_async_callback(client.close)
-        wired = wire_backends(settings, record)
+        wired = wire_backends(settings, record, clock, events)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)

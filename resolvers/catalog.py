@@ -45,10 +45,17 @@ async def find_product(ctx: RequestContext, *, id: str | None, sku: str | None, 
         kind, key = global_ids.decode(id)
         if kind != "Product":
             raise BadUserInput(f"{id!r} is the ID of a {kind}, not of a Product")
-        sku = key
+        return await ctx.loaders.product_by_sku.load(key)  # an ID names the product by its own SKU only
     if sku is not None:
-        return await ctx.loaders.product_by_sku.load(sku) if sku.strip() else None
-    variant = await ctx.loaders.variant_by_gtin.load(gtin) if gtin else None
+        if not sku.strip():
+            return None
+        found = await ctx.loaders.product_by_sku.load(sku)
+        if found is not None:
+            return found
+        # else the product of the variant with that SKU, as by a variant's GTIN
+        variant = await ctx.loaders.variant_by_sku.load(sku)
+    else:
+        variant = await ctx.loaders.variant_by_gtin.load(gtin) if gtin else None
     return await ctx.loaders.product_by_id.load(variant.product_erp_id) if variant else None
 
 

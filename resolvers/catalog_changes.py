@@ -6,7 +6,8 @@ backend `updated_at`); the marketplace, which has none, through the fingerprints
 its sweep keeps (resolvers/marketplace_sweep.py). A page reads every feed of the
 channel from its mark, merges the changes oldest first, and stops at `first`
 products; each feed's mark moves to the last change the page took, so the next
-page starts where it ended.
+page starts where it ended. A change of no one product (an ERP pricelist rule for a category or
+for every product) comes as `every_product`: what its feed vouches for, of any product.
 Changes younger than `changes_settle_seconds` wait for the next sync: a backend
 stamps a change when its transaction starts, and may commit it a moment later.
 """
@@ -61,6 +62,7 @@ class ChangePage:
     changes: list[ProductChange]
     cursor: str
     has_more: bool
+    every_product: frozenset[ChangeAspect] = frozenset()  # may have changed for products not listed too
 
 
 @dataclass(slots=True)
@@ -133,8 +135,11 @@ async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
     changes.sort(key=lambda nc: (nc[1].at, nc[0], nc[1].order))
     product_ids = await _product_ids(ctx, [c for _, c in changes])
     collected: dict[int, _Collected] = {}
+    every_product: set[ChangeAspect] = set()
     for (n, change), product_id in zip(changes, product_ids, strict=True):
-        if product_id is not None:
+        if change.every_product:
+            every_product |= feeds[n].aspects
+        elif product_id is not None:
             if product_id not in collected and len(collected) >= first:
                 has_more = True
                 break
@@ -142,7 +147,8 @@ async def catalog_changes(ctx: RequestContext, *, since: str | None, first: int,
         marks[feeds[n].name] = change.mark  # a change to what the assortment does not hold is passed over
     page = await _resolve(ctx, collected)
     log.debug("catalog changes", extra={"feeds": len(feeds), "changes": len(page), "has_more": has_more})
-    return ChangePage(changes=page, cursor=cursors.encode_marks(marks), has_more=has_more)
+    return ChangePage(changes=page, cursor=cursors.encode_marks(marks), has_more=has_more,
+                      every_product=frozenset(every_product))
 
 
 async def _product_ids(ctx: RequestContext, changes: list[RecordChange]) -> list[int | None]:
@@ -155,7 +161,9 @@ async def _product_ids(ctx: RequestContext, changes: list[RecordChange]) -> list
     products = dict(zip(skus, await loaders.product_by_sku.load_many(skus), strict=True))
     ids: list[int | None] = []
     for c in changes:
-        if c.product_erp_id is not None:
+        if c.every_product:
+            ids.append(None)
+        elif c.product_erp_id is not None:
             ids.append(c.product_erp_id)
         elif c.variant_sku is not None:
             variant = variants.get(c.variant_sku)

@@ -23,7 +23,7 @@ from domain.records import CatalogInvalidation, ChangeAspect, ChangeMark
 from domain.roles import Role
 from resolvers import cursors
 from resolvers.catalog import MAX_PAGE
-from resolvers.catalog_changes import CONTENT_AND_PRICE, Feed, ProductChange, catalog_changes
+from resolvers.catalog_changes import CONTENT_AND_PRICE, ChangePage, Feed, catalog_changes
 from resolvers.context import RequestContext, Services
 from resolvers.loaders import POOL_TAG, STOCK_TAG
 from resolvers.rules import PriceSource, StockSource
@@ -79,7 +79,7 @@ async def poll(services: Services, changes_log: InvalidationLog, every_seconds: 
         for _, error in ctx.reported:  # that feed keeps its mark: its changes come with a later poll
             log.warning("a change feed failed", extra={"backend": getattr(error, "backend", None), "error": str(error)})
         ctx.reported.clear()
-        change = await _invalidation(ctx, page.changes) if page.changes else None
+        change = await _invalidation(ctx, page) if page.changes or page.every_product else None
         # a cursor never stored is stored now, changes or not: else the next poll starts again from its
         # own now, and a change stamped between the two starts is never read
         if change is not None or page.cursor != stored:
@@ -109,13 +109,15 @@ def _resumed(stored: str | None, feeds: list[Feed], start: datetime) -> str:
     return cursors.encode_marks(marks)
 
 
-async def _invalidation(ctx: RequestContext, changes: list[ProductChange]) -> CatalogInvalidation:
+async def _invalidation(ctx: RequestContext, page: ChangePage) -> CatalogInvalidation:
+    changes = page.changes
     stocked = [c.product_erp_id for c in changes if ChangeAspect.STOCK in c.aspects and c.product_erp_id is not None]
     variants = [v for group in await ctx.loaders.variants_by_product_id.load_many(stocked) for v in group]
     return CatalogInvalidation(
         products=tuple((c.product_erp_id, c.aspects) for c in changes if c.product_erp_id is not None),
         assortment=any(c.assortment for c in changes),
-        variant_ids=tuple(v.erp_id for v in variants), variant_skus=tuple(v.sku for v in variants))
+        variant_ids=tuple(v.erp_id for v in variants), variant_skus=tuple(v.sku for v in variants),
+        every_product=page.every_product)
 
 
 class Follower:

@@ -1,7 +1,8 @@
 """Per-request DataLoaders: one batched backend call per resource for the whole query.
 
 Names follow `<Entity>By<Key>`. A batch that fails raises the backend's error
-for every key in it, so each field that needed it reports that backend.
+for every key in it, so each field that needed it reports that backend; a record the
+backend could not supply (a `RecordError` among the batch's) raises for its own key only.
 Every product and variant an answer holds passes through them, so they also record
 what the answer was built from (`Held`), for the shared answer cache's invalidation.
 """
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 from strawberry.dataloader import DataLoader
 
+from domain.errors import RecordError
 from domain.records import (
     AppVariant,
     ChangeAspect,
@@ -26,6 +28,7 @@ from domain.records import (
     MarketplaceOffer,
     PriceListEntry,
     VariantOption,
+    marketplace_sku,
 )
 from resolvers.backends import Backends
 from resolvers.stock_cache import Dated, StockCache
@@ -48,6 +51,7 @@ class StockSnapshot:
 class PoolFigure:
     item: MarketplaceItem | None
     as_of: datetime
+    fault: RecordError | None = None  # what the marketplace answered instead of the item: raised for its SKU
 
 
 STOCK_TAG, POOL_TAG = "stock", "pool"  # stock cache keys: (STOCK_TAG, variant id), (POOL_TAG, variant SKU)
@@ -169,7 +173,11 @@ class Loaders:
         return _index(ids, await self.backends.erp.variant_options(ids), lambda o: o.erp_id)
 
     async def _content(self, skus: list[str]) -> list[ContentRecord | None]:
-        return _index(skus, await self.backends.content.content_by_sku(skus), lambda c: c.sku)
+        """Under the product's own SKU, or under the variant SKU it was found by (a product's own
+        SKU wins over another's variant's)."""
+        found = await self.backends.content.content_by_sku(skus)
+        by_sku = {s: c for c in found for s in c.variant_skus} | {c.sku: c for c in found if c.sku}
+        return [by_sku.get(s) for s in skus]
 
     async def _app_variants(self, skus: list[str]) -> list[AppVariant | None]:
         return _index(skus, await self.backends.app.variants_by_sku(skus), lambda v: v.sku)
@@ -221,19 +229,21 @@ class Loaders:
         return [StockSnapshot({loc: (c[0], c[1]) for loc, c in per_variant.get(v, {}).items()}, as_of)
                 for v in variant_ids]
 
-    async def _pool(self, skus: list[str]) -> list[PoolFigure]:
+    async def _pool(self, skus: list[str]) -> list[PoolFigure | RecordError]:
         figures = await self._through_cache(skus, self._read_pool, POOL_TAG)
         self.held.stock_read(figures)
-        return figures
+        return [f.fault or f for f in figures]
 
     async def _read_pool(self, skus: list[str]) -> list[PoolFigure]:
         items = await self.backends.marketplace.inventory_by_sku(skus)
         as_of = datetime.now(UTC)
-        return [PoolFigure(item, as_of) for item in _index(skus, items, lambda i: i.sku)]
+        return [PoolFigure(None, as_of, item) if isinstance(item, RecordError) else PoolFigure(item, as_of)
+                for item in _index(skus, items, marketplace_sku)]
 
     async def _coupons(self, codes: list[str]) -> list[Coupon | None]:
         return _index([c.lower() for c in codes], await self.backends.content.coupons_by_code(codes),
                       lambda c: c.code)
 
-    async def _offers(self, skus: list[str]) -> list[MarketplaceOffer | None]:
-        return _index(skus, await self.backends.marketplace.offers_by_sku(skus), lambda o: o.sku)
+    async def _offers(self, skus: list[str]) -> list[MarketplaceOffer | RecordError | None]:
+        """A SKU whose offer the marketplace could not supply gets its error; the others their offers."""
+        return _index(skus, await self.backends.marketplace.offers_by_sku(skus), marketplace_sku)

@@ -12,8 +12,9 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from domain.errors import BackendError
+from domain.errors import BackendError, RecordError
 from domain.ports import Clock, FingerprintStore, MarketplaceBackend, utc_now
+from domain.records import marketplace_sku
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,21 @@ async def sweep(marketplace: MarketplaceBackend, store: FingerprintStore, every_
         return None
     started = time.perf_counter()
     items = await marketplace.all_inventory()
-    offers = {o.sku: o for o in await marketplace.offers_by_sku([i.sku for i in items], sweep=True)}
-    seen = {}
+    offers = {marketplace_sku(o): o for o in await marketplace.offers_by_sku(
+        [marketplace_sku(i) for i in items], sweep=True)}
+    seen, unreadable = {}, []
     for item in items:
-        offer = offers.get(item.sku)
-        price = f"{offer.price.amount}|{offer.price.currency}" if offer else "no offer"
-        seen[item.sku] = hashlib.sha256(f"{item.quantity}|{price}".encode()).hexdigest()[:32]
+        sku = marketplace_sku(item)
+        offer = offers.get(sku)
+        if isinstance(item, RecordError) or isinstance(offer, RecordError):
+            unreadable.append(sku)  # fingerprinted as such: a change when it breaks and again when it mends
+        quantity = "unreadable" if isinstance(item, RecordError) else item.quantity
+        price = ("unreadable" if isinstance(offer, RecordError) else
+                 f"{offer.price.amount}|{offer.price.currency}" if offer else "no offer")
+        seen[sku] = hashlib.sha256(f"{quantity}|{price}".encode()).hexdigest()[:32]
     changed = await store.record(feed, seen, _now_ms(clock))
+    if unreadable:
+        log.warning("marketplace records unreadable", extra={"count": len(unreadable), "skus": unreadable[:20]})
     log.info("marketplace swept", extra={"items": len(items), "changed": changed,
                                          "seconds": round(time.perf_counter() - started, 2)})
     return changed

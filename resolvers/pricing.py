@@ -1,6 +1,6 @@
 """Price selection per channel. One price everywhere by default: the ERP list price.
 
-- an ERP pricelist configured for the channel overrides it where it has an entry;
+- an ERP pricelist configured for the channel overrides it where one of its rules prices the variant;
 - APP uses the app backend's calculated price, with the original as compareAtPrice
   when a promotion lowers it;
 - MARKETPLACE uses the marketplace offer's price.

@@ -13,7 +13,7 @@ CONTENT_ROLES = (Role.WEB_SHOP, Role.APP_BACKEND, Role.ERP)  # the roles that ma
 
 
 class PriceSource(StrEnum):
-    ERP = "erp"              # ERP list price, or the channel's ERP pricelist where it has an entry
+    ERP = "erp"              # ERP list price, or the channel's ERP pricelist where its rules price the variant
     APP = "app"              # the app backend's calculated price, promotions as compareAtPrice
     MARKETPLACE = "marketplace"  # the marketplace offer's price
 

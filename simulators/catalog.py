@@ -3,7 +3,11 @@
 Products are generated from (seed, index) alone, so any process builds the same
 catalog. Deliberate disagreements between backends make the merge rules matter:
 some ERP titles are upper-case abbreviations of the web-shop's, and the web-shop's
-stock figure is stale for a fifth of the products.
+stock figure is stale for a fifth of the products. One product in fifty is like the
+Odoo demo's "Customizable Desk": a template with several variants and no Internal
+Reference of its own, whose variants carry codes of another pattern (KETT0181, …);
+its SKU is its first variant's code, the web-shop's parent product has a SKU of its own,
+and the app backend sells all of its variants but the first.
 
 The simulators' write APIs change it at runtime (`change`, `set_stock`, …); each
 change stamps the backend it went through, so every backend reports its own
@@ -35,6 +39,7 @@ NOUNS = {"Jackets": "Jacket", "Shirts": "Shirt", "Trousers": "Trousers", "Footwe
          "Bags": "Backpack", "Headwear": "Cap", "Knitwear": "Sweater", "Accessories": "Belt",
          "Outdoor": "Tent", "Kitchen": "Kettle", "Home": "Blanket", "Lighting": "Lamp"}
 SIZE_OPTIONS = ("S", "M", "L")
+CODELESS_EVERY, CODELESS_AT = 50, 45  # the products with no template code: index % 50 == 45
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +106,21 @@ class SeedProduct:
     store_price: Decimal | None
     call_centre_price: Decimal | None
     active: bool = True  # False once archived in the ERP
+    codeless: bool = False  # the ERP template has no code: `sku` is its first variant's
 
     @property
     def gtin(self) -> str | None:
         return self.variants[0].gtin if len(self.variants) == 1 else None
+
+    @property
+    def template_code(self) -> str | None:
+        """The ERP template's Internal Reference (`default_code`)."""
+        return None if self.codeless else self.sku
+
+    @property
+    def webshop_sku(self) -> str:
+        """The web-shop's own SKU of the (parent) product: a codeless product's differs from every ERP code."""
+        return f"W{self.index + 1:06d}" if self.codeless else self.sku
 
 
 def ean13(number: int) -> str:
@@ -118,6 +134,19 @@ def _money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
+def _variant_code(index: int, n: int, value: str, codeless_noun: str | None) -> str:
+    """`CG-000001-M` under a product's code; a codeless product's variants are coded like the Odoo
+    demo's desk variants (DESK0005): a word and the variant's number."""
+    if codeless_noun is not None:
+        return f"{codeless_noun[:4].upper()}{index * 4 + n + 1:04d}"
+    return f"CG-{index + 1:06d}-{value.replace(' ', '').upper()}"
+
+
+def variant_key(variant_erp_id: int) -> str:
+    """The stamp key of a variant's own ERP record (a codeless product's SKU is its first variant's code)."""
+    return f"variant:{variant_erp_id}"
+
+
 def _product(seed: int, index: int) -> SeedProduct:
     rng = random.Random(seed * 1_000_003 + index)
     category = CATEGORIES[rng.randrange(len(CATEGORIES))]
@@ -125,13 +154,13 @@ def _product(seed: int, index: int) -> SeedProduct:
     title = f"{brand} {ADJECTIVES[rng.randrange(len(ADJECTIVES))]} {NOUNS[category]}"
     erp_title = title.upper() if rng.random() < 0.1 else title
     list_price = _money(rng.uniform(5, 300)).quantize(Decimal("1")) - Decimal("0.01")
-    sku = f"CG-{index + 1:06d}"
-    sized = category in {"Jackets", "Shirts", "Trousers", "Footwear", "Knitwear"}
+    codeless = index % CODELESS_EVERY == CODELESS_AT
+    sized = codeless or category in {"Jackets", "Shirts", "Trousers", "Footwear", "Knitwear"}
     options = SIZE_OPTIONS if sized else ("One size",)
     variants = tuple(
         SeedVariant(
             erp_id=index * 4 + n + 1,
-            sku=f"{sku}-{value.replace(' ', '').upper()}",
+            sku=_variant_code(index, n, value, NOUNS[category] if codeless else None),
             gtin=ean13(index * 4 + n + 1),
             option_value=value,
             option_value_id=SIZE_OPTIONS.index(value) + 1 if sized else 4,
@@ -143,7 +172,7 @@ def _product(seed: int, index: int) -> SeedProduct:
     return SeedProduct(
         index=index,
         erp_id=index + 1,
-        sku=sku,
+        sku=variants[0].sku if codeless else f"CG-{index + 1:06d}",
         title=title,
         erp_title=erp_title,
         description=f"The {title} is made to last, from the {brand} {category.lower()} range.",
@@ -160,6 +189,7 @@ def _product(seed: int, index: int) -> SeedProduct:
         marketplace_price=(list_price * Decimal("1.08")).quantize(Decimal("1")) - Decimal("0.01"),
         store_price=(list_price * Decimal("0.95")).quantize(Decimal("0.01")) if index % 5 == 0 else None,
         call_centre_price=(list_price * Decimal("0.97")).quantize(Decimal("0.01")) if index % 7 == 0 else None,
+        codeless=codeless,
     )
 
 
@@ -198,7 +228,6 @@ class Catalog:
         self.stock_edits: dict[tuple[int, int], tuple[int, int]] = {}  # (variant, warehouse) -> (on hand, reserved)
         self.pool_edits: dict[int, int] = {}  # variant -> marketplace pool
         self.offer_price_edits: dict[int, Decimal] = {}  # variant -> marketplace offer price
-        self.price_edits: dict[int, Decimal] = {}  # ERP pricelist item id -> fixed price
 
     @cached_property
     def locations_by_stock_location(self) -> dict[int, SeedLocation]:
@@ -230,7 +259,7 @@ class Catalog:
         changed = dataclasses.replace(variant, **fields)  # type: ignore[arg-type]
         self._replace(dataclasses.replace(product, variants=tuple(
             changed if v.erp_id == variant_erp_id else v for v in product.variants)))
-        self.touch(backend, changed.sku)
+        self.touch(backend, variant_key(variant_erp_id))
         return changed
 
     def _replace(self, changed: SeedProduct) -> None:

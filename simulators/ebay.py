@@ -1,16 +1,31 @@
-"""The marketplace: eBay Sell Inventory API (`/sell/inventory/v1`).
+"""The marketplace: eBay Sell Inventory API (`/sell/inventory/v1`) and its OAuth token endpoint.
 
 Serves `POST bulk_get_inventory_item` (≤ 25 SKUs), `GET inventory_item/{sku}`,
-`GET inventory_item?limit=&offset=` (every item, paged), `GET offer?sku=`, and the
-writes `PUT inventory_item/{sku}` (the available quantity) and `PUT offer/{offerId}`
-(the price), behind `Authorization: Bearer <user access token>`.
-Errors use eBay's `{"errors": [{errorId, domain, category, message}]}` shape.
+`GET inventory_item?limit=&offset=` (every item, paged: `offset` is a page number, as the spec
+says, with `href`/`next`/`prev` links), `GET offer?sku=`, and the writes `PUT inventory_item/{sku}`
+(the available quantity; an item sent without `availability` has none, as eBay allows until an
+offer is published) and `PUT offer/{offerId}` (the price), behind `Authorization: Bearer <user access
+token>`: the configured static token, or one `POST /identity/v1/oauth2/token` issued from the refresh
+token (grant_type=refresh_token, client id and secret as HTTP Basic), valid `token_seconds` by the
+catalog's clock. An unknown or expired token is answered 401 with errorId 1001, as eBay does.
+
+Some SKUs have more than one offer, as eBay allows (a SKU may be sold by auction beside its
+fixed-price listing): by `erp_id % 5`, 0 an unpublished auction without a price, 1 a published
+auction whose Buy It Now price differs, 2 a fixed-price offer on another marketplace; each listed
+before the fixed-price offer (oldest first).
+Errors use eBay's `{"errors": [{errorId, domain, category, message, longMessage}]}` shape, and the
+token endpoint RFC 6749's `{"error", "error_description"}`. `POST /__tokens {"refuse": true}`
+refuses every access token (as after eBay revoked them) until `{"refuse": false}`.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,28 +33,45 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulators.catalog import CURRENCY, Catalog, SeedProduct, SeedVariant
-from simulators.http_input import json_object
+from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
 PREFIX = "/sell/inventory/v1"
 BULK_LIMIT = 25
 MAX_PAGE = 200
 OFFER_ID_BASE = 8_000_000_000
+AUCTION_ID_BASE = 7_000_000_000  # the second offers of some SKUs: older, so listed first
+ABROAD_ID_BASE = 7_500_000_000
+MARKETPLACE = "EBAY_DE"  # where the seeded offers are
+ABROAD = "EBAY_AT"
+TOKEN_PATH = "/identity/v1/oauth2/token"
+SCOPE = "https://api.ebay.com/oauth/api_scope"
+GRANTED_SCOPES = frozenset({SCOPE, f"{SCOPE}/sell.inventory", f"{SCOPE}/sell.inventory.readonly"})
 
 
 def ebay_error(status: int, error_id: int = 25001, message: str = "A system error has occurred.",
                category: str = "APPLICATION", domain: str = "API_INVENTORY") -> dict:
     if status == 503:
         error_id, message = 25001, "Service unavailable. Please try again later."
+    if status == 429:  # the call limit of the resource (eBay's API call limits)
+        return {"errors": [{"errorId": 2001, "domain": "ACCESS", "category": "REQUEST", "message": "Too many requests",
+                            "longMessage": "The request limit has been reached for the resource."}]}
     return {"errors": [{"errorId": error_id, "domain": domain, "category": category, "message": message}]}
 
 
-def inventory_item_json(catalog: Catalog, product: SeedProduct, variant: SeedVariant) -> dict:
+def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": description}, status_code=status)
+
+
+def inventory_item_json(catalog: Catalog, product: SeedProduct, variant: SeedVariant,
+                        without_quantity: bool = False) -> dict:
+    availability = {} if without_quantity else {
+        "availability": {"shipToLocationAvailability": {"quantity": catalog.pool(variant.erp_id)}}}
     return {
         "sku": variant.sku,
         "locale": "de_DE",
         "condition": "NEW",
-        "availability": {"shipToLocationAvailability": {"quantity": catalog.pool(variant.erp_id)}},
+        **availability,
         "product": {
             "title": product.title,
             "brand": product.brand,
@@ -65,19 +97,86 @@ def offer_json(catalog: Catalog, product: SeedProduct, variant: SeedVariant, mar
     }
 
 
-def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starlette:
+def other_offers(catalog: Catalog, product: SeedProduct, variant: SeedVariant) -> list[dict]:
+    """The offers a SKU has besides its fixed-price listing on the seeded marketplace (module docstring)."""
+    price = catalog.offer_price(product, variant)
+    kind = variant.erp_id % 5
+    if kind in (0, 1):
+        published = kind == 1
+        summary = {"auctionStartPrice": {"value": f"{price / 2:.2f}", "currency": CURRENCY}}
+        if published:
+            summary["price"] = {"value": f"{price * Decimal('1.25'):.2f}", "currency": CURRENCY}  # Buy It Now
+        return [{"offerId": f"{AUCTION_ID_BASE + variant.erp_id}", "sku": variant.sku, "marketplaceId": MARKETPLACE,
+                 "format": "AUCTION", "listingDuration": "DAYS_7", "availableQuantity": 1, "categoryId": "11450",
+                 "pricingSummary": summary, "status": "PUBLISHED" if published else "UNPUBLISHED",
+                 **({"listing": {"listingId": f"{2_000_000_000 + variant.erp_id}", "listingStatus": "ACTIVE"}}
+                    if published else {})}]
+    if kind == 2:
+        abroad = offer_json(catalog, product, variant, ABROAD)
+        abroad["offerId"] = f"{ABROAD_ID_BASE + variant.erp_id}"
+        abroad["pricingSummary"] = {"price": {"value": f"{price + 5:.2f}", "currency": CURRENCY}}
+        abroad.pop("listing")
+        return [abroad]
+    return []
+
+
+@dataclass
+class Tokens:
+    """Access tokens issued from the refresh token, and whether every token is refused."""
+
+    expiry: dict[str, datetime] = field(default_factory=dict)
+    refuse: bool = False
+
+
+def create_app(catalog: Catalog, access_token: str = "ebay-demo-token", *, client_id: str = "ebay-demo-client",
+               client_secret: str = "ebay-demo-secret", refresh_token: str = "ebay-demo-refresh-token",
+               token_seconds: int = 7200) -> Starlette:
     instruments = Instruments()
+    tokens = Tokens()
+    without_quantity: set[int] = set()  # variants whose inventory item was sent without availability
 
     def listed(sku: str) -> tuple[SeedProduct, SeedVariant] | None:
         found = catalog.variants_by_sku.get(sku)
         return found if found is not None and found[0].on_marketplace else None
 
+    def item_json(product: SeedProduct, variant: SeedVariant) -> dict:
+        return inventory_item_json(catalog, product, variant, variant.erp_id in without_quantity)
+
     def check_token(request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or token != access_token:
-            return JSONResponse(ebay_error(401, 1001, "Invalid access token. Check the value of the Authorization "
-                                           "HTTP request header.", "REQUEST", "OAuth"), status_code=401)
+        expiry = tokens.expiry.get(token)
+        valid = token == access_token or (expiry is not None and catalog.clock() < expiry)
+        if scheme.lower() != "bearer" or not valid or tokens.refuse:
+            body = ebay_error(401, 1001, "Invalid access token", "REQUEST", "OAuth")
+            body["errors"][0]["longMessage"] = "Invalid access token. Check the value of the Authorization HTTP " \
+                                               "request header."
+            return JSONResponse(body, status_code=401)
         return None
+
+    async def issue_token(request: Request) -> Response:
+        """The refresh token grant: a user access token living `token_seconds`."""
+        if basic_credentials(request.headers.get("authorization", "")) != (client_id, client_secret):
+            return oauth_error("invalid_client", "client authentication failed", 401)
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+        if "grant_type" not in form:
+            return oauth_error("invalid_request", "request is missing a required parameter or malformed.")
+        if form["grant_type"] != "refresh_token":
+            return oauth_error("unsupported_grant_type", "grant type in request is not supported by the "
+                                                         "authorization server")
+        if form.get("refresh_token") != refresh_token:
+            return oauth_error("invalid_grant", "the provided authorization refresh token is invalid or was issued "
+                                                "to another client")
+        if not set(form.get("scope", SCOPE).split()) <= GRANTED_SCOPES:
+            return oauth_error("invalid_scope", "The requested scope is invalid, unknown, malformed, or exceeds the "
+                                                "scope granted to the client")
+        token = f"v^1.1#i^1#r^0#p^3#I^3#f^0#t^{secrets.token_urlsafe(24)}"
+        tokens.expiry[token] = catalog.clock() + timedelta(seconds=token_seconds)
+        return JSONResponse({"access_token": token, "expires_in": token_seconds, "token_type": "User Access Token"})
+
+    async def token_controls(request: Request) -> Response:
+        body = await json_object(request) or {}
+        tokens.refuse = bool(body.get("refuse", tokens.refuse))
+        return JSONResponse({"refuse": tokens.refuse, "issued": len(tokens.expiry)})
 
     async def bulk_get(request: Request) -> Response:
         if (refused := check_token(request)) is not None:
@@ -98,7 +197,7 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starl
                     {"errorId": 25702, "domain": "API_INVENTORY", "category": "REQUEST",
                      "message": f"SKU {sku} is not available in the system."}]})
             else:
-                responses.append({"statusCode": 200, "sku": sku, "inventoryItem": inventory_item_json(catalog, *found)})
+                responses.append({"statusCode": 200, "sku": sku, "inventoryItem": item_json(*found)})
         status = 200 if all(r["statusCode"] == 200 for r in responses) else 207
         return JSONResponse({"responses": responses}, status_code=status)
 
@@ -111,7 +210,7 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starl
         found = listed(request.path_params["sku"])
         if found is None:
             return unknown_sku()
-        return JSONResponse(inventory_item_json(catalog, *found))
+        return JSONResponse(item_json(*found))
 
     async def offers(request: Request) -> Response:
         if (refused := check_token(request)) is not None:
@@ -123,9 +222,16 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starl
         found = listed(sku)
         if found is None:
             return JSONResponse(ebay_error(404, 25713, "This Offer is not available.", "REQUEST"), status_code=404)
-        marketplace_id = request.query_params.get("marketplace_id", "EBAY_DE")
-        return JSONResponse({"href": str(request.url), "limit": 25, "offers": [offer_json(catalog, *found, marketplace_id)],
-                             "size": 1, "total": 1})
+        # every offer of the SKU, whatever `marketplace_id` says: the spec gives it no practical use
+        found_offers = sorted([offer_json(catalog, *found, MARKETPLACE), *other_offers(catalog, *found)],
+                              key=lambda o: int(o["offerId"]))
+        if fmt := request.query_params.get("format"):
+            found_offers = [o for o in found_offers if o["format"] == fmt]
+        if found[1].erp_id in without_quantity:
+            for offer in found_offers:
+                offer.pop("availableQuantity", None)
+        return JSONResponse({"href": f"{PREFIX}/offer?sku={sku}&limit=25&offset=0", "limit": 25,
+                             "offers": found_offers, "size": len(found_offers), "total": len(found_offers)})
 
     def bad_request(error_id: int, message: str) -> Response:
         return JSONResponse(ebay_error(400, error_id, message, "REQUEST"), status_code=400)
@@ -140,12 +246,21 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starl
             return bad_request(25709, "Invalid value for limit or offset.")
         if not 1 <= limit <= MAX_PAGE or offset < 0:
             return bad_request(25709, f"limit must be within 1..{MAX_PAGE} and offset >= 0.")
+        # `offset` is the page number (0 the first), and `size` the number of pages, as the spec says
         skus = [v.sku for p in catalog.products if p.on_marketplace for v in p.variants]
-        page = [inventory_item_json(catalog, *catalog.variants_by_sku[s]) for s in skus[offset: offset + limit]]
-        body: dict = {"href": str(request.url), "inventoryItems": page, "limit": limit, "size": len(page),
-                      "total": len(skus)}
-        if offset + limit < len(skus):
-            body["next"] = f"{PREFIX}/inventory_item?limit={limit}&offset={offset + limit}"
+        pages = -(-len(skus) // limit)
+        page = [item_json(*catalog.variants_by_sku[s]) for s in skus[offset * limit: (offset + 1) * limit]]
+
+        def link(number: int) -> str:
+            return f"{PREFIX}/inventory_item?offset={number}&limit={limit}"
+
+        body: dict = {"href": link(offset), "limit": limit, "size": pages, "total": len(skus)}
+        if page:
+            body["inventoryItems"] = page
+        if offset + 1 < pages:
+            body["next"] = link(offset + 1)
+        if 0 < offset <= pages:
+            body["prev"] = link(offset - 1)
         return JSONResponse(body)
 
     async def replace_item(request: Request) -> Response:
@@ -156,13 +271,19 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starl
         if found is None:
             return unknown_sku()
         body = await json_object(request)
+        if body is None:
+            return bad_request(2004, "Could not serialize field. Check the request body.")
+        if "availability" not in body:  # eBay needs one only to publish an offer
+            without_quantity.add(found[1].erp_id)
+            return Response(status_code=204)
         try:
-            quantity = body["availability"]["shipToLocationAvailability"]["quantity"]  # type: ignore[index]
+            quantity = body["availability"]["shipToLocationAvailability"]["quantity"]
         except (KeyError, TypeError):
             quantity = None
         if not isinstance(quantity, int) or quantity < 0:
             return bad_request(25709, "Invalid value for availability.shipToLocationAvailability.quantity.")
         catalog.pool_edits[found[1].erp_id] = quantity
+        without_quantity.discard(found[1].erp_id)
         return Response(status_code=204)
 
     async def update_offer(request: Request) -> Response:
@@ -184,6 +305,8 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token") -> Starl
         return Response(status_code=204)
 
     routes = [
+        Route(TOKEN_PATH, issue_token, methods=["POST"]),
+        Route("/__tokens", token_controls, methods=["POST"]),
         Route(f"{PREFIX}/bulk_get_inventory_item", bulk_get, methods=["POST"]),
         Route(f"{PREFIX}/inventory_item", list_items, methods=["GET"]),
         Route(PREFIX + "/inventory_item/{sku}", replace_item, methods=["PUT"]),

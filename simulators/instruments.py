@@ -4,8 +4,9 @@ Stats count HTTP requests per route template (`requests`, summed in `total`) and
 where one route carries many methods, each RPC (`calls`), so tests and benchmarks
 can prove how the gateway batches; `spans` are the latest requests with when each
 arrived and was answered (monotonic seconds), so tests can prove which calls overlapped.
-Faults add latency, a random error rate, take the backend down (503), or make it
-answer with a body that is not its JSON.
+Faults add latency, a random error rate, take the backend down (503), make it answer with a body
+that is not its JSON, or answer the next N requests (those to one path, when given) with an error
+status and, when given, `Retry-After`: a backend that throttles (429) or a proxy before it (502-504).
 """
 
 from __future__ import annotations
@@ -32,15 +33,32 @@ class Faults:
     error_rate: float = 0.0
     down: bool = False
     malformed: bool = False  # answer 200 with a body that is not the dialect's JSON
+    fail_next: int = 0  # the next this many requests (to `fail_path` when set) answer `fail_status`
+    fail_status: int = 503
+    fail_path: str = ""
+    retry_after: str = ""  # sent as Retry-After with those answers when set (seconds or an HTTP date)
 
     def update(self, body: dict) -> None:
         latency = float(body.get("latency_ms", self.latency_ms))
         rate = float(body.get("error_rate", self.error_rate))
-        if latency < 0 or not 0 <= rate <= 1:
-            raise ValueError("latency_ms must be >= 0 and error_rate within 0..1")
+        fail_next = int(body.get("fail_next", self.fail_next))
+        fail_status = int(body.get("fail_status", self.fail_status))
+        if latency < 0 or not 0 <= rate <= 1 or fail_next < 0 or not 400 <= fail_status <= 599:
+            raise ValueError("latency_ms must be >= 0, error_rate within 0..1, fail_next >= 0 and fail_status "
+                             "an error status")
         self.latency_ms, self.error_rate = latency, rate
         self.down = bool(body.get("down", self.down))
         self.malformed = bool(body.get("malformed", self.malformed))
+        self.fail_next, self.fail_status = fail_next, fail_status
+        self.fail_path = str(body.get("fail_path", self.fail_path))
+        self.retry_after = str(body.get("retry_after", self.retry_after))
+
+    def take_failure(self, path: str) -> bool:
+        """Whether this request is one of the next `fail_next` to fail (counted down)."""
+        if self.fail_next and (not self.fail_path or path == self.fail_path):
+            self.fail_next -= 1
+            return True
+        return False
 
 
 class Instruments:
@@ -86,6 +104,11 @@ class FaultsAndStats:
         if faults.malformed:
             await Response("<html><body>Maintenance</body></html>", media_type="text/html")(scope, receive, send)
             return
+        if faults.take_failure(scope["path"]):
+            headers = {"Retry-After": faults.retry_after} if faults.retry_after else None
+            status = faults.fail_status
+            await JSONResponse(self.error_body(status), status_code=status, headers=headers)(scope, receive, send)
+            return
         if faults.error_rate and random.random() < faults.error_rate:
             await JSONResponse(self.error_body(500), status_code=500)(scope, receive, send)
             return
@@ -125,7 +148,8 @@ def instrumented_app(
             return JSONResponse({"error": str(exc)}, status_code=400)
         f = instruments.faults
         return JSONResponse({"latency_ms": f.latency_ms, "error_rate": f.error_rate, "down": f.down,
-                             "malformed": f.malformed})
+                             "malformed": f.malformed, "fail_next": f.fail_next, "fail_status": f.fail_status,
+                             "fail_path": f.fail_path, "retry_after": f.retry_after})
 
     app = Starlette(routes=[
         *routes,

@@ -6,11 +6,22 @@ Needs `x-publishable-api-key`. Lists with `limit`/`offset`/`count`, filters by
 a `region_id` is given (amounts in major units, as Medusa v2 stores them).
 The Admin API's `POST /admin/products/{id}` (secret API key as HTTP Basic user)
 changes a product's title and description and stamps its `updated_at`.
+
+As on a real store, a product's `handle` is a URL slug made from its title when it was
+created (`nordwind-trail-jacket`, `-2` on for a title taken before), never the ERP's SKU:
+the SKUs both systems share are the variants'. A codeless product (simulators/catalog.py)
+is sold without its first variant.
+
+As Medusa runs on Node, a request whose URL and headers pass Node's 16 KiB
+(`--max-http-header-size`) is refused with a bare 431 before Medusa sees it.
+`variant_sku_filter=False` answers as Medusa before 2.5.0, whose validator
+dropped the unknown `variants[sku]` key: the filter is ignored, the whole catalog counted.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,14 +29,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulators.catalog import Catalog, SeedProduct
+from simulators.catalog import Catalog, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
 NAME = "medusa"
 COMPARISONS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 REGIONS = {"reg_01EUROPE": {"id": "reg_01EUROPE", "name": "Europe", "currency_code": "eur"}}
+NODE_MAX_HEADER_SIZE = 16 * 1024  # bytes of URL, header names and values Node's parser takes
 
 
 def medusa_error(status: int, kind: str = "unknown_error", message: str = "An unknown error occurred.") -> dict:
@@ -44,10 +57,25 @@ def updated(catalog: Catalog, product: SeedProduct) -> datetime:
     return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
 
 
-def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) -> dict:
+def handles(catalog: Catalog) -> dict[int, str]:
+    """Each product's handle by its index: its seeded title as a slug, unique as Medusa keeps handles."""
+    taken: dict[str, int] = {}
+    found = {}
+    for product in catalog.products:
+        slug = re.sub(r"[^a-z0-9]+", "-", product.title.lower()).strip("-")
+        taken[slug] = taken.get(slug, 0) + 1
+        found[product.index] = slug if taken[slug] == 1 else f"{slug}-{taken[slug]}"
+    return found
+
+
+def sold_variants(product: SeedProduct) -> tuple[SeedVariant, ...]:
+    return product.variants[1:] if product.codeless else product.variants
+
+
+def product_json(catalog: Catalog, product: SeedProduct, region: dict | None, handle: str) -> dict:
     stamp = updated(catalog, product).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     variants = []
-    for v in product.variants:
+    for v in sold_variants(product):
         price = None
         if region is not None:
             calculated = (v.list_price * product.app_promotion).quantize(Decimal("0.01")) if product.app_promotion else v.list_price
@@ -72,7 +100,7 @@ def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) ->
     return {
         "id": f"prod_{product.erp_id:08d}",
         "title": product.title,
-        "handle": product.sku.lower(),
+        "handle": handle,
         "subtitle": product.brand,
         "description": product.description,
         "status": "published",
@@ -86,9 +114,32 @@ def product_json(catalog: Catalog, product: SeedProduct, region: dict | None) ->
     }
 
 
-def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo") -> Starlette:
+class NodeHeaderLimit:
+    """Node's HTTP parser counts the URL and every header name and value against one limit, and
+    past it writes `431 Request Header Fields Too Large` with no body and closes the connection."""
+
+    def __init__(self, app: ASGIApp, limit: int = NODE_MAX_HEADER_SIZE) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._size(scope) > self.limit:
+            await send({"type": "http.response.start", "status": 431, "headers": [(b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _size(scope: Scope) -> int:
+        url = len(scope.get("raw_path") or scope["path"].encode()) + 1 + len(scope.get("query_string", b""))
+        return url + sum(len(name) + len(value) for name, value in scope["headers"])
+
+
+def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: str = "sk_demo", *,
+               variant_sku_filter: bool = True) -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_app]  # indexes: changes replace the products
+    handle_of = handles(catalog)
 
     def check_key(request: Request) -> Response | None:
         key = request.headers.get("x-publishable-api-key")
@@ -124,10 +175,11 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
             return JSONResponse(medusa_error(400, "invalid_data", "limit and offset must be numbers"), status_code=400)
         selected = [catalog.products[i] for i in listed]
         skus = q.getlist("variants[sku][]") + q.getlist("variants[sku]")
-        if skus:
+        if skus and variant_sku_filter:
             wanted = set(skus)
-            products = {catalog.variants_by_sku[s][0].sku for s in wanted if s in catalog.variants_by_sku}
-            selected = [catalog.by_sku[s] for s in sorted(products) if catalog.by_sku[s].in_app]
+            indexes = {catalog.variants_by_sku[s][0].index for s in wanted if s in catalog.variants_by_sku}
+            selected = [p for p in (catalog.products[i] for i in sorted(indexes))
+                        if p.in_app and any(v.sku in wanted for v in sold_variants(p))]
         if ids := q.getlist("id[]") + q.getlist("id"):
             wanted_ids = set(ids)
             selected = [p for p in selected if f"prod_{p.erp_id:08d}" in wanted_ids]
@@ -149,7 +201,7 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
             key = (lambda p: (updated(catalog, p), p.erp_id)) if field == "updated_at" else (lambda p: p.erp_id)
             selected = sorted(selected, key=key, reverse=order.startswith("-"))
         page = selected[offset: offset + limit]
-        return JSONResponse({"products": [product_json(catalog, p, region) for p in page],
+        return JSONResponse({"products": [product_json(catalog, p, region, handle_of[p.index]) for p in page],
                              "count": len(selected), "offset": offset, "limit": limit})
 
     async def list_regions(request: Request) -> Response:
@@ -172,11 +224,13 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
             return JSONResponse(medusa_error(400, "invalid_data", "Only a non-empty title and description can be "
                                              "changed here"), status_code=400)
         changed = catalog.change(NAME, product, **body)
-        return JSONResponse({"product": product_json(catalog, changed, None)})
+        return JSONResponse({"product": product_json(catalog, changed, None, handle_of[changed.index])})
 
     routes = [
         Route("/store/products", list_products, methods=["GET"]),
         Route("/admin/products/{id}", update_product, methods=["POST"]),
         Route("/store/regions", list_regions, methods=["GET"]),
     ]
-    return instrumented_app(routes, instruments, medusa_error)
+    app = instrumented_app(routes, instruments, medusa_error)
+    app.add_middleware(NodeHeaderLimit)  # outermost: Node refuses the request before anything counts it
+    return app

@@ -13,9 +13,10 @@
 
 Methods: search, search_read, search_count, read, create, write,
 stock.quant's action_apply_inventory and sale.order's action_confirm. Domains support the
-prefix operators `&`, `|`, `!`, dotted many2one paths, and the usual comparisons; archived
-records (`active` False) are left out unless the domain names `active` or the context says
-`active_test: False`, as in Odoo. Datetimes compare as the version does (odoo_models.Registry).
+prefix operators `&`, `|`, `!`, dotted many2one and one2many paths
+(`product_variant_ids.default_code`), and the usual comparisons; archived records (`active`
+False) are left out unless the domain names `active` or the context says `active_test: False`,
+as in Odoo. Datetimes compare as the version does (odoo_models.Registry).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from starlette.routing import Route
 from simulators.catalog import Catalog
 from simulators.instruments import Instruments, instrumented_app
 from simulators.odoo_models import PRODUCT_AND_STOCK_MODELS, Model, OdooError, Registry, domain_datetime
+from simulators.odoo_pricelists import MODELS as PRICELIST_MODELS
 from simulators.odoo_sales import SALES_MODELS
 
 SERVER_VERSION = "19.0"
@@ -68,7 +70,7 @@ class DomainEvaluator:
     """Evaluates an Odoo domain against one model of the registry."""
 
     OPERATORS = {"=", "!=", "in", "not in", "ilike", "not ilike", "like", "=like", "=ilike", ">", ">=", "<", "<=",
-                 "child_of"}
+                 "child_of", "parent_of"}
 
     def __init__(self, registry: Registry, model: Model, context: dict) -> None:
         self.registry = registry
@@ -82,7 +84,7 @@ class DomainEvaluator:
         floor = written_from(terms)
         written = self.model.written_since(floor) if floor else None
         ids = [i for i in written if self.model.exists(i)] if written is not None else None  # a deleted one: gone
-        if ids is None and all(not isinstance(t, str) for t in terms):
+        if ids is None:
             ids = self._narrow(terms)
         candidates = ids if ids is not None else self.model.all_ids()
         return (i for i in candidates if self._matches(i, terms))
@@ -104,13 +106,30 @@ class DomainEvaluator:
         return domain
 
     def _narrow(self, terms: list) -> list[int] | None:
-        """Uses the first implicitly AND-ed indexed term to avoid a full scan."""
-        for field, op, value in terms:
-            if "." not in field and op in ("=", "in"):
-                values = value if isinstance(value, list) else [value]
-                found = self.model.candidates(field, values)
-                if found is not None:
-                    return sorted(set(found))
+        """Ids that can match, to avoid a full scan: those of the first AND-ed part that is an indexed
+        term, or an OR of indexed terms (their union), as a database's indexes would."""
+        def parse(i: int) -> tuple[set[int] | None, int]:
+            term = terms[i]
+            if term in ("&", "|"):
+                left, j = parse(i + 1)
+                right, k = parse(j)
+                if term == "&":
+                    return (left if left is not None else right), k
+                return (left | right if left is not None and right is not None else None), k
+            if term == "!":
+                return None, parse(i + 1)[1]
+            field, op, value = term
+            values = value if isinstance(value, list) else [value]
+            if "." in field or op not in ("=", "in") or (False in values and field not in self.model.indexes_false):
+                return None, i + 1
+            found = self.model.candidates(field, values)
+            return (set(found) if found is not None else None), i + 1
+
+        i = 0
+        while i < len(terms):
+            found, i = parse(i)
+            if found is not None:
+                return sorted(found)
         return None
 
     def _matches(self, record_id: int, terms: list) -> bool:
@@ -136,10 +155,17 @@ class DomainEvaluator:
             raise OdooError("ValueError", f"Invalid path {path!r} on model {model.name}")
         return self._resolve(self.registry.model(related), value[0], rest)
 
-    def _term(self, record_id: int, field: str, op: str, expected: object) -> bool:
-        if "." not in field and self.model.is_datetime(field) and "like" not in op:
-            return self._datetime_term(record_id, field, op, expected)
-        actual = self._resolve(self.model, record_id, field)
+    def _term(self, record_id: int, field: str, op: str, expected: object, model: Model | None = None) -> bool:
+        model = model or self.model
+        head, _, rest = field.partition(".")
+        if rest and head in model.x2many:
+            # a path through a one2many holds when it holds for one of the records listed, as in Odoo
+            related = self.registry.model(model.x2many[head])
+            listed = model.value(record_id, head, self.context)
+            return any(self._term(i, rest, op, expected, related) for i in listed)  # type: ignore[attr-defined]
+        if not rest and model.is_datetime(field) and "like" not in op:
+            return self._datetime_term(model, record_id, field, op, expected)
+        actual = self._resolve(model, record_id, field)
         if _is_many2one(actual):
             # a many2one matches by id, and by display name for the like-operators, as in Odoo
             actual = actual[1] if "like" in op else actual[0]  # type: ignore[index]
@@ -149,6 +175,11 @@ class DomainEvaluator:
             return actual != expected
         if op in ("in", "child_of"):
             return actual in (expected if isinstance(expected, list) else [expected])
+        if op == "parent_of":  # the record is one of the values or an ancestor of one (`parent_path`)
+            related = self.registry.model(model.relations[field])
+            values = [v for v in (expected if isinstance(expected, list) else [expected]) if isinstance(v, int)]
+            return actual in {int(a) for v in values if related.exists(v)
+                              for a in str(related.value(v, "parent_path", {})).split("/") if a}
         if op == "not in":
             return actual not in expected  # type: ignore[operator]
         if "like" in op:
@@ -163,11 +194,11 @@ class DomainEvaluator:
                 "<": actual < expected, "<=": actual <= expected}[op]  # type: ignore[operator]
 
 
-    def _datetime_term(self, record_id: int, field: str, op: str, expected: object) -> bool:
+    def _datetime_term(self, model: Model, record_id: int, field: str, op: str, expected: object) -> bool:
         """Odoo 19 compares a datetime to the second it reads back as (`=` and `>=` find the record
         just read, `>` means from the next second on); older versions compare the stored value, to
         the microsecond, with the value given."""
-        actual = self.model.stored_datetime(record_id, field)
+        actual = model.stored_datetime(record_id, field)
         if actual is not None and self.registry.whole_seconds:
             actual = actual.replace(microsecond=0)
         if op in ("in", "not in"):
@@ -187,7 +218,7 @@ class OdooService:
     RECORD_ACTIONS = frozenset({"action_apply_inventory", "action_confirm"})
 
     def __init__(self, catalog: Catalog, instruments: Instruments, version: str, addons: frozenset[str]) -> None:
-        self.registry = Registry(catalog, PRODUCT_AND_STOCK_MODELS + SALES_MODELS, version, addons)
+        self.registry = Registry(catalog, PRODUCT_AND_STOCK_MODELS + PRICELIST_MODELS + SALES_MODELS, version, addons)
         self.instruments = instruments
 
     def call(self, model_name: str, method: str, kwargs: dict) -> object:

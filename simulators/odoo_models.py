@@ -22,9 +22,9 @@ from simulators.catalog import (
     BRANDS,
     CATEGORIES,
     LOCATIONS,
-    PRICELISTS,
     Catalog,
     SeedLocation,
+    variant_key,
 )
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -77,7 +77,8 @@ def _read_datetime(stored: Callable[[int], datetime | None], record_id: int) -> 
 
 class Model(ABC):
     name = ""
-    relations: dict[str, str] = {}
+    relations: dict[str, str] = {}  # many2one fields: the model each points to
+    x2many: dict[str, str] = {}  # one2many fields: the model of the records each lists
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -117,10 +118,12 @@ class Model(ABC):
         """The records of these seeded products."""
         return ()
 
+    indexes_false: frozenset[str] = frozenset()  # fields whose `candidates` also find the records where it is empty
+
     def candidates(self, field: str, values: list) -> Iterable[int] | None:
         """Ids that can match `field in values`, or None when the field is not indexed."""
         if field == "id":
-            return [v for v in values if isinstance(v, int) and self.exists(v)]
+            return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and self.exists(v)]
         return None
 
     def _fields(self) -> dict[str, Callable[..., object]]:
@@ -159,19 +162,33 @@ class Model(ABC):
 
 
 class ProductCategory(Model):
+    """Odoo's "All" (1) and "All / Saleable" (2), and the seed's categories (100 + n) under it."""
+
     name = "product.category"
+    relations = {"parent_id": "product.category"}
+    ROOTS = {1: ("All", False), 2: ("Saleable", 1)}
 
     def all_ids(self):
-        return (100 + n for n in range(len(CATEGORIES)))
+        return itertools.chain(self.ROOTS, (100 + n for n in range(len(CATEGORIES))))
 
     def exists(self, record_id):
-        return 0 <= record_id - 100 < len(CATEGORIES)
+        return record_id in self.ROOTS or 0 <= record_id - 100 < len(CATEGORIES)
+
+    def _name(self, record_id: int) -> str:
+        return self.ROOTS[record_id][0] if record_id in self.ROOTS else CATEGORIES[record_id - 100]
+
+    def _path(self, record_id: int) -> list[int]:
+        return [1] if record_id == 1 else [1, 2] if record_id == 2 else [1, 2, record_id]
 
     def fields(self):
+        complete = lambda i: " / ".join(self._name(c) for c in self._path(i))  # noqa: E731
         return {
             "id": lambda i: i,
-            "name": lambda i: CATEGORIES[i - 100],
-            "complete_name": lambda i: f"All / Saleable / {CATEGORIES[i - 100]}",
+            "name": self._name,
+            "complete_name": complete,
+            "display_name": complete,
+            "parent_id": lambda i: False if i == 1 else [self._path(i)[-2], complete(self._path(i)[-2])],
+            "parent_path": lambda i: "".join(f"{c}/" for c in self._path(i)),
         }
 
 
@@ -192,6 +209,7 @@ class ProductBrand(Model):
 
 class ProductTemplate(Model):
     name = "product.template"
+    x2many = {"product_variant_ids": "product.product"}
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -205,8 +223,9 @@ class ProductTemplate(Model):
         return record_id in self.catalog.by_erp_id
 
     def candidates(self, field, values):
-        if field == "default_code":
-            return [self.catalog.by_sku[v].erp_id for v in values if v in self.catalog.by_sku]
+        if field == "default_code" and all(isinstance(v, str) for v in values):
+            by_sku = self.catalog.by_sku
+            return [by_sku[v].erp_id for v in values if v in by_sku and by_sku[v].template_code == v]
         return super().candidates(field, values)
 
     def fields(self):
@@ -214,8 +233,9 @@ class ProductTemplate(Model):
         return {
             "id": lambda i: i,
             "name": lambda i: p(i).erp_title,
-            "display_name": lambda i: f"[{p(i).sku}] {p(i).erp_title}",
-            "default_code": lambda i: p(i).sku,
+            "display_name": lambda i: _display_name(p(i).template_code, p(i).erp_title),
+            # Odoo computes it from the variant when there is one, and leaves it empty with several
+            "default_code": lambda i: p(i).template_code or False,
             "barcode": lambda i: p(i).gtin or False,
             "list_price": lambda i: _float(p(i).list_price),
             "categ_id": lambda i: [100 + CATEGORY_IDS[p(i).category], f"All / Saleable / {p(i).category}"],
@@ -260,11 +280,10 @@ class ProductTemplate(Model):
 class ProductProduct(Model):
     name = "product.product"
     relations = {"product_tmpl_id": "product.template"}
-    stamped = True  # by variant SKU
+    stamped = True  # as variant:<id>
 
     def stamped_id(self, key: str) -> int | None:
-        found = self.catalog.variants_by_sku.get(key)
-        return found[1].erp_id if found is not None else None
+        return int(key[8:]) if key.startswith("variant:") else None
 
     def ids_of(self, products):
         return (v.erp_id for p in products for v in p.variants)
@@ -295,14 +314,16 @@ class ProductProduct(Model):
             "name": lambda i: pv(i)[0].erp_title,
             "display_name": lambda i: f"[{pv(i)[1].sku}] {pv(i)[0].erp_title} ({pv(i)[1].option_value})",
             "product_tmpl_id": lambda i: [pv(i)[0].erp_id, pv(i)[0].erp_title],
+            "categ_id": lambda i: [100 + CATEGORY_IDS[pv(i)[0].category], f"All / Saleable / {pv(i)[0].category}"],
             "lst_price": lambda i: _float(pv(i)[1].list_price),
+            "standard_price": lambda i: _float(cost_of(pv(i)[1].list_price)),
             "product_template_attribute_value_ids": lambda i: [pv(i)[1].option_value_id],
             "active": lambda i: pv(i)[0].active,
         }
 
     def datetimes(self):
         pv = self.catalog.variants_by_erp_id.__getitem__
-        return {"write_date": lambda i: self.catalog.stamp("odoo", pv(i)[1].sku, pv(i)[0].updated_at)}
+        return {"write_date": lambda i: self.catalog.stamp("odoo", variant_key(i), pv(i)[0].updated_at)}
 
     def write(self, ids: list[int], vals: dict) -> bool:
         changes = _writable(self.name, {"barcode": "gtin"}, vals)
@@ -332,70 +353,6 @@ class AttributeValue(Model):
             "attribute_id": lambda i: [1, v(i)[0]],
             "display_name": lambda i: f"{v(i)[0]}: {v(i)[1]}",
         }
-
-
-class PricelistItem(Model):
-    """Fixed variant prices of the channel pricelists; id = variant id * 10 + pricelist id."""
-
-    name = "product.pricelist.item"
-    relations = {"product_id": "product.product"}
-    stamped = True  # as item:<id>
-
-    def stamped_id(self, key: str) -> int | None:
-        return int(key[5:]) if key.startswith("item:") else None
-
-    def ids_of(self, products):
-        return (i for p in products for v in p.variants for i in (v.erp_id * 10 + 2, v.erp_id * 10 + 3)
-                if self.exists(i))
-
-    def _price(self, record_id: int) -> Decimal | None:
-        if record_id in self.catalog.price_edits:
-            return self.catalog.price_edits[record_id]
-        variant_id, pricelist = divmod(record_id, 10)
-        found = self.catalog.variants_by_erp_id.get(variant_id)
-        if found is None:
-            return None
-        product, variant = found
-        base = product.store_price if pricelist == 2 else product.call_centre_price if pricelist == 3 else None
-        return None if base is None else base + (variant.list_price - product.list_price)
-
-    def all_ids(self):
-        return (v.erp_id * 10 + pl for p in self.catalog.products for v in p.variants for pl in (2, 3)
-                if self._price(v.erp_id * 10 + pl) is not None)
-
-    def exists(self, record_id):
-        return self._price(record_id) is not None
-
-    def candidates(self, field, values):
-        if field == "product_id":
-            return [v * 10 + pl for v in values for pl in (2, 3) if isinstance(v, int) and self.exists(v * 10 + pl)]
-        return super().candidates(field, values)
-
-    def fields(self):
-        pv = self.catalog.variants_by_erp_id.__getitem__
-        return {
-            "id": lambda i: i,
-            "pricelist_id": lambda i: [i % 10, PRICELISTS[i % 10]],
-            "product_id": lambda i: [i // 10, pv(i // 10)[0].erp_title],
-            "product_tmpl_id": lambda i: [pv(i // 10)[0].erp_id, pv(i // 10)[0].erp_title],
-            "applied_on": lambda i: "0_product_variant",
-            "compute_price": lambda i: "fixed",
-            "fixed_price": lambda i: _float(self._price(i)),  # type: ignore[arg-type]
-            "min_quantity": lambda i: 0.0,
-        }
-
-    def datetimes(self):
-        pv = self.catalog.variants_by_erp_id.__getitem__
-        return {"date_start": lambda i: None, "date_end": lambda i: None,
-                "write_date": lambda i: self.catalog.stamp("odoo", f"item:{i}", pv(i // 10)[0].updated_at)}
-
-    def write(self, ids: list[int], vals: dict) -> bool:
-        changes = _writable(self.name, {"fixed_price": "fixed_price"}, vals)
-        for record_id in _existing(self, ids):
-            if "fixed_price" in changes:
-                self.catalog.price_edits[record_id] = Decimal(str(changes["fixed_price"])).quantize(Decimal("0.01"))
-            self.catalog.touch("odoo", f"item:{record_id}")
-        return True
 
 
 class StockQuant(Model):
@@ -588,7 +545,16 @@ class StockWarehouse(Model):
         }
 
 
+def _display_name(code: str | None, name: str) -> str:
+    return f"[{code}] {name}" if code else name
+
+
 CATEGORY_IDS = {name: n for n, name in enumerate(CATEGORIES)}
+
+
+def cost_of(list_price: Decimal) -> Decimal:
+    """A variant's cost (`standard_price`): 60 % of its sales price."""
+    return (list_price * Decimal("0.6")).quantize(Decimal("0.01"))
 BRAND_IDS = {name: n for n, name in enumerate(BRANDS)}
 
 
@@ -622,6 +588,7 @@ def _existing(model: Model, ids: object) -> list[int]:
 class Registry:
     """The models of one database. `version` is Odoo's ("19.0"): from 19 on, domains compare
     datetimes to the whole second, as they are read; before, to the microsecond, as they are stored.
+    `models`: in order, a model may look up those before it (the pricelists build on the products).
     `addons`: the add-ons installed beside Odoo's own modules (`product_brand`)."""
 
     def __init__(self, catalog: Catalog, models: tuple[type[Model], ...], version: str,
@@ -631,8 +598,10 @@ class Registry:
         self.whole_seconds = int(version.split(".")[0]) >= 19
         self.addons = addons
         self.variant_by_gtin = {v.gtin: v.erp_id for p in catalog.products for v in p.variants}
-        installed = [m for m in models if m is not ProductBrand or "product_brand" in addons]
-        self.models: dict[str, Model] = {m.name: m(self) for m in installed}
+        self.models: dict[str, Model] = {}
+        for model in models:  # in order: a model may look up those before it
+            if model is not ProductBrand or "product_brand" in addons:
+                self.models[model.name] = model(self)
 
     def model(self, name: str) -> Model:
         try:
@@ -642,5 +611,5 @@ class Registry:
 
 
 PRODUCT_AND_STOCK_MODELS: tuple[type[Model], ...] = (
-    ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, PricelistItem, StockQuant,
-    StockMove, StockLocation, StockWarehouse)
+    ProductCategory, ProductBrand, ProductTemplate, ProductProduct, AttributeValue, StockQuant, StockMove,
+    StockLocation, StockWarehouse)

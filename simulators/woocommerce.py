@@ -1,32 +1,59 @@
 """The legacy web-shop: WooCommerce REST API v3 (`/wp-json/wc/v3/...`).
 
-Subset served: products (list with `sku`, `include`, `search`, `modified_after`
+Subset served: products (list with `sku`, `include`, `status`, `search`, `modified_after`
 and `modified_before` (strict, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
 `X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
 description (`PUT`, which stamps `date_modified`), coupons (listed by `code`, with every field of the
 REST schema: limits, restrictions, `used_by`; and created with `POST`). Auth as WooCommerce does
 it over HTTPS: HTTP Basic with consumer key and secret, or the same as query
-parameters. Errors use WordPress's `{code, message, data: {status}}` shape.
+parameters; a 401 carries no `WWW-Authenticate`. Errors use WordPress's `{code, message, data: {status}}` shape.
+
+Where the real one is awkward, so is this one (as WooCommerce 10 answers a read/write key):
+- `status` defaults to `any`: the draft product DRAFT_SKU comes back unless `status=publish` is asked;
+- `sku=` matches without case (MySQL's collation) and finds variations too (`post_type` product and
+  product_variation): `"type": "variation"` with `parent_id`, attributes with one `option` each, and
+  no description, categories or brands of their own (those are the parent's);
+- coupon codes are kept lower-cased (`wc_strtolower` on `woocommerce_coupon_code`), looked up without case.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulators.catalog import Catalog, SeedProduct
+from simulators.catalog import BASE_TIME, LOCATIONS, Catalog, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
 NAME = "woocommerce"
 PREFIX = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100
+VARIATION_IDS = 1_000_000  # a variation is a post too: its id is this plus its ERP id, past every product's
+DRAFT_ID = 900_000
+DRAFT_SKU = "ACC-DRAFT-1"
+STATUSES = ("any", "publish", "draft", "pending", "private", "future", "trash")
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A product as WordPress keeps it: a product post, or a variation post of one (`variant`)."""
+
+    id: int
+    product: SeedProduct
+    variant: SeedVariant | None = None
+    status: str = "publish"
+
+    @classmethod
+    def of(cls, product: SeedProduct, variant: SeedVariant | None = None) -> Post:
+        return cls(product.index + 1 if variant is None else VARIATION_IDS + variant.erp_id, product, variant)
 
 
 def wp_error(status: int, code: str = "internal_server_error", message: str = "Internal Server Error") -> dict:
@@ -38,6 +65,42 @@ def wp_error(status: int, code: str = "internal_server_error", message: str = "I
 def modified(catalog: Catalog, product: SeedProduct) -> datetime:
     """WordPress keeps post_modified to the second."""
     return catalog.stamp(NAME, product.sku, product.updated_at).replace(microsecond=0)
+
+
+def draft_product(catalog: Catalog) -> SeedProduct:
+    """A product written but not published: only the shop's staff (and a read key) see it."""
+    model = catalog.products[0]
+    variant = dataclasses.replace(model.variants[0], sku=DRAFT_SKU, option_value="One size")
+    return dataclasses.replace(model, sku=DRAFT_SKU, title="Harbor & Co Travel Wallet", brand="Harbor & Co",
+                               category="Accessories", description="Not for sale yet.", variants=(variant,),
+                               updated_at=BASE_TIME + timedelta(hours=1))
+
+
+def post_json(catalog: Catalog, post: Post) -> dict:
+    if post.variant is None:
+        return {**product_json(catalog, post.product), "id": post.id, "status": post.status}
+    return variation_json(catalog, post.product, post.variant)
+
+
+def variation_json(catalog: Catalog, product: SeedProduct, variant: SeedVariant) -> dict:
+    """A variation as `GET products?sku=` shows it: its own SKU, price and stock, one `option` per
+    attribute, the parent's featured image (the `view` context falls back to it), and no text or terms."""
+    stock = max(0, sum(catalog.stock(variant.erp_id, loc)[0] - catalog.stock(variant.erp_id, loc)[1]
+                       for loc in LOCATIONS if not loc.is_store))
+    stamp = modified(catalog, product).strftime("%Y-%m-%dT%H:%M:%S")
+    price = str(variant.list_price)
+    return {
+        "id": VARIATION_IDS + variant.erp_id, "name": f"{product.title} - {variant.option_value}",
+        "slug": f"{product.sku.lower()}-{variant.option_value.lower()}",
+        "permalink": f"https://shop.example.com/product/{product.sku.lower()}/?attribute_size={variant.option_value}",
+        "date_modified": stamp, "date_modified_gmt": stamp, "type": "variation", "status": "publish",
+        "description": "", "short_description": "", "sku": variant.sku, "global_unique_id": variant.gtin,
+        "price": price, "regular_price": price, "sale_price": "", "on_sale": False, "manage_stock": True,
+        "stock_quantity": stock, "stock_status": "instock" if stock > 0 else "outofstock",
+        "categories": [], "brands": [], "tags": [], "images": images_json(product)[:1],
+        "attributes": [{"id": 0, "name": "Size", "slug": "size", "option": variant.option_value}],
+        "variations": [], "parent_id": product.index + 1,
+    }
 
 
 def product_json(catalog: Catalog, product: SeedProduct) -> dict:
@@ -57,7 +120,7 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
         "status": "publish",
         "description": f"<p>{product.description}</p>",
         "short_description": f"<p>{product.title}</p>",
-        "sku": product.sku,
+        "sku": product.webshop_sku,
         "global_unique_id": product.gtin or "",
         "price": price,
         "regular_price": "" if variable else price,
@@ -70,19 +133,21 @@ def product_json(catalog: Catalog, product: SeedProduct) -> dict:
         "brands": [{"id": 500 + hash_index(product.brand), "name": product.brand,
                     "slug": product.brand.lower().replace(" & ", "-")}],
         "tags": [],
-        "images": [
-            {"id": (product.index + 1) * 10 + n, "src": f"https://shop.example.com/media/{product.sku.lower()}-{n}.jpg",
-             "name": f"{product.sku}-{n}", "alt": f"{product.title}, view {n}"}
-            for n in (1, 2)
-        ],
+        "images": images_json(product),
         "attributes": [
             {"id": 1, "name": "Material", "position": 0, "visible": True, "variation": False,
              "options": ["Recycled polyester" if product.index % 2 else "Organic cotton"]},
             *([{"id": 2, "name": "Size", "position": 1, "visible": True, "variation": True,
                 "options": [v.option_value for v in product.variants]}] if variable else []),
         ],
-        "variations": [v.erp_id for v in product.variants] if variable else [],
+        "variations": [VARIATION_IDS + v.erp_id for v in product.variants] if variable else [],
+        "parent_id": 0,
     }
+
+
+def images_json(product: SeedProduct) -> list[dict]:
+    return [{"id": (product.index + 1) * 10 + n, "src": f"https://shop.example.com/media/{product.sku.lower()}-{n}.jpg",
+             "name": f"{product.sku}-{n}", "alt": f"{product.title}, view {n}"} for n in (1, 2)]
 
 
 def hash_index(text: str) -> int:
@@ -140,28 +205,53 @@ def coupons_json() -> list[dict]:
 def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
+    draft = Post(DRAFT_ID, draft_product(catalog), status="draft")
+    # each SKU without case -> (product index, variant position or None); a simple product's one variant
+    # has no post of its own
+    sku_posts: dict[str, tuple[int, int | None]] = {}
+    for i in listed:
+        product = catalog.products[i]
+        sku_posts[product.webshop_sku.casefold()] = (i, None)
+        if len(product.variants) > 1:
+            sku_posts.update({v.sku.casefold(): (i, n) for n, v in enumerate(product.variants)})
     created_coupons: list[dict] = []
 
-    def authorized(request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("basic "):
-            key, secret = basic_credentials(header) or ("", "")
-        else:
-            key = request.query_params.get("consumer_key", "")
-            secret = request.query_params.get("consumer_secret", "")
-        return key == consumer_key and secret == consumer_secret
+    def product_posts() -> list[Post]:
+        return [*(Post.of(catalog.products[i]) for i in listed), draft]
 
-    def unauthorized() -> Response:
-        return JSONResponse(wp_error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
-                            status_code=401)
+    def posts_by_sku(skus: set[str]) -> list[Post]:
+        found = [draft] if DRAFT_SKU.casefold() in skus else []
+        for sku in skus:
+            if (place := sku_posts.get(sku)) is not None:
+                product = catalog.products[place[0]]
+                found.append(Post.of(product, None if place[1] is None else product.variants[place[1]]))
+        return found
+
+    def refusal(request: Request, code: str, message: str) -> Response | None:
+        """WC_REST_Authentication over HTTPS: the key pair from the query, else from HTTP Basic. A known
+        key with a wrong secret is named; an unknown key (or none) leaves the request anonymous, and
+        the endpoint's permission check refuses it (`code`). Neither sends WWW-Authenticate."""
+        key = request.query_params.get("consumer_key", "")
+        secret = request.query_params.get("consumer_secret", "")
+        if not (key and secret):
+            key, secret = basic_credentials(request.headers.get("authorization", "")) or ("", "")
+        if key == consumer_key and secret == consumer_secret:
+            return None
+        if key == consumer_key and secret:
+            return JSONResponse(wp_error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid."),
+                                status_code=401)
+        return JSONResponse(wp_error(401, code, message), status_code=401)
+
+    def unauthorized(request: Request) -> Response | None:
+        return refusal(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
 
     def bad_param(name: str, message: str) -> Response:
         return JSONResponse({"code": "rest_invalid_param", "message": f"Invalid parameter(s): {name}",
                              "data": {"status": 400, "params": {name: message}}}, status_code=400)
 
     async def list_products(request: Request) -> Response:
-        if not authorized(request):
-            return unauthorized()
+        if (refused := unauthorized(request)) is not None:
+            return refused
         q = request.query_params
         try:
             page = int(q.get("page", "1"))
@@ -172,15 +262,19 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
             return bad_param("page", "page must be greater than or equal to 1")
         if not 1 <= per_page <= MAX_PER_PAGE:
             return bad_param("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
-        selected = [catalog.products[i] for i in listed]
-        if skus := q.get("sku"):
-            wanted = {s.strip() for s in skus.split(",") if s.strip()}
-            selected = [catalog.by_sku[s] for s in sorted(wanted) if s in catalog.by_sku and catalog.by_sku[s].in_webshop]
+        status = q.get("status", "any")
+        if status not in STATUSES:
+            return bad_param("status", f"status is not one of {', '.join(STATUSES)}.")
+        if skus := q.get("sku"):  # each comma-separated SKU, and the whole string too
+            selected = posts_by_sku({s.strip().casefold() for s in [*skus.split(","), skus] if s.strip()})
+        else:
+            selected = product_posts()
+        selected = [p for p in selected if p.status == status or (status == "any" and p.status != "trash")]
         if include := q.get("include"):
             ids = {int(i) for i in include.split(",") if i.strip().isdigit()}
-            selected = [p for p in selected if p.index + 1 in ids]
+            selected = [p for p in selected if p.id in ids]
         if search := q.get("search", "").lower():
-            selected = [p for p in selected if search in p.title.lower()]
+            selected = [p for p in selected if search in p.product.title.lower()]
         for name, later in (("modified_after", True), ("modified_before", False)):
             if raw := q.get(name):
                 try:
@@ -188,31 +282,31 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
                 except ValueError:
                     return bad_param(name, "Invalid date.")
                 bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound.astimezone(UTC)
-                selected = [p for p in selected if (modified(catalog, p) > bound) == later
-                            and modified(catalog, p) != bound]
+                selected = [p for p in selected if (modified(catalog, p.product) > bound) == later
+                            and modified(catalog, p.product) != bound]
         orderby = q.get("orderby", "id")
         if orderby not in ("id", "modified"):
             return bad_param("orderby", "orderby is not one of id, modified (in this simulator).")
         descending = q.get("order", "asc" if orderby == "id" else "desc") == "desc"
-        key = (lambda p: p.index) if orderby == "id" else (lambda p: (modified(catalog, p), p.index))
+        key = (lambda p: p.id) if orderby == "id" else (lambda p: (modified(catalog, p.product), p.id))
         selected = sorted(selected, key=key, reverse=descending)
         total = len(selected)
         page_items = selected[(page - 1) * per_page: page * per_page]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
-        return JSONResponse([product_json(catalog, p) for p in page_items], headers=headers)
+        return JSONResponse([post_json(catalog, p) for p in page_items], headers=headers)
 
     async def get_product(request: Request) -> Response:
-        if not authorized(request):
-            return unauthorized()
+        if (refused := unauthorized(request)) is not None:
+            return refused
         product = catalog.by_erp_id.get(int(request.path_params["id"]))
         if product is None or not product.in_webshop:
             return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
         return JSONResponse(product_json(catalog, product))
 
     async def update_product(request: Request) -> Response:
-        if not authorized(request):
-            return JSONResponse(wp_error(401, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit "
-                                         "this resource."), status_code=401)
+        if (refused := refusal(request, "woocommerce_rest_cannot_edit",
+                               "Sorry, you are not allowed to edit this resource.")) is not None:
+            return refused
         product = catalog.by_erp_id.get(int(request.path_params["id"]))
         if product is None or not product.in_webshop:
             return JSONResponse(wp_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."), status_code=404)
@@ -228,17 +322,17 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         return JSONResponse(product_json(catalog, catalog.change(NAME, product, **changes)))
 
     async def list_coupons(request: Request) -> Response:
-        if not authorized(request):
-            return unauthorized()
+        if (refused := unauthorized(request)) is not None:
+            return refused
         coupons = [*coupons_json(), *created_coupons]
         if code := request.query_params.get("code"):
-            coupons = [c for c in coupons if c["code"] == code.lower()]
+            coupons = [c for c in coupons if c["code"].casefold() == code.strip().casefold()]  # MySQL's collation
         return JSONResponse(coupons, headers={"X-WP-Total": str(len(coupons)), "X-WP-TotalPages": "1"})
 
     async def create_coupon(request: Request) -> Response:
-        if not authorized(request):
-            return JSONResponse(wp_error(401, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to "
-                                         "create resources."), status_code=401)
+        if (refused := refusal(request, "woocommerce_rest_cannot_create",
+                               "Sorry, you are not allowed to create resources.")) is not None:
+            return refused
         body = await json_object(request)
         if body is None or not isinstance(body.get("code"), str) or not body["code"].strip():
             return bad_param("code", "code is required.")

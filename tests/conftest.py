@@ -20,7 +20,7 @@ import pytest
 
 from domain.ports import Clock, utc_now
 from simulators.catalog import Catalog
-from simulators.registry import SIMULATORS, build_app
+from simulators.registry import SERVED_HEAD_BYTES, SIMULATORS, build_app
 from tests.servers import LoopThread, ServerThread, Simulator
 
 CATALOG_SIZE = 300
@@ -35,7 +35,8 @@ def catalog() -> Catalog:
 @contextlib.contextmanager
 def running_simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
     """The four simulators over `catalog`, each on its own port, stopped at the end."""
-    running = {name: Simulator(name, ServerThread(build_app(name, catalog)).start()) for name in SIMULATORS}
+    running = {name: Simulator(name, ServerThread(build_app(name, catalog), h11_max_incomplete_event_size=SERVED_HEAD_BYTES).start())
+               for name in SIMULATORS}
     try:
         yield running
     finally:
@@ -101,6 +102,11 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         # no shared answers (neither kept nor coalesced): tests that count backend calls, change the catalog
         # or break a backend would read the answers of earlier tests (tests/api/test_answer_cache.py turns them on)
         "CGW_CACHE__ANSWER_CACHE_BYTES": "0",
+        # no retries and no circuit breakers: a test that breaks a backend counts the calls it makes, and a breaker
+        # it opened would fail the next tests' calls fast (tests/adapters/test_resilience.py and
+        # tests/api/test_backend_breakers.py turn them on)
+        **{f"CGW_BACKENDS__{b.upper()}__{key}": "0" for b in ("woocommerce", "medusa", "odoo", "ebay")
+           for key in ("RETRIES", "BREAKER_FAILURES")},
     }
     return {**env, **extra}
 

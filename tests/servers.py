@@ -21,9 +21,10 @@ from gateway.processes import free_port
 class ServerThread:
     """Serves an ASGI app until `stop()`; `url` is its base URL once started."""
 
-    def __init__(self, app: Any, lifespan: str = "auto") -> None:
+    def __init__(self, app: Any, lifespan: str = "auto", **options: Any) -> None:
+        """`options`: more of uvicorn.Config's settings."""
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
-                                lifespan=lifespan, log_config=None)
+                                lifespan=lifespan, log_config=None, **options)
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -90,7 +91,7 @@ class Simulator:
         self.http.post("/__faults", json=settings).raise_for_status()
 
     def heal(self) -> None:
-        self.faults(latency_ms=0, error_rate=0, down=False, malformed=False)
+        self.faults(latency_ms=0, error_rate=0, down=False, malformed=False, fail_next=0, fail_path="", retry_after="")
 
 
 class ServeProcess:

@@ -40,7 +40,7 @@ class MongoInvalidationLog:
             await call(self.log.insert_one({
                 "at": at, "products": [[product_id, sorted(aspects)] for product_id, aspects in change.products],
                 "assortment": change.assortment, "variant_ids": list(change.variant_ids),
-                "variant_skus": list(change.variant_skus)}), WHAT)
+                "variant_skus": list(change.variant_skus), "every_product": sorted(change.every_product)}), WHAT)
         await call(self.sweeps.update_one({"_id": JOB}, {"$set": {"cursor": cursor}}, upsert=True), WHAT)
 
     async def since(self, after: datetime, seen: Collection[str]) -> list[LoggedInvalidation]:
@@ -57,7 +57,8 @@ def _logged(doc: dict) -> LoggedInvalidation:
         change = CatalogInvalidation(
             products=tuple((int(p), frozenset(ChangeAspect(a) for a in aspects)) for p, aspects in doc["products"]),
             assortment=bool(doc["assortment"]), variant_ids=tuple(doc["variant_ids"]),
-            variant_skus=tuple(doc["variant_skus"]))
+            variant_skus=tuple(doc["variant_skus"]),
+            every_product=frozenset(ChangeAspect(a) for a in doc.get("every_product", ())))
         return LoggedInvalidation(str(doc["_id"]), doc["at"], change)
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedPayload("mongodb", f"invalidation {doc.get('_id')} is incomplete ({exc})") from exc

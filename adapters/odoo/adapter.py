@@ -2,8 +2,9 @@
 
 Every method is one ORM call (`search_read` or `read`) for the whole batch, with
 domains such as `[('default_code', 'in', skus)]`, whichever transport is set.
-Products are `product.template` records whose Internal Reference (`default_code`)
-is the product SKU; variants are `product.product` records with their own SKU.
+Products are the saleable `product.template` records, named by the SKU
+adapters/odoo/identity.py gives them (their Internal Reference when they have one);
+variants are `product.product` records with their own SKU (Internal Reference).
 A brand is read from `brand_field` when one is set: a stock Odoo has none (the OCA add-on
 `product_brand` adds `product_brand_id`), and Odoo fails every read naming a field it lacks,
 so such a setting is reported as the setting to change, by the reads and by `ping`.
@@ -13,20 +14,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from adapters.http import require
 from adapters.odoo.changes import OdooChangeFeeds
+from adapters.odoo.identity import ProductIdentity
 from adapters.odoo.orders import OdooOrders
+from adapters.odoo.pricelists import channel_prices, pricelist_changes
 from adapters.odoo.transports import NAME, OdooTransport
 from adapters.odoo.values import datetime_of as _datetime
 from adapters.odoo.values import decimal_of as _decimal
 from adapters.odoo.values import many2one_name as _many2one_name
 from adapters.odoo.values import text_of as _text
 from domain.errors import BackendError, MalformedPayload
+from domain.ports import Clock, utc_now
 from domain.records import (
     Address,
+    ChangeMark,
     ErpProduct,
     ErpVariant,
     GeoPoint,
@@ -34,6 +39,7 @@ from domain.records import (
     ProductPage,
     ProductQuery,
     ProductSortKey,
+    RecordChange,
     StockQuant,
     VariantOption,
     Warehouse,
@@ -49,10 +55,13 @@ VARIANT_FIELDS = ["default_code", "barcode", "product_tmpl_id", "lst_price",
 class OdooAdapter(OdooChangeFeeds, OdooOrders):
     name = NAME
 
-    def __init__(self, transport: OdooTransport, *, brand_field: str | None = None) -> None:
+    def __init__(self, transport: OdooTransport, *, brand_field: str | None = None,
+                 clock: Clock = utc_now, identity: ProductIdentity | None = None) -> None:
         self.transport = transport
+        self.clock = clock  # now, for the pricelist rules' dates
         self.brand_field = brand_field or None
-        self.template_fields = ["name", "default_code", "barcode", "list_price", "categ_id", "description_sale",
+        self.identity = identity or ProductIdentity()
+        self.template_fields = ["name", self.identity.field, "barcode", "list_price", "categ_id", "description_sale",
                                 "write_date", "product_variant_ids", *([self.brand_field] if self.brand_field else [])]
         self._countries: dict[str, int | None] = {}  # res.country ids by code
         self._brand_reported = False
@@ -78,12 +87,16 @@ class OdooAdapter(OdooChangeFeeds, OdooOrders):
             self._brand_reported = True
         return error
 
-    def _product(self, row: dict) -> ErpProduct:
+    async def _products(self, rows: list[dict]) -> list[ErpProduct]:
+        skus = await self.identity.skus(self._records, rows)
+        return [self._product(row, skus[row["id"]]) for row in rows]
+
+    def _product(self, row: dict, sku: str) -> ErpProduct:
         try:
             category = _many2one_name(row.get("categ_id"))
             return ErpProduct(
                 erp_id=row["id"],
-                sku=row["default_code"],
+                sku=sku,
                 title=row["name"],
                 gtin=_text(row.get("barcode")),
                 list_price=_decimal(row["list_price"]),
@@ -112,9 +125,10 @@ class OdooAdapter(OdooChangeFeeds, OdooOrders):
             raise MalformedPayload(NAME, f"product.product {row.get('id')!r} is incomplete ({exc})") from exc
 
     def _domain(self, query: ProductQuery) -> list:
-        domain: list = [("default_code", "!=", False), ("sale_ok", "=", True)]
-        if query.text:
-            domain += ["|", ("name", "ilike", query.text), ("default_code", "ilike", query.text)]
+        domain: list = [("sale_ok", "=", True)]
+        if query.text:  # the name, the template's code, or one of its variants' codes
+            domain += ["|", "|", ("name", "ilike", query.text), (self.identity.field, "ilike", query.text),
+                       ("product_variant_ids.default_code", "ilike", query.text)]
         if query.category:
             domain.append(("categ_id.name", "=ilike", query.category))
         if query.brand and self.brand_field:
@@ -134,7 +148,7 @@ class OdooAdapter(OdooChangeFeeds, OdooOrders):
         rows = await self._records("product.template", "search_read", domain=self._domain(query),
                                    fields=self.template_fields, offset=query.offset, limit=query.limit + 1,
                                    order=order, context=context)
-        products = tuple(self._product(r) for r in rows[: query.limit])
+        products = tuple(await self._products(rows[: query.limit]))
         return ProductPage(products=products, has_more=len(rows) > query.limit)
 
     async def count_products(self, query: ProductQuery) -> int:
@@ -143,13 +157,12 @@ class OdooAdapter(OdooChangeFeeds, OdooOrders):
         return require(NAME, count, int, "a count")
 
     async def products_by_sku(self, skus: Sequence[str]) -> list[ErpProduct]:
-        rows = await self._records("product.template", "search_read", domain=[["default_code", "in", list(skus)]],
-                                   fields=self.template_fields)
-        return [self._product(r) for r in rows]
+        found = await self.identity.by_sku(self._records, skus, self.template_fields)
+        return [self._product(row, sku) for row, sku in found]
 
     async def products_by_id(self, ids: Sequence[int]) -> list[ErpProduct]:
-        rows = await self._records("product.template", "read", ids=list(ids), fields=self.template_fields)
-        return [self._product(r) for r in rows]
+        return await self._products(await self._records("product.template", "read", ids=list(ids),
+                                                        fields=self.template_fields))
 
     async def _variants(self, domain: list) -> list[ErpVariant]:
         rows = await self._records("product.product", "search_read", domain=domain, fields=VARIANT_FIELDS)
@@ -173,20 +186,11 @@ class OdooAdapter(OdooChangeFeeds, OdooOrders):
             raise MalformedPayload(NAME, f"attribute value is incomplete ({exc})") from exc
 
     async def price_list_entries(self, pricelist_id: int, variant_ids: Sequence[int]) -> list[PriceListEntry]:
-        rows = await self._records(
-            "product.pricelist.item", "search_read",
-            domain=[["pricelist_id", "=", pricelist_id], ["product_id", "in", list(variant_ids)],
-                    ["compute_price", "=", "fixed"]],
-            fields=["product_id", "fixed_price", "min_quantity", "date_start", "date_end"])
-        now = datetime.now(UTC)
-        entries = []
-        for r in rows:
-            start, end = _datetime(r.get("date_start")), _datetime(r.get("date_end"))
-            if (start and start > now) or (end and end < now) or not r.get("product_id"):
-                continue
-            entries.append(PriceListEntry(variant_erp_id=r["product_id"][0], price=_decimal(r["fixed_price"]),
-                                          min_quantity=_decimal(r.get("min_quantity") or 0)))
-        return entries
+        return await channel_prices(self._records, pricelist_id, variant_ids, self.clock())
+
+    async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
+                                 limit: int) -> list[RecordChange]:
+        return await pricelist_changes(self._records, pricelist_id, after, until, limit)
 
     async def stock_quants(self, variant_ids: Sequence[int], location_ids: Sequence[int]) -> list[StockQuant]:
         rows = await self._records(

@@ -19,11 +19,13 @@ the quants' numeric ids within a second.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.odoo.identity import ProductIdentity
 from adapters.odoo.transports import NAME
 from domain.errors import MalformedPayload
 from domain.records import ChangeMark, RecordChange, key_order
@@ -66,6 +68,9 @@ def window(start: Start | None, until: datetime) -> list:
             ["write_date", ">=", _stamp(start.second + SECOND)], *terms]
 
 
+ToChange = Callable[[dict, datetime, int | str], RecordChange]
+
+
 @dataclass(frozen=True)
 class Source:
     """One model a feed reads; its keys are the record ids, or `prefix` and the zero-padded id."""
@@ -73,7 +78,6 @@ class Source:
     model: str
     domain: list
     fields: list[str]
-    to_change: Callable[[dict, datetime, int | str], RecordChange]
     prefix: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -111,9 +115,10 @@ async def _search(records: Records, source: Source, domain: list, order: str, li
         raise MalformedPayload(NAME, f"{source.model} change has no write date ({exc})") from exc
 
 
-async def read_source(records: Records, source: Source, after: ChangeMark | None, until: datetime,
-                      limit: int) -> list[RecordChange]:
-    """The first `limit` changes of one model after the mark, in (second, key) order."""
+async def read_rows(records: Records, source: Source, after: ChangeMark | None, until: datetime,
+                    limit: int) -> list[tuple[datetime, dict]]:
+    """The rows of the first `limit` changes of one model after the mark, each with its second; in
+    (second, key) order only once sorted by key within a second."""
     start = source.start(after)
     found = await _search(records, source, window(start, until), "write_date asc, id asc", limit)
     if len(found) == limit:
@@ -121,19 +126,30 @@ async def read_source(records: Records, source: Source, after: ChangeMark | None
         head = [(at, row) for at, row in found if at < last]
         after_id = start.after_id if start is not None and start.second == last else None
         found = head + await _search(records, source, _within(last, after_id), "id asc", limit - len(head))
-    try:
-        changes = [source.to_change(row, at, source.key(row["id"])) for at, row in found]
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise MalformedPayload(NAME, f"{source.model} change is incomplete ({exc})") from exc
+    return found
+
+
+def in_order(changes: list[RecordChange]) -> list[RecordChange]:
     return sorted(changes, key=lambda c: (c.at, c.order))
 
 
-async def changed(records: Records, sources: Sequence[Source], after: ChangeMark | None, until: datetime,
-                  limit: int) -> list[RecordChange]:
+async def read_source(records: Records, source: Source, to_change: ToChange, after: ChangeMark | None,
+                      until: datetime, limit: int) -> list[RecordChange]:
+    """The first `limit` changes of one model after the mark, in (second, key) order."""
+    found = await read_rows(records, source, after, until, limit)
+    try:
+        changes = [to_change(row, at, source.key(row["id"])) for at, row in found]
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise MalformedPayload(NAME, f"{source.model} change is incomplete ({exc})") from exc
+    return in_order(changes)
+
+
+async def changed(records: Records, sources: Sequence[Source], to_change: ToChange, after: ChangeMark | None,
+                  until: datetime, limit: int) -> list[RecordChange]:
     """The first `limit` changes over every source: each source's first `limit` hold them."""
     if len(sources) == 1:
-        return await read_source(records, sources[0], after, until, limit)
-    read = await asyncio.gather(*(read_source(records, s, after, until, limit) for s in sources))
+        return await read_source(records, sources[0], to_change, after, until, limit)
+    read = await asyncio.gather(*(read_source(records, s, to_change, after, until, limit) for s in sources))
     return sorted((c for changes in read for c in changes), key=lambda c: (c.at, c.order))[:limit]
 
 
@@ -145,29 +161,31 @@ class OdooChangeFeeds:
     """Mixed into the adapter: its `_records` does the calls."""
 
     _records: Records
+    identity: ProductIdentity
 
     async def product_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
-        source = Source("product.template", [["default_code", "!=", False]], ["default_code", "active", "sale_ok"],
-                        lambda r, at, key: RecordChange(at, key, sku=r["default_code"], product_erp_id=r["id"],
-                                                        removed=not (r.get("active", True) and r.get("sale_ok", True))),
-                        context={"active_test": False})
-        return await changed(self._records, [source], after, until, limit)
+        """Every template, with the SKU adapters/odoo/identity.py gives it (a removed one is known by it)."""
+        identity = self.identity
+        source = Source("product.template", [], [identity.field, "active", "sale_ok"], context={"active_test": False})
+        changes = await changed(
+            self._records, [source],
+            lambda r, at, key: RecordChange(at, key, sku=identity.own(r), product_erp_id=r["id"],
+                                            removed=not (r.get("active", True) and r.get("sale_ok", True))),
+            after, until, limit)
+        fallback = await identity.fallback_skus(self._records, (c.product_erp_id for c in changes
+                                                                if c.sku is None and c.product_erp_id is not None))
+        return [dataclasses.replace(c, sku=fallback[c.product_erp_id]) if c.product_erp_id in fallback else c
+                for c in changes]
 
     async def variant_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
-        source = Source("product.product", [], ["product_tmpl_id"], _of_template, context={"active_test": False})
-        return await changed(self._records, [source], after, until, limit)
-
-    async def price_list_changes(self, pricelist_id: int, after: ChangeMark | None, until: datetime,
-                                 limit: int) -> list[RecordChange]:
-        source = Source("product.pricelist.item", [["pricelist_id", "=", pricelist_id]], ["product_tmpl_id"],
-                        _of_template)
-        return await changed(self._records, [source], after, until, limit)
+        source = Source("product.product", [], ["product_tmpl_id"], context={"active_test": False})
+        return await changed(self._records, [source], _of_template, after, until, limit)
 
     async def stock_changes(self, location_ids: Sequence[int], after: ChangeMark | None, until: datetime,
                             limit: int) -> list[RecordChange]:
         locations = list(location_ids)
-        quants = Source("stock.quant", [["location_id", "child_of", locations]], ["product_tmpl_id"], _of_template)
+        quants = Source("stock.quant", [["location_id", "child_of", locations]], ["product_tmpl_id"])
         moves = Source("stock.move", [["state", "=", "done"], "|", ["location_id", "child_of", locations],
                                       ["location_dest_id", "child_of", locations]],
-                       ["product_tmpl_id"], _of_template, prefix="move:")
-        return await changed(self._records, [quants, moves], after, until, limit)
+                       ["product_tmpl_id"], prefix="move:")
+        return await changed(self._records, [quants, moves], _of_template, after, until, limit)

@@ -28,6 +28,8 @@ from domain.errors import BackendError, BackendUnavailable, MalformedPayload
 NAME = "odoo"
 REFUSED_KEY = ("it is wrong, revoked or expired (an Odoo 19 API key expires: make a new one in Odoo under "
                "Preferences > Account Security > New API Key and set backends.odoo.api_key)")
+# the ORM methods that only read: sent again after a transient failure like a GET (adapters/retries.py)
+READ_METHODS = frozenset({"search_read", "read", "search", "search_count", "fields_get", "name_search"})
 
 
 def describe_json2_error(body: Any) -> str | None:
@@ -60,7 +62,7 @@ class Json2Transport:
     async def call(self, model: str, method: str, **kwargs: Any) -> Any:
         path = f"/json/2/{model}/{method}"  # model and method are the adapter's own names: a route as it is
         return await self.http.call_json("POST", path, json_body=kwargs, headers=self.headers, route=path,
-                                         explain=self._explain)
+                                         idempotent=method in READ_METHODS, explain=self._explain)
 
 
 def _json_body(response: httpx.Response) -> bool:
@@ -85,10 +87,10 @@ class JsonRpcTransport:
         return BackendUnavailable(NAME, f"refused the login {self.login!r} (backends.odoo.login) on database "
                                         f"{self.database!r} with the configured API key: {REFUSED_KEY}")
 
-    async def _rpc(self, service: str, method: str, args: list) -> Any:
+    async def _rpc(self, service: str, method: str, args: list, *, reads: bool = False) -> Any:
         body = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
                 "params": {"service": service, "method": method, "args": args}}
-        answer = await self.http.call_json("POST", "/jsonrpc", json_body=body)
+        answer = await self.http.call_json("POST", "/jsonrpc", json_body=body, idempotent=reads)
         if not isinstance(answer, dict):
             raise MalformedPayload(NAME, "JSON-RPC answer is not an object")
         if error := answer.get("error"):
@@ -109,7 +111,8 @@ class JsonRpcTransport:
     async def _authenticate(self) -> int:
         async with self._login_lock:
             if self._uid is None:
-                uid = await self._rpc("common", "authenticate", [self.database, self.login, self.api_key, {}])
+                uid = await self._rpc("common", "authenticate", [self.database, self.login, self.api_key, {}],
+                                      reads=True)  # repeated, it logs the user in again: no harm
                 if not isinstance(uid, int) or isinstance(uid, bool):
                     raise self._refused()
                 self._uid = uid
@@ -124,4 +127,5 @@ class JsonRpcTransport:
         else:
             positional = []
         return await self._rpc("object", "execute_kw",
-                               [self.database, uid, self.api_key, model, method, positional, kwargs])
+                               [self.database, uid, self.api_key, model, method, positional, kwargs],
+                               reads=method in READ_METHODS)

@@ -1,16 +1,27 @@
 """WooCommerce REST API v3: the legacy web-shop's products as content records.
 
 Products are fetched by SKU with `sku=a,b,c` (comma-separated, up to 100 a
-page), following `X-WP-TotalPages` when a batch spans pages. Credentials go as
+page), following `X-WP-TotalPages` when a batch spans pages. That filter matches
+variations too: a variation found stands for its parent product, whose content is
+returned (read with `include=` when the parent was not found itself), so a
+variable product whose own SKU is not the ERP's is still matched through its
+variations' SKUs. Credentials go as
 HTTP Basic (the documented way over HTTPS) or, for servers that drop the
 Authorization header, as `consumer_key`/`consumer_secret` query parameters.
+
+As WooCommerce answers a read key: every list asks `status=publish` (the default is
+`any`, drafts included); SKUs match without case (MySQL's collation), so a record
+carries the SKUs as they were asked. A 401 carries no WWW-Authenticate, so the error
+names the settings to check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,10 +39,18 @@ API = "/wp-json/wc/v3"
 PER_PAGE = 100
 COUPON_LOOKUPS = 4  # coupon look-ups of one process at the web-shop at once (one call per code)
 _TAGS = re.compile(r"<[^>]+>")
+PUBLISHED = {"status": "publish"}
+# the codes of a key pair refused (WC_REST_Authentication), or of no key pair arrived at all
+CREDENTIAL_CODES = ("woocommerce_rest_authentication_error", "woocommerce_rest_cannot_view")
+CREDENTIAL_HINT = ("check backends.woocommerce.consumer_key and consumer_secret (a key with read access); if the "
+                   "server drops the Authorization header, set backends.woocommerce.auth = query")
 
 
 def describe_error(body: Any) -> str | None:
-    return f"{body['code']}: {body['message']}" if isinstance(body, dict) and "code" in body else None
+    if not isinstance(body, dict) or "code" not in body:
+        return None
+    said = f"{body['code']}: {body['message']}"
+    return f"{said} ({CREDENTIAL_HINT})" if body["code"] in CREDENTIAL_CODES else said
 
 
 def plain_text(markup: str | None) -> str | None:
@@ -46,26 +65,45 @@ def _timestamp(raw: str | None) -> datetime | None:
     return datetime.fromisoformat(raw).replace(tzinfo=UTC)
 
 
-def to_content(item: dict) -> ContentRecord:
+def to_content(item: dict, parent: dict | None = None) -> ContentRecord:
+    """A product's content; a variation's from its `parent` (WooCommerce keeps no text or terms on a
+    variation), with the variation's own SKU, GTIN, sale state, image and chosen options."""
+    source = parent if parent is not None else item
+    both = (item, parent) if parent is not None else (item,)
     try:
+        images: dict[str, Image] = {}  # its own image first, then the parent's
+        for i in (i for one in both for i in one.get("images") or ()):
+            images.setdefault(i["src"], Image(url=i["src"], alt_text=i.get("alt") or None))
+        stamps = [t for t in (_timestamp(one.get("date_modified_gmt")) for one in both) if t is not None]
         return ContentRecord(
             backend=NAME,
-            sku=item["sku"],
-            title=item.get("name") or None,
-            description=plain_text(item.get("description")) or plain_text(item.get("short_description")),
-            brand=next((b["name"] for b in item.get("brands") or ()), None),
-            categories=tuple(c["name"] for c in item.get("categories") or ()),
-            images=tuple(Image(url=i["src"], alt_text=i.get("alt") or None) for i in item.get("images") or ()),
-            attributes=tuple(Attribute(key=a["name"], value=", ".join(a.get("options") or ()))
-                             for a in item.get("attributes") or () if not a.get("variation")),
+            sku=item.get("sku") or None,
+            title=source.get("name") or None,
+            description=plain_text(source.get("description")) or plain_text(source.get("short_description")),
+            brand=next((b["name"] for b in source.get("brands") or ()), None),
+            categories=tuple(c["name"] for c in source.get("categories") or ()),
+            images=tuple(images.values()),
+            attributes=(*(_attributes(parent) if parent else ()), *_attributes(item)),
             gtin=item.get("global_unique_id") or None,
-            updated_at=_timestamp(item.get("date_modified_gmt")),
-            shop_product_id=int(item["id"]) if item.get("id") is not None else None,
-            category_ids=tuple(int(c["id"]) for c in item.get("categories") or () if c.get("id") is not None),
+            updated_at=max(stamps, default=None),
+            shop_product_id=int(source["id"]) if source.get("id") is not None else None,
+            category_ids=tuple(int(c["id"]) for c in source.get("categories") or () if c.get("id") is not None),
             on_sale=bool(item.get("on_sale")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
+
+
+def _attributes(item: dict) -> tuple[Attribute, ...]:
+    """A product's own attributes (`options`; those it is varied by are its variations' facts) and a
+    variation's choices (one `option` each, as WooCommerce writes them)."""
+    return tuple(Attribute(key=a["name"], value=str(a["option"])) if "option" in a
+                 else Attribute(key=a["name"], value=", ".join(a.get("options") or ()))
+                 for a in item.get("attributes") or () if "option" in a or not a.get("variation"))
+
+
+def _is_variation(item: dict) -> bool:
+    return item.get("type") == "variation"
 
 
 def to_coupon(item: Any) -> Coupon:
@@ -89,6 +127,13 @@ def to_coupon(item: Any) -> Coupon:
                       used_by=tuple(str(u) for u in item.get("used_by") or ()))
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise MalformedPayload(NAME, f"coupon {item!r:.80} lacks a documented field ({exc})") from exc
+
+
+def _id(item: dict, field: str = "id") -> int:
+    try:
+        return int(item[field])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedPayload(NAME, f"product {item.get('id')!r} has no numeric {field}") from exc
 
 
 def _count(raw: Any) -> int | None:
@@ -134,23 +179,53 @@ class WooCommerceAdapter:
         return items, pages
 
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
-        batches = [skus[i: i + PER_PAGE] for i in range(0, len(skus), PER_PAGE)]
-        results = await asyncio.gather(*(self._by_sku(batch) for batch in batches))
-        return [record for batch in results for record in batch]
+        """Each product found, under the SKUs it was asked by (its own or its variations'), spelt as
+        asked: WooCommerce matches SKUs without case."""
+        asked: dict[str, list[str]] = defaultdict(list)  # each SKU without case -> the spellings asked
+        for sku in dict.fromkeys(skus):
+            asked[sku.casefold()].append(sku)
+        distinct = [spellings[0] for spellings in asked.values()]
+        batches = [distinct[i: i + PER_PAGE] for i in range(0, len(distinct), PER_PAGE)]
+        found = await self.http.fan_out(self._by_sku(batch) for batch in batches)
+        records = []
+        for record in (r for batch in found for r in batch):
+            variants = tuple(s for v in record.variant_skus for s in asked.get(v.casefold(), ()))
+            own = asked.get(record.sku.casefold(), []) if record.sku else []
+            records += [dataclasses.replace(record, sku=sku, variant_skus=variants) for sku in own] or (
+                [dataclasses.replace(record, variant_skus=variants)] if variants else [])
+        return records
 
-    async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
-        params = {"sku": ",".join(skus), "per_page": PER_PAGE, "page": 1}
+    async def _all_pages(self, params: dict) -> list[dict]:
+        params = {**params, **PUBLISHED, "per_page": PER_PAGE, "page": 1}
         items, pages = await self._page(params)
         if pages > 1:
-            rest = await asyncio.gather(*(self._page({**params, "page": n}) for n in range(2, pages + 1)))
+            rest = await self.http.fan_out(self._page({**params, "page": n}) for n in range(2, pages + 1))
             items += [item for page, _ in rest for item in page]
-        return [to_content(item) for item in items if isinstance(item, dict) and item.get("sku")]
+        return [item for item in items if isinstance(item, dict)]
+
+    async def _by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
+        """The published products found by these SKUs, each with the SKUs of its variations found: a
+        variation stands for its parent (read with `include=` when not found itself), whose content it
+        is, as WooCommerce keeps no text or terms on a variation."""
+        items = await self._all_pages({"sku": ",".join(skus)})
+        products = {_id(item): item for item in items if not _is_variation(item) and item.get("sku")}
+        variation_skus: dict[int, list[str]] = {}
+        for item in items:
+            if _is_variation(item) and item.get("sku") and item.get("parent_id"):
+                variation_skus.setdefault(_id(item, "parent_id"), []).append(item["sku"])
+        parents = [i for i in variation_skus if i not in products]  # a parent not published is not found
+        found = await self.http.fan_out(self._all_pages({"include": ",".join(map(str, parents[n: n + PER_PAGE]))})
+                                        for n in range(0, len(parents), PER_PAGE))
+        products |= {_id(item): item for page in found for item in page}
+        return [dataclasses.replace(to_content(item), variant_skus=tuple(variation_skus.get(key, ())))
+                for key, item in products.items()]
 
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]:
         """`modified_after` is strict and to the second: asked from the second before the mark, the
         changes at the mark's own second come back too, and those up to the mark are dropped here; a
         mark past its whole second (a burst passed over) asks from that second."""
-        params: dict = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true", "per_page": PER_PAGE,
+        params: dict = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true", **PUBLISHED,
+                        "per_page": PER_PAGE,
                         "modified_before": _wp_time(until.replace(microsecond=0) + timedelta(seconds=1))}
         if after is not None:
             params["modified_after"] = _wp_time(after.at if after.passed_instant else after.at - timedelta(seconds=1))
@@ -168,7 +243,7 @@ class WooCommerceAdapter:
             async with self._coupon_lookups:
                 return await self.http.call("GET", f"{API}/coupons", params={"code": code, **self.query_auth})
 
-        pages = await asyncio.gather(*(lookup(code) for code in dict.fromkeys(c.lower() for c in codes)))
+        pages = await self.http.fan_out(lookup(code) for code in dict.fromkeys(c.lower() for c in codes))
         found = []
         for response in pages:
             for item in require(NAME, parse_json(NAME, response.content), list, "a JSON array of coupons"):

@@ -12,6 +12,7 @@ from domain.records import ErpVariant, Money
 from domain import discounts
 from resolvers import pricing, stock
 from resolvers.context import RequestContext
+from resolvers.merge import shop_content
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +106,7 @@ async def _items(ctx: RequestContext, lines: Sequence[PricedLine], described: bo
                 for p in sold if p.unit_price is not None]
     products = await asyncio.gather(*(ctx.loaders.product_by_id.load(p.variant.product_erp_id)
                                       for p in sold if p.variant is not None))
-    contents = await asyncio.gather(*(ctx.loaders.content_by_sku.load(product.sku) if product else _none()
-                                      for product in products))
+    contents = await asyncio.gather(*(shop_content(ctx, product) if product else _none() for product in products))
     return [discounts.Item(p.line.sku, p.line.quantity, p.unit_price.amount,
                            content.shop_product_id if content else None, content.category_ids if content else (),
                            content.on_sale if content else False, p.line.line_id)

@@ -34,9 +34,14 @@ class CatalogChange:
 class CatalogChangeConnection:
     nodes: list[CatalogChange]
     page_info: PageInfo
+    changed_for_every_product: list[CatalogChangeAspect] = strawberry.field(
+        description="What may have changed of every product, listed or not: a rule of the channel's pricelist for "
+                    "a category or for all products changed (`[PRICE]`). Read it again for the whole offline "
+                    "catalog. Mostly empty.")
 
     @classmethod
     def of(cls, page: ChangePage, since: str | None) -> CatalogChangeConnection:
         return cls(nodes=[CatalogChange.of(c) for c in page.changes],
                    page_info=PageInfo(has_next_page=page.has_more, has_previous_page=since is not None,
-                                      start_cursor=since, end_cursor=page.cursor))
+                                      start_cursor=since, end_cursor=page.cursor),
+                   changed_for_every_product=sorted(page.every_product))

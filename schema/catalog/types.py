@@ -304,7 +304,7 @@ class Product(Node):
 
     @strawberry.field
     async def updated_at(self, info: Info) -> datetime | None:
-        content = await guarded(info, ctx(info).loaders.content_by_sku.load(self.record.sku))
+        content = await guarded(info, merge.shop_content(ctx(info), self.record))
         stamps = [s for s in (self.record.updated_at, content.updated_at if content else None) if s]
         return max(stamps) if stamps else None
 

@@ -12,7 +12,8 @@ from adapters.mongo.invalidations import MongoInvalidationLog
 from domain.records import CatalogInvalidation, ChangeAspect
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-PRICE = CatalogInvalidation(products=((7, frozenset({ChangeAspect.PRICE})),))
+PRICE = CatalogInvalidation(products=((7, frozenset({ChangeAspect.PRICE})),),
+                            every_product=frozenset({ChangeAspect.PRICE}))  # and a pricelist rule for every one
 STOCK = CatalogInvalidation(products=((8, frozenset({ChangeAspect.STOCK, ChangeAspect.CONTENT})),), assortment=True,
                             variant_ids=(81, 82), variant_skus=("P-8-S", "P-8-M"))
 

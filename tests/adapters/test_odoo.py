@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from domain.errors import BackendError, BackendUnavailable
-from domain.records import Address, OrderDraft, OrderLine, ProductQuery
+from domain.records import Address, ChangeMark, OrderDraft, OrderLine, ProductQuery
 from gateway.settings import load_settings
 from gateway.wiring import wire_backends
 from simulators.catalog import LOCATIONS, Catalog, stock_at
@@ -269,3 +269,33 @@ async def test_an_unknown_database_is_reported_as_the_setting_to_change(make_bac
     erp = make_backends(CGW_BACKENDS__ODOO__TRANSPORT=transport, CGW_BACKENDS__ODOO__DATABASE="shop2").erp
     with pytest.raises(BackendUnavailable, match=r"has no database 'shop2': set backends\.odoo\.database"):
         await erp.ping()
+
+
+async def test_a_template_without_a_code_is_a_product_named_by_its_first_variant(erp, catalog):
+    # given a template like the Odoo demo's "Customizable Desk": several variants, no code of its own
+    desk = next(p for p in catalog.products if p.codeless)
+    first, other = desk.variants[0], desk.variants[2]
+    # then it is listed, under its first variant's code
+    page = await erp.search_products(ProductQuery(offset=0, limit=100))
+    assert (desk.erp_id, first.sku) in [(p.erp_id, p.sku) for p in page.products]
+    # it is found by that SKU and by id, and by text through any of its variants' codes
+    [by_sku] = await erp.products_by_sku([first.sku, "NOPE"])
+    [by_id] = await erp.products_by_id([desk.erp_id])
+    found = await erp.search_products(ProductQuery(offset=0, limit=5, text=other.sku))
+    assert (by_sku.erp_id, by_sku.sku, by_id.sku) == (desk.erp_id, first.sku, first.sku)
+    assert [p.sku for p in found.products] == [first.sku]
+    # another variant's code is that variant's, not the product's: one product, one SKU
+    assert await erp.products_by_sku([other.sku]) == []
+    # and its change comes under its SKU
+    before = desk.updated_at.replace(microsecond=0) - timedelta(seconds=1)
+    [change] = await erp.product_changes(ChangeMark(before, 0), desk.updated_at + timedelta(seconds=1), 1)
+    assert (change.product_erp_id, change.sku, change.removed) == (desk.erp_id, first.sku, False)
+
+
+async def test_a_template_without_a_code_can_be_named_by_its_id(make_backends, catalog):
+    erp = make_backends(CGW_BACKENDS__ODOO__PRODUCT_SKU_FALLBACK="id").erp
+    desk = next(p for p in catalog.products if p.codeless)
+    [found] = await erp.products_by_sku([f"tmpl-{desk.erp_id}", f"tmpl-{catalog.products[0].erp_id}"])
+    assert (found.erp_id, found.sku) == (desk.erp_id, f"tmpl-{desk.erp_id}")
+    [coded] = await erp.products_by_id([catalog.products[0].erp_id])
+    assert coded.sku == catalog.products[0].sku  # a template's own code always wins

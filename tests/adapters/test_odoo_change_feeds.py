@@ -67,6 +67,30 @@ async def test_a_burst_in_one_second_larger_than_a_page_pages_without_repeat_or_
     assert {c.at for c in seen} == {second}
 
 
+async def test_a_burst_of_pricelist_rules_in_one_second_pages_without_repeat_or_gap(odoo):
+    # given twelve of the store pricelist's items rewritten in one second, the later writes to the smaller ids
+    store = 2
+    items = odoo.execute("product.pricelist.item", "search", [[["pricelist_id", "=", store],
+                                                              ["product_id", "!=", False]]], {"limit": 12})
+    assert len(items) == 12
+    second = odoo.clock()
+    for item in sorted(items, reverse=True):
+        odoo.clock.advance(0.05)
+        odoo.execute("product.pricelist.item", "write", [[item], {"fixed_price": 9.99}])
+    odoo.clock.advance(5)
+    # when the pricelist's feed is read five at a time from just before that second
+    seen, mark = [], ChangeMark(second - timedelta(microseconds=1), 0)
+    for _ in range(10):
+        page = await odoo.backends.erp.price_list_changes(store, mark, odoo.clock(), 5)
+        if not page:
+            break
+        seen += page
+        mark = page[-1].mark
+    # then each item came once, in the order of the marks, stamped with the second as Odoo reads it
+    assert [c.key for c in seen] == sorted(items)
+    assert {c.at for c in seen} == {second}
+
+
 async def test_a_mark_in_any_zone_is_asked_in_odoos_own_form(odoo):
     product = odoo.catalog.products[0]
     odoo.clock.advance(0.5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 import pytest
@@ -123,6 +124,22 @@ def test_an_erp_channel_pricelist(backends, client, clock):
                    **{"X-Channel": "STORE"})
 
 
+def test_an_erp_pricelist_rule_for_every_product(backends, client, clock):
+    catalog, simulators = backends
+    product = next(p for p in catalog.products if p.store_price is None and p.category != "Knitwear")
+    query = product_query(product.sku, "variants { price { amount } }")
+    kept(client, query, **{"X-Channel": "STORE"})
+    # when the store's 3 % off every product becomes 10 %: a change of no one product
+    [every] = odoo(simulators, "product.pricelist.item", "search",
+                   domain=[["pricelist_id", "=", 2], ["applied_on", "=", "3_global"]])
+    odoo(simulators, "product.pricelist.item", "write", ids=[every], vals={"percent_price": 10})
+    settled(clock)
+    # then the kept answers showing prices end all the same
+    ten_off = (product.variants[0].list_price * Decimal("0.9")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    changes_within(client, query, lambda d: Decimal(d["product"]["variants"][0]["price"]["amount"]) == ten_off,
+                   **{"X-Channel": "STORE"})
+
+
 def test_erp_stock_even_while_the_figure_is_kept(backends, client, clock):
     catalog, simulators = backends
     product = catalog.products[3]
@@ -224,12 +241,13 @@ def test_every_gateway_process_hears_of_a_change_and_one_reads_the_feeds(backend
         kept(client, query)
         kept(other, query)
         # one process reads the feeds per interval: two gateways read the ERP's two channel pricelists
-        # (only the feeds do here) at most twice per interval, not four times
-        # (a rate: counted over a window of three intervals)
+        # (only the feeds do here, each in two calls: the pricelists it starts from, then the items) at
+        # most twice per interval, not four times (a rate: counted over a window of three intervals)
         window = 3 * POLL
         simulators["odoo"].reset_stats()
         time.sleep(window)
-        assert simulators["odoo"].stats().get("rpc product.pricelist.item.search_read", 0) <= 2 * (window / POLL + 1)
+        assert simulators["odoo"].stats().get("rpc product.pricelist.item.search_read", 0) <= \
+            2 * 2 * (window / POLL + 1)
         httpx.put(f"{simulators['woocommerce'].url}/wp-json/wc/v3/products/{product.erp_id}", auth=WOO,
                   json={"name": "Renamed for every process"}).raise_for_status()
         settled(clock)

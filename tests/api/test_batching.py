@@ -49,16 +49,19 @@ def test_fifty_products_with_everything_make_one_call_per_backend_resource(gql, 
     assert "errors" not in answer
     assert len(answer["data"]["products"]["edges"]) == 50
     counts = call_counts(simulators)
-    # and the ERP was asked once per model: products, variants, options, stock
+    # and the ERP was asked once per model: products, variants, options, stock; and once more for the
+    # codes of the variants of the page's one template without a code of its own (its SKU)
     assert counts["odoo"] == {
-        "POST /json/2/{model}/{method}": 4,
+        "POST /json/2/{model}/{method}": 5,
         "rpc product.template.search_read": 1,
-        "rpc product.product.search_read": 1,
+        "rpc product.product.search_read": 2,
         "rpc product.template.attribute.value.read": 1,
         "rpc stock.quant.search_read": 1,
     }
-    # and the web-shop once for all content; the app backend and marketplace not at all on WEB
-    assert counts["woocommerce"] == {"GET /wp-json/wc/v3/products": 1}
+    # and the web-shop once for all content, once for the parent of the variation that SKU found, and
+    # once for the variants of the products it lacks under their own SKUs; the app backend and
+    # marketplace not at all on WEB
+    assert counts["woocommerce"] == {"GET /wp-json/wc/v3/products": 3}
     assert sum(counts["medusa"].values()) <= 1  # only for titles the web-shop lacks
     assert counts["ebay"] == {}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from simulators.catalog import Catalog, stock_at, LOCATIONS, marketplace_pool
 
@@ -217,6 +217,20 @@ def test_the_store_channel_uses_its_pricelist_and_store_stock(gql, catalog):
     v = seed.variants[0]
     assert answer["variants"][0]["quantityAvailable"] == sum(
         max(0, on - res) for loc in stores for on, res in [stock_at(v.erp_id, loc)])
+
+
+def test_the_store_channel_prices_the_rest_by_its_pricelists_category_and_global_rules(gql, catalog):
+    # given two products the store pricelist fixes no price for: one of knitwear, one not
+    knit = next(p for p in catalog.products if p.store_price is None and p.category == "Knitwear")
+    other = next(p for p in catalog.products if p.store_price is None and p.category != "Knitwear")
+    # when the store channel reads them
+    knit_prices, other_prices = ([Decimal(v["price"]["amount"]) for v in gql(
+        PRICES, {"s": seed.sku}, headers={"X-Channel": "STORE"})["data"]["product"]["variants"]] for seed in (knit, other))
+    # then knitwear is 15 % off, rounded to whole euros less a cent; the rest 3 % off
+    assert knit_prices == [(v.list_price * Decimal("0.85")).quantize(Decimal(1), ROUND_HALF_UP) - Decimal("0.01")
+                           for v in knit.variants]
+    assert other_prices == [(v.list_price * Decimal("0.97")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                            for v in other.variants]
 
 
 def test_the_marketplace_channel_uses_offer_prices_and_its_own_stock_pool(gql, catalog):

@@ -20,6 +20,7 @@ CHANGES = """
 query Changes($since: String, $first: Int!) {
   catalogChanges(since: $since, first: $first) {
     nodes { sku removed aspects changedAt product { sku title } }
+    changedForEveryProduct
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -147,6 +148,25 @@ def test_a_channel_price_change_reaches_only_that_channel(backends, sync, clock)
     store_nodes, _ = drain(sync, store_cursor, channel="STORE")
     assert [(n["sku"], n["aspects"]) for n in store_nodes] == [(priced.sku, ["PRICE"])]
     assert drain(sync, web_cursor, channel="WEB")[0] == []
+
+
+def test_a_pricelist_rule_for_every_product_says_so_to_that_channel(backends, sync, clock):
+    _, simulators = backends
+    _, store_cursor = drain(sync, None, channel="STORE")
+    _, web_cursor = drain(sync, None, channel="WEB")
+    # when the store pricelist's rule for every product changes (it crashed the feed, which never moved on)
+    [every] = odoo(simulators, "product.pricelist.item", "search",
+                   domain=[["pricelist_id", "=", 2], ["applied_on", "=", "3_global"]])
+    odoo(simulators, "product.pricelist.item", "write", ids=[every], vals={"percent_price": 4})
+    settled(clock)
+    # then the store's sync says any product's price may have changed, naming none
+    page = sync(store_cursor, 100, "STORE")["data"]["catalogChanges"]
+    assert page["nodes"] == [] and page["changedForEveryProduct"] == ["PRICE"]
+    # and the cursor has moved past it; the web channel, with no pricelist, hears nothing
+    after = sync(page["pageInfo"]["endCursor"], 100, "STORE")["data"]["catalogChanges"]
+    assert after["nodes"] == [] and after["changedForEveryProduct"] == []
+    web = sync(web_cursor, 100, "WEB")["data"]["catalogChanges"]
+    assert web["nodes"] == [] and web["changedForEveryProduct"] == []
 
 
 def test_a_variant_written_in_the_erp_comes_as_its_product(backends, sync, clock):

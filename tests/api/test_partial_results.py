@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from simulators.catalog import marketplace_pool
 from tests.conftest import BACKEND_TIMEOUT
 
 LISTING = """query { products(first: 5) { edges { node {
@@ -113,3 +114,28 @@ def test_a_slow_backend_costs_its_timeout_not_more(gql, simulators):
     # then the answer comes after about one timeout
     assert answer["data"]["products"]["edges"]
     assert elapsed < BACKEND_TIMEOUT * 3, elapsed
+
+
+MARKETPLACE_STOCK = """query($s: String!) @inContext(channel: MARKETPLACE, maxStockAge: 0) {
+  product(sku: $s) { variants { sku price { amount } quantityAvailable } } }"""
+
+
+def test_a_marketplace_item_without_quantity_costs_its_own_variant_only(gql, simulators, catalog):
+    # given a product on the marketplace one of whose items eBay holds without a quantity
+    seed = next(p for p in catalog.products if p.on_marketplace and len(p.variants) > 2)
+    bad = seed.variants[1]
+    ebay, item = {"Authorization": "Bearer ebay-demo-token"}, f"/sell/inventory/v1/inventory_item/{bad.sku}"
+    simulators["ebay"].http.put(item, json={"condition": "NEW"}, headers=ebay).raise_for_status()
+    try:
+        # when
+        answer = gql(MARKETPLACE_STOCK, {"s": seed.sku})
+    finally:
+        simulators["ebay"].http.put(item, headers=ebay, json={"availability": {"shipToLocationAvailability": {
+            "quantity": marketplace_pool(bad.erp_id)}}}).raise_for_status()
+    # then that variant's stock is null with an error naming the marketplace; the rest stands
+    variants = answer["data"]["product"]["variants"]
+    assert [v["quantityAvailable"] for v in variants] == [
+        None if v is bad else marketplace_pool(v.erp_id) for v in seed.variants]
+    assert all(v["price"] is not None for v in variants)
+    assert [(e["path"], e["extensions"]) for e in answer["errors"]] == [
+        (["product", "variants", 1, "quantityAvailable"], {"code": "BACKEND_ERROR", "backend": "ebay"})]

@@ -38,7 +38,7 @@ def test_serve_answers_reports_readiness_and_stops_cleanly(served, catalog):
                         headers={"X-Request-Id": "e2e-1", "X-API-Key": key}, timeout=10)
     # then every dependency is reachable, the embedded store included
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "down": []}
+    assert ready.json() == {"status": "ready", "down": [], "breakers_open": []}
     assert answer.json()["data"] == {"product": {"sku": "CG-000001", "title": catalog.products[0].title}}
     assert answer.json()["extensions"]["cost"]["requested"] == 1
     assert answer.headers["x-request-id"] == "e2e-1"
@@ -58,7 +58,7 @@ def test_readiness_names_a_backend_that_is_down(served, simulators):
     while (ready := httpx.get(f"{base}/readyz", timeout=10)).status_code == 200 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert ready.status_code == 503
-    assert ready.json() == {"status": "unavailable", "down": ["medusa"]}
+    assert ready.json() == {"status": "unavailable", "down": ["medusa"], "breakers_open": []}
 
 
 def test_a_bad_config_stops_start_up_naming_the_key(tmp_path):

@@ -111,7 +111,7 @@ class FakeContent(FakeBackend):
 
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]:
         self._call("content_by_sku", tuple(skus))
-        return [r for r in self.records if r.sku in skus]
+        return [r for r in self.records if r.sku in skus or set(r.variant_skus) & set(skus)]
 
 
 @dataclass

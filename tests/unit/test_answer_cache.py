@@ -99,6 +99,17 @@ def test_a_change_ends_the_entries_that_show_what_changed_of_a_product_they_hold
     assert store.evictions == {"invalidated": 3}
 
 
+def test_a_price_change_of_every_product_ends_whatever_shows_a_price():
+    store, _ = cache(stale_seconds=300)
+    store.store(b"titles", answer(CONTENT), owner="o", lifetime=300, product_ids={1})
+    store.store(b"prices", answer(PRICES), owner="o", lifetime=60, product_ids={1})
+    store.store(b"other prices", answer(PRICES), owner="o", lifetime=60, product_ids={2})
+    # a pricelist rule for every product (or a category) names no product
+    ended = store.invalidate(CatalogInvalidation(every_product=frozenset({ChangeAspect.PRICE})))
+    assert ended == 2 and store.fresh(b"titles") is not None
+    assert store.fresh(b"prices") is None and store.fresh(b"other prices") is None
+
+
 def test_pages_end_on_any_assortment_change_and_filtered_pages_on_any_change_they_filter_by():
     store, _ = cache(stale_seconds=300)
     store.store(b"page", answer(), owner="o", lifetime=60, product_ids={1, 2}, depends_on={ASSORTMENT})

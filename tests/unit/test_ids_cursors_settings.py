@@ -44,8 +44,15 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_SERVER__PORT": "0"}, "server.port: must be 1..65535"),
     ({"CGW_SERVER__PORT": "eighty"}, "server.port: expected int"),
     ({"CGW_BACKENDS__ODOO__TRANSPORT": "soap"}, "backends.odoo.transport: must be one of json2, jsonrpc"),
+    ({"CGW_BACKENDS__ODOO__PRODUCT_SKU_FIELD": "default code"}, "backends.odoo.product_sku_field: the name of a"),
+    ({"CGW_BACKENDS__ODOO__PRODUCT_SKU_FALLBACK": "name"}, "backends.odoo.product_sku_fallback: must be one of"),
     ({"CGW_BACKENDS__EBAY__BASE_URL": "ftp://x"}, "backends.ebay.base_url: must start with http"),
     ({"CGW_BACKENDS__MEDUSA__MAX_CONNECTIONS": "0"}, "backends.medusa.max_connections: must be at least 1"),
+    ({"CGW_BACKENDS__EBAY__RETRIES": "-1"}, "backends.ebay.retries: must be within 0..10"),
+    ({"CGW_BACKENDS__ODOO__BREAKER_FAILURES": "-1"}, "backends.odoo.breaker_failures: must be 0 (no breaker)"),
+    ({"CGW_BACKENDS__WOOCOMMERCE__BREAKER_COOLDOWN_SECONDS": "0"},
+     "backends.woocommerce.breaker_cooldown_seconds: must be above 0"),
+    ({"CGW_BACKENDS__MEDUSA__FAN_OUT_CONCURRENCY": "0"}, "backends.medusa.fan_out_concurrency: must be at least 1"),
     ({"CGW_CHANNELS__WEB__CURRENCY": "euro"}, "channels.WEB.currency"),
     ({"CGW_CATALOG__OWNERSHIP__TITLE": '["shopify"]'}, "catalog.ownership.title"),
     ({"CGW_CATALOG__DEFAULT_CHANNEL": "FAX"}, "catalog.default_channel: unknown channel"),
@@ -56,11 +63,26 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_CACHE__ANSWER_CACHE_BYTES": "-1"}, "cache.answer_cache_bytes: must be 0 or more"),
     ({"CGW_CACHE__ANSWER_CACHE_KEY_SHARE": "0"}, "cache.answer_cache_key_share: must be within (0, 1]"),
     ({"CGW_CACHE__INVALIDATION_POLL_SECONDS": "-2"}, "cache.invalidation_poll_seconds: must be 0 or more"),
+    ({"CGW_BACKENDS__EBAY__REFRESH_TOKEN": "v^1.1#r"}, "backends.ebay.client_id: required with backends.ebay.refresh_token"),
+    ({"CGW_BACKENDS__EBAY__REFRESH_TOKEN": "v^1.1#r", "CGW_BACKENDS__EBAY__CLIENT_ID": "app"},
+     "backends.ebay.client_secret: required with backends.ebay.refresh_token"),
+    ({"CGW_BACKENDS__EBAY__REFRESH_TOKEN": "v^1.1#r", "CGW_BACKENDS__EBAY__CLIENT_ID": "app",
+      "CGW_BACKENDS__EBAY__CLIENT_SECRET": "cert", "CGW_BACKENDS__EBAY__SCOPES": "[]"}, "backends.ebay.scopes: the OAuth"),
+    ({"CGW_BACKENDS__EBAY__ACCESS_TOKEN": ""}, "backends.ebay.access_token: required unless backends.ebay.refresh_token"),
 ])
 def test_bad_settings_name_the_key_and_the_problem(environ, message):
     with pytest.raises(SettingsError) as raised:
         load_settings(environ={"CGW_CONFIG": "/dev/null", **environ})
     assert message in str(raised.value)
+
+
+def test_ebay_secrets_stay_out_of_the_settings_repr():
+    settings = load_settings(environ={"CGW_CONFIG": "/dev/null", "CGW_BACKENDS__EBAY__CLIENT_ID": "app-id",
+                                      "CGW_BACKENDS__EBAY__CLIENT_SECRET": "cert-secret",
+                                      "CGW_BACKENDS__EBAY__REFRESH_TOKEN": "v^1.1#refresh"})
+    shown = repr(settings)
+    assert "app-id" in shown and "cert-secret" not in shown and "v^1.1#refresh" not in shown
+    assert "ebay-demo-token" not in shown
 
 
 def test_a_file_with_overrides_from_the_environment(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.errors import BackendUnavailable
@@ -62,8 +64,30 @@ async def test_nothing_known_anywhere_gives_an_empty_value_without_source(world)
 
 
 async def test_one_content_call_serves_every_product_of_a_request(world):
-    import asyncio
-
     ctx = world.context()
     await asyncio.gather(*(content_field(ctx, p, "title") for p in world.erp.products))
-    assert [c for c in world.content.calls if c[0] == "content_by_sku"] == [("content_by_sku", (("P-1", "P-2"),))]
+    # one for the products' SKUs, one for the variants of those the web-shop lacks under their own
+    assert [c for c in world.content.calls if c[0] == "content_by_sku"] == [
+        ("content_by_sku", (("P-1", "P-2"),)), ("content_by_sku", (("P-2-M",),))]
+
+
+async def test_content_under_a_sku_of_its_own_is_matched_through_a_variant(world):
+    # given a web-shop product whose own SKU is not the ERP's: it answers to its variation's SKU
+    world.erp.products.append(product(3, "P-3", "THIRD"))
+    world.erp.variants += [variant(30, "P-3-S", 3), variant(31, "P-3-M", 3)]
+    world.content.records.append(ContentRecord(backend="woocommerce", sku="WEB-3", title="Web Third",
+                                               variant_skus=("P-3-M",)))
+    ctx = world.context()
+    title = await content_field(ctx, world.erp.products[2], "title")
+    assert (title.value, title.backend) == ("Web Third", "woocommerce")
+
+
+async def test_app_content_is_matched_through_any_variant_the_app_sells(world):
+    # given a product whose first variant the app does not sell
+    world.erp.products.append(product(3, "P-3", "THIRD"))
+    world.erp.variants += [variant(30, "P-3-S", 3), variant(31, "P-3-M", 3)]
+    world.app.records.append(AppVariant(sku="P-3-M", price=None, original_price=None, currency=None,
+                                        product=ContentRecord(backend="medusa", sku=None, title="App Third",
+                                                              variant_skus=("P-3-M",))))
+    title = await content_field(world.context(), world.erp.products[2], "title")
+    assert (title.value, title.backend) == ("App Third", "medusa")
