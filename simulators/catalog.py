@@ -106,6 +106,12 @@ class SeedProduct:
     def gtin(self) -> str | None:
         return self.variants[0].gtin if len(self.variants) == 1 else None
 
+    def app_price(self, variant: SeedVariant) -> Decimal:
+        """The variant's price in the app backend: its list price, lowered by the app's promotion where one runs."""
+        if self.app_promotion is None:
+            return variant.list_price
+        return (variant.list_price * self.app_promotion).quantize(Decimal("0.01"))
+
 
 def ean13(number: int) -> str:
     """A valid EAN-13 in the 400–440 (Germany) prefix range."""
