@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint typecheck bench fuzz need-wrk need-chromium clean
+.PHONY: run test check lint typecheck integration bench fuzz need-wrk need-chromium need-postgresql clean
 
 $(STAMP): pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -34,6 +34,11 @@ test: lint typecheck need-wrk need-chromium
 check: lint typecheck
 	$(BIN)/pytest -q tests/unit tests/api
 
+# the Medusa adapter's contract tests and a gateway test against a real Medusa v2 (integration/medusa/: npm ci
+# into .cache/medusa/ once), over a PostgreSQL cluster of its own in a temporary folder, seeded through its Admin API
+integration: $(STAMP) need-postgresql
+	$(BIN)/pytest -p no:cacheprovider tests/integration
+
 bench: $(STAMP) need-wrk
 	$(BIN)/python bench/listing.py
 	$(BIN)/python bench/carts.py
@@ -60,6 +65,10 @@ need-wrk:
 # headless Chromium for tests/browser/ (GraphiQL with no network beyond loopback): installed the same way
 need-chromium:
 	@scripts/need-chromium
+
+# PostgreSQL's server for make integration: installed the same way
+need-postgresql:
+	@scripts/need-postgresql
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache

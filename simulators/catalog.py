@@ -122,6 +122,12 @@ class SeedProduct:
         """The web-shop's own SKU of the (parent) product: a codeless product's differs from every ERP code."""
         return f"W{self.index + 1:06d}" if self.codeless else self.sku
 
+    def app_price(self, variant: SeedVariant) -> Decimal:
+        """The variant's price in the app backend: its list price, lowered by the app's promotion where one runs."""
+        if self.app_promotion is None:
+            return variant.list_price
+        return (variant.list_price * self.app_promotion).quantize(Decimal("0.01"))
+
 
 def ean13(number: int) -> str:
     """A valid EAN-13 in the 400–440 (Germany) prefix range."""

@@ -3,7 +3,8 @@
 Needs `x-publishable-api-key`. Lists with `limit`/`offset`/`count`, filters by
 `id`, `q`, `variants[sku]` and `updated_at[$gt|$gte|$lt|$lte]`, sorts by `order`
 (`updated_at`, `-updated_at`, `id`), and adds `calculated_price` to variants when
-a `region_id` is given (amounts in major units, as Medusa v2 stores them).
+a `region_id` is given (amounts in major units, as Medusa v2 stores them). A product's
+variants come in no set order.
 The Admin API's `POST /admin/products/{id}` (secret API key as HTTP Basic user)
 changes a product's title and description and stamps its `updated_at`.
 
@@ -75,10 +76,11 @@ def sold_variants(product: SeedProduct) -> tuple[SeedVariant, ...]:
 def product_json(catalog: Catalog, product: SeedProduct, region: dict | None, handle: str) -> dict:
     stamp = updated(catalog, product).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     variants = []
-    for v in sold_variants(product):
+    # Medusa lists a product's variants in no set order (a real store answered L, S, M): not the catalog's
+    for v in reversed(sold_variants(product)):
         price = None
         if region is not None:
-            calculated = (v.list_price * product.app_promotion).quantize(Decimal("0.01")) if product.app_promotion else v.list_price
+            calculated = product.app_price(v)
             price = {
                 "id": f"pset_{v.erp_id:08d}",
                 "is_calculated_price_price_list": product.app_promotion is not None,

@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +26,15 @@ from tests.servers import LoopThread, ServerThread, Simulator
 
 CATALOG_SIZE = 300
 BACKEND_TIMEOUT = 0.5
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/integration installs and starts real systems: collected only when named (make integration)."""
+    named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if collection_path == INTEGRATION and not any(p.is_relative_to(INTEGRATION) for p in named):
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")
