@@ -93,25 +93,39 @@ class ValueIndex:
     def __init__(self, model: Model, field: str) -> None:
         self.model = model
         self.field = field
-        self.groups: dict[Hashable, list[int]] = {}
-        self.key_of: dict[int, Hashable] = {}
+        self.groups: dict[Hashable, int | list[int]] = {}  # a lone record as its id (most codes are unique)
         self.pointers = 0  # distinct many2one values among the keys
-        for record_id in model.all_ids():
+        self._same: dict[Hashable, Hashable] = {}  # one object per value read (a fresh tuple or float each time)
+        ids = list(model.all_ids())
+        self.size = len(ids)
+        # each record's key, by id: a list where the ids are dense (a tenth of a dict's memory)
+        self.key_of: list[Hashable] | dict[int, Hashable] = \
+            [None] * (max(ids) + 1) if ids and max(ids) < 4 * len(ids) + 16 else {}
+        for record_id in ids:
             self._add(record_id, self._key(record_id))
         self.seen = len(model.catalog.replaced)
         self._text: tuple[str, list[int], list[str]] | None = None  # lower-cased values, their starts, the values
         self._ordered: list[Hashable] | None = None
 
     def _key(self, record_id: int) -> Hashable:
-        return hashable(self.model.value(record_id, self.field, {}))
+        key = hashable(self.model.value(record_id, self.field, {}))
+        return key if isinstance(key, str) else self._same.setdefault(key, key)  # texts come from the catalog
 
     def _add(self, record_id: int, key: Hashable) -> None:
-        if key not in self.groups:
-            self.groups[key] = []
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = record_id
             self.pointers += isinstance(key, tuple)
             self._text = self._ordered = None
-        self.groups[key].append(record_id)
+        elif isinstance(group, int):
+            self.groups[key] = [group, record_id]
+        else:
+            group.append(record_id)
         self.key_of[record_id] = key
+
+    def members(self, key: Hashable) -> list[int]:
+        group = self.groups[key]
+        return [group] if isinstance(group, int) else group
 
     def refresh(self) -> None:
         """Catches up with the products replaced since."""
@@ -122,9 +136,11 @@ class ValueIndex:
         for record_id in self.model.ids_of([products[i] for i in dict.fromkeys(replaced[self.seen:])]):
             old, new = self.key_of[record_id], self._key(record_id)
             if old != new or type(old) is not type(new):
-                group = self.groups[old]
+                group = self.members(old)
                 group.remove(record_id)
-                if not group:
+                if len(group) == 1:
+                    self.groups[old] = group[0]
+                elif not group:
                     del self.groups[old]
                     self.pointers -= isinstance(old, tuple)
                     self._text = self._ordered = None
@@ -134,10 +150,10 @@ class ValueIndex:
     def _select(self, keys: Iterable[Hashable]) -> IdSet:
         """The records of `keys`: as the others' complement when they hold most records."""
         chosen = set(keys)
-        if sum(len(self.groups[k]) for k in chosen) * 2 > len(self.key_of):
-            return IdSet(frozenset(itertools.chain.from_iterable(g for k, g in self.groups.items() if k not in chosen)),
+        if sum(len(self.members(k)) for k in chosen) * 2 > self.size:
+            return IdSet(frozenset(itertools.chain.from_iterable(self.members(k) for k in self.groups if k not in chosen)),
                          True)
-        return IdSet(frozenset(itertools.chain.from_iterable(self.groups[k] for k in chosen)))
+        return IdSet(frozenset(itertools.chain.from_iterable(self.members(k) for k in chosen)))
 
     def lookup(self, op: str, expected: object, holds: Callable[[object, str], bool]) -> IdSet | None:
         """The records for which `holds(value, op)` (the term's own comparison); None when the index
@@ -204,7 +220,7 @@ class ValueIndex:
             except TypeError:
                 return None
         keys = reversed(self._ordered) if descending else self._ordered
-        return (sorted(itertools.chain.from_iterable(self.groups[k] for k in tied))
+        return (sorted(itertools.chain.from_iterable(self.members(k) for k in tied))
                 for _, tied in itertools.groupby(keys, key=lambda k: sort_key(read_back(k))))
 
 
