@@ -4,11 +4,14 @@ Runs, in one go and on one machine: the four simulators, the gateway (`commerce-
 serve`, embedded store included), the same gateway without API keys, cost analysis, budgets
 and query limits (bench/unguarded_gateway.py: what those cost per request), and a plain
 Starlette endpoint returning a JSON body of the same size (the ceiling). Load comes from
-`wrk` (apt-get install wrk), POSTing the same document. Last, in this process, the gateway's
-response encoder (orjson) is timed against json.dumps on the listing's answer. Prints a
-Markdown table for the README.
+`wrk` (apt-get install wrk), POSTing the same document. Then, in this process, the gateway's
+response encoder (orjson) is timed against json.dumps on the listing's answer. Last, the
+listing and a text search run again over simulators of a larger catalog (`--large`, 100,000
+products), beside their figures at `--size`: the simulators search by indexes, so what grows is
+the gateway's own cost, if any. Prints a Markdown table for the README.
 
-    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--rounds 6] [--rss] [--smoke]
+    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--large 100000]
+                                      [--rounds 6] [--rss] [--smoke]
 """
 
 from __future__ import annotations
@@ -39,18 +42,29 @@ QUERY = """{ products(first: 50) { edges { node {
 } } } }"""
 
 
+TEXT_QUERY = """{ products(first: 50, query: "trail") { edges { node {
+  sku title priceRange { minVariantPrice { amount currencyCode } } availableForSale
+} } } }"""
+SMOKE_LARGE = 200
+
+
 def main() -> None:
     parser = load_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=6, help="pairs of runs with and without keys, cost and limits")
+    parser.add_argument("--large", type=int, default=100_000,
+                        help="products in the second catalog the listing and a text search run over (0: none)")
     parser.add_argument("--rss", action="store_true", help="also measure RSS with the 100,000-product catalog")
-    args = parse_for_wrk(parser, rounds=1)
-    rows = run_scenarios(args)
+    args = parse_for_wrk(parser, rounds=1, large=SMOKE_LARGE)
+    rows, small = run_scenarios(args)
+    if args.large:
+        rows += at_scale(args, small)
     if args.rss:
         rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
     print_table(rows, args)
 
 
-def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
+def run_scenarios(args: argparse.Namespace) -> tuple[list[tuple[str, object, str]], dict[str, dict[str, float]]]:
+    """The table's rows, and the listing's and the text search's figures at `--size`."""
     sup = Supervisor()
     try:
         sims = start_simulators(args.size, sup)
@@ -75,6 +89,9 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         for url in sims.values():
             httpx.post(f"{url}/__faults", json={"latency_ms": 20})
         slow = measure(f"{gateway.base}/graphql", keyed, args)
+        for url in sims.values():
+            httpx.post(f"{url}/__faults", json={"latency_ms": 0})
+        text = measure(f"{gateway.base}/graphql", post_script(json.dumps({"query": TEXT_QUERY}), gateway.key), args)
         ours, stdlib = encoding_times(answer.json())
         return [
             ("response body", f"{len(answer.content):,} bytes", ""),
@@ -90,7 +107,34 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
             ("gateway, backends at 20 ms", slow, f"p50 − 20 ms = {slow['p50'] - 20:.1f} ms"),
             ("encoding the body, gateway (orjson) ÷ json.dumps, in-process", f"{ours / stdlib:.1%}",
              f"{ours * 1000:.3f} ms against {stdlib * 1000:.3f} ms"),
-        ]
+            (f'text search "trail", 50 products, catalog {args.size:,}', text, ""),
+        ], {"listing": fast, "text": text}
+    finally:
+        sup.stop_all()
+
+
+def at_scale(args: argparse.Namespace, small: dict[str, dict[str, float]]) -> list[tuple[str, object, str]]:
+    """The listing and the text search over simulators of `--large` products (the first stack
+    stopped: they would share the cores), each against its figure at `--size`."""
+    sup = Supervisor()
+    try:
+        started = time.monotonic()
+        sims = start_simulators(args.large, sup)
+        ready = time.monotonic() - started
+        gateway = start_gateway(sims, sup)
+        rows: list[tuple[str, object, str]] = []
+        for name, query, label in (("listing", QUERY, "gateway, backends at 0 ms"),
+                                   ("text", TEXT_QUERY, 'text search "trail", 50 products')):
+            body = json.dumps({"query": query})
+            post_twice(gateway, sims, body)  # warm: the simulators build their indexes on first use
+            script = post_script(body, gateway.key)
+            if not args.smoke:
+                wrk(f"{gateway.base}/graphql", script, 2, args.connections)
+            big, base = measure(f"{gateway.base}/graphql", script, args), small[name]
+            rows.append((f"{label}, catalog {args.large:,}", big,
+                         f"{big['rps'] / base['rps']:.0%} of the {args.size:,}-product throughput, "
+                         f"p50 one at a time ×{big['p50'] / base['p50']:.2f}"))
+        return [*rows, (f"simulators ready, catalog {args.large:,}", f"{ready:.0f} s", "four, started together")]
     finally:
         sup.stop_all()
 
@@ -151,6 +195,7 @@ def measure_rss() -> str:
 
 def print_table(rows: list[tuple[str, object, str]], args: argparse.Namespace) -> None:
     print(f"\nListing benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {' / '.join(f'{n:.2f}' for n in os.getloadavg())} at the end, "
           f"Python {platform.python_version()}, wrk -c{args.connections}, {args.duration} s per run, "
           f"catalog {args.size:,}\n")
     print(f"| scenario | requests/s ({args.connections} connections) | p50 ms under load "
