@@ -368,7 +368,7 @@ class ChangeOrder:
     def stamped(self) -> list[tuple[datetime, int]]:
         """(time reported, index) of the listed products the backend stamped, sorted."""
         if self._stamped is None or self._stamped[0] != self.catalog.revision:
-            found = ((at, self.catalog.by_sku.get(key)) for (backend, key), at in self.catalog.stamps.items()
+            found = ((at, self.catalog.by_sku.get(key)) for (backend, key), at in list(self.catalog.stamps.items())
                      if backend == self.backend)
             self._stamped = (self.catalog.revision, sorted((_aware(self.reported(at)), p.index) for at, p in found
                                                            if p is not None and p.index in self.listed))

@@ -129,11 +129,11 @@ class ValueIndex:
 
     def refresh(self) -> None:
         """Catches up with the products replaced since."""
-        replaced = self.model.catalog.replaced
-        if self.seen == len(replaced):
+        replaced = self.model.catalog.replaced[self.seen:]  # a copy: another simulator may write meanwhile
+        if not replaced:
             return
         products = self.model.catalog.products
-        for record_id in self.model.ids_of([products[i] for i in dict.fromkeys(replaced[self.seen:])]):
+        for record_id in self.model.ids_of([products[i] for i in dict.fromkeys(replaced)]):
             old, new = self.key_of[record_id], self._key(record_id)
             if old != new or type(old) is not type(new):
                 group = self.members(old)
@@ -145,14 +145,14 @@ class ValueIndex:
                     self.pointers -= isinstance(old, tuple)
                     self._text = self._ordered = None
                 self._add(record_id, new)
-        self.seen = len(replaced)
+        self.seen += len(replaced)
 
     def _select(self, keys: Iterable[Hashable]) -> IdSet:
         """The records of `keys`: as the others' complement when they hold most records."""
         chosen = set(keys)
         if sum(len(self.members(k)) for k in chosen) * 2 > self.size:
-            return IdSet(frozenset(itertools.chain.from_iterable(self.members(k) for k in self.groups if k not in chosen)),
-                         True)
+            others = (self.members(k) for k in self.groups if k not in chosen)
+            return IdSet(frozenset(itertools.chain.from_iterable(others)), True)
         return IdSet(frozenset(itertools.chain.from_iterable(self.members(k) for k in chosen)))
 
     def lookup(self, op: str, expected: object, holds: Callable[[object, str], bool]) -> IdSet | None:

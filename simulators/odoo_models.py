@@ -120,7 +120,7 @@ class Model(ABC):
         if not self.stamped:
             return None
         if self._written is None or self._written[0] != self.catalog.revision:
-            stamped = ((at, self.stamped_id(key)) for (backend, key), at in self.catalog.stamps.items()
+            stamped = ((at, self.stamped_id(key)) for (backend, key), at in list(self.catalog.stamps.items())
                        if backend == "odoo")
             self._written = (self.catalog.revision, sorted((_aware(at), i) for at, i in stamped if i is not None))
         return self._written[1]

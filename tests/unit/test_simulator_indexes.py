@@ -63,12 +63,15 @@ def text(words: str) -> list:
             ["product_variant_ids.default_code", "ilike", words]]
 
 
+def odoo_time(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f" if at.microsecond else "%Y-%m-%d %H:%M:%S")
+
+
 def window(first: datetime, last: datetime, after_id: int) -> list:
     """The change feeds' domain (adapters/odoo/changes.py): the rest of a second after an id, then on."""
-    stamp = lambda at: at.strftime("%Y-%m-%d %H:%M:%S.%f" if at.microsecond else "%Y-%m-%d %H:%M:%S")  # noqa: E731
-    return ["|", "&", ["write_date", ">=", stamp(first)], "&", ["write_date", "<", stamp(first + timedelta(seconds=1))],
-            ["id", ">", after_id], ["write_date", ">=", stamp(first + timedelta(seconds=1))],
-            ["write_date", "<", stamp(last)]]
+    second = first + timedelta(seconds=1)
+    return ["|", "&", ["write_date", ">=", odoo_time(first)], "&", ["write_date", "<", odoo_time(second)],
+            ["id", ">", after_id], ["write_date", ">=", odoo_time(second)], ["write_date", "<", odoo_time(last)]]
 
 
 def cases(catalog: Catalog) -> Iterator[tuple[str, list, dict, list[str]]]:
@@ -87,15 +90,16 @@ def cases(catalog: Catalog) -> Iterator[tuple[str, list, dict, list[str]]]:
         [["name", "not ilike", "trail"]], [["name", ">", "M"]], [["name", "<=", "Harbor"]],
         [["active", "=", False]], [["active", "in", [True, False]]], [["active", "!=", True]],
         [["categ_id.name", "=ilike", "jackets"]], [["categ_id", "=", 100]], [["categ_id", "child_of", [100, 101]]],
-        [["categ_id", "ilike", "saleable / k"]], [["categ_id.parent_id", "=", 2]], [["product_brand_id.name", "=", "Lumen"]],
+        [["categ_id", "ilike", "saleable / k"]], [["categ_id.parent_id", "=", 2]],
+        [["product_brand_id.name", "=", "Lumen"]],
         [["list_price", ">=", 50.0], ["list_price", "<=", 100.0]], [["list_price", "=", 12.5]],
         ["!", ["name", "ilike", "trail"]], ["|", ["default_code", "=", "CG-000003"], ["name", "ilike", "lumen"]],
         [["default_code", "=", False]], [["default_code", "!=", False]], [["default_code", "in", ["CG-000004", False]]],
         [["product_variant_ids.default_code", "=", codeless.variants[1].sku]],
         [["product_variant_ids.default_code", "not ilike", "-S"]],
         [["id", "in", [1, 2, 3, 500]]], [["id", ">", 100], ["name", "ilike", "a"]],
-        [["write_date", ">=", early.strftime("%Y-%m-%d %H:%M:%S")]], [["write_date", "<", late.strftime("%Y-%m-%d %H:%M:%S")]],
-        window(early, late, 20), window(NOON, NOON + timedelta(hours=1), 4), [["write_date", "=", NOON.strftime("%Y-%m-%d %H:%M:%S")]],
+        [["write_date", ">=", odoo_time(early)]], [["write_date", "<", odoo_time(late)]], window(early, late, 20),
+        window(NOON, NOON + timedelta(hours=1), 4), [["write_date", "=", odoo_time(NOON)]],
         [["qty_available", ">", 0]], [["nonexistent", "=", 1]], [["categ_id.nonexistent", "=", 1]],
         [["list_price", ">", "text"]], ["&", ["name", "ilike", "x"]],
     ]:
@@ -106,22 +110,23 @@ def cases(catalog: Catalog) -> Iterator[tuple[str, list, dict, list[str]]]:
         [], [["default_code", "in", [catalog.products[4].variants[0].sku, "nope"]]], [["default_code", "ilike", "-m"]],
         [["barcode", "in", ["4000000000999", catalog.products[2].variants[0].gtin]]],
         [["product_tmpl_id", "in", [1, 2, 46]]], [["product_tmpl_id.name", "ilike", "trail"]],
-        [["active", "=", False]], [["write_date", "<", late.strftime("%Y-%m-%d %H:%M:%S")]], window(early, late, 30),
-        window(NOON, NOON + timedelta(hours=1), 0), [["default_code", "!=", False], ["product_tmpl_id", "in", [46, 47]]],
+        [["active", "=", False]], [["write_date", "<", odoo_time(late)]], window(early, late, 30),
+        window(NOON, NOON + timedelta(hours=1), 0),
+        [["default_code", "!=", False], ["product_tmpl_id", "in", [46, 47]]],
     ]:
         for context in ({}, {"active_test": False}):
             yield "product.product", domain, context, ["id", "id desc", "default_code desc",
                                                        "write_date asc, id asc", "write_date desc, id desc", "active"]
     for domain in [
         [["product_id", "in", [13, 21, 22]], ["location_id", "child_of", [101, 104]]],
-        [["write_date", "<", late.strftime("%Y-%m-%d %H:%M:%S")], ["location_id", "child_of", [101]]],
+        [["write_date", "<", odoo_time(late)], ["location_id", "child_of", [101]]],
         window(early, late, 400) + [["location_id", "child_of", [101, 102]]],
         window(NOON, NOON + timedelta(hours=1), 0),
     ]:
         yield "stock.quant", domain, {}, ["id", "write_date asc, id asc", "write_date desc"]
     for domain in [
         [["pricelist_id", "=", 2], ["product_id", "in", [1, 2, 3, 5, 9]]],
-        [["write_date", "<", late.strftime("%Y-%m-%d %H:%M:%S")], ["pricelist_id", "in", [2, 3]]],
+        [["write_date", "<", odoo_time(late)], ["pricelist_id", "in", [2, 3]]],
         window(NOON, NOON + timedelta(hours=1), 0), window(early, late, 100),
         [["pricelist_id", "in", [2]], ["base", "=", "pricelist"], ["base_pricelist_id", "!=", False]],
     ]:
