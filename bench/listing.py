@@ -6,9 +6,10 @@ and query limits (bench/unguarded_gateway.py: what those cost per request), and 
 Starlette endpoint returning a JSON body of the same size (the ceiling). Load comes from
 `wrk` (apt-get install wrk), POSTing the same document. Then, in this process, the gateway's
 response encoder (orjson) is timed against json.dumps on the listing's answer. Last, the
-listing and a text search run again over simulators of a larger catalog (`--large`, 100,000
-products), beside their figures at `--size`: the simulators search by indexes, so what grows is
-the gateway's own cost, if any. Prints a Markdown table for the README.
+listing and a text search run over two stacks at once, simulators of `--size` products and of
+`--large` (100,000) each with its gateway, in back-to-back pairs (which goes first alternates):
+the simulators search by indexes, so what grows with the catalog is the gateway's own cost, if
+any. Prints a Markdown table for the README.
 
     .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--large 100000]
                                       [--rounds 6] [--rss] [--smoke]
@@ -46,6 +47,7 @@ TEXT_QUERY = """{ products(first: 50, query: "trail") { edges { node {
   sku title priceRange { minVariantPrice { amount currencyCode } } availableForSale
 } } } }"""
 SMOKE_LARGE = 200
+SCALE_PAIRS = 2  # pairs of runs over the two catalogs, per document
 
 
 def main() -> None:
@@ -55,16 +57,15 @@ def main() -> None:
                         help="products in the second catalog the listing and a text search run over (0: none)")
     parser.add_argument("--rss", action="store_true", help="also measure RSS with the 100,000-product catalog")
     args = parse_for_wrk(parser, rounds=1, large=SMOKE_LARGE)
-    rows, small = run_scenarios(args)
+    rows = run_scenarios(args)
     if args.large:
-        rows += at_scale(args, small)
+        rows += at_scale(args)
     if args.rss:
         rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
     print_table(rows, args)
 
 
-def run_scenarios(args: argparse.Namespace) -> tuple[list[tuple[str, object, str]], dict[str, dict[str, float]]]:
-    """The table's rows, and the listing's and the text search's figures at `--size`."""
+def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
     sup = Supervisor()
     try:
         sims = start_simulators(args.size, sup)
@@ -89,9 +90,6 @@ def run_scenarios(args: argparse.Namespace) -> tuple[list[tuple[str, object, str
         for url in sims.values():
             httpx.post(f"{url}/__faults", json={"latency_ms": 20})
         slow = measure(f"{gateway.base}/graphql", keyed, args)
-        for url in sims.values():
-            httpx.post(f"{url}/__faults", json={"latency_ms": 0})
-        text = measure(f"{gateway.base}/graphql", post_script(json.dumps({"query": TEXT_QUERY}), gateway.key), args)
         ours, stdlib = encoding_times(answer.json())
         return [
             ("response body", f"{len(answer.content):,} bytes", ""),
@@ -107,36 +105,45 @@ def run_scenarios(args: argparse.Namespace) -> tuple[list[tuple[str, object, str
             ("gateway, backends at 20 ms", slow, f"p50 − 20 ms = {slow['p50'] - 20:.1f} ms"),
             ("encoding the body, gateway (orjson) ÷ json.dumps, in-process", f"{ours / stdlib:.1%}",
              f"{ours * 1000:.3f} ms against {stdlib * 1000:.3f} ms"),
-            (f'text search "trail", 50 products, catalog {args.size:,}', text, ""),
-        ], {"listing": fast, "text": text}
+        ]
     finally:
         sup.stop_all()
 
 
-def at_scale(args: argparse.Namespace, small: dict[str, dict[str, float]]) -> list[tuple[str, object, str]]:
-    """The listing and the text search over simulators of `--large` products (the first stack
-    stopped: they would share the cores), each against its figure at `--size`."""
-    sup = Supervisor()
+def at_scale(args: argparse.Namespace) -> list[tuple[str, object, str]]:
+    """The listing and the text search over catalogs of `--size` and `--large` products, both
+    stacks up, in back-to-back pairs: each figure the median of its runs, each ratio of its pairs."""
+    small_sup, large_sup = Supervisor(), Supervisor()
     try:
+        small = start_stack(args.size, small_sup)
         started = time.monotonic()
-        sims = start_simulators(args.large, sup)
+        large_sims = start_simulators(args.large, large_sup)
         ready = time.monotonic() - started
-        gateway = start_gateway(sims, sup)
+        stacks = {args.size: small, args.large: (large_sims, start_gateway(large_sims, large_sup))}
         rows: list[tuple[str, object, str]] = []
-        for name, query, label in (("listing", QUERY, "gateway, backends at 0 ms"),
-                                   ("text", TEXT_QUERY, 'text search "trail", 50 products')):
+        for query, label in ((QUERY, "listing"), (TEXT_QUERY, 'text search "trail"')):
             body = json.dumps({"query": query})
-            post_twice(gateway, sims, body)  # warm: the simulators build their indexes on first use
-            script = post_script(body, gateway.key)
-            if not args.smoke:
-                wrk(f"{gateway.base}/graphql", script, 2, args.connections)
-            big, base = measure(f"{gateway.base}/graphql", script, args), small[name]
-            rows.append((f"{label}, catalog {args.large:,}", big,
-                         f"{big['rps'] / base['rps']:.0%} of the {args.size:,}-product throughput, "
-                         f"p50 one at a time ×{big['p50'] / base['p50']:.2f}"))
-        return [*rows, (f"simulators ready, catalog {args.large:,}", f"{ready:.0f} s", "four, started together")]
+            scripts = {size: post_script(body, gateway.key) for size, (_, gateway) in stacks.items()}
+            for size, (sims, gateway) in stacks.items():
+                post_twice(gateway, sims, body)  # the simulators build their indexes on first use
+                if not args.smoke:
+                    wrk(f"{gateway.base}/graphql", scripts[size], 2, args.connections)
+            runs: dict[int, list[dict[str, float]]] = {size: [] for size in stacks}
+            for pair in range(1 if args.smoke else SCALE_PAIRS):
+                for size in (list(stacks) if pair % 2 == 0 else list(reversed(stacks))):
+                    runs[size].append(measure(f"{stacks[size][1].base}/graphql", scripts[size], args))
+            figures = {size: {k: statistics.median(r[k] for r in found) for k in found[0]}
+                       for size, found in runs.items()}
+            throughput = [big["rps"] / base["rps"] for base, big in zip(runs[args.size], runs[args.large], strict=True)]
+            latency = [big["p50"] / base["p50"] for base, big in zip(runs[args.size], runs[args.large], strict=True)]
+            rows += [(f"{label}, catalog {args.size:,}", figures[args.size], ""),
+                     (f"{label}, catalog {args.large:,}", figures[args.large],
+                      f"÷ catalog {args.size:,}: throughput {statistics.median(throughput):.0%}, p50 one at a time "
+                      f"×{statistics.median(latency):.2f} (median of {len(throughput)} pairs)")]
+        return [*rows, (f"four simulators ready, catalog {args.large:,}", f"{ready:.0f} s", "started together")]
     finally:
-        sup.stop_all()
+        large_sup.stop_all()
+        small_sup.stop_all()
 
 
 def answered(response: httpx.Response) -> str:
