@@ -235,7 +235,7 @@ class DomainEvaluator:
         try:
             return frozenset(i for i in (model.all_ids() if plan.ids.complement else sorted(plan.ids.ids))
                              if i in plan.ids and (plan.exact or holds(i)))
-        except Exception:  # the search reads its records, and fails as it would
+        except Exception:  # noqa: BLE001 - the search reads its records, and fails as it would
             return None
 
     def _write_bounds(self, terms: list) -> tuple[datetime | None, datetime | None]:

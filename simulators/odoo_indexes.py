@@ -173,12 +173,12 @@ class ValueIndex:
             candidates = values if values is not None else list(self.groups)
             try:
                 found = self._select([k for k in candidates if holds(read_back(k), positive)])
-            except Exception:  # what a scan would raise on, it raises on: it decides
+            except Exception:  # noqa: BLE001 - what would fail a scan fails it: the scan decides
                 return None
             return ~found if op.startswith("not") else found
         try:
             return self._select([k for k in list(self.groups) if holds(read_back(k), op)])
-        except Exception:  # as above
+        except Exception:  # noqa: BLE001 - as above
             return None
 
     def always_set(self) -> bool:
