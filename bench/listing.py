@@ -4,11 +4,15 @@ Runs, in one go and on one machine: the four simulators, the gateway (`commerce-
 serve`, embedded store included), the same gateway without API keys, cost analysis, budgets
 and query limits (bench/unguarded_gateway.py: what those cost per request), and a plain
 Starlette endpoint returning a JSON body of the same size (the ceiling). Load comes from
-`wrk` (apt-get install wrk), POSTing the same document. Last, in this process, the gateway's
-response encoder (orjson) is timed against json.dumps on the listing's answer. Prints a
-Markdown table for the README.
+`wrk` (apt-get install wrk), POSTing the same document. Then, in this process, the gateway's
+response encoder (orjson) is timed against json.dumps on the listing's answer. Last, the
+listing and a text search run over two stacks at once, simulators of `--size` products and of
+`--large` (100,000) each with its gateway, in back-to-back pairs (which goes first alternates):
+the simulators search by indexes, so what grows with the catalog is the gateway's own cost, if
+any. Prints a Markdown table for the README.
 
-    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--rounds 6] [--rss] [--smoke]
+    .venv/bin/python bench/listing.py [--duration 10] [--connections 8] [--size 1000] [--large 100000]
+                                      [--rounds 6] [--rss] [--smoke]
 """
 
 from __future__ import annotations
@@ -39,12 +43,23 @@ QUERY = """{ products(first: 50) { edges { node {
 } } } }"""
 
 
+TEXT_QUERY = """{ products(first: 50, query: "trail") { edges { node {
+  sku title priceRange { minVariantPrice { amount currencyCode } } availableForSale
+} } } }"""
+SMOKE_LARGE = 200
+SCALE_PAIRS = 2  # pairs of runs over the two catalogs, per document
+
+
 def main() -> None:
     parser = load_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=6, help="pairs of runs with and without keys, cost and limits")
+    parser.add_argument("--large", type=int, default=100_000,
+                        help="products in the second catalog the listing and a text search run over (0: none)")
     parser.add_argument("--rss", action="store_true", help="also measure RSS with the 100,000-product catalog")
-    args = parse_for_wrk(parser, rounds=1)
+    args = parse_for_wrk(parser, rounds=1, large=SMOKE_LARGE)
     rows = run_scenarios(args)
+    if args.large:
+        rows += at_scale(args)
     if args.rss:
         rows.append(("gateway RSS, 100,000-product catalog", measure_rss(), ""))
     print_table(rows, args)
@@ -93,6 +108,42 @@ def run_scenarios(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         ]
     finally:
         sup.stop_all()
+
+
+def at_scale(args: argparse.Namespace) -> list[tuple[str, object, str]]:
+    """The listing and the text search over catalogs of `--size` and `--large` products, both
+    stacks up, in back-to-back pairs: each figure the median of its runs, each ratio of its pairs."""
+    small_sup, large_sup = Supervisor(), Supervisor()
+    try:
+        small = start_stack(args.size, small_sup)
+        started = time.monotonic()
+        large_sims = start_simulators(args.large, large_sup)
+        ready = time.monotonic() - started
+        stacks = {args.size: small, args.large: (large_sims, start_gateway(large_sims, large_sup))}
+        rows: list[tuple[str, object, str]] = []
+        for query, label in ((QUERY, "listing"), (TEXT_QUERY, 'text search "trail"')):
+            body = json.dumps({"query": query})
+            scripts = {size: post_script(body, gateway.key) for size, (_, gateway) in stacks.items()}
+            for size, (sims, gateway) in stacks.items():
+                post_twice(gateway, sims, body)  # the simulators build their indexes on first use
+                if not args.smoke:
+                    wrk(f"{gateway.base}/graphql", scripts[size], 2, args.connections)
+            runs: dict[int, list[dict[str, float]]] = {size: [] for size in stacks}
+            for pair in range(1 if args.smoke else SCALE_PAIRS):
+                for size in (list(stacks) if pair % 2 == 0 else list(reversed(stacks))):
+                    runs[size].append(measure(f"{stacks[size][1].base}/graphql", scripts[size], args))
+            figures = {size: {k: statistics.median(r[k] for r in found) for k in found[0]}
+                       for size, found in runs.items()}
+            throughput = [big["rps"] / base["rps"] for base, big in zip(runs[args.size], runs[args.large], strict=True)]
+            latency = [big["p50"] / base["p50"] for base, big in zip(runs[args.size], runs[args.large], strict=True)]
+            rows += [(f"{label}, catalog {args.size:,}", figures[args.size], ""),
+                     (f"{label}, catalog {args.large:,}", figures[args.large],
+                      f"÷ catalog {args.size:,}: throughput {statistics.median(throughput):.0%}, p50 one at a time "
+                      f"×{statistics.median(latency):.2f} (median of {len(throughput)} pairs)")]
+        return [*rows, (f"four simulators ready, catalog {args.large:,}", f"{ready:.0f} s", "started together")]
+    finally:
+        large_sup.stop_all()
+        small_sup.stop_all()
 
 
 def answered(response: httpx.Response) -> str:
@@ -151,6 +202,7 @@ def measure_rss() -> str:
 
 def print_table(rows: list[tuple[str, object, str]], args: argparse.Namespace) -> None:
     print(f"\nListing benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {' / '.join(f'{n:.2f}' for n in os.getloadavg())} at the end, "
           f"Python {platform.python_version()}, wrk -c{args.connections}, {args.duration} s per run, "
           f"catalog {args.size:,}\n")
     print(f"| scenario | requests/s ({args.connections} connections) | p50 ms under load "

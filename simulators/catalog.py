@@ -11,14 +11,21 @@ and the app backend sells all of its variants but the first.
 
 The simulators' write APIs change it at runtime (`change`, `set_stock`, …); each
 change stamps the backend it went through, so every backend reports its own
-modification times, as the real systems do.
+modification times, as the real systems do. A product's seeded time never changes, so the
+catalog keeps the products in that order once (`seeded_order`), and `in_time_order` merges a
+backend's stamps into it: change lists stay cheap at any catalog size, as a database's index
+on the modification time keeps them. `replaced` lists the products the write APIs replaced, in
+order, for the simulators' own indexes to catch up from.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
 import random
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -229,11 +236,18 @@ class Catalog:
         self.by_erp_id = {p.erp_id: p for p in self.products}
         self.variants_by_erp_id = {v.erp_id: (p, v) for p in self.products for v in p.variants}
         self.variants_by_sku = {v.sku: (p, v) for p in self.products for v in p.variants}
-        self.seeded_until = max(p.updated_at for p in self.products)
         self.stamps: dict[tuple[str, str], datetime] = {}  # (backend, sku or record key) -> last change
         self.stock_edits: dict[tuple[int, int], tuple[int, int]] = {}  # (variant, warehouse) -> (on hand, reserved)
         self.pool_edits: dict[int, int] = {}  # variant -> marketplace pool
         self.offer_price_edits: dict[int, Decimal] = {}  # variant -> marketplace offer price
+        self.replaced: list[int] = []  # indexes of the products the write APIs replaced, in order
+        self.revision = 0  # counts the stamps: what is derived from them is current while it stands
+
+    @cached_property
+    def seeded_order(self) -> tuple[list[datetime], list[int]]:
+        """The seeded times in ascending order, and the index of the product of each (ties by index)."""
+        ordered = sorted((p.updated_at, p.index) for p in self.products)
+        return [at for at, _ in ordered], [index for _, index in ordered]
 
     @cached_property
     def locations_by_stock_location(self) -> dict[int, SeedLocation]:
@@ -246,6 +260,7 @@ class Catalog:
     def touch(self, backend: str, key: str) -> datetime:
         now = self.clock()
         self.stamps[(backend, key)] = now
+        self.revision += 1
         return now
 
     def change(self, backend: str, product: SeedProduct, **fields: object) -> SeedProduct:
@@ -270,6 +285,7 @@ class Catalog:
 
     def _replace(self, changed: SeedProduct) -> None:
         self.products[changed.index] = changed
+        self.replaced.append(changed.index)
         self.by_sku[changed.sku] = self.by_erp_id[changed.erp_id] = changed
         for v in changed.variants:
             self.variants_by_erp_id[v.erp_id] = self.variants_by_sku[v.sku] = (changed, v)
@@ -294,3 +310,88 @@ class Catalog:
     def erp_stock_total(self, product: SeedProduct) -> int:
         return sum(self.stock(v.erp_id, loc)[0] - self.stock(v.erp_id, loc)[1]
                    for v in product.variants for loc in LOCATIONS if not loc.is_store)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def in_time_order(catalog: Catalog, records_of: Callable[[list[int]], Iterable[int]],
+                  stamped: list[tuple[datetime, int]], descending: bool = False,
+                  floor: datetime | None = None, ceiling: datetime | None = None
+                  ) -> Iterator[tuple[datetime, list[int]]]:
+    """A backend's records grouped by equal modification time, in time order, each group's records
+    ascending: each record of `records_of(product indexes)` at its product's seeded time, unless
+    `stamped` ((time, record), sorted, times aware) gives it a time of its own. Only the times from
+    `floor` to `ceiling` (both included) when given."""
+    times, indexes = catalog.seeded_order
+    low = bisect_left(times, _aware(floor)) if floor else 0
+    high = bisect_right(times, _aware(ceiling)) if ceiling else len(times)
+    own = {record for _, record in stamped}
+    positions = range(high - 1, low - 1, -1) if descending else range(low, high)
+
+    def seeded() -> Iterator[tuple[datetime, list[int]]]:
+        for at, group in itertools.groupby(positions, key=times.__getitem__):
+            records = [r for r in records_of([indexes[n] for n in group]) if r not in own]
+            if records:
+                yield at, records
+
+    def written() -> Iterator[tuple[datetime, list[int]]]:
+        chosen = [(at, r) for at, r in stamped
+                  if (floor is None or at >= _aware(floor)) and (ceiling is None or at <= _aware(ceiling))]
+        for at, group in itertools.groupby(reversed(chosen) if descending else chosen, key=lambda e: e[0]):
+            yield at, [r for _, r in group]
+
+    merged = heapq.merge(seeded(), written(), key=lambda e: e[0], reverse=descending)
+    for at, group in itertools.groupby(merged, key=lambda e: e[0]):
+        yield at, sorted(r for _, records in group for r in records)
+
+
+Bound = tuple[datetime, bool]  # a time, and whether it is included
+
+
+class ChangeOrder:
+    """The products one backend lists (a fixed set of indexes) in the order of their modification
+    times as it reports them (`reported`: its precision; the seeded times are whole seconds, which
+    every precision keeps), ties by index: counted and paged within bounds without reading them all."""
+
+    def __init__(self, catalog: Catalog, backend: str, listed: Iterable[int],
+                 reported: Callable[[datetime], datetime]) -> None:
+        self.catalog = catalog
+        self.backend = backend
+        self.listed = frozenset(listed)
+        self.reported = reported
+        _, indexes = catalog.seeded_order
+        self._listed_before = list(itertools.accumulate((i in self.listed for i in indexes), initial=0))
+        self._stamped: tuple[int, list[tuple[datetime, int]]] | None = None
+
+    def stamped(self) -> list[tuple[datetime, int]]:
+        """(time reported, index) of the listed products the backend stamped, sorted."""
+        if self._stamped is None or self._stamped[0] != self.catalog.revision:
+            found = ((at, self.catalog.by_sku.get(key)) for (backend, key), at in list(self.catalog.stamps.items())
+                     if backend == self.backend)
+            self._stamped = (self.catalog.revision, sorted((_aware(self.reported(at)), p.index) for at, p in found
+                                                           if p is not None and p.index in self.listed))
+        return self._stamped[1]
+
+    def count(self, low: Bound | None, high: Bound | None) -> int:
+        times, _ = self.catalog.seeded_order
+        start = (bisect_left if low[1] else bisect_right)(times, low[0]) if low else 0
+        end = (bisect_right if high[1] else bisect_left)(times, high[0]) if high else len(times)
+        moved = [(at, self.catalog.products[i].updated_at) for at, i in self.stamped()]
+        return self._listed_before[end] - self._listed_before[start] \
+            - sum(1 for _, seeded in moved if _within(seeded, low, high)) \
+            + sum(1 for at, _ in moved if _within(at, low, high))
+
+    def page(self, descending: bool, low: Bound | None, high: Bound | None, offset: int, limit: int) -> list[int]:
+        """The product indexes of one page, in (time, index) order, reversed when `descending`."""
+        groups = in_time_order(self.catalog, lambda indexes: [i for i in indexes if i in self.listed], self.stamped(),
+                               descending, low[0] if low else None, high[0] if high else None)
+        ordered = (i for at, group in groups if _within(at, low, high)
+                   for i in (reversed(group) if descending else group))
+        return list(itertools.islice(ordered, offset, offset + limit))
+
+
+def _within(at: datetime, low: Bound | None, high: Bound | None) -> bool:
+    return (low is None or at > low[0] or (low[1] and at == low[0])) and \
+        (high is None or at < high[0] or (high[1] and at == high[0]))

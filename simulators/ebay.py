@@ -134,6 +134,8 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token", *, clien
     instruments = Instruments()
     tokens = Tokens()
     without_quantity: set[int] = set()  # variants whose inventory item was sent without availability
+    # the inventory items in the order listed: the marketplace's assortment and the SKUs stay as seeded
+    listed_skus = [v.sku for p in catalog.products if p.on_marketplace for v in p.variants]
 
     def listed(sku: str) -> tuple[SeedProduct, SeedVariant] | None:
         found = catalog.variants_by_sku.get(sku)
@@ -247,7 +249,7 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token", *, clien
         if not 1 <= limit <= MAX_PAGE or offset < 0:
             return bad_request(25709, f"limit must be within 1..{MAX_PAGE} and offset >= 0.")
         # `offset` is the page number (0 the first), and `size` the number of pages, as the spec says
-        skus = [v.sku for p in catalog.products if p.on_marketplace for v in p.variants]
+        skus = listed_skus
         pages = -(-len(skus) // limit)
         page = [item_json(*catalog.variants_by_sku[s]) for s in skus[offset * limit: (offset + 1) * limit]]
 

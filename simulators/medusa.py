@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulators.catalog import Catalog, SeedProduct, SeedVariant
+from simulators.catalog import Catalog, ChangeOrder, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
@@ -142,6 +142,7 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_app]  # indexes: changes replace the products
     handle_of = handles(catalog)
+    by_update = ChangeOrder(catalog, NAME, listed, lambda at: at.replace(microsecond=at.microsecond // 1000 * 1000))
 
     def check_key(request: Request) -> Response | None:
         key = request.headers.get("x-publishable-api-key")
@@ -175,33 +176,48 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
             offset = int(q.get("offset", "0"))
         except ValueError:
             return JSONResponse(medusa_error(400, "invalid_data", "limit and offset must be numbers"), status_code=400)
-        selected = [catalog.products[i] for i in listed]
-        skus = q.getlist("variants[sku][]") + q.getlist("variants[sku]")
-        if skus and variant_sku_filter:
-            wanted = set(skus)
-            indexes = {catalog.variants_by_sku[s][0].index for s in wanted if s in catalog.variants_by_sku}
-            selected = [p for p in (catalog.products[i] for i in sorted(indexes))
-                        if p.in_app and any(v.sku in wanted for v in sold_variants(p))]
-        if ids := q.getlist("id[]") + q.getlist("id"):
-            wanted_ids = set(ids)
-            selected = [p for p in selected if f"prod_{p.erp_id:08d}" in wanted_ids]
-        if text := q.get("q", "").lower():
-            selected = [p for p in selected if text in p.title.lower()]
-        for name, compare in COMPARISONS.items():
+        bounds: dict[str, datetime] = {}
+        for name in COMPARISONS:
             if raw := q.get(f"updated_at[{name}]"):
                 try:
                     bound = datetime.fromisoformat(raw.replace("Z", "+00:00"))
                 except ValueError:
                     return JSONResponse(medusa_error(400, "invalid_data", f"Invalid date for updated_at[{name}]"),
                                         status_code=400)
-                bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound
-                selected = [p for p in selected if compare(updated(catalog, p), bound)]
-        if order := q.get("order"):
-            field = order.lstrip("-")
-            if field not in ("updated_at", "id"):
-                return JSONResponse(medusa_error(400, "invalid_data", f"Cannot order by {field}"), status_code=400)
+                bounds[name] = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound
+        order = q.get("order") or ""
+        field, descending = order.lstrip("-"), order.startswith("-")
+        if order and field not in ("updated_at", "id"):
+            return JSONResponse(medusa_error(400, "invalid_data", f"Cannot order by {field}"), status_code=400)
+        skus = q.getlist("variants[sku][]") + q.getlist("variants[sku]")
+        ids = q.getlist("id[]") + q.getlist("id")
+        text = q.get("q", "").lower()
+        if field == "updated_at" and offset >= 0 and limit >= 0 and not ((skus and variant_sku_filter) or ids or text):
+            # the change list: from the index on the update time, as the database's
+            low = max(((bounds[n], n == "$gte") for n in ("$gt", "$gte") if n in bounds), default=None,
+                      key=lambda b: (b[0], not b[1]))
+            high = min(((bounds[n], n == "$lte") for n in ("$lt", "$lte") if n in bounds), default=None,
+                       key=lambda b: (b[0], b[1]))
+            found = [catalog.products[i] for i in by_update.page(descending, low, high, offset, limit)]
+            return JSONResponse({"products": [product_json(catalog, p, region, handle_of[p.index]) for p in found],
+                                 "count": by_update.count(low, high), "offset": offset, "limit": limit})
+        if skus and variant_sku_filter:
+            wanted = set(skus)
+            indexes = {catalog.variants_by_sku[s][0].index for s in wanted if s in catalog.variants_by_sku}
+            selected = [p for p in (catalog.products[i] for i in sorted(indexes))
+                        if p.in_app and any(v.sku in wanted for v in sold_variants(p))]
+        else:
+            selected = [catalog.products[i] for i in listed]
+        if ids:
+            wanted_ids = set(ids)
+            selected = [p for p in selected if f"prod_{p.erp_id:08d}" in wanted_ids]
+        if text:
+            selected = [p for p in selected if text in p.title.lower()]
+        for name, bound in bounds.items():
+            selected = [p for p in selected if COMPARISONS[name](updated(catalog, p), bound)]
+        if order:
             key = (lambda p: (updated(catalog, p), p.erp_id)) if field == "updated_at" else (lambda p: p.erp_id)
-            selected = sorted(selected, key=key, reverse=order.startswith("-"))
+            selected = sorted(selected, key=key, reverse=descending)
         page = selected[offset: offset + limit]
         return JSONResponse({"products": [product_json(catalog, p, region, handle_of[p.index]) for p in page],
                              "count": len(selected), "offset": offset, "limit": limit})

@@ -1,8 +1,10 @@
 """The handful of Odoo models the gateway reads, computed on demand from the seeded catalog.
 
-Records are never materialised in bulk: a model answers `value(id, field)` and
-narrows candidates from indexed domain terms, so a 100,000-product catalog stays
-cheap to search. Many2one values are `[id, display_name]`, as Odoo returns them.
+Records are never materialised in bulk: a model answers `value(id, field)`, and searches
+go by its indexes (odoo_indexes.py): its records in id order (`ordered_ids`) and in
+`write_date` order (`write_order`), the value indexes of its `indexed` fields, and
+`candidates` for the ids a few lookups name; so a 100,000-product catalog answers as fast
+as a small one. Many2one values are `[id, display_name]`, as Odoo returns them.
 
 Datetime fields hold microseconds, as PostgreSQL stores Odoo's `cr.now()`, and read
 back as whole seconds in UTC ("YYYY-MM-DD HH:MM:SS"), as `fields.Datetime.to_string`
@@ -14,7 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -24,8 +26,10 @@ from simulators.catalog import (
     LOCATIONS,
     Catalog,
     SeedLocation,
+    in_time_order,
     variant_key,
 )
+from simulators.odoo_indexes import ValueIndex
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 
@@ -66,6 +70,10 @@ def domain_datetime(value: object) -> datetime | None:
     return parsed
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _float(value: Decimal) -> float:
     return float(value)
 
@@ -85,6 +93,8 @@ class Model(ABC):
         self.catalog = registry.catalog
         self._getters: dict[str, Callable[..., object]] | None = None
         self._datetimes: dict[str, Callable[[int], datetime | None]] | None = None
+        self._indexes: dict[str, ValueIndex] = {}
+        self._written: tuple[int, list[tuple[datetime, int]]] | None = None
 
     @abstractmethod
     def all_ids(self) -> Iterable[int]: ...
@@ -99,16 +109,48 @@ class Model(ABC):
         """The model's datetime fields: each record's stored value (aware or naive UTC), None when unset."""
         return {}
 
-    def written_since(self, floor: str) -> list[int] | None:
-        """Ids whose `write_date` can be at or after `floor`, or None when the model cannot tell:
-        the records of products seeded that late, and those a write stamped since."""
-        if not self.stamped or floor < _dt(self.catalog.seeded_until):
-            return None
-        late = [p for p in self.catalog.products if _dt(p.updated_at) >= floor]
-        keys = [key for backend, key in self.catalog.stamps if backend == "odoo"]
-        return sorted({*self.ids_of(late), *(i for i in map(self.stamped_id, keys) if i is not None)})
-
     stamped = False  # True where `stamped_id` and `ids_of` map stamps and products to this model's records
+    indexed: frozenset[str] = frozenset()  # fields with a value index (odoo_indexes.ValueIndex)
+    few = False  # True where the model holds a handful of records: a path through it may read them all
+    x2many_inverse: dict[str, str] = {}  # one2many field -> the many2one of the listed records pointing back
+
+    def written_at(self) -> list[tuple[datetime, int]] | None:
+        """(write_date, id) of the records a write stamped, sorted, times aware; the others have their
+        product's seeded time. None when the model's write dates follow no product."""
+        if not self.stamped:
+            return None
+        if self._written is None or self._written[0] != self.catalog.revision:
+            stamped = ((at, self.stamped_id(key)) for (backend, key), at in list(self.catalog.stamps.items())
+                       if backend == "odoo")
+            self._written = (self.catalog.revision, sorted((_aware(at), i) for at, i in stamped if i is not None))
+        return self._written[1]
+
+    def write_order(self, descending: bool, floor: datetime | None = None,
+                    ceiling: datetime | None = None) -> Iterator[list[int]] | None:
+        """The records grouped by equal `write_date` (ids ascending), in order, from `floor` to
+        `ceiling` (aware, both included); None when the model cannot tell."""
+        written = self.written_at()
+        if written is None:
+            return None
+        products = self.catalog.products
+        groups = in_time_order(self.catalog, lambda indexes: self.ids_of([products[n] for n in indexes]),
+                               written, descending, floor, ceiling)
+        return (found for _, group in groups if (found := [i for i in group if self.exists(i)]))
+
+    def ordered_ids(self, descending: bool) -> Iterable[int] | None:
+        """Every record in id order, when the model can give them so without sorting."""
+        return None
+
+    def size(self) -> int | None:
+        """How many records the model holds, when it knows without counting."""
+        return None
+
+    def index(self, field: str) -> ValueIndex | None:
+        if field not in self.indexed or not self.has_field(field):
+            return None
+        if field not in self._indexes:
+            self._indexes[field] = ValueIndex(self, field)
+        return self._indexes[field]
 
     def stamped_id(self, key: str) -> int | None:
         """The record a stamp key (as `Catalog.touch` wrote it) belongs to, if one of this model."""
@@ -165,6 +207,7 @@ class ProductCategory(Model):
     """Odoo's "All" (1) and "All / Saleable" (2), and the seed's categories (100 + n) under it."""
 
     name = "product.category"
+    few = True
     relations = {"parent_id": "product.category"}
     ROOTS = {1: ("All", False), 2: ("Saleable", 1)}
 
@@ -196,6 +239,7 @@ class ProductBrand(Model):
     """The OCA add-on `product_brand`'s model, common on retail installations (not on a stock Odoo)."""
 
     name = "product.brand"
+    few = True
 
     def all_ids(self):
         return (500 + n for n in range(len(BRANDS)))
@@ -210,6 +254,8 @@ class ProductBrand(Model):
 class ProductTemplate(Model):
     name = "product.template"
     x2many = {"product_variant_ids": "product.product"}
+    x2many_inverse = {"product_variant_ids": "product_tmpl_id"}
+    indexed = frozenset({"name", "default_code", "active", "sale_ok", "categ_id", "product_brand_id", "list_price"})
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -218,6 +264,12 @@ class ProductTemplate(Model):
 
     def all_ids(self):
         return (p.erp_id for p in self.catalog.products)
+
+    def ordered_ids(self, descending):
+        return (p.erp_id for p in (reversed(self.catalog.products) if descending else self.catalog.products))
+
+    def size(self):
+        return len(self.catalog.products)
 
     def exists(self, record_id):
         return record_id in self.catalog.by_erp_id
@@ -281,6 +333,7 @@ class ProductProduct(Model):
     name = "product.product"
     relations = {"product_tmpl_id": "product.template"}
     stamped = True  # as variant:<id>
+    indexed = frozenset({"default_code", "active"})
 
     def stamped_id(self, key: str) -> int | None:
         return int(key[8:]) if key.startswith("variant:") else None
@@ -290,6 +343,14 @@ class ProductProduct(Model):
 
     def all_ids(self):
         return (v.erp_id for p in self.catalog.products for v in p.variants)
+
+    def ordered_ids(self, descending):
+        if descending:
+            return (v.erp_id for p in reversed(self.catalog.products) for v in reversed(p.variants))
+        return self.all_ids()
+
+    def size(self):
+        return len(self.catalog.variants_by_erp_id)
 
     def exists(self, record_id):
         return record_id in self.catalog.variants_by_erp_id
@@ -337,6 +398,7 @@ class ProductProduct(Model):
 
 class AttributeValue(Model):
     name = "product.template.attribute.value"
+    few = True
     VALUES = {1: ("Size", "S"), 2: ("Size", "M"), 3: ("Size", "L"), 4: ("Size", "One size")}
 
     def all_ids(self):
@@ -506,6 +568,7 @@ class StockMove(Model):
 
 class StockLocation(Model):
     name = "stock.location"
+    few = True
 
     def all_ids(self):
         return (loc.stock_location_id for loc in LOCATIONS)
@@ -526,6 +589,7 @@ class StockLocation(Model):
 
 class StockWarehouse(Model):
     name = "stock.warehouse"
+    few = True
     _by_id = {loc.warehouse_id: loc for loc in LOCATIONS}
 
     def all_ids(self):
@@ -589,11 +653,13 @@ class Registry:
     """The models of one database. `version` is Odoo's ("19.0"): from 19 on, domains compare
     datetimes to the whole second, as they are read; before, to the microsecond, as they are stored.
     `models`: in order, a model may look up those before it (the pricelists build on the products).
-    `addons`: the add-ons installed beside Odoo's own modules (`product_brand`)."""
+    `addons`: the add-ons installed beside Odoo's own modules (`product_brand`). `indexed` False
+    makes every search read every record, as the reference the indexed searches are tested against."""
 
     def __init__(self, catalog: Catalog, models: tuple[type[Model], ...], version: str,
-                 addons: frozenset[str]) -> None:
+                 addons: frozenset[str], indexed: bool = True) -> None:
         self.catalog = catalog
+        self.indexed = indexed  # False: every search reads every record (the indexes' reference)
         self.version = version
         self.whole_seconds = int(version.split(".")[0]) >= 19
         self.addons = addons

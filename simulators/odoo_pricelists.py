@@ -16,12 +16,13 @@ pricelist, the end is after the start, the minimum margin is not above the maxim
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Iterable
 from datetime import datetime
 
 from simulators.catalog import BASE_TIME, PRICELISTS
-from simulators.odoo_models import CATEGORY_IDS, Model, OdooError, Registry, _dt, _existing, _float
+from simulators.odoo_models import CATEGORY_IDS, Model, OdooError, Registry, _aware, _existing, _float
 
 ITEM = "product.pricelist.item"
 FIRST_RULE_ID = 5_000_001  # past every generated item's id
@@ -56,6 +57,7 @@ SEEDED_RULES = (
 
 class Pricelist(Model):
     name = "product.pricelist"
+    few = True
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
@@ -134,16 +136,17 @@ class PricelistItem(Model):
 
     def all_ids(self):
         generated = self._generated_ids(v.erp_id for p in self.catalog.products for v in p.variants)
-        return itertools.chain(generated, list(self.held))
+        return heapq.merge(generated, sorted(self.held))  # in id order, as every model's
 
     def exists(self, record_id):
         return record_id in self.held or self._generated_price(record_id) is not None
 
-    def written_since(self, floor: str) -> list[int] | None:
-        if floor < _dt(self.catalog.seeded_until):
-            return None
-        late = (v.erp_id for p in self.catalog.products if _dt(p.updated_at) >= floor for v in p.variants)
-        return sorted({*self._generated_ids(late), *(i for i, r in self.held.items() if _dt(r["write_date"]) >= floor)})
+    def ids_of(self, products):
+        return self._generated_ids(v.erp_id for p in products for v in p.variants)
+
+    def written_at(self):
+        """Held items carry their own write date; generated ones their product's seeded time."""
+        return sorted((_aware(r["write_date"]), i) for i, r in self.held.items())
 
     def candidates(self, field, values):
         if field == "product_id":

@@ -29,6 +29,7 @@ GERMANY = 57
 
 class ResCountry(Model):
     name = "res.country"
+    few = True
 
     def all_ids(self):
         return iter(COUNTRIES)

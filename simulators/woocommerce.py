@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulators.catalog import BASE_TIME, LOCATIONS, Catalog, SeedProduct, SeedVariant
+from simulators.catalog import BASE_TIME, LOCATIONS, Catalog, ChangeOrder, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
@@ -150,6 +150,10 @@ def images_json(product: SeedProduct) -> list[dict]:
              "name": f"{product.sku}-{n}", "alt": f"{product.title}, view {n}"} for n in (1, 2)]
 
 
+def total_headers(total: int, per_page: int) -> dict[str, str]:
+    return {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
+
+
 def hash_index(text: str) -> int:
     return sum(map(ord, text)) % 97
 
@@ -205,6 +209,7 @@ def coupons_json() -> list[dict]:
 def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret: str = "cs_demo") -> Starlette:
     instruments = Instruments()
     listed = [p.index for p in catalog.products if p.in_webshop]  # indexes: changes replace the products
+    by_modification = ChangeOrder(catalog, NAME, listed, lambda at: at.replace(microsecond=0))
     draft = Post(DRAFT_ID, draft_product(catalog), status="draft")
     # each SKU without case -> (product index, variant position or None); a simple product's one variant
     # has no post of its own
@@ -218,6 +223,11 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
 
     def product_posts() -> list[Post]:
         return [*(Post.of(catalog.products[i]) for i in listed), draft]
+
+    def posts_by_id(ids: set[int]) -> list[Post]:
+        """The product posts (not variations) of these ids."""
+        found = [Post.of(catalog.products[i - 1]) for i in sorted(ids) if i - 1 in by_modification.listed]
+        return [*found, draft] if DRAFT_ID in ids else found
 
     def posts_by_sku(skus: set[str]) -> list[Post]:
         found = [draft] if DRAFT_SKU.casefold() in skus else []
@@ -265,35 +275,47 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         status = q.get("status", "any")
         if status not in STATUSES:
             return bad_param("status", f"status is not one of {', '.join(STATUSES)}.")
-        if skus := q.get("sku"):  # each comma-separated SKU, and the whole string too
-            selected = posts_by_sku({s.strip().casefold() for s in [*skus.split(","), skus] if s.strip()})
-        else:
-            selected = product_posts()
-        selected = [p for p in selected if p.status == status or (status == "any" and p.status != "trash")]
-        if include := q.get("include"):
-            ids = {int(i) for i in include.split(",") if i.strip().isdigit()}
-            selected = [p for p in selected if p.id in ids]
-        if search := q.get("search", "").lower():
-            selected = [p for p in selected if search in p.product.title.lower()]
-        for name, later in (("modified_after", True), ("modified_before", False)):
+        bounds: dict[str, datetime] = {}
+        for name in ("modified_after", "modified_before"):  # both strict, to the second
             if raw := q.get(name):
                 try:
                     bound = datetime.fromisoformat(raw)
                 except ValueError:
                     return bad_param(name, "Invalid date.")
-                bound = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound.astimezone(UTC)
-                selected = [p for p in selected if (modified(catalog, p.product) > bound) == later
-                            and modified(catalog, p.product) != bound]
+                bounds[name] = bound.replace(tzinfo=UTC) if bound.tzinfo is None else bound.astimezone(UTC)
         orderby = q.get("orderby", "id")
         if orderby not in ("id", "modified"):
             return bad_param("orderby", "orderby is not one of id, modified (in this simulator).")
         descending = q.get("order", "asc" if orderby == "id" else "desc") == "desc"
+        skus, include, search = q.get("sku"), q.get("include"), q.get("search", "").lower()
+        if status == "publish" and orderby == "modified" and not (skus or include or search):
+            # the change list: from the index on the modification time, as the database's
+            low, high = bounds.get("modified_after"), bounds.get("modified_before")
+            span = (low, False) if low else None, (high, False) if high else None
+            total = by_modification.count(*span)
+            found = by_modification.page(descending, *span, (page - 1) * per_page, per_page)
+            return JSONResponse([post_json(catalog, Post.of(catalog.products[i])) for i in found],
+                                headers=total_headers(total, per_page))
+        if skus:  # each comma-separated SKU, and the whole string too
+            selected = posts_by_sku({s.strip().casefold() for s in [*skus.split(","), skus] if s.strip()})
+        elif include:
+            selected = posts_by_id({int(i) for i in include.split(",") if i.strip().isdigit()})
+        else:
+            selected = product_posts()
+        selected = [p for p in selected if p.status == status or (status == "any" and p.status != "trash")]
+        if include:
+            ids = {int(i) for i in include.split(",") if i.strip().isdigit()}
+            selected = [p for p in selected if p.id in ids]
+        if search:
+            selected = [p for p in selected if search in p.product.title.lower()]
+        if after := bounds.get("modified_after"):
+            selected = [p for p in selected if modified(catalog, p.product) > after]
+        if before := bounds.get("modified_before"):
+            selected = [p for p in selected if modified(catalog, p.product) < before]
         key = (lambda p: p.id) if orderby == "id" else (lambda p: (modified(catalog, p.product), p.id))
         selected = sorted(selected, key=key, reverse=descending)
-        total = len(selected)
         page_items = selected[(page - 1) * per_page: page * per_page]
-        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(math.ceil(total / per_page))}
-        return JSONResponse([post_json(catalog, p) for p in page_items], headers=headers)
+        return JSONResponse([post_json(catalog, p) for p in page_items], headers=total_headers(len(selected), per_page))
 
     async def get_product(request: Request) -> Response:
         if (refused := unauthorized(request)) is not None:

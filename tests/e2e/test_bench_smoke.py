@@ -28,6 +28,10 @@ SCENARIOS = {
         "gateway CPU per request with ÷ without (median of 1 pairs)",
         "gateway, backends at 20 ms",
         "encoding the body, gateway (orjson) ÷ json.dumps, in-process",
+        "listing, catalog 50",
+        "listing, catalog 200",  # the larger catalog: 200 products in a smoke run
+        'text search "trail", catalog 50',
+        'text search "trail", catalog 200',
     ],
     "carts.py": [
         "cartLinesAdd through the gateway",

@@ -83,12 +83,14 @@ def test_changes_after_until_wait():
 
 
 def test_the_odoo_simulator_bounds_write_date_like_an_index():
-    from simulators.odoo import written_from
+    from simulators.odoo_domains import written_bounds
 
     window = ["|", ["write_date", ">", "2026-11-01 10:00:00"],
               "&", ["write_date", "=", "2026-11-01 10:00:00"], ["id", ">", 7],
               ["write_date", "<=", "2026-11-23 09:00:00"], ["location_id", "child_of", [101]]]
-    assert written_from(window) == "2026-11-01 10:00:00"
-    assert written_from(["|", ["write_date", ">", "2026-11-01 10:00:00"], ["id", "=", 3]]) is None  # OR: no bound
-    assert written_from(["!", ["write_date", ">", "2026-11-01 10:00:00"]]) is None
-    assert written_from([["default_code", "=", "CG-000001"]]) is None
+    assert written_bounds(window) == ("2026-11-01 10:00:00", "2026-11-23 09:00:00")
+    assert written_bounds(["|", ["write_date", ">", "2026-11-01 10:00:00"], ["id", "=", 3]]) == (None, None)  # OR
+    assert written_bounds(["|", ["write_date", "<", "2026-11-02 00:00:00"], ["write_date", "<", "2026-11-03 00:00:00"]]) \
+        == (None, "2026-11-03 00:00:00")
+    assert written_bounds(["!", ["write_date", ">", "2026-11-01 10:00:00"]]) == (None, None)
+    assert written_bounds([["default_code", "=", "CG-000001"]]) == (None, None)
