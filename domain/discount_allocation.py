@@ -40,7 +40,7 @@ class Allocation:
     def __init__(self, items: Sequence[Priced]) -> None:
         self.quantities = [i.quantity for i in items]
         self.prices = [i.total * HUNDRED for i in items]  # WooCommerce's item price: the line's, in cents
-        self.left = [_whole(p) for p in self.prices]
+        self.left = [whole_cents(p) for p in self.prices]
         self.order = sorted(range(len(items)), key=lambda n: items[n].total * items[n].quantity, reverse=True)
 
     def applicable(self, eligible: Sequence[bool]) -> list[int]:
@@ -53,7 +53,7 @@ class Allocation:
         for n in items:
             quantity = self.quantities[n]
             units = max(0, limit - applied) if limit and limit - applied < quantity else quantity
-            price = Decimal(_whole(self.prices[n])) / quantity * units
+            price = Decimal(whole_cents(self.prices[n])) / quantity * units
             self._take(taken, n, int((price * percent / HUNDRED).to_integral_value(ROUND_FLOOR)))
             whole_cart += price
             applied += units
@@ -111,9 +111,14 @@ class Allocation:
             cents -= given
 
 
-def _whole(cents: Decimal) -> int:
-    """A price in cents rounded to a whole cent, as PHP's round() does (half away from zero)."""
+def whole_cents(cents: Decimal) -> int:
+    """An amount in cents rounded to a whole cent, as PHP's round() does (half away from zero)."""
     return int(cents.to_integral_value(ROUND_HALF_UP))
+
+
+def to_cents(amount: Decimal) -> int:
+    """An amount in currency units as whole cents (`wc_add_number_precision`, rounded)."""
+    return whole_cents(amount * HUNDRED)
 
 
 def split_evenly(total_cents: int, quantity: int) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from domain.discount_allocation import HUNDRED, Allocation
+from domain.discount_allocation import HUNDRED, Allocation, to_cents
 from domain.records import Coupon
 
 CENT = Decimal("0.01")
@@ -223,12 +223,8 @@ def _allocate(coupon: Coupon, items: Sequence[Item], allocation: Allocation) -> 
     """What `coupon` takes off each item, in cents, by item index."""
     limit = coupon.limit_usage_to_x_items or 0
     if coupon.discount_type == "fixed_cart":  # a cart coupon lowers every item (exclusions refused it already)
-        return allocation.fixed_cart(allocation.applicable([True] * len(items)), _cents(coupon.amount), limit)
+        return allocation.fixed_cart(allocation.applicable([True] * len(items)), to_cents(coupon.amount), limit)
     eligible = allocation.applicable([_valid_for(coupon, i) for i in items])
     if coupon.discount_type == "percent":
         return allocation.percent(eligible, coupon.amount, limit)
-    return allocation.fixed_product(eligible, _cents(coupon.amount), limit)
-
-
-def _cents(amount: Decimal) -> int:
-    return int((amount * HUNDRED).to_integral_value())
+    return allocation.fixed_product(eligible, to_cents(coupon.amount), limit)

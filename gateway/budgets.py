@@ -107,7 +107,7 @@ class SharedBudgets:
         for _ in range(MAX_SWAPS):
             state = await self.store.read(bucket_id)
             tokens = per_minute if state is None else min(per_minute, state.tokens + (now - state.at) * rate)
-            if tokens < needed and not partial:
+            if tokens <= 0 or (tokens < needed and not partial):  # nothing to move: no write
                 local.shared_tokens, local.shared_at = tokens, now
                 return
             granted = min(wanted, tokens)

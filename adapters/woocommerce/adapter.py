@@ -65,41 +65,29 @@ def _timestamp(raw: str | None) -> datetime | None:
     return datetime.fromisoformat(raw).replace(tzinfo=UTC)
 
 
-def to_content(item: dict, parent: dict | None = None) -> ContentRecord:
-    """A product's content; a variation's from its `parent` (WooCommerce keeps no text or terms on a
-    variation), with the variation's own SKU, GTIN, sale state, image and chosen options."""
-    source = parent if parent is not None else item
-    both = (item, parent) if parent is not None else (item,)
+def to_content(item: dict) -> ContentRecord:
+    """A product's content. (A variation is never made into content: it stands for its parent, as
+    WooCommerce keeps no text or terms on a variation.)"""
     try:
-        images: dict[str, Image] = {}  # its own image first, then the parent's
-        for i in (i for one in both for i in one.get("images") or ()):
-            images.setdefault(i["src"], Image(url=i["src"], alt_text=i.get("alt") or None))
-        stamps = [t for t in (_timestamp(one.get("date_modified_gmt")) for one in both) if t is not None]
         return ContentRecord(
             backend=NAME,
             sku=item.get("sku") or None,
-            title=source.get("name") or None,
-            description=plain_text(source.get("description")) or plain_text(source.get("short_description")),
-            brand=next((b["name"] for b in source.get("brands") or ()), None),
-            categories=tuple(c["name"] for c in source.get("categories") or ()),
-            images=tuple(images.values()),
-            attributes=(*(_attributes(parent) if parent else ()), *_attributes(item)),
+            title=item.get("name") or None,
+            description=plain_text(item.get("description")) or plain_text(item.get("short_description")),
+            brand=next((b["name"] for b in item.get("brands") or ()), None),
+            categories=tuple(c["name"] for c in item.get("categories") or ()),
+            images=tuple(Image(url=i["src"], alt_text=i.get("alt") or None) for i in item.get("images") or ()),
+            # its own attributes; those it is varied by are its variations' facts
+            attributes=tuple(Attribute(key=a["name"], value=", ".join(a.get("options") or ()))
+                             for a in item.get("attributes") or () if not a.get("variation")),
             gtin=item.get("global_unique_id") or None,
-            updated_at=max(stamps, default=None),
-            shop_product_id=int(source["id"]) if source.get("id") is not None else None,
-            category_ids=tuple(int(c["id"]) for c in source.get("categories") or () if c.get("id") is not None),
+            updated_at=_timestamp(item.get("date_modified_gmt")),
+            shop_product_id=int(item["id"]) if item.get("id") is not None else None,
+            category_ids=tuple(int(c["id"]) for c in item.get("categories") or () if c.get("id") is not None),
             on_sale=bool(item.get("on_sale")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
-
-
-def _attributes(item: dict) -> tuple[Attribute, ...]:
-    """A product's own attributes (`options`; those it is varied by are its variations' facts) and a
-    variation's choices (one `option` each, as WooCommerce writes them)."""
-    return tuple(Attribute(key=a["name"], value=str(a["option"])) if "option" in a
-                 else Attribute(key=a["name"], value=", ".join(a.get("options") or ()))
-                 for a in item.get("attributes") or () if "option" in a or not a.get("variation"))
 
 
 def _is_variation(item: dict) -> bool:

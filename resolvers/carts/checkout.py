@@ -18,10 +18,10 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, UserError, short_of
-from domain.discount_allocation import split_evenly
+from domain.discount_allocation import split_evenly, to_cents
 from domain.discounts import Buyer, Claim, claim_for
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
 from resolvers import global_ids, stock
@@ -263,8 +263,7 @@ def _order_lines(priced: cost.PricedCart) -> list[OrderLine]:
     for p in priced.lines:
         if p.variant is None or p.unit_price is None:
             continue
-        cents = int(((p.unit_price.amount * p.line.quantity - off.get(p.line.line_id, Decimal(0))) * 100)
-                    .to_integral_value(ROUND_HALF_UP))
+        cents = to_cents(p.unit_price.amount * p.line.quantity - off.get(p.line.line_id, Decimal(0)))
         lines += [OrderLine(p.variant.erp_id, p.variant.sku, units, Decimal(each) / 100)
                   for units, each in split_evenly(cents, p.line.quantity)]
     return lines

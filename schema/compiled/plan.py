@@ -10,12 +10,11 @@ A document the plan cannot express exactly returns None and runs on graphql-core
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
     FieldNode,
-    GraphQLAbstractType,
     GraphQLObjectType,
     GraphQLSchema,
     OperationType,
