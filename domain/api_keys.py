@@ -20,7 +20,16 @@ class Scope(StrEnum):
     CART_WRITE = "cart:write"
     CHECKOUT_WRITE = "checkout:write"
     ORDERS_READ = "orders:read"
+    PROFILE_READ = "profile:read"          # the signed-in customer's merged profile
+    PROFILE_WRITE = "profile:write"        # customerUpdate, alert preferences
+    LISTS_WRITE = "lists:write"            # saved lists: read and change them
+    NOTIFICATIONS_READ = "notifications:read"  # the in-app feed, and marking it read
     KEYS_ADMIN = "keys:admin"
+
+
+# what a marketplace key may ever hold: it never reaches carts, customers or orders (a key stored with
+# more, by an older gateway or by hand, acts with these only: ApiKey.granted)
+MARKETPLACE_SCOPES = frozenset({Scope.CATALOG_READ, Scope.STOCK_READ})
 
 
 # where a key of each kind may check out unless it lists its channels: a web bundle's key buys at
@@ -49,6 +58,12 @@ class ApiKey:
     revoked_at: datetime | None = None
     documents: str | None = None  # a trusted-document list: the key runs only the documents in it
     channels: tuple[str, ...] = ()  # where the key may check out; empty: its kind's (DEFAULT_CHANNELS)
+
+    @property
+    def granted(self) -> frozenset[Scope]:
+        """The scopes the key acts with."""
+        held = frozenset(self.scopes)
+        return held & MARKETPLACE_SCOPES if self.kind is KeyKind.MARKETPLACE else held
 
     @property
     def checkout_channels(self) -> tuple[str, ...]:

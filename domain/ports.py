@@ -10,6 +10,7 @@ from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
+from domain.lists import Watch
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -280,3 +281,16 @@ class DocumentStore(Protocol):
 
     async def list_hashes(self, name: str) -> frozenset[str]:
         """The hashes of a trusted-document list; empty when there is no such list."""
+
+
+class SavedListStore(Protocol):
+    """Saved lists, each change written only if the stored version is the one it was computed from
+    (as carts are). The list-management methods belong to the lists' use cases; the reminder worker
+    relies on `watching` alone."""
+
+    async def prepare(self) -> None: ...
+
+    async def watching(self, skus: Collection[str], after: str | None, limit: int) -> list[Watch]:
+        """Signed-in customers' saved items of `skus` (guests' lists are never reminded), at most
+        `limit`, in a stable order; `after`: the last Watch's `f"{list_id}/{item_id}"` of the previous
+        page. Served by an index on the items' SKUs: 100,000 saved items must not mean a scan."""

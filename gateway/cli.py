@@ -210,7 +210,7 @@ def token(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        print(issue_token(args.customer, settings.auth, ttl_seconds=int(args.ttl_minutes * 60)))
+        print(issue_token(args.customer, settings.auth, ttl_seconds=int(args.ttl_minutes * 60), email=args.email))
     except ValueError as exc:
         print(f"commerce-gateway token: {exc}", file=sys.stderr)
         return 2
@@ -279,6 +279,8 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("token", help="a customer token signed with the configured HS256 secret (the demo's key)")
     t.add_argument("--customer", required=True, help="customer id, the token's `sub`")
     t.add_argument("--ttl-minutes", type=float, default=60.0, help="lifetime (default 60)")
+    t.add_argument("--email", help="the customer's e-mail, as a verified `email` claim (what the backends' "
+                                   "customer records are matched by)")
     t.add_argument("--config")
     t.set_defaults(func=token)
     k = sub.add_parser("keys", help="client API keys: create, list, revoke, rotate")

@@ -209,7 +209,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             return refusal(Unauthenticated(admitted))
         key = admitted.key
         request.state.requests_decision = admitted.requests
-        context.api_key, context.scopes = key, frozenset(key.scopes)
+        context.api_key, context.scopes = key, key.granted
         context.introspection = may_introspect(key, self.production)
         context.meter = self.gatekeeper.meter(key)
         if (bound := bound_channel(key)) is not None:
@@ -233,10 +233,12 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             except ValueError as exc:
                 context.rejected = BadUserInput(f"X-Channel: {exc}")
         try:
-            context.customer_id = customer_from_header(request.headers.get("authorization"), self.auth,
-                                                       self.token_key)
+            customer = customer_from_header(request.headers.get("authorization"), self.auth, self.token_key)
         except Unauthenticated as exc:
             context.rejected = exc
+        else:
+            if customer is not None:
+                context.customer_id, context.customer_email = customer.customer_id, customer.email
         context.backend_deadline = request.scope.get("state", {}).get("backend_deadline")
         request.state.gateway_context = context
         request.state.sub_response = response

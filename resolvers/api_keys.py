@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from domain.api_keys import ApiKey, KeyEvent, KeyKind, Scope
+from domain.api_keys import MARKETPLACE_SCOPES, ApiKey, KeyEvent, KeyKind, Scope
 from domain.channels import Channel
 from domain.errors import BadUserInput
 from domain.ports import ApiKeyStore
@@ -23,14 +23,14 @@ PREFIX = "cgw"
 DOCUMENT_LIST_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 DEFAULT_SCOPES = {
     KeyKind.FRONTEND: (Scope.CATALOG_READ, Scope.STOCK_READ, Scope.CART_WRITE, Scope.CHECKOUT_WRITE,
-                       Scope.ORDERS_READ),
+                       Scope.ORDERS_READ, Scope.PROFILE_READ, Scope.PROFILE_WRITE, Scope.LISTS_WRITE,
+                       Scope.NOTIFICATIONS_READ),
     KeyKind.MOBILE: (Scope.CATALOG_READ, Scope.STOCK_READ, Scope.CART_WRITE, Scope.CHECKOUT_WRITE,
-                     Scope.ORDERS_READ),
+                     Scope.ORDERS_READ, Scope.PROFILE_READ, Scope.PROFILE_WRITE, Scope.LISTS_WRITE,
+                     Scope.NOTIFICATIONS_READ),
     KeyKind.MARKETPLACE: (Scope.CATALOG_READ, Scope.STOCK_READ),
     KeyKind.ADMIN: tuple(Scope),
 }
-# what a marketplace key may ever be given: it never reaches carts, customers or orders
-MARKETPLACE_SCOPES = frozenset({Scope.CATALOG_READ, Scope.STOCK_READ})
 # (requests per minute, cost points per minute) unless the key sets its own
 DEFAULT_LIMITS = {
     KeyKind.FRONTEND: (6_000, 600_000),

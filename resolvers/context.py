@@ -60,6 +60,7 @@ class RequestContext:
     channel: Channel
     store_code: str | None = None
     customer_id: str | None = None  # from a verified bearer token; None for a guest
+    customer_email: str | None = None  # the token's verified e-mail: what backends' customers are matched by
     loaders: Loaders = field(init=False)
     reported: list[tuple[list[str | int], DomainError]] = field(default_factory=list)
     rejected: DomainError | None = None  # raised before execution, e.g. a bad X-Channel header

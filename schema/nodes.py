@@ -2,7 +2,7 @@
 
 Each kind keeps its own rules: catalog objects need `catalog:read`; a cart needs `cart:write`
 and is found as `cart(id:)` finds it (a customer's only with their token); a customer is only
-the signed-in one, with `cart:write` or `orders:read`. Cart lines and orders are refetched
+the signed-in one, with any scope of the customer's data. Cart lines and orders are refetched
 through their cart and customer."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from strawberry.types import Info
 from domain.api_keys import Scope
 from resolvers import catalog, global_ids
 from resolvers.carts.changes import find_cart
-from schema.carts.types import Cart, Customer
+from schema.carts.types import Cart
+from schema.customers.types import CUSTOMER_SCOPES, Customer
 from schema.catalog.query import as_node
 from schema.context import ctx
 from schema.node import Node
@@ -24,9 +25,9 @@ from schema.scopes import missing_scope, needs
 SCOPES = {
     "Product": frozenset({Scope.CATALOG_READ}), "Variant": frozenset({Scope.CATALOG_READ}),
     "Store": frozenset({Scope.CATALOG_READ}), "Cart": frozenset({Scope.CART_WRITE}),
-    "Customer": frozenset({Scope.CART_WRITE, Scope.ORDERS_READ}),
+    "Customer": frozenset(CUSTOMER_SCOPES),
 }
-ANY_NODE_SCOPE = (Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ)
+ANY_NODE_SCOPE = (Scope.CATALOG_READ, *CUSTOMER_SCOPES)
 
 
 async def _find(info: Info, global_id: str, path: list[str | int]) -> Node | None:

@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from schema.carts.operations import CartMutation, CartQuery
 from schema.catalog.query import CatalogQuery
 from schema.compiled.executor import compile_queries
+from schema.customers.query import CustomerQuery
 from schema.nodes import NodeQuery
 from schema.catalog.types import Product, Store, Variant
 from schema.directives import InContextExtension, in_context
@@ -36,7 +37,7 @@ DOCUMENT_CACHE_SIZE = 1_000
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, CartQuery, KeyQuery):
+class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
     pass
 
 

@@ -10,7 +10,6 @@ from strawberry.types import Info
 
 from domain.api_keys import Scope
 from domain.carts import CartOutcome
-from resolvers import global_ids
 from resolvers.carts import changes, checkout, idempotency, sign_in
 from resolvers.carts.unit_of_work import CartUnitOfWork
 from schema.carts.inputs import (
@@ -21,7 +20,7 @@ from schema.carts.inputs import (
     CheckoutInput,
     attributes_of,
 )
-from schema.carts.types import Cart, CartPayload, CheckoutPayload, CheckoutUserError, Customer, Order
+from schema.carts.types import Cart, CartPayload, CheckoutPayload, CheckoutUserError, Order
 from schema.context import ctx
 from schema.scopes import needs
 
@@ -36,13 +35,6 @@ class CartQuery:
     async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
         found = await changes.find_cart(ctx(info), id)
         return Cart.of(found) if found else None
-
-    @strawberry.field(description="The signed-in customer; null for a guest.",
-                      extensions=[needs(Scope.CART_WRITE, Scope.ORDERS_READ)])
-    def me(self, info: Info) -> Customer | None:
-        customer = ctx(info).customer_id
-        return Customer(id=strawberry.ID(global_ids.encode("Customer", customer)), customer_id=customer) \
-            if customer else None
 
 
 IdempotencyKey = Annotated[str | None, strawberry.argument(

@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from domain import carts as domain_carts
-from domain.api_keys import Scope
 from domain.carts import Cart as CartRecord
 from domain.errors import BackendError
 from domain.records import ErpOrder
@@ -23,7 +22,6 @@ from schema.catalog.types import Attribute, Money, Variant
 from schema.context import ctx
 from schema.node import Node
 from schema.scalars import CurrencyCode
-from schema.scopes import needs
 from schema.user_errors import UserError, field_path, member
 
 
@@ -248,21 +246,3 @@ class CheckoutPayload:
 @strawberry.type
 class CartBuyerIdentity:
     customer_id: strawberry.ID | None
-
-
-@strawberry.type(description="The signed-in customer, from the bearer token.")
-class Customer(Node):
-    customer_id: strawberry.Private[str]
-
-    @strawberry.field(description="The customer's active cart, the same from every channel.",
-                      extensions=[needs(Scope.CART_WRITE)])
-    async def cart(self, info: Info) -> Cart | None:
-        found = await ctx(info).cart_store.active_for_customer(self.customer_id)
-        return Cart.of(found) if found else None
-
-    @strawberry.field(description="The customer's orders in the ERP, from every channel, newest first.",
-                      extensions=[needs(Scope.ORDERS_READ)])
-    async def orders(self, info: Info, first: int) -> list[Order]:
-        catalog.check_first(first)
-        found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
-        return [Order.of(o) for o in found]

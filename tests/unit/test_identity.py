@@ -17,7 +17,21 @@ from gateway.settings import AuthSettings, SettingsError, load_settings
 def test_an_issued_token_names_its_customer():
     auth = AuthSettings()
     token = issue_token("c-42", auth, ttl_seconds=60)
-    assert customer_from_header(f"Bearer {token}", auth, verification_key(auth)) == "c-42"
+    found = customer_from_header(f"Bearer {token}", auth, verification_key(auth))
+    assert found is not None and (found.customer_id, found.email) == ("c-42", None)
+
+
+@pytest.mark.parametrize(("claims", "email"), [
+    ({"email": "Ada@Example.com", "email_verified": True}, "Ada@Example.com"),
+    ({"email": "ada@example.com"}, None),                           # not verified: not trusted
+    ({"email": "ada@example.com", "email_verified": "true"}, None),  # only the JSON boolean counts
+    ({"email": "x" * 300 + "@example.com", "email_verified": True}, None),
+])
+def test_only_a_verified_email_claim_names_the_customer(claims, email):
+    auth = AuthSettings()
+    token = jwt.encode({"sub": "c-1", "exp": int(time.time()) + 60, **claims}, auth.jwt_secret, algorithm="HS256")
+    found = customer_from_header(f"Bearer {token}", auth, verification_key(auth))
+    assert found is not None and found.email == email
 
 
 def test_rs256_tokens_are_checked_with_the_public_key(tmp_path):
@@ -31,7 +45,8 @@ def test_rs256_tokens_are_checked_with_the_public_key(tmp_path):
     forged = jwt.encode({"sub": "c-7", "exp": int(time.time()) + 60, "iss": "idp"}, "x" * 32, algorithm="HS256")
     wrong_issuer = jwt.encode({"sub": "c-7", "exp": int(time.time()) + 60, "iss": "evil"}, private,
                               algorithm="RS256")
-    assert customer_from_header(f"Bearer {good}", auth, key) == "c-7"
+    found = customer_from_header(f"Bearer {good}", auth, key)
+    assert found is not None and found.customer_id == "c-7"
     for token in (forged, wrong_issuer):
         with pytest.raises(Unauthenticated):
             customer_from_header(f"Bearer {token}", auth, key)

@@ -1,0 +1,36 @@
+"""The signed-in customer and what hangs off them. Each field checks its own scope, so a key with
+`cart:write` alone reads the cart and nothing else of the customer."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from domain.api_keys import Scope
+from resolvers import catalog
+from schema.carts.types import Cart, Order
+from schema.context import ctx
+from schema.node import Node
+from schema.scopes import needs
+
+# any of these lets a key reach `me` (and a Customer node); each field then asks for its own
+CUSTOMER_SCOPES = (Scope.CART_WRITE, Scope.ORDERS_READ, Scope.PROFILE_READ, Scope.LISTS_WRITE,
+                   Scope.NOTIFICATIONS_READ)
+
+
+@strawberry.type(description="The signed-in customer, from the bearer token.")
+class Customer(Node):
+    customer_id: strawberry.Private[str]
+
+    @strawberry.field(description="The customer's active cart, the same from every channel.",
+                      extensions=[needs(Scope.CART_WRITE)])
+    async def cart(self, info: Info) -> Cart | None:
+        found = await ctx(info).cart_store.active_for_customer(self.customer_id)
+        return Cart.of(found) if found else None
+
+    @strawberry.field(description="The customer's orders in the ERP, from every channel, newest first.",
+                      extensions=[needs(Scope.ORDERS_READ)])
+    async def orders(self, info: Info, first: int) -> list[Order]:
+        catalog.check_first(first)
+        found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
+        return [Order.of(o) for o in found]
