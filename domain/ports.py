@@ -294,3 +294,6 @@ class SavedListStore(Protocol):
         """Signed-in customers' saved items of `skus` (guests' lists are never reminded), at most
         `limit`, in a stable order; `after`: the last Watch's `f"{list_id}/{item_id}"` of the previous
         page. Served by an index on the items' SKUs: 100,000 saved items must not mean a scan."""
+
+    async def skus_saved_by(self, customer_id: str) -> set[str]:
+        """The SKUs in any of the customer's lists (what recommendations leave out and start from)."""
