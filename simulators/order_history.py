@@ -31,7 +31,8 @@ ORDERS_PER_PRODUCT = 3
 ORDERS_PER_CUSTOMER = 6  # on average
 COMPANION_SHARE = 0.75
 HISTORY_DAYS = 300
-CHANNELS = (("WEB", 50), ("APP", 25), ("STORE", 15), ("CALL_CENTER", 10))
+CHANNELS = ("WEB", "APP", "STORE", "CALL_CENTER")
+CHANNEL_WEIGHTS = (50, 25, 15, 10)
 
 FIRST_NAMES = (("Ada", "ada"), ("Zoë", "zoe"), ("José", "jose"), ("Łukasz", "lukasz"), ("Maren", "maren"),
                ("Noah", "noah"), ("Amélie", "amelie"), ("Jonas", "jonas"), ("Sofia", "sofia"), ("Emil", "emil"),
@@ -120,12 +121,11 @@ def _build(catalog: Catalog) -> OrderHistory:
     rng.shuffle(ranked)
     demand = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(ranked))))
     loyalty = list(itertools.accumulate(1 / (n + 1) ** 0.5 for n in range(len(customers))))
-    channels, channel_weights = zip(*CHANNELS, strict=True)
 
     def popular() -> SeedProduct:
         return products[ranked[bisect.bisect_left(demand, rng.random() * demand[-1])]]
 
-    drafts = []
+    drafts: list[tuple[datetime, int, str, tuple[SeedOrderLine, ...]]] = []
     for _ in range(order_count):
         anchor = popular()
         chosen = [anchor]
@@ -137,7 +137,7 @@ def _build(catalog: Catalog) -> OrderHistory:
                 chosen.append(extra)
         customer = min(bisect.bisect_left(loyalty, rng.random() * loyalty[-1]), len(customers) - 1)
         at = BASE_TIME + timedelta(seconds=rng.randrange(HISTORY_DAYS * 86_400))
-        channel = rng.choices(channels, channel_weights)[0]
+        channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
         lines = []
         for product in chosen:
             variant = rng.choice(product.variants)
