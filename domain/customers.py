@@ -4,11 +4,9 @@ writes to the system of record, and the orders every system took, on one scale o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
-
-from domain.records import Address, OrderLine
+from domain.records import Address, ErpOrder, OrderStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,32 +35,35 @@ class ContactChanges:
     address: Address | None = None  # the contact's own (main) address
 
 
+PARTICLES = frozenset({"de", "da", "di", "del", "della", "der", "den", "du", "la", "le", "van", "von", "zu", "ten",
+                       "ter", "dos", "das", "bin", "al"})
+
+
 def split_name(name: str | None) -> tuple[str | None, str | None]:
-    """A one-field name as first and last name: the last word is the last name, the words before it
-    the first name ("Ada King Lovelace": "Ada King", "Lovelace"); one word is a first name alone."""
+    """A one-field name as first and last name: the last word is the last name, with the lower-case
+    particles before it ("Sofia de Vries": "Sofia", "de Vries"), the words before them the first name
+    ("Ada King Lovelace": "Ada King", "Lovelace"); one word is a first name alone."""
     words = (name or "").split()
     if not words:
         return None, None
-    if len(words) == 1:
+    start = len(words) - 1
+    while start > 1 and words[start - 1] in PARTICLES:
+        start -= 1
+    if start == 0:
         return words[0], None
-    return " ".join(words[:-1]), words[-1]
+    return " ".join(words[:start]), " ".join(words[start:])
 
 
 def join_name(first: str | None, last: str | None) -> str:
     return " ".join(part for part in (first, last) if part)
 
 
-class OrderStatus(StrEnum):
-    """One scale for every system's order statuses (README: Order history)."""
-
-    PENDING = "PENDING"        # not placed or not paid yet (a quotation, a pending payment, a draft)
-    ON_HOLD = "ON_HOLD"        # placed, waiting for the shop (payment to confirm, an action required)
-    CONFIRMED = "CONFIRMED"    # placed and being fulfilled
-    COMPLETED = "COMPLETED"    # fulfilled (or closed after fulfilment)
-    CANCELLED = "CANCELLED"
-    REFUNDED = "REFUNDED"
-    FAILED = "FAILED"          # payment failed
-    UNKNOWN = "UNKNOWN"        # a status the gateway has no mapping for (`systemStatus` says which)
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    sku: str | None  # None: the system kept no SKU for the line
+    title: str | None
+    quantity: int
+    unit_price: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class HistoryOrder:
     created_at: datetime
     total: Decimal
     currency: str
-    lines: tuple[OrderLine, ...]
+    lines: tuple[HistoryLine, ...]
     links: tuple[str, ...] = ()
 
 
@@ -92,3 +93,12 @@ class OrderWindow:
     until: datetime | None
     seen: frozenset[str]
     limit: int
+
+
+def history_of_erp(order: ErpOrder, backend: str) -> HistoryOrder:
+    """An order the ERP answered (a checkout's), as the order history shows orders."""
+    return HistoryOrder(backend=backend, key=str(order.erp_id), number=order.number, status=order.status,
+                        system_status=order.state, channel=order.channel,
+                        created_at=order.created_at or datetime.min.replace(tzinfo=UTC), total=order.total,
+                        currency=order.currency,
+                        lines=tuple(HistoryLine(line.sku, None, line.quantity, line.unit_price) for line in order.lines))

@@ -7,8 +7,9 @@ import strawberry
 from strawberry.types import Info
 
 from domain.api_keys import Scope
-from resolvers import catalog
+from resolvers import catalog, profile
 from schema.carts.types import Cart, Order
+from schema.customers.profile import CustomerProfile, profile_of
 from schema.context import ctx
 from schema.node import Node
 from schema.scopes import needs
@@ -34,3 +35,8 @@ class Customer(Node):
         catalog.check_first(first)
         found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
         return [Order.of(o) for o in found]
+
+    @strawberry.field(description="Who the customer is, merged from the backends.",
+                      extensions=[needs(Scope.PROFILE_READ)])
+    async def profile(self, info: Info) -> CustomerProfile | None:
+        return profile_of(info, await profile.profile(ctx(info)))
