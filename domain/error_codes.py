@@ -112,7 +112,8 @@ class CustomerErrorCode(Code):
     INVALID_ADDRESS = "INVALID_ADDRESS", ("An address field is too long (120 characters), holds control characters, "
                                           "or the country is not an ISO 3166 alpha-2 code (`field` says which).")
     MARKETING_CONSENT_NOT_KEPT = "MARKETING_CONSENT_NOT_KEPT", ("The system of record keeps no marketing consent "
-                                                                "in this installation (README: Customer profile).")
+                                                                "in this installation (README: Customer profile "
+                                                                "and order history).")
     INTERNAL = _INTERNAL
 
 

@@ -238,7 +238,7 @@ class OrderDraft:
 
 
 class OrderStatus(StrEnum):
-    """One scale for every system's order statuses (README: Order history)."""
+    """One scale for every system's order statuses (README: Customer profile and order history)."""
 
     PENDING = "PENDING"        # not placed or not paid yet (a quotation, a pending payment, a draft)
     ON_HOLD = "ON_HOLD"        # placed, waiting for the shop (payment to confirm, an action required)

@@ -205,8 +205,8 @@ class OrderLine:
 
 OrderStatus = DomainOrderStatus
 strawberry.enum(DomainOrderStatus, name="OrderStatus",
-                description="Every system's order statuses on one scale (README: Order history); `systemStatus` "
-                            "is the status as the system says it.")
+                description="Every system's order statuses on one scale (README: Customer profile and order "
+                            "history); `systemStatus` is the status as the system says it.")
 
 
 @strawberry.type(description="An order, as the system that took it keeps it (the ERP for the gateway's own).")

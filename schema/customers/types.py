@@ -31,7 +31,8 @@ class Customer(Node):
         return Cart.of(found) if found else None
 
     @strawberry.field(description="The customer's orders in every system that takes them, newest first, each once "
-                                  "(README: Order history).", extensions=[needs(Scope.ORDERS_READ)])
+                                  "(README: Customer profile and order history).",
+                      extensions=[needs(Scope.ORDERS_READ)])
     async def orders(self, info: Info, first: int, after: str | None = None) -> OrderConnection | None:
         return await order_connection(info, first, after)
 

@@ -158,3 +158,18 @@ async def test_app_orders_need_the_secret_key(make_backends, catalog, simulators
         await make_backends(CGW_BACKENDS__MEDUSA__SECRET_API_KEY="sk_wrong").app.customer_by_email(app.email)
     # the Admin API answers 401 to a request without the key
     assert httpx.get(f"{simulators['medusa'].url}/admin/customers").status_code == 401
+
+
+def test_the_web_shop_lists_customers_as_woocommerce_does(simulators, catalog):
+    # the default role filter is `customer`: a wholesale customer is found with role=all or their role
+    url, auth = f"{simulators['woocommerce'].url}/wp-json/wc/v3/customers", ("ck_demo", "cs_demo")
+    wholesale = next(c for c in web_shop_customers(catalog) if c.group)
+    assert httpx.get(url, params={"email": wholesale.email}, auth=auth).json() == []
+    [found] = httpx.get(url, params={"email": wholesale.email, "role": "all"}, auth=auth).json()
+    assert httpx.get(f"{url}/{found['id']}", auth=auth).json()["role"] == "wholesale_customer"
+    page = httpx.get(url, params={"role": "all", "per_page": 5, "page": 2}, auth=auth)
+    total = len(web_shop_customers(catalog))
+    assert (len(page.json()), page.headers["X-WP-Total"], page.headers["X-WP-TotalPages"]) == (
+        5, str(total), str(-(-total // 5)))
+    assert httpx.get(url, params={"email": "not-an-address"}, auth=auth).status_code == 400
+    assert httpx.get(url).status_code == 401
