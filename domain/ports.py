@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
+from domain.customers import ContactChanges, CustomerRecord, HistoryOrder, OrderWindow
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
 from domain.lists import Watch
@@ -88,8 +89,33 @@ class ErpBackend(Backend, Protocol):
     async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
         """Newest first."""
 
+    @property
+    def keeps_marketing_consent(self) -> bool:
+        """Whether the contact holds marketing consent (read and written)."""
 
-class ContentBackend(Backend, Protocol):
+    async def contact_of(self, customer_id: str, email: str | None) -> CustomerRecord | None:
+        """The customer's contact: by the customer id, else (a verified `email` given) a contact with
+        that e-mail that belongs to no other customer."""
+
+    async def write_contact(self, customer_id: str, email: str | None, changes: ContactChanges) -> None:
+        """Writes to the customer's contact, made now (with the customer id) when there is none."""
+
+    async def order_history(self, customer_id: str, window: OrderWindow, hide: Collection[str]) -> list[HistoryOrder]:
+        """The customer's orders in the window, newest first, but the copies of orders taken in the
+        `hide` channels (whose own systems are read for the history)."""
+
+
+class CustomerSource(Protocol):
+    """A backend with customers of its own and their orders (the web-shop, the app backend)."""
+
+    async def customer_by_email(self, email: str) -> CustomerRecord | None:
+        """The customer with exactly this (verified) e-mail, in any letter case."""
+
+    async def order_history(self, customer_key: str, window: OrderWindow) -> list[HistoryOrder]:
+        """The orders of the customer with this key (the backend's id), in the window, newest first."""
+
+
+class ContentBackend(Backend, CustomerSource, Protocol):
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]: ...
 
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
@@ -98,7 +124,7 @@ class ContentBackend(Backend, Protocol):
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
 
 
-class AppBackend(Backend, Protocol):
+class AppBackend(Backend, CustomerSource, Protocol):
     async def variants_by_sku(self, skus: Sequence[str]) -> list[AppVariant]: ...
 
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...

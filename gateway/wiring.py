@@ -130,14 +130,17 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, clock:
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
         else None, change_pages=settings.catalog.changes_max_pages)
     app = MedusaAdapter(http(MedusaAdapter.name, b.medusa, medusa.adapter.describe_error, medusa_client),
-                        region_id=b.medusa.region_id, change_pages=settings.catalog.changes_max_pages)
+                        region_id=b.medusa.region_id, change_pages=settings.catalog.changes_max_pages,
+                        secret_api_key=b.medusa.secret_api_key)
     odoo_http = http(OdooAdapter.name, b.odoo, describe_json2_error, odoo_client)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
     erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock,
-                      identity=ProductIdentity(b.odoo.product_sku_field, b.odoo.product_sku_fallback))
+                      identity=ProductIdentity(b.odoo.product_sku_field, b.odoo.product_sku_fallback),
+                      consent_field=b.odoo.marketing_consent_field, link_field=b.odoo.order_link_field,
+                      order_links={"WEB": b.odoo.web_shop_order_prefix, "APP": b.odoo.app_order_prefix})
     marketplace = EbayAdapter(http(EbayAdapter.name, b.ebay, ebay.adapter.describe_error, ebay_client),
                               marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency,

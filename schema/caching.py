@@ -14,7 +14,8 @@ class Touched(StrEnum):
     PRIVATE = "private"
 
 
-PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "ApiKey", "ApiKeyEvent"})
+PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "OrderConnection", "CustomerProfile", "ApiKey",
+                           "ApiKeyEvent"})
 FIELDS = {
     ("Query", "catalogChanges"): Touched.STOCK,  # the same cursor sees new changes as they come: keep it short
     ("Product", "priceRange"): Touched.PRICE,

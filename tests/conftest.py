@@ -104,6 +104,9 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         "CGW_BACKENDS__EBAY__BASE_URL": simulators["ebay"].url,
         # the simulated Odoo has the OCA brand add-on (a stock Odoo has no brand field)
         "CGW_BACKENDS__ODOO__BRAND_FIELD": "product_brand_id",
+        # the simulated installation keeps marketing consent in a Studio field; the app's Admin API key
+        "CGW_BACKENDS__ODOO__MARKETING_CONSENT_FIELD": "x_accepts_marketing",
+        "CGW_BACKENDS__MEDUSA__SECRET_API_KEY": "sk_demo",
         **{f"CGW_BACKENDS__{b.upper()}__TIMEOUT_SECONDS": str(BACKEND_TIMEOUT)
            for b in ("woocommerce", "medusa", "odoo", "ebay")},
         "CGW_CONFIG": os.devnull,

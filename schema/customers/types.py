@@ -7,8 +7,10 @@ import strawberry
 from strawberry.types import Info
 
 from domain.api_keys import Scope
-from resolvers import catalog
-from schema.carts.types import Cart, Order
+from resolvers import profile
+from schema.carts.types import Cart
+from schema.customers.orders import OrderConnection, order_connection
+from schema.customers.profile import CustomerProfile, profile_of
 from schema.context import ctx
 from schema.node import Node
 from schema.scopes import needs
@@ -28,9 +30,13 @@ class Customer(Node):
         found = await ctx(info).cart_store.active_for_customer(self.customer_id)
         return Cart.of(found) if found else None
 
-    @strawberry.field(description="The customer's orders in the ERP, from every channel, newest first.",
+    @strawberry.field(description="The customer's orders in every system that takes them, newest first, each once "
+                                  "(README: Customer profile and order history).",
                       extensions=[needs(Scope.ORDERS_READ)])
-    async def orders(self, info: Info, first: int) -> list[Order]:
-        catalog.check_first(first)
-        found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
-        return [Order.of(o) for o in found]
+    async def orders(self, info: Info, first: int, after: str | None = None) -> OrderConnection | None:
+        return await order_connection(info, first, after)
+
+    @strawberry.field(description="Who the customer is, merged from the backends.",
+                      extensions=[needs(Scope.PROFILE_READ)])
+    async def profile(self, info: Info) -> CustomerProfile | None:
+        return profile_of(info, await profile.profile(ctx(info)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.error_codes import CartErrorCode, CartWarningCode, CheckoutErrorCode, KeyErrorCode
+from domain.error_codes import CartErrorCode, CartWarningCode, CheckoutErrorCode, CustomerErrorCode, KeyErrorCode
 
 CODE_TYPE = """query($type: String!) { __type(name: $type) { kind interfaces { name }
   fields { name type { kind ofType { kind name } } } } }"""
@@ -19,6 +19,7 @@ SLICES = [
     ("CartUserError", "CartErrorCode", CartErrorCode),
     ("CheckoutUserError", "CheckoutErrorCode", CheckoutErrorCode),
     ("KeyUserError", "KeyErrorCode", KeyErrorCode),
+    ("CustomerUserError", "CustomerErrorCode", CustomerErrorCode),
     ("CartWarning", "CartWarningCode", CartWarningCode),
 ]
 

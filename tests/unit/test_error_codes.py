@@ -23,16 +23,16 @@ from typing import Any
 import pytest
 
 from domain import carts as domain_carts
-from domain.error_codes import CartErrorCode, CartWarningCode, CheckoutErrorCode, Code, KeyErrorCode
+from domain.error_codes import CartErrorCode, CartWarningCode, CheckoutErrorCode, Code, CustomerErrorCode, KeyErrorCode
 from schema.carts.types import CartPayload, CartUserError, CheckoutUserError
 from schema.schema import build_schema
 from schema.user_errors import member
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("schema", "resolvers", "domain")
-CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError"}  # first argument or `code=`
+CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError", "CustomerUserError"}  # first argument or `code=`
 WARNINGS = {"CartWarning"}
-ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode)}
+ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, CustomerErrorCode)}
 
 
 @dataclass(frozen=True)
@@ -255,13 +255,15 @@ def test_the_scan_sees_the_codes_of_each_slice():
     assert "LINE_NOT_FOUND" in codes("cartLinesUpdate") and "LINE_NOT_FOUND" not in codes("cartNoteUpdate")
     assert "CUSTOMER_REQUIRED" in codes("cartBuyerIdentityUpdate")
     assert {"KEY_NOT_FOUND", "INVALID_INPUT"} <= codes("apiKeyRevoke") and slices["apiKeyRevoke"][0] is KeyErrorCode
+    assert {"INVALID_PHONE", "NAME_TOO_LONG", "CUSTOMER_REQUIRED"} <= codes("customerUpdate")
+    assert slices["customerUpdate"][0] is CustomerErrorCode
 
 
 def test_every_user_error_in_the_sources_is_in_some_slice():
     # given every user error written anywhere (a module no mutation reaches yet included)
     everywhere = {m for module in all_sources() for m in codes_made(module, module.tree, CODED)}
     # then its code is a member of one of the slices' enums
-    known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode)))
+    known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CustomerErrorCode)))
     assert len(everywhere) > 20
     assert not sorted(f"{m.code} ({m.where})" for m in everywhere if m.code not in known)
 
@@ -275,7 +277,7 @@ def test_every_cart_warning_code_is_a_member_of_cart_warning_code():
     assert not sorted(f"{m.code} ({m.where})" for m in made if m.code not in CartWarningCode.__members__)
 
 
-@pytest.mark.parametrize("codes", [CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode])
+@pytest.mark.parametrize("codes", [CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, CustomerErrorCode])
 def test_every_member_is_its_own_name_and_described(codes: type[Code]):
     # GraphQL answers the member's name, the domain writes its value: the two must be the same
     assert all(m.name == m.value and m.description.strip() for m in codes)
