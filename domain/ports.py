@@ -11,6 +11,7 @@ from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
 from domain.lists import Watch
+from domain.recommendations import Neighbour, OrderEvent
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -87,6 +88,9 @@ class ErpBackend(Backend, Protocol):
 
     async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
         """Newest first."""
+
+    async def order_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[OrderEvent]:
+        """Sales orders of every channel and state, as written (a change feed), with their products."""
 
 
 class ContentBackend(Backend, Protocol):
@@ -297,3 +301,40 @@ class SavedListStore(Protocol):
 
     async def skus_saved_by(self, customer_id: str) -> set[str]:
         """The SKUs in any of the customer's lists (what recommendations leave out and start from)."""
+
+
+class RecommendationStore(Protocol):
+    """The counts recommendations are read from, folded in from the ERP's order feed by one process at
+    a time (a lease): products bought together, orders per product and channel, and what each
+    customer bought. Each order adds its difference once (domain/recommendations.py)."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_pass(self, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may fold orders in now: none has within `every`."""
+
+    async def mark(self) -> ChangeMark | None:
+        """How far the order feed has been folded in; None before the first order."""
+
+    async def resume(self) -> int:
+        """Finishes the folds an interrupted pass left half done; how many orders."""
+
+    async def fold(self, events: Sequence[OrderEvent], mark: ChangeMark) -> int:
+        """Folds the orders in (each order's difference since it was last folded, once) and keeps
+        `mark`; how many orders changed the counts."""
+
+    async def neighbours(self, product_ids: Collection[int], limit: int) -> dict[int, list[Neighbour]]:
+        """Per product, at most `limit` products bought with it, most often first."""
+
+    async def orders_with(self, product_ids: Collection[int]) -> dict[int, int]:
+        """Per product, how many counted orders hold it."""
+
+    async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
+        """The orders counted in `channel` (ALL_CHANNELS: every one), and its `limit` most ordered
+        products with their order counts, most first."""
+
+    async def bought_by(self, customer_id: str, limit: int) -> list[int]:
+        """The products the customer bought, at most `limit`, the most recently counted first."""
+
+    async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
+        """Those of `product_ids` the customer bought."""

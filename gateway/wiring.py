@@ -27,6 +27,7 @@ from adapters.mongo.documents import MongoDocumentStore
 from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
+from adapters.mongo.recommendations import MongoRecommendationStore
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.identity import ProductIdentity
@@ -245,7 +246,9 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         invalidations = MongoInvalidationLog(client, database)
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
-        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions):
+        recommendations = MongoRecommendationStore(client, database)
+        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
+                      recommendations):
             await store.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
@@ -260,7 +263,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             directory=StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
-            cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions)
+            cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, recommendations=recommendations)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

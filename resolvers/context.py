@@ -17,7 +17,9 @@ from domain.ports import (
     Clock,
     FingerprintStore,
     IdempotencyStore,
+    RecommendationStore,
     RedemptionLedger,
+    SavedListStore,
     utc_now,
 )
 from resolvers.rules import CatalogRules, ChannelRules
@@ -39,6 +41,8 @@ class Services:
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
     redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
+    recommendations: RecommendationStore | None = None  # None: no recommendations (tests of the catalog alone)
+    saved_lists: SavedListStore | None = None
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

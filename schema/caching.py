@@ -23,6 +23,7 @@ FIELDS = {
     ("Product", "totalInventory"): Touched.STOCK,
     ("Product", "availableForSale"): Touched.STOCK,
     ("Product", "storeAvailability"): Touched.STOCK,
+    ("Product", "recommendations"): Touched.STOCK,  # in stock in the channel, and new orders change them
     ("Variant", "quantityAvailable"): Touched.STOCK,
     ("Variant", "stock"): Touched.STOCK,
     ("Variant", "availableForSale"): Touched.STOCK,

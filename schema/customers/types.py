@@ -7,9 +7,10 @@ import strawberry
 from strawberry.types import Info
 
 from domain.api_keys import Scope
-from resolvers import catalog
+from resolvers import catalog, recommendations
 from schema.carts.types import Cart, Order
-from schema.context import ctx
+from schema.catalog.types import Recommendation
+from schema.context import ctx, guarded
 from schema.node import Node
 from schema.scopes import needs
 
@@ -34,3 +35,12 @@ class Customer(Node):
         catalog.check_first(first)
         found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
         return [Order.of(o) for o in found]
+
+    @strawberry.field(description="Products for this customer, from what they bought, saved and hold in their cart "
+                                  "in every channel, leaving out what they have; the channel's most ordered ones "
+                                  "when there is little to go on. Sold and in stock in the operation's channel; "
+                                  "`first` is 1..100.",
+                      extensions=[needs(Scope.PROFILE_READ)])
+    async def recommendations(self, info: Info, first: int) -> list[Recommendation]:
+        found = await guarded(info, recommendations.for_customer(ctx(info), self.customer_id, first), [])
+        return [Recommendation.of(r) for r in found]
