@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from simulators.catalog import LOCATIONS, SeedLocation
 from simulators.odoo_models import Model, OdooError, Registry, domain_datetime
+from simulators.order_history import order_history
 
 MISSING = "Record does not exist or has been deleted."
 # a few of Odoo's countries (base data: res.country), by id
@@ -25,6 +26,8 @@ COUNTRIES = {13: ("AT", "Austria"), 20: ("BE", "Belgium"), 43: ("CH", "Switzerla
              165: ("NL", "Netherlands"), 180: ("PL", "Poland"), 233: ("GB", "United Kingdom"),
              235: ("US", "United States")}
 GERMANY = 57
+COUNTRY_IDS = {code: i for i, (code, _) in COUNTRIES.items()}
+SEEDED_PARTNERS_FROM = 10_000  # the seeded customers' contacts: this id plus the customer's index
 
 
 class ResCountry(Model):
@@ -59,8 +62,12 @@ class ResPartner(Model):
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
-        self.customers: dict[int, dict] = {}
-        self._ids = itertools.count(10_000)
+        self.customers: dict[int, dict] = {
+            SEEDED_PARTNERS_FROM + c.index: {"name": c.name, "email": c.email, "ref": c.ref, "phone": c.phone,
+                                             "street": c.street, "city": c.city, "zip": c.zip,
+                                             "country_id": COUNTRY_IDS[c.country_code]}
+            for c in order_history(registry.catalog).customers}
+        self._ids = itertools.count(SEEDED_PARTNERS_FROM + len(self.customers))
 
     def all_ids(self):
         return itertools.chain(self._by_id, list(self.customers))
@@ -146,8 +153,9 @@ class SaleOrderLine(Model):
 
 
 class SaleOrder(Model):
-    """Orders created through `create`; kept in memory for the simulator's lifetime. Their numbers
-    come from a sequence that, like PostgreSQL's, a rolled-back `create` does not give back."""
+    """The seeded history's orders (simulators/order_history.py: every channel's orders reach the ERP,
+    confirmed), and those created through `create`; kept in memory for the simulator's lifetime.
+    Their numbers come from a sequence that, like PostgreSQL's, a rolled-back `create` does not give back."""
 
     name = "sale.order"
     relations = {"partner_id": "res.partner", "partner_shipping_id": "res.partner"}
@@ -158,6 +166,27 @@ class SaleOrder(Model):
         self.orders: dict[int, dict] = {}
         self._ids = itertools.count(1)
         self._numbers = itertools.count(1)
+        self._seed()
+
+    def _seed(self) -> None:
+        partners, lines = self.registry.model("res.partner"), self.registry.model("sale.order.line")
+        for seeded in order_history(self.catalog).orders:
+            order_id, number = next(self._ids), f"S{next(self._numbers):05d}"
+            partner = [SEEDED_PARTNERS_FROM + seeded.customer, partners.value(SEEDED_PARTNERS_FROM + seeded.customer,
+                                                                               "name", {})]
+            line_ids, total = [], Decimal(0)
+            for line in seeded.lines:
+                subtotal = line.quantity * line.unit_price
+                total += subtotal
+                line_ids.append(lines.add({  # type: ignore[attr-defined]
+                    "order_id": [order_id, number], "product_id": [line.variant_erp_id, line.sku], "name": line.sku,
+                    "display_type": False, "product_uom_qty": float(line.quantity),
+                    "price_unit": float(line.unit_price), "price_subtotal": float(subtotal)}))
+            self.orders[order_id] = {
+                "name": number, "client_order_ref": False, "partner_id": partner, "partner_shipping_id": partner,
+                "origin": f"commerce-gateway:{seeded.channel}", "currency_id": [125, "EUR"], "state": "sale",
+                "amount_total": float(total), "date_order": seeded.created_at, "create_date": seeded.created_at,
+                "write_date": seeded.created_at, "order_line": line_ids, "note": False, "warehouse_id": False}
 
     def all_ids(self):
         return iter(list(self.orders))
@@ -247,4 +276,4 @@ class SaleOrder(Model):
             lines.pop(line_id, None)
 
 
-SALES_MODELS: tuple[type[Model], ...] = (ResCountry, ResPartner, SaleOrder, SaleOrderLine)
+SALES_MODELS: tuple[type[Model], ...] = (ResCountry, ResPartner, SaleOrderLine, SaleOrder)  # in order: the seeded orders' lines go first
