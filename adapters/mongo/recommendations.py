@@ -17,6 +17,7 @@ fold applied again, after a crash between two of its writes, changes nothing it 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
@@ -137,12 +138,13 @@ class MongoRecommendationStore:
             raise BackendUnavailable(NAME, f"{WHAT} failed ({type(exc).__name__})") from exc
 
     async def neighbours(self, product_ids: Collection[int], limit: int) -> dict[int, list[Neighbour]]:
-        found: dict[int, list[Neighbour]] = {}
-        for product in product_ids:  # each an index range read with a limit
+        async def of(product: int) -> list[Neighbour]:  # an index range read with a limit
             docs = await call(self.pairs.find({"a": product, "count": {"$gt": 0}}, {"b": 1, "count": 1})
                               .sort([("count", DESCENDING), ("b", ASCENDING)]).limit(limit).to_list(None), WHAT)
-            found[product] = [Neighbour(d["b"], d["count"]) for d in docs]
-        return found
+            return [Neighbour(d["b"], d["count"]) for d in docs]
+
+        products = list(product_ids)
+        return dict(zip(products, await asyncio.gather(*(of(p) for p in products)), strict=True))
 
     async def orders_with(self, product_ids: Collection[int]) -> dict[int, int]:
         docs = await call(self.popular_.find({"_id": {"$in": [f"{ALL_CHANNELS}:{p}" for p in product_ids]}},
