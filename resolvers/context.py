@@ -41,8 +41,8 @@ class Services:
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
     redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
+    lists: SavedListStore | None = None  # saved lists (wishlists, "Saved for later")
     recommendations: RecommendationStore | None = None  # None: no recommendations (tests of the catalog alone)
-    saved_lists: SavedListStore | None = None
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

@@ -66,8 +66,8 @@ async def for_customer(ctx: RequestContext, customer_id: str, first: int) -> lis
     store, want = _store(ctx), candidates(first)
     cart = await ctx.cart_store.active_for_customer(customer_id) if ctx.services.carts is not None else None
     cart_skus = {line.sku for line in cart.lines} if cart else set()
-    saved_skus = await ctx.services.saved_lists.skus_saved_by(customer_id) \
-        if ctx.services.saved_lists is not None else set()
+    saved_skus = await ctx.services.lists.skus_saved_by(customer_id) \
+        if ctx.services.lists is not None else set()
     seeds = await _seeds(ctx, store, customer_id, sorted(cart_skus), sorted(saved_skus - cart_skus))
     neighbours = await store.neighbours(seeds, want)
     scored = [s for s in personalized(seeds, await store.orders_with(seeds), neighbours) if s.product_id not in seeds]

@@ -109,7 +109,7 @@ def context(world: World, store: FakeRecommendations, *, saved: FakeSavedLists |
             carts: FakeCarts | None = None, channel: Channel = Channel.WEB):
     ctx = world.context(channel)
     ctx.services.recommendations = store  # type: ignore[assignment]
-    ctx.services.saved_lists = saved  # type: ignore[assignment]
+    ctx.services.lists = saved  # type: ignore[assignment]
     ctx.services.carts = carts  # type: ignore[assignment]
     return ctx
 
