@@ -9,7 +9,9 @@ from strawberry.types import Info
 from domain.api_keys import Scope
 from resolvers import catalog
 from schema.carts.types import Cart, Order
+from resolvers.lists.changes import lists_of
 from schema.context import ctx
+from schema.lists.types import SavedList
 from schema.node import Node
 from schema.scopes import needs
 
@@ -34,3 +36,9 @@ class Customer(Node):
         catalog.check_first(first)
         found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
         return [Order.of(o) for o in found]
+
+    @strawberry.field(description="The customer's saved lists, the same from every channel; their default "
+                      "\"Saved for later\" first (made the first time it is asked for).",
+                      extensions=[needs(Scope.LISTS_WRITE)])
+    async def lists(self, info: Info) -> list[SavedList]:
+        return [SavedList.of(s) for s in await lists_of(ctx(info), self.customer_id)]
