@@ -50,9 +50,9 @@ async def _find(info: Info, global_id: str, path: list[str | int]) -> Node | Non
         saved = await ListUnitOfWork(ctx(info)).read(key)
         return SavedList.of(saved) if saved else None
     if kind == "SavedItem":
-        found = item_key(global_id)
-        owner = await ListUnitOfWork(ctx(info)).read(found[0]) if found else None
-        item = owner.item(found[1]) if owner and found else None
+        where = item_key(global_id)
+        owner = await ListUnitOfWork(ctx(info)).read(where[0]) if where else None
+        item = owner.item(where[1]) if owner and where else None
         return SavedItem.of(owner.list_id, item) if owner and item else None
     if kind == "Customer":
         return Customer(id=strawberry.ID(global_id), customer_id=key) if key == ctx(info).customer_id else None
