@@ -196,3 +196,25 @@ def test_a_marketplace_key_never_sees_or_changes_lists(gql, client_with_key, sto
         assert refused.get("data") is None or refused["data"].get(name) is None, (name, refused)
         assert any(e.get("extensions", {}).get("code") == "FORBIDDEN" for e in refused["errors"]), (name, refused)
     assert default_list(gql, alice) == hers
+
+
+@pytest.fixture(scope="module")
+def sharing(simulators, mongo_url, api_key):
+    """A client of a gateway that shares answers between requests (the answer cache on)."""
+    from tests.conftest import GraphQLClient, served_gateway
+
+    with served_gateway(simulators, mongo_url, CGW_CACHE__ANSWER_CACHE_BYTES=str(8 * 1024 * 1024)) as url:
+        client = GraphQLClient(url, api_key)
+        yield client
+        client.http.close()
+
+
+def test_a_customers_list_is_never_a_shared_answer(sharing, stocked):  # noqa: F811
+    # given Alice reading her list by id (an answer the gateway could keep for the same document and variables)
+    alice = customer()
+    hers = add(sharing, default_list(sharing, alice), [stocked[0]], alice)["list"]
+    assert sharing(NODE, {"id": hers["id"]}, alice)["data"]["node"]["id"] == hers["id"]
+    # when Bob, and a guest, send the very same request
+    for stranger in (customer(), {}):
+        # then they are not answered from hers
+        assert sharing(NODE, {"id": hers["id"]}, stranger)["data"]["node"] is None
