@@ -10,7 +10,7 @@ from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
-from domain.lists import Watch
+from domain.lists import ListOutcome, SavedList, Watch
 from domain.recommendations import Neighbour, OrderEvent
 from domain.records import (
     AppVariant,
@@ -188,7 +188,7 @@ class IdempotencyStore(Protocol):
         without an outcome after two minutes (its process died), or given up, is taken over: the
         new claim keeps the first claim's `target` and says it `resumed`."""
 
-    async def complete(self, key: str, outcome: CartOutcome) -> None: ...
+    async def complete(self, key: str, outcome: CartOutcome | ListOutcome) -> None: ...
 
     async def release(self, key: str, token: str) -> None:
         """Gives up the claim with this token (its operation did not finish, or may succeed when
@@ -293,6 +293,18 @@ class SavedListStore(Protocol):
     relies on `watching` alone."""
 
     async def prepare(self) -> None: ...
+
+    async def get(self, list_id: str) -> SavedList | None: ...
+
+    async def of_customer(self, customer_id: str) -> list[SavedList]:
+        """The customer's active lists, oldest first."""
+
+    async def insert(self, saved: SavedList) -> None:
+        """Raises ListConflict when the list's id, its customer's default list, its slot (one of
+        the customer's `max_lists` places) or its name (among the customer's lists) is taken."""
+
+    async def replace(self, saved: SavedList) -> bool:
+        """Stores `saved` if the stored one has version `saved.version - 1`; False when it has moved on."""
 
     async def watching(self, skus: Collection[str], after: str | None, limit: int) -> list[Watch]:
         """Signed-in customers' saved items of `skus` (guests' lists are never reminded), at most

@@ -19,6 +19,7 @@ from schema.carts.operations import CartMutation, CartQuery
 from schema.catalog.query import CatalogQuery
 from schema.compiled.executor import compile_queries
 from schema.customers.query import CustomerQuery
+from schema.lists.operations import ListMutation
 from schema.nodes import NodeQuery
 from schema.catalog.types import Product, Store, Variant
 from schema.directives import InContextExtension, in_context
@@ -42,7 +43,7 @@ class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
 
 
 @strawberry.type
-class Mutation(CartMutation, KeyMutation):
+class Mutation(CartMutation, ListMutation, KeyMutation):
     pass
 
 

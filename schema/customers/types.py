@@ -8,9 +8,11 @@ from strawberry.types import Info
 
 from domain.api_keys import Scope
 from resolvers import catalog, recommendations
+from resolvers.lists.changes import lists_of
 from schema.carts.types import Cart, Order
 from schema.catalog.types import Recommendation
 from schema.context import ctx, guarded
+from schema.lists.types import SavedList
 from schema.node import Node
 from schema.scopes import needs
 
@@ -35,6 +37,12 @@ class Customer(Node):
         catalog.check_first(first)
         found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
         return [Order.of(o) for o in found]
+
+    @strawberry.field(description="The customer's saved lists, the same from every channel; their default "
+                      "\"Saved for later\" first (made the first time it is asked for).",
+                      extensions=[needs(Scope.LISTS_WRITE)])
+    async def lists(self, info: Info) -> list[SavedList]:
+        return [SavedList.of(s) for s in await lists_of(ctx(info), self.customer_id)]
 
     @strawberry.field(description="Products for this customer, from what they bought, saved and hold in their cart "
                                   "in every channel, leaving out what they have; the channel's most ordered ones "
