@@ -30,6 +30,9 @@ PRODUCT = """query($sku: String!, $first: Int!) { product(sku: $sku) { sku
   recommendations(first: $first) { product { sku availableForSale } reason score } } }"""
 ME = """query($first: Int!) { me { recommendations(first: $first) { product { sku variants { sku } } reason score } } }"""
 SKU = "query($sku: String!) { product(sku: $sku) { sku availableForSale } }"
+LISTS = "{ me { lists { id } } }"
+SAVE = """mutation($list: ID!, $items: [SavedItemInput!]!) { listItemsAdd(listId: $list, items: $items) {
+  userErrors { code } } }"""
 VARIANTS = """query($first: Int!) { products(first: $first) { edges { node { sku variants {
   id sku quantityAvailable price { amount } } } } } }"""
 
@@ -172,6 +175,24 @@ def test_what_the_cart_holds_is_left_out_and_seeds_the_list(gql):
     # then the cart's product is not among them, and what goes with it comes first
     assert not any(held["sku"] in {v["sku"] for v in r["product"]["variants"]} for r in mine)
     assert mine[0]["reason"] == "BOUGHT_TOGETHER"
+
+
+def test_what_the_customer_saved_is_left_out_and_seeds_the_list(gql):
+    # given a customer who saved a product the channel's most ordered list holds
+    customer = bearer(f"recs-{uuid.uuid4().hex[:8]}")
+    popular = gql(ME, {"first": 10}, customer)["data"]["me"]["recommendations"]
+    stocked = in_stock([v for e in gql(VARIANTS, {"first": 40})["data"]["products"]["edges"]
+                        for v in e["node"]["variants"]], 5)
+    saved = next(v for v in stocked if v["sku"] in {s["sku"] for r in popular for s in r["product"]["variants"]})
+    default = gql(LISTS, headers=customer)["data"]["me"]["lists"][0]
+    added = payload(gql(SAVE, {"list": default["id"], "items": [{"merchandiseId": saved["id"]}]}, customer),
+                    "listItemsAdd")
+    assert added["userErrors"] == []
+    # when their recommendations are asked for
+    mine = gql(ME, {"first": 10}, customer)["data"]["me"]["recommendations"]
+    # then the saved product is not among them, and what goes with it comes first
+    assert not any(saved["sku"] in {v["sku"] for v in r["product"]["variants"]} for r in mine)
+    assert mine[0]["reason"] == "SIMILAR_TO_SAVED"
 
 
 def test_first_is_bounded(gql):
