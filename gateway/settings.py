@@ -202,7 +202,7 @@ class CatalogSettings:
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
     changes_max_pages: int = 20  # pages of a backend's change list one catalogChanges read may take
     marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
-    recommendations_poll_seconds: float = 5.0  # the ERP's orders are folded into recommendations this often; 0: never
+    recommendations_poll_seconds: float = 10.0  # the ERP's orders are folded into recommendations this often; 0: never
     # content field -> the roles supplying it, first that has a value wins (backends section names accepted)
     ownership: dict[str, list[str]] = field(
         default_factory=lambda: {f: [r.value for r in CONTENT_ROLES] for f in CONTENT_FIELDS})

@@ -16,15 +16,18 @@ from domain.records import ChangeMark
 from resolvers.context import Services
 
 log = logging.getLogger(__name__)
-PAGE = 200      # orders read per call of the feed
-MAX_PAGES = 10  # pages one pass folds in; the rest waits for the next pass
+PAGE = 100      # orders read per call of the feed
+MAX_PAGES = 20  # pages one pass folds in; the rest waits for the next pass
 
 
 async def fold_orders(services: Services, store: RecommendationStore, every_seconds: float,
                       max_pages: int = MAX_PAGES) -> int | None:
     """Folds in the orders written since the last pass, when no process has within the interval;
-    how many orders changed the counts, or None when another process holds the lease."""
+    how many orders changed the counts, or None when another process holds the lease. A pass ends
+    within half its lease (a first load of a long history takes several), so that no other process
+    starts one beside it."""
     now = services.clock()
+    ends = now + timedelta(seconds=every_seconds / 2)
     if not await store.claim_pass(now, timedelta(seconds=every_seconds)):
         return None
     await store.resume()
@@ -36,7 +39,7 @@ async def fold_orders(services: Services, store: RecommendationStore, every_seco
             break
         mark = ChangeMark(events[-1].at, events[-1].order_id)
         folded += await store.fold(events, mark)
-        if len(events) < PAGE:
+        if len(events) < PAGE or services.clock() >= ends:
             break
     return folded
 

@@ -54,9 +54,8 @@ def _store(ctx: RequestContext) -> RecommendationStore:
 async def for_product(ctx: RequestContext, product: ErpProduct, first: int) -> list[Recommendation]:
     check_first(first)
     store, want = _store(ctx), candidates(first)
-    neighbours = (await store.neighbours([product.erp_id], want))[product.erp_id]
-    orders = await store.orders_with([product.erp_id]) if neighbours else {}
-    scored = bought_together(orders.get(product.erp_id, 0), neighbours)
+    found, orders = await asyncio.gather(store.neighbours([product.erp_id], want), store.orders_with([product.erp_id]))
+    scored = bought_together(orders.get(product.erp_id, 0), found[product.erp_id])
     scored = await _with_popular(ctx, store, scored, want, exclude={product.erp_id})
     return await _available(ctx, scored, first)
 
@@ -64,31 +63,39 @@ async def for_product(ctx: RequestContext, product: ErpProduct, first: int) -> l
 async def for_customer(ctx: RequestContext, customer_id: str, first: int) -> list[Recommendation]:
     check_first(first)
     store, want = _store(ctx), candidates(first)
-    cart = await ctx.cart_store.active_for_customer(customer_id) if ctx.services.carts is not None else None
-    cart_skus = {line.sku for line in cart.lines} if cart else set()
-    saved_skus = await ctx.services.lists.skus_saved_by(customer_id) \
-        if ctx.services.lists is not None else set()
-    seeds = await _seeds(ctx, store, customer_id, sorted(cart_skus), sorted(saved_skus - cart_skus))
-    neighbours = await store.neighbours(seeds, want)
-    scored = [s for s in personalized(seeds, await store.orders_with(seeds), neighbours) if s.product_id not in seeds]
+    cart, saved_skus, bought = await asyncio.gather(_cart_skus(ctx, customer_id), _saved_skus(ctx, customer_id),
+                                                    store.bought_by(customer_id, MAX_SEEDS))
+    seeds = await _seeds(ctx, sorted(cart), sorted(saved_skus - cart), bought)
+    neighbours, orders = await asyncio.gather(store.neighbours(seeds, want), store.orders_with(seeds))
+    scored = [s for s in personalized(seeds, orders, neighbours) if s.product_id not in seeds]
     scored = await _with_popular(ctx, store, scored[:want], want, exclude=seeds.keys())
     bought = await store.bought_among(customer_id, [s.product_id for s in scored])
     return await _available(ctx, [s for s in scored if s.product_id not in bought], first,
-                            owned_skus=cart_skus | saved_skus)
+                            owned_skus=cart | saved_skus)
 
 
-async def _seeds(ctx: RequestContext, store: RecommendationStore, customer_id: str, cart_skus: Sequence[str],
-                 saved_skus: Sequence[str]) -> dict[int, RecommendationReason]:
+async def _cart_skus(ctx: RequestContext, customer_id: str) -> set[str]:
+    cart = await ctx.cart_store.active_for_customer(customer_id) if ctx.services.carts is not None else None
+    return {line.sku for line in cart.lines} if cart else set()
+
+
+async def _saved_skus(ctx: RequestContext, customer_id: str) -> set[str]:
+    return await ctx.services.lists.skus_saved_by(customer_id) if ctx.services.lists is not None else set()
+
+
+async def _seeds(ctx: RequestContext, cart_skus: Sequence[str], saved_skus: Sequence[str],
+                 bought: Sequence[int]) -> dict[int, RecommendationReason]:
     """The products a customer's list starts from, each with the reason it gives: the cart's first
     (bought together with it), then what they saved, then what they bought most recently."""
-    variants = await ctx.loaders.variant_by_sku.load_many([*cart_skus[:MAX_SEEDS], *saved_skus[:MAX_SEEDS]])
+    skus = [*cart_skus[:MAX_SEEDS], *saved_skus[:MAX_SEEDS]]
+    variants = await ctx.loaders.variant_by_sku.load_many(skus) if skus else []
     seeds: dict[int, RecommendationReason] = {}
     for n, variant in enumerate(variants):
         if variant is not None:
             in_cart = n < min(len(cart_skus), MAX_SEEDS)
             seeds.setdefault(variant.product_erp_id, RecommendationReason.BOUGHT_TOGETHER if in_cart
                              else RecommendationReason.SIMILAR_TO_SAVED)
-    for product_id in await store.bought_by(customer_id, MAX_SEEDS):
+    for product_id in bought:
         seeds.setdefault(product_id, RecommendationReason.SIMILAR_TO_PURCHASED)
     return dict(list(seeds.items())[:MAX_SEEDS])
 

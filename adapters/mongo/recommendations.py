@@ -1,9 +1,11 @@
-"""The recommendation counts in MongoDB, one document per counted thing, each read by an index with a
-limit, never a scan:
+"""The recommendation counts in MongoDB, one document per counted thing; a request reads top lists by
+_id (and a customer's purchases by an index, with a limit), never a scan:
 - `recommendation_pairs`: a product bought with another (`a`, `b`, `count`), both directions;
 - `recommendation_popular`: the orders holding a product, per channel and over all (`channel`, `product`);
 - `recommendation_channels`: the orders counted per channel and over all;
 - `recommendation_bought`: what each customer bought (`customer`, `product`);
+- `recommendation_top`: per product, its `TOP_KEPT` most frequent companions, and per channel its
+  most ordered products, kept with the counts: what a request reads, one document by _id each;
 - `recommendation_orders`: what each order added (its products, channel and customer), so an order
   read again adds only its difference;
 - `recommendation_state`: the feed's mark and the sequence of folds.
@@ -12,12 +14,15 @@ Exactly once without transactions: a fold takes the next sequence number, record
 baskets as pending under it, applies the counts' difference, then makes the baskets current. Each
 count document remembers the last fold that changed it (`last_seq`) and is changed only by a later
 one (an upsert whose filter misses an applied document meets its _id: a duplicate, ignored), so a
-fold applied again, after a crash between two of its writes, changes nothing it had changed.
+fold applied again, after a crash between two of its writes, changes nothing it had changed. The
+top lists are set from the counts as they are after a fold (never incremented), so they too come
+out the same however often a fold is applied. A count that falls (a cancelled order) may leave an
+entry off a top list that another product, outside it, now deserves; the lists keep more entries
+than a request reads (`TOP_KEPT`), and the next order holding the two sets it right.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
@@ -35,6 +40,7 @@ from domain.recommendations import ALL_CHANNELS, Basket, Delta, Neighbour, Order
 WHAT = "recommendation store"
 LEASE = "recommendations"
 DUPLICATE_KEY = 11000
+TOP_KEPT = 250  # entries of a top list: above the most candidates a request reads (resolvers/recommendations.py)
 
 
 def _basket_doc(basket: Basket) -> dict[str, Any]:
@@ -55,13 +61,11 @@ class MongoRecommendationStore:
         self.channels = db["recommendation_channels"]
         self.bought = db["recommendation_bought"]
         self.orders = db["recommendation_orders"]
+        self.top = db["recommendation_top"]
         self.state = db["recommendation_state"]
         self.leases = db["leases"]
 
     async def prepare(self) -> None:
-        await call(self.pairs.create_index([("a", ASCENDING), ("count", DESCENDING), ("b", ASCENDING)]), WHAT)
-        await call(self.popular_.create_index([("channel", ASCENDING), ("count", DESCENDING),
-                                               ("product", ASCENDING)]), WHAT)
         await call(self.bought.create_index([("customer", ASCENDING), ("last_seq", DESCENDING)]), WHAT)
         await call(self.orders.create_index([("pending_seq", ASCENDING)]), WHAT)
 
@@ -120,9 +124,31 @@ class MongoRecommendationStore:
         await self._bulk(self.channels, [guarded(c, n, {}) for c, n in delta.orders.items()])
         await self._bulk(self.bought, [guarded(f"{c}:{p}", n, {"customer": c, "product": p})
                                        for (c, p), n in delta.bought.items()])
+        await self._set_top(self.pairs, "p", [(a, f"{a}:{b}", b) for a, b in delta.pairs])
+        await self._set_top(self.popular_, "c", [(c, f"{c}:{p}", p) for c, p in delta.popular])
         await self._bulk(self.orders, [UpdateOne({"_id": order_id, "pending_seq": seq}, {
             "$set": {"counted": _basket_doc(after)}, "$unset": {"pending_seq": "", "next": ""}})
             for order_id, _, after in changed])
+
+    async def _set_top(self, counts: Any, prefix: str, changed: list[tuple[int | str, str, int]]) -> None:
+        """Sets the top lists of the owners of `changed` counts ((owner, count _id, entry)) from the
+        counts as they are now."""
+        if not changed:
+            return
+        now = {d["_id"]: d["count"] for d in await call(
+            counts.find({"_id": {"$in": [key for _, key, _ in changed]}}, {"count": 1}).to_list(None), WHAT)}
+        owners = {owner for owner, _, _ in changed}
+        lists = {d["_id"]: {e[0]: e[1] for e in d["items"]} for d in await call(
+            self.top.find({"_id": {"$in": [f"{prefix}:{o}" for o in owners]}}).to_list(None), WHAT)}
+        for owner, key, entry in changed:
+            kept = lists.setdefault(f"{prefix}:{owner}", {})
+            if now.get(key, 0) > 0:
+                kept[entry] = now[key]
+            else:
+                kept.pop(entry, None)
+        await self._bulk(self.top, [UpdateOne({"_id": top_id}, {"$set": {"items": [
+            [e, n] for e, n in sorted(kept.items(), key=lambda item: (-item[1], item[0]))[:TOP_KEPT]]}}, upsert=True)
+            for top_id, kept in lists.items()])
 
     @staticmethod
     async def _bulk(collection: Any, operations: list[UpdateOne]) -> None:
@@ -138,13 +164,9 @@ class MongoRecommendationStore:
             raise BackendUnavailable(NAME, f"{WHAT} failed ({type(exc).__name__})") from exc
 
     async def neighbours(self, product_ids: Collection[int], limit: int) -> dict[int, list[Neighbour]]:
-        async def of(product: int) -> list[Neighbour]:  # an index range read with a limit
-            docs = await call(self.pairs.find({"a": product, "count": {"$gt": 0}}, {"b": 1, "count": 1})
-                              .sort([("count", DESCENDING), ("b", ASCENDING)]).limit(limit).to_list(None), WHAT)
-            return [Neighbour(d["b"], d["count"]) for d in docs]
-
-        products = list(product_ids)
-        return dict(zip(products, await asyncio.gather(*(of(p) for p in products)), strict=True))
+        found = {d["_id"]: d["items"] for d in await call(
+            self.top.find({"_id": {"$in": [f"p:{p}" for p in product_ids]}}).to_list(None), WHAT)}
+        return {p: [Neighbour(b, n) for b, n in found.get(f"p:{p}", ())[:limit]] for p in product_ids}
 
     async def orders_with(self, product_ids: Collection[int]) -> dict[int, int]:
         docs = await call(self.popular_.find({"_id": {"$in": [f"{ALL_CHANNELS}:{p}" for p in product_ids]}},
@@ -153,9 +175,8 @@ class MongoRecommendationStore:
 
     async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
         total = await call(self.channels.find_one({"_id": channel}), WHAT)
-        docs = await call(self.popular_.find({"channel": channel, "count": {"$gt": 0}}, {"product": 1, "count": 1})
-                          .sort([("count", DESCENDING), ("product", ASCENDING)]).limit(limit).to_list(None), WHAT)
-        return (total or {}).get("count", 0), [(d["product"], d["count"]) for d in docs]
+        top = await call(self.top.find_one({"_id": f"c:{channel}"}), WHAT)
+        return (total or {}).get("count", 0), [(p, n) for p, n in (top or {}).get("items", ())[:limit]]
 
     async def bought_by(self, customer_id: str, limit: int) -> list[int]:
         docs = await call(self.bought.find({"customer": customer_id, "count": {"$gt": 0}}, {"product": 1})
