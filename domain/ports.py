@@ -11,7 +11,7 @@ from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
 from domain.lists import ListOutcome, SavedList, Watch
-from domain.recommendations import Neighbour, OrderEvent
+from domain.recommendations import BoughtWith, OrderEvent
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -335,18 +335,17 @@ class RecommendationStore(Protocol):
         """Folds the orders in (each order's difference since it was last folded, once) and keeps
         `mark`; how many orders changed the counts."""
 
-    async def neighbours(self, product_ids: Collection[int], limit: int) -> dict[int, list[Neighbour]]:
-        """Per product, at most `limit` products bought with it, most often first."""
-
-    async def orders_with(self, product_ids: Collection[int]) -> dict[int, int]:
-        """Per product, how many counted orders hold it."""
+    async def bought_with(self, product_ids: Collection[int], limit: int) -> dict[int, BoughtWith]:
+        """Per product, how many counted orders hold it, and at most `limit` products bought with it,
+        most often first."""
 
     async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
         """The orders counted in `channel` (ALL_CHANNELS: every one), and its `limit` most ordered
         products with their order counts, most first."""
 
     async def bought_by(self, customer_id: str, limit: int) -> list[int]:
-        """The products the customer bought, at most `limit`, the most recently counted first."""
+        """The products the customer bought, at most `limit`, the most recently bought first."""
 
     async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
-        """Those of `product_ids` the customer bought."""
+        """Those of `product_ids` the customer bought (among the `MAX_KEPT_PER_CUSTOMER` they
+        bought most recently)."""

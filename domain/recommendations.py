@@ -111,28 +111,36 @@ class Neighbour:
 
 
 @dataclass(frozen=True, slots=True)
+class BoughtWith:
+    """A product's orders, and the products most often in them (a page, most first)."""
+
+    orders: int = 0
+    neighbours: tuple[Neighbour, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
     product_id: int
     reason: RecommendationReason
     score: float
 
 
-def bought_together(orders_with_product: int, neighbours: Iterable[Neighbour]) -> list[Scored]:
+def bought_together(found: BoughtWith) -> list[Scored]:
     """The share of the product's orders that also hold each neighbour (0..1), highest first."""
-    total = max(orders_with_product, 1)
+    total = max(found.orders, 1)
     return ranked(Scored(n.product_id, RecommendationReason.BOUGHT_TOGETHER, min(n.together / total, 1.0))
-                  for n in neighbours)
+                  for n in found.neighbours)
 
 
-def personalized(seeds: Mapping[int, RecommendationReason], orders_with: Mapping[int, int],
-                 neighbours: Mapping[int, list[Neighbour]]) -> list[Scored]:
+def personalized(seeds: Mapping[int, RecommendationReason], found: Mapping[int, BoughtWith]) -> list[Scored]:
     """Each candidate's score is the mean, over the seeds (what the customer has), of the share of a
     seed's orders that also hold it; its reason is that of the seed that gave it the most."""
     totals: dict[int, float] = {}
     best: dict[int, tuple[float, RecommendationReason]] = {}
     for seed, reason in seeds.items():
-        orders = max(orders_with.get(seed, 0), 1)
-        for n in neighbours.get(seed, ()):
+        bought_with = found.get(seed, BoughtWith())
+        orders = max(bought_with.orders, 1)
+        for n in bought_with.neighbours:
             share = min(n.together / orders, 1.0)
             totals[n.product_id] = totals.get(n.product_id, 0.0) + share
             if n.product_id not in best or share > best[n.product_id][0]:

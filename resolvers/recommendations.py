@@ -54,8 +54,7 @@ def _store(ctx: RequestContext) -> RecommendationStore:
 async def for_product(ctx: RequestContext, product: ErpProduct, first: int) -> list[Recommendation]:
     check_first(first)
     store, want = _store(ctx), candidates(first)
-    found, orders = await asyncio.gather(store.neighbours([product.erp_id], want), store.orders_with([product.erp_id]))
-    scored = bought_together(orders.get(product.erp_id, 0), found[product.erp_id])
+    scored = bought_together((await store.bought_with([product.erp_id], want))[product.erp_id])
     scored = await _with_popular(ctx, store, scored, want, exclude={product.erp_id})
     return await _available(ctx, scored, first)
 
@@ -66,8 +65,7 @@ async def for_customer(ctx: RequestContext, customer_id: str, first: int) -> lis
     cart, saved_skus, bought = await asyncio.gather(_cart_skus(ctx, customer_id), _saved_skus(ctx, customer_id),
                                                     store.bought_by(customer_id, MAX_SEEDS))
     seeds = await _seeds(ctx, sorted(cart), sorted(saved_skus - cart), bought)
-    neighbours, orders = await asyncio.gather(store.neighbours(seeds, want), store.orders_with(seeds))
-    scored = [s for s in personalized(seeds, orders, neighbours) if s.product_id not in seeds]
+    scored = [s for s in personalized(seeds, await store.bought_with(seeds, want)) if s.product_id not in seeds]
     scored = await _with_popular(ctx, store, scored[:want], want, exclude=seeds.keys())
     bought = await store.bought_among(customer_id, [s.product_id for s in scored])
     return await _available(ctx, [s for s in scored if s.product_id not in bought], first,

@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 from adapters.mongo.recommendations import MongoRecommendationStore
 from domain.errors import BackendUnavailable
 from domain.records import ChangeMark
-from domain.recommendations import Neighbour, OrderEvent
+from domain.recommendations import BoughtWith, Neighbour, OrderEvent
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
@@ -37,15 +37,18 @@ def mark(event: OrderEvent) -> ChangeMark:
 
 
 async def counts(store: MongoRecommendationStore) -> tuple:
-    return (await store.neighbours([1, 2, 3], 10), await store.orders_with([1, 2, 3]),
-            await store.popular("WEB", 10), await store.bought_by("ada", 10))
+    return (await store.bought_with([1, 2, 3], 10), await store.popular("WEB", 10), await store.bought_by("ada", 10))
+
+
+def bought(orders: int, *neighbours: tuple[int, int]) -> BoughtWith:
+    return BoughtWith(orders, tuple(Neighbour(p, n) for p, n in neighbours))
 
 
 async def test_an_order_read_again_counts_once_and_its_change_counts_the_difference(store):
     # given two orders folded in
     first, second = order(1, 1, 2), order(2, 1, 3, channel="APP")
     assert await store.fold([first, second], mark(second)) == 2
-    assert (await store.neighbours([1], 10))[1] == [Neighbour(2, 1), Neighbour(3, 1)]
+    assert (await store.bought_with([1], 10))[1] == bought(2, (2, 1), (3, 1))
     assert await store.mark() == mark(second)
     # when the same page is folded in again
     before = await counts(store)
@@ -55,20 +58,19 @@ async def test_an_order_read_again_counts_once_and_its_change_counts_the_differe
     # when the first order gains product 3, and the second is cancelled
     assert await store.fold([order(1, 1, 2, 3), order(2, 1, 3, state="cancel", channel="APP")], mark(second)) == 2
     # then the counts are those of the first order alone, as it is now
-    assert await store.neighbours([1, 3], 10) == {1: [Neighbour(2, 1), Neighbour(3, 1)],
-                                                  3: [Neighbour(1, 1), Neighbour(2, 1)]}
-    assert await store.orders_with([1, 2, 3]) == {1: 1, 2: 1, 3: 1}
+    assert await store.bought_with([1, 2, 3], 10) == {1: bought(1, (2, 1), (3, 1)), 2: bought(1, (1, 1), (3, 1)),
+                                                      3: bought(1, (1, 1), (2, 1))}
     assert await store.popular("APP", 10) == (0, [])
     assert await store.popular("*", 10) == (1, [(1, 1), (2, 1), (3, 1)])
 
 
 async def test_a_fold_cut_short_is_finished_once_by_the_next_pass(store, monkeypatch):
-    # given a fold that fails after the pair counts were written, before the customers' were
+    # given a fold that fails after the counts were written, before the top lists were
     event = order(1, 1, 2)
     real_bulk = store._bulk
 
     async def failing(collection, operations):
-        if collection is store.bought:
+        if collection is store.top:
             raise BackendUnavailable("mongodb", "gone for the test")
         await real_bulk(collection, operations)
 
@@ -81,8 +83,7 @@ async def test_a_fold_cut_short_is_finished_once_by_the_next_pass(store, monkeyp
     assert await store.resume() == 1
     assert await store.fold([event], mark(event)) == 0
     # then every count holds the order once
-    assert (await store.neighbours([1, 2], 10)) == {1: [Neighbour(2, 1)], 2: [Neighbour(1, 1)]}
-    assert await store.orders_with([1, 2]) == {1: 1, 2: 1}
+    assert await store.bought_with([1, 2], 10) == {1: bought(1, (2, 1)), 2: bought(1, (1, 1))}
     assert await store.bought_by("ada", 10) in ([1, 2], [2, 1])
     assert await store.resume() == 0
 
@@ -93,8 +94,7 @@ async def test_reads_are_pages_most_first(store):
     events += [order(n, 1, n - 2) for n in range(6, 33)]
     await store.fold(events, mark(events[-1]))
     # then each read is a page, most first, ties by id
-    assert (await store.neighbours([1], 4))[1] == [Neighbour(2, 3), Neighbour(3, 2), Neighbour(4, 1),
-                                                   Neighbour(5, 1)]
+    assert (await store.bought_with([1], 4))[1] == bought(32, (2, 3), (3, 2), (4, 1), (5, 1))
     assert await store.popular("WEB", 3) == (32, [(1, 32), (2, 3), (3, 2)])
     assert len(await store.bought_by("ada", 5)) == 5
     assert await store.bought_among("ada", [2, 99]) == {2}

@@ -127,11 +127,10 @@ def counts(mongo_url: str, catalog, a_sku: str, b_sku: str) -> tuple[int, int, i
     product_of = {v.sku: p.erp_id for p in catalog.products for v in p.variants}
     a, b = product_of[a_sku], product_of[b_sku]
     with MongoClient(mongo_url) as client:
-        db = client[DATABASE]
-        pair = db["recommendation_pairs"].find_one({"_id": f"{a}:{b}"}) or {}
-        app = {d["product"]: d["count"] for d in db["recommendation_popular"].find({"_id": {"$in": [f"APP:{a}",
-                                                                                                  f"APP:{b}"]}})}
-    return pair.get("count", 0), app.get(a, 0), app.get(b, 0)
+        kept = client[DATABASE]["recommendation_counts"]
+        pairs = (kept.find_one({"_id": f"p:{a}"}) or {}).get("pairs", {})
+        app = (kept.find_one({"_id": "c:APP"}) or {}).get("products", {})
+    return pairs.get(str(b), 0), app.get(str(a), 0), app.get(str(b), 0)
 
 
 def test_a_checkout_is_counted_once_and_leaves_the_customers_list(gql, folder, catalog, mongo_url):

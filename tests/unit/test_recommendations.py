@@ -21,6 +21,7 @@ from domain.recommendations import (
     ALL_CHANNELS,
     MAX_BASKET,
     Basket,
+    BoughtWith,
     Delta,
     Neighbour,
     OrderEvent,
@@ -53,13 +54,11 @@ class FakeRecommendations:
             mine = self.bought.setdefault(customer, [])
             mine[:0] = [p for p in products if p not in mine]  # the most recent first
 
-    async def neighbours(self, product_ids: Collection[int], limit: int) -> dict[int, list[Neighbour]]:
-        self.asked.append(("neighbours", (len(product_ids), limit)))
-        return {p: sorted((Neighbour(b, n) for (a, b), n in self.pairs.items() if a == p),
-                          key=lambda x: (-x.together, x.product_id))[:limit] for p in product_ids}
-
-    async def orders_with(self, product_ids: Collection[int]) -> dict[int, int]:
-        return {p: self.popular_[(ALL_CHANNELS, p)] for p in product_ids}
+    async def bought_with(self, product_ids: Collection[int], limit: int) -> dict[int, BoughtWith]:
+        self.asked.append(("bought_with", (len(product_ids), limit)))
+        return {p: BoughtWith(self.popular_[(ALL_CHANNELS, p)], tuple(sorted(
+            (Neighbour(b, n) for (a, b), n in self.pairs.items() if a == p),
+            key=lambda x: (-x.together, x.product_id))[:limit])) for p in product_ids}
 
     async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
         self.asked.append(("popular", (channel, limit)))
@@ -272,7 +271,7 @@ async def test_a_product_bought_with_10000_others_costs_what_any_does():
     found = await recommendations.for_product(ctx, world.erp.products[0], 10)
     # then the store was asked for a bounded page, and the ERP read as many products at most
     assert len(found) == 10
-    assert store.asked[0] == ("neighbours", (1, candidates(10)))
+    assert store.asked[0] == ("bought_with", (1, candidates(10)))
     read = next(args[0] for method, args in world.erp.calls if method == "products_by_id")
     assert len(read) <= candidates(10)
 
@@ -291,7 +290,7 @@ async def test_a_customer_with_5000_orders_costs_what_any_does():
     # then the list starts from at most MAX_SEEDS of their products, each read with a bounded limit
     assert len(found) == 10 and all(r.product.erp_id > 5_000 for r in found)
     assert ("bought_by", MAX_SEEDS) in store.asked
-    assert ("neighbours", (MAX_SEEDS, candidates(10))) in store.asked
+    assert ("bought_with", (MAX_SEEDS, candidates(10))) in store.asked
     assert all(n <= candidates(10) for what, n in store.asked if what == "bought_among")
     read = next(args[0] for method, args in world.erp.calls if method == "products_by_id")
     assert len(read) <= candidates(10)
