@@ -27,8 +27,9 @@ async def ensure_demo_keys(store: ApiKeyStore, path: Path) -> dict[str, str]:
         saved = {}
     kept: dict[str, str] = {}
     for kind in KeyKind:
-        raw = saved.get(kind.value) if isinstance(saved, dict) else None
-        key = await api_keys.check(store, raw) if isinstance(raw, str) else "missing"
+        found = saved.get(kind.value) if isinstance(saved, dict) else None
+        raw = found if isinstance(found, str) else ""
+        key = await api_keys.check(store, raw)
         if not isinstance(key, str) and set(key.scopes) != set(api_keys.DEFAULT_SCOPES[kind]):
             await api_keys.revoke(store, key.key_id, "demo")
             key = "outdated"
