@@ -67,8 +67,8 @@ async def for_customer(ctx: RequestContext, customer_id: str, first: int) -> lis
     seeds = await _seeds(ctx, sorted(cart), sorted(saved_skus - cart), bought)
     scored = [s for s in personalized(seeds, await store.bought_with(seeds, want)) if s.product_id not in seeds]
     scored = await _with_popular(ctx, store, scored[:want], want, exclude=seeds.keys())
-    bought = await store.bought_among(customer_id, [s.product_id for s in scored])
-    return await _available(ctx, [s for s in scored if s.product_id not in bought], first,
+    owned = await store.bought_among(customer_id, [s.product_id for s in scored])
+    return await _available(ctx, [s for s in scored if s.product_id not in owned], first,
                             owned_skus=cart | saved_skus)
 
 

@@ -46,10 +46,10 @@ class OdooOrderFeed:
             ref_of = {p["id"]: p["ref"] for p in partners if isinstance(p.get("ref"), str) and p["ref"]}
             events = []
             for at, row in found:
-                templates = (template_of.get(variant_of_line.get(i)) for i in row.get("order_line") or ())  # type: ignore[arg-type]
+                templates = (template_of.get(variant_of_line.get(i)) for i in row.get("order_line") or ())
                 events.append(OrderEvent(
                     order_id=row["id"], at=at, state=str(row["state"]), channel=_channel_of(row.get("origin")),
-                    customer_id=ref_of.get(_id_of(row.get("partner_id"))),  # type: ignore[arg-type]
+                    customer_id=ref_of.get(_id_of(row.get("partner_id"))),
                     product_ids=frozenset(t for t in templates if t is not None)))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise MalformedPayload(NAME, f"sale.order change is incomplete ({exc})") from exc
