@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from domain.records import Attribute
+
+if TYPE_CHECKING:
+    from domain.lists import ListOutcome
 
 Field = tuple[str | int, ...]  # where in the input an error points
 APPLIED_KEPT = 16  # idempotency records a cart keeps (those of its latest changes), see `Cart.recording`
@@ -334,9 +338,14 @@ class Cart:
         return next((a for a in self.applied if a.key == key), None)
 
     def recording(self, change: AppliedChange) -> Cart:
-        """This cart carrying `change`'s idempotency record: the latest APPLIED_KEPT of the last day."""
-        kept = tuple(a for a in self.applied if change.at - a.at < APPLIED_FOR)
-        return dataclasses.replace(self, applied=(*kept, change)[-APPLIED_KEPT:])
+        """This cart carrying `change`'s idempotency record."""
+        return dataclasses.replace(self, applied=kept_with(self.applied, change))
+
+
+def kept_with(applied: tuple[AppliedChange, ...], change: AppliedChange) -> tuple[AppliedChange, ...]:
+    """The idempotency records a document keeps with `change` added: the latest APPLIED_KEPT of the last day."""
+    kept = tuple(a for a in applied if change.at - a.at < APPLIED_FOR)
+    return (*kept, change)[-APPLIED_KEPT:]
 
 
 def short_of(sku: str, available: int, show_quantity: bool) -> str:
@@ -385,7 +394,7 @@ class IdempotencyRecord:
     """What the first use of an idempotency key asked for, and its outcome once there is one."""
 
     fingerprint: str
-    outcome: CartOutcome | None  # None while the first request is still running
+    outcome: CartOutcome | ListOutcome | None  # None while the first request is still running
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.customers import ContactChanges, CustomerRecord, HistoryOrder, OrderWindow
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
-from domain.lists import Watch
+from domain.lists import ListOutcome, SavedList, Watch
+from domain.recommendations import BoughtWith, OrderEvent
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -88,6 +89,9 @@ class ErpBackend(Backend, Protocol):
 
     async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
         """Newest first."""
+
+    async def order_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[OrderEvent]:
+        """Sales orders of every channel and state, as written (a change feed), with their products."""
 
     @property
     def keeps_marketing_consent(self) -> bool:
@@ -210,7 +214,7 @@ class IdempotencyStore(Protocol):
         without an outcome after two minutes (its process died), or given up, is taken over: the
         new claim keeps the first claim's `target` and says it `resumed`."""
 
-    async def complete(self, key: str, outcome: CartOutcome) -> None: ...
+    async def complete(self, key: str, outcome: CartOutcome | ListOutcome) -> None: ...
 
     async def release(self, key: str, token: str) -> None:
         """Gives up the claim with this token (its operation did not finish, or may succeed when
@@ -316,6 +320,18 @@ class SavedListStore(Protocol):
 
     async def prepare(self) -> None: ...
 
+    async def get(self, list_id: str) -> SavedList | None: ...
+
+    async def of_customer(self, customer_id: str) -> list[SavedList]:
+        """The customer's active lists, oldest first."""
+
+    async def insert(self, saved: SavedList) -> None:
+        """Raises ListConflict when the list's id, its customer's default list, its slot (one of
+        the customer's `max_lists` places) or its name (among the customer's lists) is taken."""
+
+    async def replace(self, saved: SavedList) -> bool:
+        """Stores `saved` if the stored one has version `saved.version - 1`; False when it has moved on."""
+
     async def watching(self, skus: Collection[str], after: str | None, limit: int) -> list[Watch]:
         """Signed-in customers' saved items of `skus` (guests' lists are never reminded), at most
         `limit`, in a stable order; `after`: the last Watch's `f"{list_id}/{item_id}"` of the previous
@@ -323,3 +339,39 @@ class SavedListStore(Protocol):
 
     async def skus_saved_by(self, customer_id: str) -> set[str]:
         """The SKUs in any of the customer's lists (what recommendations leave out and start from)."""
+
+
+class RecommendationStore(Protocol):
+    """The counts recommendations are read from, folded in from the ERP's order feed by one process at
+    a time (a lease): products bought together, orders per product and channel, and what each
+    customer bought. Each order adds its difference once (domain/recommendations.py)."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_pass(self, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may fold orders in now: none has within `every`."""
+
+    async def mark(self) -> ChangeMark | None:
+        """How far the order feed has been folded in; None before the first order."""
+
+    async def resume(self) -> int:
+        """Finishes the folds an interrupted pass left half done; how many orders."""
+
+    async def fold(self, events: Sequence[OrderEvent], mark: ChangeMark) -> int:
+        """Folds the orders in (each order's difference since it was last folded, once) and keeps
+        `mark`; how many orders changed the counts."""
+
+    async def bought_with(self, product_ids: Collection[int], limit: int) -> dict[int, BoughtWith]:
+        """Per product, how many counted orders hold it, and at most `limit` products bought with it,
+        most often first."""
+
+    async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
+        """The orders counted in `channel` (ALL_CHANNELS: every one), and its `limit` most ordered
+        products with their order counts, most first."""
+
+    async def bought_by(self, customer_id: str, limit: int) -> list[int]:
+        """The products the customer bought, at most `limit`, the most recently bought first."""
+
+    async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
+        """Those of `product_ids` the customer bought (among the `MAX_KEPT_PER_CUSTOMER` they
+        bought most recently)."""

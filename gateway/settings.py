@@ -207,6 +207,7 @@ class CatalogSettings:
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
     changes_max_pages: int = 20  # pages of a backend's change list one catalogChanges read may take
     marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
+    recommendations_poll_seconds: float = 10.0  # the ERP's orders are folded into recommendations this often; 0: never
     # content field -> the roles supplying it, first that has a value wins (backends section names accepted)
     ownership: dict[str, list[str]] = field(
         default_factory=lambda: {f: [r.value for r in CONTENT_ROLES] for f in CONTENT_FIELDS})
@@ -234,6 +235,14 @@ class CartSettings:
     max_quantity: int = 999  # per line
     max_discount_codes: int = 5  # per cart; each is looked up at the web-shop when the cart is priced
     merge_strategy: Literal["MERGE", "KEEP_CUSTOMER", "KEEP_GUEST", "KEEP_GUEST_IF_CUSTOMER_EMPTY"] = "MERGE"
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    max_lists: int = 20  # per customer, the default "Saved for later" included
+    max_items: int = 250  # per list
+    name_max_length: int = 100  # characters
+    guest_list_ttl_days: float = 30.0  # an untouched guest list expires after this
 
 
 @dataclass(frozen=True)
@@ -270,6 +279,7 @@ class Settings:
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     carts: CartSettings = field(default_factory=CartSettings)
+    lists: ListSettings = field(default_factory=ListSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
@@ -400,6 +410,8 @@ def _validate(s: Settings) -> None:
         raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
     if s.catalog.marketplace_sweep_seconds < 0:
         raise SettingsError("catalog.marketplace_sweep_seconds: must be 0 (off) or more")
+    if s.catalog.recommendations_poll_seconds < 0:
+        raise SettingsError("catalog.recommendations_poll_seconds: must be 0 (off) or more")
     if s.catalog.changes_max_pages < 1:
         raise SettingsError("catalog.changes_max_pages: must be at least 1")
     if s.catalog.changes_settle_seconds < 1:
@@ -412,6 +424,11 @@ def _validate(s: Settings) -> None:
         raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
     if s.carts.max_lines < 1 or s.carts.max_quantity < 1:
         raise SettingsError("carts.max_lines and carts.max_quantity: must be at least 1")
+    for name in ("max_lists", "max_items", "name_max_length"):
+        if getattr(s.lists, name) < 1:
+            raise SettingsError(f"lists.{name}: must be at least 1")
+    if s.lists.guest_list_ttl_days <= 0:
+        raise SettingsError("lists.guest_list_ttl_days: must be above 0")
     if not 1 <= s.server.port <= 65535:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
     if s.server.persisted_documents_per_key < 1:

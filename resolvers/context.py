@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
 from domain.channels import Channel
+from domain.lists import ListRules
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
 from resolvers.loaders import Loaders
@@ -17,7 +18,9 @@ from domain.ports import (
     Clock,
     FingerprintStore,
     IdempotencyStore,
+    RecommendationStore,
     RedemptionLedger,
+    SavedListStore,
     utc_now,
 )
 from resolvers.rules import CatalogRules, ChannelRules
@@ -39,6 +42,9 @@ class Services:
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
     redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
+    lists: SavedListStore | None = None  # saved lists (wishlists, "Saved for later")
+    list_rules: ListRules = field(default_factory=ListRules)
+    recommendations: RecommendationStore | None = None  # None: no recommendations (tests of the catalog alone)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
@@ -106,6 +112,12 @@ class RequestContext:
         if self.services.carts is None:
             raise RuntimeError("this gateway runs without a cart store")
         return self.services.carts
+
+    @property
+    def list_store(self) -> SavedListStore:
+        if self.services.lists is None:
+            raise RuntimeError("this gateway runs without a saved-list store")
+        return self.services.lists
 
     @property
     def idempotency_store(self) -> IdempotencyStore:

@@ -7,7 +7,7 @@ import binascii
 
 from domain.errors import BadUserInput
 
-KINDS = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order")
+KINDS = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order", "SavedList", "SavedItem")
 
 
 def encode(kind: str, key: str) -> str:

@@ -112,6 +112,9 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         "CGW_CONFIG": os.devnull,
         # no background sweep of the marketplace: it would add eBay calls to the tests that count them
         "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
+        # no background folding of orders into recommendations: its ERP calls would add to the counted ones
+        # (tests/api/test_recommendations.py folds them in itself)
+        "CGW_CATALOG__RECOMMENDATIONS_POLL_SECONDS": "0",
         # no shared answers (neither kept nor coalesced): tests that count backend calls, change the catalog
         # or break a backend would read the answers of earlier tests (tests/api/test_answer_cache.py turns them on)
         "CGW_CACHE__ANSWER_CACHE_BYTES": "0",

@@ -22,6 +22,7 @@ from adapters.odoo.changes import OdooChangeFeeds
 from adapters.odoo.contacts import OdooContacts
 from adapters.odoo.history import OdooOrderHistory
 from adapters.odoo.identity import ProductIdentity
+from adapters.odoo.order_feed import OdooOrderFeed
 from adapters.odoo.orders import OdooOrders
 from adapters.odoo.pricelists import channel_prices, pricelist_changes
 from adapters.odoo.transports import NAME, OdooTransport
@@ -54,7 +55,7 @@ VARIANT_FIELDS = ["default_code", "barcode", "product_tmpl_id", "lst_price",
                   "product_template_attribute_value_ids", "write_date"]
 
 
-class OdooAdapter(OdooChangeFeeds, OdooOrders, OdooContacts, OdooOrderHistory):
+class OdooAdapter(OdooChangeFeeds, OdooOrders, OdooContacts, OdooOrderHistory, OdooOrderFeed):
     name = NAME
 
     def __init__(self, transport: OdooTransport, *, brand_field: str | None = None,
