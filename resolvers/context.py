@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
@@ -24,6 +24,9 @@ from resolvers.rules import CatalogRules, ChannelRules
 from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
 
+if TYPE_CHECKING:
+    from resolvers.reminders.services import ReminderServices
+
 
 @dataclass(slots=True)
 class Services:
@@ -39,6 +42,7 @@ class Services:
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
     redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
+    reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

@@ -1,0 +1,1 @@
+"""Where reminder messages leave the gateway: e-mail over SMTP and signed webhooks."""
