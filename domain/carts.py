@@ -334,9 +334,14 @@ class Cart:
         return next((a for a in self.applied if a.key == key), None)
 
     def recording(self, change: AppliedChange) -> Cart:
-        """This cart carrying `change`'s idempotency record: the latest APPLIED_KEPT of the last day."""
-        kept = tuple(a for a in self.applied if change.at - a.at < APPLIED_FOR)
-        return dataclasses.replace(self, applied=(*kept, change)[-APPLIED_KEPT:])
+        """This cart carrying `change`'s idempotency record."""
+        return dataclasses.replace(self, applied=kept_with(self.applied, change))
+
+
+def kept_with(applied: tuple[AppliedChange, ...], change: AppliedChange) -> tuple[AppliedChange, ...]:
+    """The idempotency records a document keeps with `change` added: the latest APPLIED_KEPT of the last day."""
+    kept = tuple(a for a in applied if change.at - a.at < APPLIED_FOR)
+    return (*kept, change)[-APPLIED_KEPT:]
 
 
 def short_of(sku: str, available: int, show_quantity: bool) -> str:

@@ -82,6 +82,13 @@ class CartConflict(DomainError):
     code = "CART_CONFLICT"
 
 
+class ListConflict(DomainError):
+    """A write the saved-list store refused because another list holds the place (the customer's
+    default list, a list name, or a list slot: see adapters/mongo/lists.py)."""
+
+    code = "LIST_CONFLICT"
+
+
 class Unauthenticated(DomainError):
     """A customer token that is malformed, expired or not signed by the configured key."""
 

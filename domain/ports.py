@@ -10,7 +10,7 @@ from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
-from domain.lists import Watch
+from domain.lists import SavedList, Watch
 from domain.reminders import Alert, AlertPreferences, Attempt, Delivery, OutboxMessage, ReminderCursor, WatchState
 from domain.records import (
     AppVariant,
@@ -295,6 +295,18 @@ class SavedListStore(Protocol):
     relies on `watching` alone."""
 
     async def prepare(self) -> None: ...
+
+    async def get(self, list_id: str) -> SavedList | None: ...
+
+    async def of_customer(self, customer_id: str) -> list[SavedList]:
+        """The customer's active lists, oldest first."""
+
+    async def insert(self, saved: SavedList) -> None:
+        """Raises ListConflict when the list's id, its customer's default list, its slot (one of
+        the customer's `max_lists` places) or its name (among the customer's lists) is taken."""
+
+    async def replace(self, saved: SavedList) -> bool:
+        """Stores `saved` if the stored one has version `saved.version - 1`; False when it has moved on."""
 
     async def watching(self, skus: Collection[str], after: str | None, limit: int) -> list[Watch]:
         """Signed-in customers' saved items of `skus` (guests' lists are never reminded), at most

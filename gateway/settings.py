@@ -232,6 +232,14 @@ class CartSettings:
 
 
 @dataclass(frozen=True)
+class ListSettings:
+    max_lists: int = 20  # per customer, the default "Saved for later" included
+    max_items: int = 250  # per list
+    name_max_length: int = 100  # characters
+    guest_list_ttl_days: float = 30.0  # an untouched guest list expires after this
+
+
+@dataclass(frozen=True)
 class LimitSettings:
     max_depth: int = 12       # nesting of fields (introspection not counted)
     max_aliases: int = 30
@@ -265,6 +273,7 @@ class Settings:
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     carts: CartSettings = field(default_factory=CartSettings)
+    lists: ListSettings = field(default_factory=ListSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
@@ -407,6 +416,11 @@ def _validate(s: Settings) -> None:
         raise SettingsError("carts.guest_cart_ttl_days: must be above 0")
     if s.carts.max_lines < 1 or s.carts.max_quantity < 1:
         raise SettingsError("carts.max_lines and carts.max_quantity: must be at least 1")
+    for name in ("max_lists", "max_items", "name_max_length"):
+        if getattr(s.lists, name) < 1:
+            raise SettingsError(f"lists.{name}: must be at least 1")
+    if s.lists.guest_list_ttl_days <= 0:
+        raise SettingsError("lists.guest_list_ttl_days: must be above 0")
     if not 1 <= s.server.port <= 65535:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
     if s.server.persisted_documents_per_key < 1:

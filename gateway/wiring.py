@@ -27,6 +27,7 @@ from adapters.mongo.documents import MongoDocumentStore
 from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
+from adapters.mongo.lists import MongoSavedListStore
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.identity import ProductIdentity
@@ -35,6 +36,7 @@ from adapters.retries import RetryEvents, RetryPolicy
 from adapters.woocommerce import WooCommerceAdapter
 from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
+from domain.lists import ListRules
 from domain.ports import Clock, utc_now
 from gateway.access import CachedKeyStore, Gatekeeper
 from gateway.budgets import SharedBudgets
@@ -174,6 +176,12 @@ def cart_rules(settings: Settings) -> CartRules:
                      shop_currency=b.woocommerce.currency, claim_seconds=max(CartRules().claim_seconds, 5 * slowest))
 
 
+def list_rules(settings: Settings) -> ListRules:
+    s = settings.lists
+    return ListRules(max_lists=s.max_lists, max_items=s.max_items, name_max_length=s.name_max_length,
+                     guest_list_ttl_days=s.guest_list_ttl_days, claim_seconds=cart_rules(settings).claim_seconds)
+
+
 def build_gateway_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the configured query limits, document cache and executor."""
     from schema.schema import build_schema  # not imported by the commands that need no schema (keys)
@@ -242,10 +250,11 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
-        invalidations = MongoInvalidationLog(client, database)
+        invalidations, lists = MongoInvalidationLog(client, database), MongoSavedListStore(client, database)
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
-        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions):
+        for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
+                      lists):
             await store.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
@@ -260,7 +269,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             directory=StoreDirectory(wired.backends.erp, pickup_codes=rules.pickup_warehouses,
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
-            cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions)
+            cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
+            list_rules=list_rules(settings))
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

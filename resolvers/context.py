@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
 from domain.channels import Channel
+from domain.lists import ListRules
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
 from resolvers.loaders import Loaders
@@ -18,6 +19,7 @@ from domain.ports import (
     FingerprintStore,
     IdempotencyStore,
     RedemptionLedger,
+    SavedListStore,
     utc_now,
 )
 from resolvers.rules import CatalogRules, ChannelRules
@@ -42,6 +44,8 @@ class Services:
     stock_cache: StockCache | None = None  # None: every stock figure is read live
     fingerprints: FingerprintStore | None = None  # the marketplace's swept change feed; None: not kept
     redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
+    lists: SavedListStore | None = None  # saved lists (wishlists, "Saved for later")
+    list_rules: ListRules = field(default_factory=ListRules)
     reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
@@ -110,6 +114,12 @@ class RequestContext:
         if self.services.carts is None:
             raise RuntimeError("this gateway runs without a cart store")
         return self.services.carts
+
+    @property
+    def list_store(self) -> SavedListStore:
+        if self.services.lists is None:
+            raise RuntimeError("this gateway runs without a saved-list store")
+        return self.services.lists
 
     @property
     def idempotency_store(self) -> IdempotencyStore:
