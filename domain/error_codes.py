@@ -131,4 +131,5 @@ class AlertErrorCode(Code):
                                                 "(`email` with `email_verified: true`).")
     NOTIFICATION_NOT_FOUND = "NOTIFICATION_NOT_FOUND", "No notification of this customer has this ID."
     TOO_MANY_IDS = "TOO_MANY_IDS", "At most 100 IDs at once."
+    CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token."
     INTERNAL = _INTERNAL

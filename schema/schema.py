@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from schema.carts.operations import CartMutation, CartQuery
 from schema.catalog.query import CatalogQuery
 from schema.compiled.executor import compile_queries
+from schema.customers.notifications import AlertMutation
 from schema.customers.query import CustomerQuery
 from schema.nodes import NodeQuery
 from schema.catalog.types import Product, Store, Variant
@@ -42,7 +43,7 @@ class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
 
 
 @strawberry.type
-class Mutation(CartMutation, KeyMutation):
+class Mutation(CartMutation, KeyMutation, AlertMutation):
     pass
 
 

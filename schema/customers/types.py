@@ -8,8 +8,10 @@ from strawberry.types import Info
 
 from domain.api_keys import Scope
 from resolvers import catalog
+from resolvers.reminders import customer as reminders
 from schema.carts.types import Cart, Order
 from schema.context import ctx
+from schema.customers.notifications import AlertPreferences, NotificationConnection, notification_connection
 from schema.node import Node
 from schema.scopes import needs
 
@@ -34,3 +36,12 @@ class Customer(Node):
         catalog.check_first(first)
         found = await ctx(info).services.backends.erp.orders_of_customer(self.customer_id, first)
         return [Order.of(o) for o in found]
+
+    @strawberry.field(description="The customer's in-app reminders, newest first.",
+                      extensions=[needs(Scope.NOTIFICATIONS_READ)])
+    async def notifications(self, info: Info, first: int, after: str | None = None) -> NotificationConnection:
+        return await notification_connection(info, self.customer_id, first, after)
+
+    @strawberry.field(description="Which reminders reach the customer, and how.", extensions=[needs(Scope.PROFILE_READ)])
+    async def alert_preferences(self, info: Info) -> AlertPreferences:
+        return AlertPreferences(record=await reminders.preferences(ctx(info)))
