@@ -89,11 +89,11 @@ class AlertPreferences:
 
     @strawberry.field(description="By default IN_APP only: e-mail and webhook need the customer's consent.")
     def deliveries(self) -> list[Delivery]:
-        return sorted(self.record.deliveries)
+        return sorted(self.record.deliveries, key=list(Delivery).index)
 
     @strawberry.field
     def kinds(self) -> list[AlertKind]:
-        return sorted(self.record.kinds)
+        return sorted(self.record.kinds, key=list(AlertKind).index)
 
     @strawberry.field(description="Where e-mails go: the verified e-mail of the customer's token, when last seen.")
     def email(self) -> str | None:
