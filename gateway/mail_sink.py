@@ -16,6 +16,8 @@ from aiosmtpd.controller import Controller
 class MailSink:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)  # there from the start: the demo prints where to look
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
@@ -27,7 +29,6 @@ class MailSink:
             self.messages.append(message)
             count = len(self.messages)
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / f"{count:05d}.eml").write_bytes(raw)
         return "250 Message accepted for delivery"
 
