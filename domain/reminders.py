@@ -1,9 +1,10 @@
 """Reminders and alerts: what a customer is told about what they saved or left in a cart, the rules
 that decide it, and the outbox record of each message until it is delivered.
 
-A watch's baseline is kept per customer and SKU (`WatchState`): the stock figure last seen (a
-back-in-stock or low-stock alert is a crossing: 0 -> more, or above the low-stock mark -> at or
-below it) and the price the customer last heard of (when saved, or at the last price-drop alert).
+A watch's baseline is kept per customer and SKU (`WatchState`): the stock figure last seen when it
+moved to another band (sold out, low, plenty: a back-in-stock or low-stock alert is a crossing, 0 ->
+more, or above the low-stock mark -> at or below it) and the price the customer last heard of (when
+saved, or at the last price-drop alert).
 Each decision's event id is made of the customer, the kind, the SKU and the state's version, so
 the same decision made twice (a pass that died before it wrote the new state) is stored once.
 """
@@ -128,10 +129,15 @@ def decide(state: WatchState, now: Reading, rules: AlertRules) -> tuple[list[Dec
         told_price = now.price
     elif price is None or state.currency != now.currency:  # nothing comparable known: today's is the baseline
         told_price, currency = now.price, now.currency
-    changed = (now.stock, told_price, currency) != (state.stock, state.price, state.currency)
-    kept = WatchState(state.customer_id, state.sku, now.stock, told_price, currency,
-                      state.version + 1 if changed else state.version)
-    return decisions, kept
+    # only a new band of stock (sold out, low, plenty) or a new told price is a new baseline: most changes
+    # move neither, and cost no write
+    if (stock_band(now.stock, low), told_price, currency) == (stock_band(stock, low), price, state.currency):
+        return decisions, state
+    return decisions, WatchState(state.customer_id, state.sku, now.stock, told_price, currency, state.version + 1)
+
+
+def stock_band(stock: int | None, low: int) -> int | None:
+    return None if stock is None else 0 if stock <= 0 else 1 if stock <= low else 2
 
 
 def event_id(customer_id: str, kind: AlertKind, subject: str, version: int) -> str:

@@ -154,7 +154,7 @@ async def _evaluate(decider: Decider, page: list[Watch]) -> int:
                                               item.currency)
         decisions, new_state = decide(state, found.reading, decider.reminders.rules)
         alerts += [_alert(decider, w, state, d, found) for d in decisions]
-        if new_state != state or key not in states:
+        if new_state is not state:
             kept.append(new_state)
     decided = await decider.write(alerts)  # first: a pass that dies before keeping the states decides the same again
     await decider.reminders.state.keep(kept)

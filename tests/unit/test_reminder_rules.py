@@ -37,9 +37,13 @@ def test_low_stock_is_told_once_when_the_stock_crosses_the_mark():
     # then going to 8 is told, from 20 to 8
     assert [(d.kind, d.before, d.after) for d in decisions] == [(AlertKind.LOW_STOCK, "20", "8")]
     assert kept.stock == 8 and kept.version == 1
-    # and going on to 5 is not told again; the baseline still moves
+    # and going on to 5 is not told again, nor a new baseline (no write)
     again, kept_again = decide(kept, Reading(5, Decimal("100.00"), EUR), RULES)
-    assert again == [] and kept_again.stock == 5 and kept_again.version == 2
+    assert again == [] and kept_again is kept
+    # until it is plenty again, and then low again
+    plenty, kept = decide(kept, Reading(40, Decimal("100.00"), EUR), RULES)
+    assert plenty == [] and kept.version == 2
+    assert kinds(decide(kept, Reading(9, Decimal("100.00"), EUR), RULES)[0]) == [AlertKind.LOW_STOCK]
 
 
 def test_back_in_stock_wins_over_low_stock_and_sold_out_is_not_low():
