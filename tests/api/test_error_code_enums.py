@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.error_codes import CartErrorCode, CartWarningCode, CheckoutErrorCode, KeyErrorCode
+from domain.error_codes import AlertErrorCode, CartErrorCode, CartWarningCode, CheckoutErrorCode, KeyErrorCode
 
 CODE_TYPE = """query($type: String!) { __type(name: $type) { kind interfaces { name }
   fields { name type { kind ofType { kind name } } } } }"""
@@ -20,6 +20,7 @@ SLICES = [
     ("CheckoutUserError", "CheckoutErrorCode", CheckoutErrorCode),
     ("KeyUserError", "KeyErrorCode", KeyErrorCode),
     ("CartWarning", "CartWarningCode", CartWarningCode),
+    ("AlertUserError", "AlertErrorCode", AlertErrorCode),
 ]
 
 
@@ -63,7 +64,8 @@ def test_the_expected_codes_are_listed(gql):
 
 @pytest.mark.parametrize(("payload", "error_type"), [
     ("CartPayload", "CartUserError"), ("CheckoutPayload", "CheckoutUserError"),
-    ("ApiKeyPayload", "KeyUserError"), ("ApiKeySecretPayload", "KeyUserError")])
+    ("ApiKeyPayload", "KeyUserError"), ("ApiKeySecretPayload", "KeyUserError"),
+    ("AlertPreferencesPayload", "AlertUserError"), ("NotificationsMarkReadPayload", "AlertUserError")])
 def test_each_payload_answers_its_slices_errors(gql, payload, error_type):
     fields = {f["name"]: f["type"] for f in gql(PAYLOAD_ERRORS, {"type": payload})["data"]["__type"]["fields"]}
     assert fields["userErrors"] == {"ofType": {"ofType": {"ofType": {"name": error_type}}}}  # [X!]!
