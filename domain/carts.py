@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from domain.records import Attribute
+
+if TYPE_CHECKING:
+    from domain.lists import ListOutcome
 
 Field = tuple[str | int, ...]  # where in the input an error points
 APPLIED_KEPT = 16  # idempotency records a cart keeps (those of its latest changes), see `Cart.recording`
@@ -390,7 +394,7 @@ class IdempotencyRecord:
     """What the first use of an idempotency key asked for, and its outcome once there is one."""
 
     fingerprint: str
-    outcome: CartOutcome | None  # None while the first request is still running
+    outcome: CartOutcome | ListOutcome | None  # None while the first request is still running
 
 
 @dataclass(frozen=True, slots=True)

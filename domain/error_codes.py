@@ -99,6 +99,46 @@ class CheckoutErrorCode(Code):
     INTERNAL = _INTERNAL
 
 
+class ListErrorCode(Code):
+    """Why a saved-list mutation (`listCreate`, `listItems*`, `cartLinesSaveForLater`,
+    `listBuyerIdentityUpdate`) changed nothing."""
+
+    LIST_NOT_FOUND = "LIST_NOT_FOUND", "No list with this ID, or a customer's list without that customer's token."
+    LIST_CLOSED = "LIST_CLOSED", "The guest list was merged into the customer's at sign-in (`message` names it)."
+    VERSION_CONFLICT = "VERSION_CONFLICT", ("The list (for `cartLinesSaveForLater`, the cart) is not at "
+                                            "`expectedVersion`, or it is being merged or moved to a cart, or it "
+                                            "changed too often to apply this change; read it and try again.")
+    ITEM_NOT_FOUND = "ITEM_NOT_FOUND", "No item with this ID in this list."
+    UNKNOWN_MERCHANDISE = "UNKNOWN_MERCHANDISE", _UNKNOWN_MERCHANDISE
+    TOO_MANY_ITEMS = "TOO_MANY_ITEMS", "A list holds at most `lists.max_items` items."
+    TOO_MANY_LISTS = "TOO_MANY_LISTS", "A customer has at most `lists.max_lists` lists, the default one included."
+    INVALID_NAME = "INVALID_NAME", ("A list name is empty, longer than `lists.name_max_length` characters, or has "
+                                    "control or invisible text-direction characters.")
+    NAME_TAKEN = "NAME_TAKEN", "The customer has a list of this name (case aside), or it is the default list's."
+    CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token to attach the list to them."
+    CART_NOT_FOUND = "CART_NOT_FOUND", _CART_NOT_FOUND
+    CART_CLOSED = "CART_CLOSED", _CART_CLOSED
+    LINE_NOT_FOUND = "LINE_NOT_FOUND", "No line with this ID in this cart."
+    CHECKOUT_IN_PROGRESS = "CHECKOUT_IN_PROGRESS", "A checkout of the cart is running; try again after it."
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", _INSUFFICIENT_STOCK
+    INVALID_QUANTITY = "INVALID_QUANTITY", "Moving the item would take its cart line above `carts.max_quantity`."
+    TOO_MANY_LINES = "TOO_MANY_LINES", "The cart has `carts.max_lines` lines: no room for the items moved."
+    TOO_MANY_ATTRIBUTES = "TOO_MANY_ATTRIBUTES", "A cart line has at most 32 attributes."
+    ATTRIBUTE_TOO_LONG = "ATTRIBUTE_TOO_LONG", "A cart line attribute is too long."
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID", _IDEMPOTENCY["IDEMPOTENCY_KEY_INVALID"]
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", _IDEMPOTENCY["IDEMPOTENCY_KEY_REUSED"]
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE", _IDEMPOTENCY["IDEMPOTENCY_KEY_IN_USE"]
+    INTERNAL = _INTERNAL
+
+
+class ListWarningCode(Code):
+    """Something a saved-list mutation did not do as asked; the rest was done."""
+
+    ALREADY_SAVED = "ALREADY_SAVED", "The list holds this SKU already: kept once, as first saved."
+    LIST_FULL = "LIST_FULL", "A merge at sign-in could not move an item: the list is full."
+    INTERNAL = _INTERNAL
+
+
 class KeyErrorCode(Code):
     """Why an API key mutation (`apiKeyCreate`, `apiKeyRotate`, `apiKeyRevoke`) did nothing."""
 

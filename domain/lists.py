@@ -185,7 +185,7 @@ class SavedList:
         started = self.moving.at if self.moving else self.updated_at if self.status is ListStatus.MERGING else None
         return started is not None and now - started > timedelta(seconds=rules.claim_seconds)
 
-    def refusal(self, expected_version: int | None, *, survivor: str | None = None) -> UserError | None:
+    def refused(self, expected_version: int | None, *, survivor: str | None = None) -> UserError | None:
         """Why this list takes no change now: merged away, being merged, items on their way to a
         cart, or not at the version the caller expects."""
         if self.status is ListStatus.MERGED:

@@ -10,7 +10,7 @@ from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
-from domain.lists import SavedList, Watch
+from domain.lists import ListOutcome, SavedList, Watch
 from domain.reminders import Alert, AlertPreferences, Attempt, Delivery, OutboxMessage, ReminderCursor, WatchState
 from domain.records import (
     AppVariant,
@@ -190,7 +190,7 @@ class IdempotencyStore(Protocol):
         without an outcome after two minutes (its process died), or given up, is taken over: the
         new claim keeps the first claim's `target` and says it `resumed`."""
 
-    async def complete(self, key: str, outcome: CartOutcome) -> None: ...
+    async def complete(self, key: str, outcome: CartOutcome | ListOutcome) -> None: ...
 
     async def release(self, key: str, token: str) -> None:
         """Gives up the claim with this token (its operation did not finish, or may succeed when

@@ -7,7 +7,8 @@ import binascii
 
 from domain.errors import BadUserInput
 
-KINDS: tuple[str, ...] = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order")
+KINDS: tuple[str, ...] = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order", "SavedList",
+                          "SavedItem")
 KINDS += ("Notification",)  # an in-app reminder, refetched through its customer
 
 

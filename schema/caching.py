@@ -1,5 +1,5 @@
 """What an operation touches, for HTTP caching: content, prices, stock, or something private to a
-customer (carts, customers, orders, keys). The cost walk (schema/cost.py) records it from the
+customer (carts, customers, orders, saved lists, keys). The cost walk (schema/cost.py) records it from the
 document, so it is the same for every answer to the same query."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ class Touched(StrEnum):
     PRIVATE = "private"
 
 
-PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "ApiKey", "ApiKeyEvent"})
+PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "ApiKey", "ApiKeyEvent", "SavedList", "SavedItem"})
 FIELDS = {
     ("Query", "catalogChanges"): Touched.STOCK,  # the same cursor sees new changes as they come: keep it short
     ("Product", "priceRange"): Touched.PRICE,

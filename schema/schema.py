@@ -20,6 +20,7 @@ from schema.catalog.query import CatalogQuery
 from schema.compiled.executor import compile_queries
 from schema.customers.notifications import AlertMutation
 from schema.customers.query import CustomerQuery
+from schema.lists.operations import ListMutation
 from schema.nodes import NodeQuery
 from schema.catalog.types import Product, Store, Variant
 from schema.directives import InContextExtension, in_context
@@ -43,7 +44,7 @@ class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
 
 
 @strawberry.type
-class Mutation(CartMutation, KeyMutation, AlertMutation):
+class Mutation(CartMutation, ListMutation, KeyMutation, AlertMutation):
     pass
 
 

@@ -11,9 +11,11 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from adapters.mongo import lists
 from adapters.mongo.carts import from_document, to_document, warnings_document, warnings_from
 from adapters.mongo.client import NAME, call
 from domain.carts import CartOutcome, IdempotencyClaim, IdempotencyRecord, UserError
+from domain.lists import ListOutcome
 from domain.errors import BackendUnavailable
 
 COLLECTION = "idempotency"
@@ -22,22 +24,26 @@ ABANDONED_AFTER = timedelta(minutes=2)  # a claim still without outcome by then 
 GIVEN_UP = datetime(2000, 1, 1, tzinfo=UTC)  # the claim date of a claim given up: older than any abandoned one
 
 
-def outcome_document(outcome: CartOutcome) -> dict[str, Any]:
-    return {
+def outcome_document(outcome: CartOutcome | ListOutcome) -> dict[str, Any]:
+    doc = {
         "cart": to_document(outcome.cart) if outcome.cart else None,
         "user_errors": [{"code": e.code, "message": e.message, "field": list(e.field) if e.field else None}
                         for e in outcome.user_errors],
         "warnings": warnings_document(outcome.warnings),
     }
+    if isinstance(outcome, ListOutcome):  # a saved-list mutation's: the list, and the cart a move touched
+        doc["list"] = lists.to_document(outcome.saved_list) if outcome.saved_list else None
+    return doc
 
 
-def outcome_from(doc: dict[str, Any]) -> CartOutcome:
-    return CartOutcome(
-        cart=from_document(doc["cart"]) if doc.get("cart") else None,
-        user_errors=tuple(UserError(e["code"], e["message"], tuple(e["field"]) if e.get("field") else None)
-                          for e in doc.get("user_errors", ())),
-        warnings=warnings_from(doc.get("warnings")),
-    )
+def outcome_from(doc: dict[str, Any]) -> CartOutcome | ListOutcome:
+    cart = from_document(doc["cart"]) if doc.get("cart") else None
+    errors = tuple(UserError(e["code"], e["message"], tuple(e["field"]) if e.get("field") else None)
+                   for e in doc.get("user_errors", ()))
+    if "list" in doc:
+        saved = lists.from_document(doc["list"]) if doc["list"] else None
+        return ListOutcome(saved, errors, warnings_from(doc.get("warnings")), cart)
+    return CartOutcome(cart=cart, user_errors=errors, warnings=warnings_from(doc.get("warnings")))
 
 
 class MongoIdempotencyStore:
@@ -74,7 +80,7 @@ class MongoIdempotencyStore:
             return await self.claim(key, fingerprint, target)
         return IdempotencyRecord(doc["fingerprint"], outcome_from(doc["outcome"]) if doc.get("outcome") else None)
 
-    async def complete(self, key: str, outcome: CartOutcome) -> None:
+    async def complete(self, key: str, outcome: CartOutcome | ListOutcome) -> None:
         await self._call(self.records.update_one({"_id": key}, {"$set": {"outcome": outcome_document(outcome)}}))
 
     async def release(self, key: str, token: str) -> None:

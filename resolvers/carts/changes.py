@@ -48,9 +48,9 @@ async def create_cart(uow: CartUnitOfWork, lines: Sequence[LineRequest], note: s
         return CartOutcome(None, tuple(errors))
     for attempt in range(MAX_ATTEMPTS):
         if customer is not None and (theirs := await ctx.cart_store.active_for_customer(customer)) is not None:
-            return await uow.change(theirs.cart_id, None, lambda cart: _with_lines(ctx, cart, lines, ("input", "lines")))
+            return await uow.change(theirs.cart_id, None, lambda cart: with_lines(ctx, cart, lines, ("input", "lines")))
         empty = Cart.new(new_cart_id(), ctx.channel.value, customer, uow.now(), uow.rules)
-        filled = await _with_lines(ctx, empty, lines, ("input", "lines"))
+        filled = await with_lines(ctx, empty, lines, ("input", "lines"))
         if isinstance(filled, list):
             return CartOutcome(None, tuple(filled))
         made = await uow.create(dataclasses.replace(filled, note=note, attributes=tuple(attributes)))
@@ -64,7 +64,7 @@ async def create_cart(uow: CartUnitOfWork, lines: Sequence[LineRequest], note: s
 async def add_lines(uow: CartUnitOfWork, cart_id: str, lines: Sequence[LineRequest],
                     expected_version: int | None) -> CartOutcome:
     return await uow.change(cart_key(cart_id), expected_version,
-                            lambda cart: _with_lines(uow.ctx, cart, lines, ("lines",)))
+                            lambda cart: with_lines(uow.ctx, cart, lines, ("lines",)))
 
 
 async def update_lines(uow: CartUnitOfWork, cart_id: str, updates: Sequence[LineUpdate],
@@ -137,7 +137,7 @@ async def stock_errors(ctx: RequestContext, cart: Cart, touched: dict[str, int],
                              show_quantity=ctx.sees_stock)
 
 
-async def _variant(ctx: RequestContext, merchandise_id: str) -> ErpVariant | None:
+async def variant_of(ctx: RequestContext, merchandise_id: str) -> ErpVariant | None:
     try:
         kind, sku = global_ids.decode(merchandise_id)
     except BadUserInput:
@@ -145,10 +145,10 @@ async def _variant(ctx: RequestContext, merchandise_id: str) -> ErpVariant | Non
     return await ctx.loaders.variant_by_sku.load(sku) if kind == "Variant" else None
 
 
-async def _with_lines(ctx: RequestContext, cart: Cart, requests: Sequence[LineRequest],
+async def with_lines(ctx: RequestContext, cart: Cart, requests: Sequence[LineRequest],
                       where: tuple[str, ...]) -> Cart | list[UserError]:
     """`cart` with the requested lines added at today's prices, or why not."""
-    variants = await asyncio.gather(*(_variant(ctx, r.merchandise_id) for r in requests))
+    variants = await asyncio.gather(*(variant_of(ctx, r.merchandise_id) for r in requests))
     rules = ctx.services.cart_rules
     errors: list[UserError] = []
     for n, (request, variant) in enumerate(zip(requests, variants, strict=True)):

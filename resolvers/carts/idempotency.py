@@ -23,7 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from domain.carts import CartOutcome, IdempotencyClaim, UserError
 from resolvers.carts.ids import new_cart_id
@@ -46,14 +46,28 @@ def fingerprint(operation: str, arguments: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class Outcome(Protocol):
+    @property
+    def user_errors(self) -> tuple[UserError, ...]: ...
+
+
 async def once(ctx: RequestContext, operation: str, key: str | None, arguments: Any, run: Operation) -> CartOutcome:
     """Runs `run` with the unit of work its cart writes go through, at most once per key."""
+    return await run_once(ctx, operation, key, arguments, lambda call: run(CartUnitOfWork(ctx, call)),
+                          lambda error: CartOutcome(None, (error,)))
+
+
+async def run_once[O: Outcome](ctx: RequestContext, operation: str, key: str | None, arguments: Any,
+                               run: Callable[[IdempotentCall | None], Awaitable[O]],
+                               refused: Callable[[UserError], O]) -> O:
+    """Runs `run` at most once per key (with the call its last write records, None without a key);
+    `refused` makes the outcome of a key refused. The outcome of any operation the idempotency
+    store can keep: carts' and saved lists'."""
     if key is None:
-        return await run(CartUnitOfWork(ctx))
+        return await run(None)
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        return CartOutcome(None, (UserError("IDEMPOTENCY_KEY_INVALID",
-                                            f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters",
-                                            ("idempotencyKey",)),))
+        return refused(UserError("IDEMPOTENCY_KEY_INVALID", f"an idempotency key has 1 to {MAX_KEY_LENGTH} "
+                                 "characters", ("idempotencyKey",)))
     store = ctx.idempotency_store
     caller = ctx.api_key.key_id if ctx.api_key is not None else ""
     scoped = f"{caller}\x1f{ctx.customer_id or ''}\x1f{key}"
@@ -61,20 +75,20 @@ async def once(ctx: RequestContext, operation: str, key: str | None, arguments: 
     deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
     while not isinstance(first := await store.claim(scoped, wanted, new_cart_id()), IdempotencyClaim):
         if first.fingerprint != wanted:
-            return CartOutcome(None, (KEY_REUSED,))
+            return refused(KEY_REUSED)
         if first.outcome is not None:
-            return first.outcome
+            return cast(O, first.outcome)  # the operation is part of the fingerprint: its own outcome's type
         if time.monotonic() > deadline:
-            return CartOutcome(None, (UserError("IDEMPOTENCY_KEY_IN_USE", "a request with this idempotency key "
-                                                "is still running; retry later", ("idempotencyKey",)),))
+            return refused(UserError("IDEMPOTENCY_KEY_IN_USE", "a request with this idempotency key is still "
+                                     "running; retry later", ("idempotencyKey",)))
         await asyncio.sleep(0.05)
     try:
-        outcome = await run(CartUnitOfWork(ctx, IdempotentCall(scoped, wanted, first)))
+        outcome = await run(IdempotentCall(scoped, wanted, first))
     except BaseException:
         await asyncio.shield(store.release(scoped, first.token))
         raise
     if any(error.retryable for error in outcome.user_errors):
         await store.release(scoped, first.token)  # e.g. a checkout still running: the same request may succeed later
     else:
-        await store.complete(scoped, outcome)
+        await store.complete(scoped, outcome)  # type: ignore[arg-type]  # a CartOutcome or a ListOutcome
     return outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Protocol
 
 from domain.carts import Cart
 from domain.errors import BadUserInput
@@ -41,6 +42,11 @@ def line_position(cart: Cart, line_global_id: str) -> int | None:
     return next((n for n, line in enumerate(cart.lines) if line.line_id == line_id), None)
 
 
-def visible_to(cart: Cart, customer_id: str | None) -> bool:
-    """A guest cart is reachable by its id; a customer's only with that customer's token."""
-    return cart.customer_id is None or cart.customer_id == customer_id
+class Owned(Protocol):
+    @property
+    def customer_id(self) -> str | None: ...
+
+
+def visible_to(owned: Owned, customer_id: str | None) -> bool:
+    """A guest's cart or list is reachable by its id; a customer's only with that customer's token."""
+    return owned.customer_id is None or owned.customer_id == customer_id

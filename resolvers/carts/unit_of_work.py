@@ -99,7 +99,7 @@ class CartUnitOfWork:
             cart = await self.read(cart_id)
             if cart is None:
                 return CartOutcome(None, (NOT_FOUND,))
-            if ends_operation and (replayed := self._replayed(cart)) is not None:
+            if ends_operation and (replayed := self.replayed(cart)) is not None:
                 return replayed
             if refused := self.refusal(cart, expected_version, checking_out):
                 return CartOutcome(cart, (refused,))
@@ -122,7 +122,7 @@ class CartUnitOfWork:
         the customer has an active cart already (made meanwhile, in another tab)."""
         if self.call is not None and self.call.claim.resumed:
             made = await self.read(self.call.claim.target)
-            if made is not None and (replayed := self._replayed(made)) is not None:
+            if made is not None and (replayed := self.replayed(made)) is not None:
                 return replayed
         if self.call is not None:
             cart = dataclasses.replace(cart, cart_id=self.call.claim.target)
@@ -132,7 +132,7 @@ class CartUnitOfWork:
         except CartConflict:
             # the first attempt under this key, still running, may have made it; else the customer's cart exists
             made = await self.read(stamped.cart_id) if self.call is not None else None
-            return self._replayed(made) if made is not None else None
+            return self.replayed(made) if made is not None else None
         return CartOutcome(stamped, warnings=warnings)
 
     async def write(self, cart: Cart) -> Cart | None:
@@ -152,7 +152,7 @@ class CartUnitOfWork:
                                                 changed.warnings))
         return cart
 
-    def _replayed(self, cart: Cart) -> CartOutcome | None:
+    def replayed(self, cart: Cart) -> CartOutcome | None:
         """The answer to a request this cart already took in, under the same idempotency key."""
         if self.call is None or (applied := cart.applied_change(self.call.record_key)) is None:
             return None

@@ -10,8 +10,10 @@ from domain.api_keys import Scope
 from resolvers import catalog
 from resolvers.reminders import customer as reminders
 from schema.carts.types import Cart, Order
+from resolvers.lists.changes import lists_of
 from schema.context import ctx
 from schema.customers.notifications import AlertPreferences, NotificationConnection, notification_connection
+from schema.lists.types import SavedList
 from schema.node import Node
 from schema.scopes import needs
 
@@ -45,3 +47,9 @@ class Customer(Node):
     @strawberry.field(description="Which reminders reach the customer, and how.", extensions=[needs(Scope.PROFILE_READ)])
     async def alert_preferences(self, info: Info) -> AlertPreferences:
         return AlertPreferences(record=await reminders.preferences(ctx(info)))
+
+    @strawberry.field(description="The customer's saved lists, the same from every channel; their default "
+                      "\"Saved for later\" first (made the first time it is asked for).",
+                      extensions=[needs(Scope.LISTS_WRITE)])
+    async def lists(self, info: Info) -> list[SavedList]:
+        return [SavedList.of(s) for s in await lists_of(ctx(info), self.customer_id)]

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from domain.error_codes import AlertErrorCode, CartErrorCode, CartWarningCode, CheckoutErrorCode, KeyErrorCode
+from domain.error_codes import (
+    AlertErrorCode,
+    CartErrorCode,
+    CartWarningCode,
+    CheckoutErrorCode,
+    KeyErrorCode,
+    ListErrorCode,
+    ListWarningCode,
+)
 
 CODE_TYPE = """query($type: String!) { __type(name: $type) { kind interfaces { name }
   fields { name type { kind ofType { kind name } } } } }"""
@@ -20,6 +28,8 @@ SLICES = [
     ("CheckoutUserError", "CheckoutErrorCode", CheckoutErrorCode),
     ("KeyUserError", "KeyErrorCode", KeyErrorCode),
     ("CartWarning", "CartWarningCode", CartWarningCode),
+    ("ListUserError", "ListErrorCode", ListErrorCode),
+    ("ListWarning", "ListWarningCode", ListWarningCode),
     ("AlertUserError", "AlertErrorCode", AlertErrorCode),
 ]
 
@@ -58,13 +68,17 @@ def test_the_expected_codes_are_listed(gql):
             "PICKUP_STORE_UNKNOWN", "PAYMENT_REFERENCE_REQUIRED", "CART_NOT_FOUND",
             "IDEMPOTENCY_KEY_REUSED"} <= names("CheckoutErrorCode")
     assert {"INVALID_INPUT", "KEY_NOT_FOUND"} <= names("KeyErrorCode")
+    assert {"LIST_NOT_FOUND", "LIST_CLOSED", "VERSION_CONFLICT", "ITEM_NOT_FOUND", "TOO_MANY_ITEMS", "TOO_MANY_LISTS",
+            "INVALID_NAME", "NAME_TAKEN", "LINE_NOT_FOUND", "INSUFFICIENT_STOCK",
+            "IDEMPOTENCY_KEY_REUSED"} <= names("ListErrorCode")
+    assert {"ALREADY_SAVED", "LIST_FULL"} <= names("ListWarningCode")
     assert {"PRICE_CHANGED", "ITEM_UNAVAILABLE", "INSUFFICIENT_STOCK", "DISCOUNT_CODE_NOT_APPLICABLE",
             "PRICES_UNCONFIRMED", "QUANTITY_CAPPED", "TOO_MANY_LINES"} <= names("CartWarningCode")
 
 
 @pytest.mark.parametrize(("payload", "error_type"), [
     ("CartPayload", "CartUserError"), ("CheckoutPayload", "CheckoutUserError"),
-    ("ApiKeyPayload", "KeyUserError"), ("ApiKeySecretPayload", "KeyUserError"),
+    ("ApiKeyPayload", "KeyUserError"), ("ApiKeySecretPayload", "KeyUserError"), ("ListPayload", "ListUserError"),
     ("AlertPreferencesPayload", "AlertUserError"), ("NotificationsMarkReadPayload", "AlertUserError")])
 def test_each_payload_answers_its_slices_errors(gql, payload, error_type):
     fields = {f["name"]: f["type"] for f in gql(PAYLOAD_ERRORS, {"type": payload})["data"]["__type"]["fields"]}

@@ -23,16 +23,26 @@ from typing import Any
 import pytest
 
 from domain import carts as domain_carts
-from domain.error_codes import CartErrorCode, CartWarningCode, CheckoutErrorCode, Code, KeyErrorCode
+from domain.error_codes import (
+    CartErrorCode,
+    CartWarningCode,
+    CheckoutErrorCode,
+    Code,
+    KeyErrorCode,
+    ListErrorCode,
+    ListWarningCode,
+)
 from schema.carts.types import CartPayload, CartUserError, CheckoutUserError
 from schema.schema import build_schema
 from schema.user_errors import member
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("schema", "resolvers", "domain")
-CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError"}  # first argument or `code=`
+CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError", "ListUserError"}  # first argument or `code=`
 WARNINGS = {"CartWarning"}
-ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode)}
+ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, ListErrorCode,
+                                 ListWarningCode)}
+LIST_MODULES = ("domain.lists", "resolvers.lists")  # their warnings are the saved-list slice's
 
 
 @dataclass(frozen=True)
@@ -255,13 +265,18 @@ def test_the_scan_sees_the_codes_of_each_slice():
     assert "LINE_NOT_FOUND" in codes("cartLinesUpdate") and "LINE_NOT_FOUND" not in codes("cartNoteUpdate")
     assert "CUSTOMER_REQUIRED" in codes("cartBuyerIdentityUpdate")
     assert {"KEY_NOT_FOUND", "INVALID_INPUT"} <= codes("apiKeyRevoke") and slices["apiKeyRevoke"][0] is KeyErrorCode
+    assert slices["listItemsMoveToCart"][0] is ListErrorCode
+    assert {"LIST_NOT_FOUND", "ITEM_NOT_FOUND", "CART_NOT_FOUND", "INSUFFICIENT_STOCK"} <= codes("listItemsMoveToCart")
+    assert {"LINE_NOT_FOUND", "TOO_MANY_ITEMS", "CART_CLOSED"} <= codes("cartLinesSaveForLater")
+    assert {"TOO_MANY_LISTS", "NAME_TAKEN", "INVALID_NAME"} <= codes("listCreate")
+    assert {"CUSTOMER_REQUIRED", "LIST_CLOSED"} <= codes("listBuyerIdentityUpdate")
 
 
 def test_every_user_error_in_the_sources_is_in_some_slice():
     # given every user error written anywhere (a module no mutation reaches yet included)
     everywhere = {m for module in all_sources() for m in codes_made(module, module.tree, CODED)}
     # then its code is a member of one of the slices' enums
-    known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode)))
+    known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, ListErrorCode)))
     assert len(everywhere) > 20
     assert not sorted(f"{m.code} ({m.where})" for m in everywhere if m.code not in known)
 
@@ -269,13 +284,21 @@ def test_every_user_error_in_the_sources_is_in_some_slice():
 def test_every_cart_warning_code_is_a_member_of_cart_warning_code():
     # given every CartWarning the sources make
     made = {m for module in all_sources() for m in codes_made(module, module.tree, WARNINGS)
-            if not module.name.startswith("schema.")}  # the schema converts the domain's warnings
+            if not module.name.startswith(("schema.", *LIST_MODULES))}  # the schema converts the domain's warnings
     # then each code is a member of CartWarningCode
     assert {"PRICE_CHANGED", "ITEM_UNAVAILABLE", "QUANTITY_CAPPED", "PRICES_UNCONFIRMED"} <= {m.code for m in made}
     assert not sorted(f"{m.code} ({m.where})" for m in made if m.code not in CartWarningCode.__members__)
 
 
-@pytest.mark.parametrize("codes", [CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode])
+def test_every_list_warning_code_is_a_member_of_list_warning_code():
+    made = {m for module in all_sources() for m in codes_made(module, module.tree, WARNINGS)
+            if module.name.startswith(LIST_MODULES)}
+    assert {"ALREADY_SAVED", "LIST_FULL"} <= {m.code for m in made}
+    assert not sorted(f"{m.code} ({m.where})" for m in made if m.code not in ListWarningCode.__members__)
+
+
+@pytest.mark.parametrize("codes", [CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, ListErrorCode,
+                                   ListWarningCode])
 def test_every_member_is_its_own_name_and_described(codes: type[Code]):
     # GraphQL answers the member's name, the domain writes its value: the two must be the same
     assert all(m.name == m.value and m.description.strip() for m in codes)
