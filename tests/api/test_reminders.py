@@ -49,6 +49,9 @@ FEED = """query($first: Int!, $after: String) { me { notifications(first: $first
   nodes { id kind message link product { sku } createdAt readAt } pageInfo { hasNextPage endCursor } } } }"""
 MARK_READ = """mutation($ids: [ID!]!) { notificationsMarkRead(ids: $ids) {
   notifications { id readAt } userErrors { code field message } } }"""
+MY_LISTS = "{ me { lists { id default items(first: 10) { priceWhenSaved { amount } } } } }"
+SAVE = """mutation($list: ID!, $items: [SavedItemInput!]!) { listItemsAdd(listId: $list, items: $items) {
+  list { id } userErrors { code message } } }"""
 CREATE_CART = """mutation($input: CartInput!) { cartCreate(input: $input) { cart { id } userErrors { code } } }"""
 
 
@@ -164,6 +167,14 @@ async def save(built, clock, customer_id: str, *items: tuple[str, Decimal, int])
     await built.services.lists.insert(saved)
 
 
+def save_from_the_shop(shop: GraphQLClient, headers: dict, sku: str) -> None:
+    """Saves the variant to the customer's "Saved for later" through `listItemsAdd`, at the web shop."""
+    default = next(saved for saved in shop(MY_LISTS, {}, headers)["data"]["me"]["lists"] if saved["default"])
+    answer = shop(SAVE, {"list": default["id"], "items": [{"merchandiseId": global_ids.encode("Variant", sku)}]},
+                  {**headers, "X-Channel": "WEB"})
+    assert answer["data"]["listItemsAdd"]["userErrors"] == [], answer
+
+
 def consent(shop: GraphQLClient, headers: dict, *deliveries: str) -> dict:
     answer = shop(PREFERENCES, {"input": {"deliveries": list(deliveries)}}, headers)
     assert answer["data"]["alertPreferencesUpdate"]["userErrors"] == [], answer
@@ -197,11 +208,14 @@ async def test_low_stock_sends_one_email_and_one_signed_webhook_then_nothing(bac
     product = products(backends, 1, 0)[0]
     variant = product.variants[0]
     who, headers = customer("ada@example.com")
-    # given a customer who asked for e-mail and webhook alerts, and saved an item while 20 units were free
-    assert set(consent(shop, headers, "EMAIL", "WEBHOOK", "IN_APP")["deliveries"]) == {"EMAIL", "WEBHOOK", "IN_APP"}
+    # given a customer who saved an item in the web shop while 20 units were free there
     set_available(backends, variant.erp_id, 20)
     await worker_pass(built, clock)
-    await save(built, clock, who, (variant.sku, variant.list_price, 20))
+    save_from_the_shop(shop, headers, variant.sku)
+    # and then asked for e-mail and webhook alerts (the token's verified e-mail was kept when saving)
+    assert shop("{ me { alertPreferences { email } } }", {}, headers)["data"]["me"]["alertPreferences"] == {
+        "email": "ada@example.com"}
+    assert set(consent(shop, headers, "EMAIL", "WEBHOOK", "IN_APP")["deliveries"]) == {"EMAIL", "WEBHOOK", "IN_APP"}
     # when the ERP counts 8 units
     set_available(backends, variant.erp_id, 8)
     report = await worker_pass(built, clock)
