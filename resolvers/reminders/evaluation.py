@@ -42,7 +42,8 @@ from resolvers.reminders.services import ReminderServices
 from resolvers.stock import variant_stock
 
 log = logging.getLogger(__name__)
-PAGE = 500  # watches (or carts) decided together: one read of figures, one write of messages
+PAGE = 500  # carts decided together: one read of figures, one write of messages
+WATCH_PAGE = 2_000  # watches decided together (at most SKUS_AT_ONCE SKUs' figures): fewer, larger store reads
 DAY = timedelta(days=1)
 
 
@@ -124,10 +125,10 @@ async def evaluate_skus(services: Services, reminders: ReminderServices, lists: 
     """Every watch of `skus`, page by page; how many messages were decided."""
     decider, decided, after = Decider(services, reminders, now), 0, None
     while True:
-        page = await lists.watching(skus, after, PAGE)
+        page = await lists.watching(skus, after, WATCH_PAGE)
         if page:
             decided += await _evaluate(decider, page)
-        if len(page) < PAGE:
+        if len(page) < WATCH_PAGE:
             return decided
         after = f"{page[-1].list_id}/{page[-1].item.item_id}"
 
