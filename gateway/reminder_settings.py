@@ -24,7 +24,7 @@ class ReminderSettings:
     links: dict[str, str] = field(default_factory=lambda: {"WEB": "https://shop.example.com/p/{sku}",
                                                            "APP": "shopapp://product/{sku}"})
     public_url: str = "http://127.0.0.1:8000"  # the gateway as e-mail readers reach it: the unsubscribe link
-    unsubscribe_secret: str = DEMO_UNSUBSCRIBE_SECRET  # signs the unsubscribe tokens; at least 32 bytes
+    unsubscribe_secret: str = DEMO_UNSUBSCRIBE_SECRET  # signs the e-mails' unsubscribe tokens; at least 32 bytes
     webhook_url: str = ""  # the retailer's messaging tool; empty: no webhooks
     webhook_secret: str = ""  # signs each webhook (README: the signature scheme); at least 16 bytes
     webhook_timeout_seconds: float = 10.0
@@ -62,8 +62,9 @@ def problem(r: ReminderSettings, smtp: SmtpSettings, channels: set[str], product
         return f"reminders.public_url: {r.public_url!r} is not an http(s) URL"
     if len(r.unsubscribe_secret.encode()) < 32:
         return "reminders.unsubscribe_secret: at least 32 bytes"
-    if production and r.unsubscribe_secret == DEMO_UNSUBSCRIBE_SECRET:
-        return "reminders.unsubscribe_secret: the demo's published secret is refused with server.production = true"
+    if production and smtp.host and r.unsubscribe_secret == DEMO_UNSUBSCRIBE_SECRET:
+        return ("reminders.unsubscribe_secret: the demo's published secret is refused with server.production = true "
+                "and e-mail on (smtp.host)")
     if r.webhook_url:
         if not re.fullmatch(r"https?://[^\s]+", r.webhook_url):
             return f"reminders.webhook_url: {r.webhook_url!r} is not an http(s) URL"

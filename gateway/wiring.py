@@ -32,8 +32,8 @@ from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.lists import MongoSavedListStore
 from adapters.mongo.outbox import MongoOutbox
 from adapters.mongo.reminders import MongoReminderState
-from adapters.messaging.mail import SmtpMailer, SmtpServer
-from adapters.messaging.webhooks import WebhookSender
+from adapters.mail import SmtpMailer, SmtpServer
+from adapters.webhooks import WebhookSender
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.identity import ProductIdentity

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.messaging.mail import compose
-from adapters.messaging.webhooks import signature
+from adapters.mail import compose
+from adapters.webhooks import signature
 from domain.reminders import Alert, AlertKind, AlertRules, Reading, WatchState, decide, event_id
 from gateway.settings import SettingsError, load_settings
 from resolvers.reminders.services import ReminderServices
@@ -117,7 +117,7 @@ def test_the_webhook_signature_follows_the_standard_webhooks_scheme():
     ({"CGW_REMINDERS__DAILY_CAP": "-1"}, "reminders.daily_cap: must be 0 or more"),
     ({"CGW_SMTP__HOST": "mail", "CGW_SMTP__USERNAME": "u"}, "smtp.username and smtp.password: both or neither"),
     ({"CGW_SMTP__HOST": "mail", "CGW_SMTP__TLS": "yes"}, "smtp.tls: must be one of none, starttls, tls"),
-    ({"CGW_SERVER__PRODUCTION": "true", "CGW_AUTH__JWT_SECRET": "p" * 40},
+    ({"CGW_SERVER__PRODUCTION": "true", "CGW_AUTH__JWT_SECRET": "p" * 40, "CGW_SMTP__HOST": "mail"},
      "reminders.unsubscribe_secret: the demo's published secret is refused"),
 ])
 def test_bad_reminder_settings_are_named(environ, says):
