@@ -178,3 +178,16 @@ class CartWarningCode(Code):
     QUANTITY_CAPPED = "QUANTITY_CAPPED", "A merge at sign-in capped a quantity at what is in stock."
     TOO_MANY_LINES = "TOO_MANY_LINES", "A merge at sign-in could not move a line: the cart is full."
     INTERNAL = _INTERNAL
+
+
+class AlertErrorCode(Code):
+    """Why `alertPreferencesUpdate` or `notificationsMarkRead` changed nothing."""
+
+    DELIVERY_NOT_OFFERED = "DELIVERY_NOT_OFFERED", ("This gateway makes no such delivery (no mail server or no webhook "
+                                                    "is configured).")
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED", ("E-mail alerts need the customer's token to carry a verified e-mail "
+                                                "(`email` with `email_verified: true`).")
+    NOTIFICATION_NOT_FOUND = "NOTIFICATION_NOT_FOUND", "No notification of this customer has this ID."
+    TOO_MANY_IDS = "TOO_MANY_IDS", "At most 100 IDs at once."
+    CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token."
+    INTERNAL = _INTERNAL

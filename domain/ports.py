@@ -13,6 +13,7 @@ from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
 from domain.lists import ListOutcome, SavedList, Watch
 from domain.recommendations import BoughtWith, OrderEvent
+from domain.reminders import Alert, AlertPreferences, Attempt, Delivery, OutboxMessage, ReminderCursor, WatchState
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -203,6 +204,11 @@ class CartStore(Protocol):
         """Stores `cart` if the stored one has version `cart.version - 1`; False when it has moved on.
         Raises CartConflict when `cart` would be its customer's second active cart."""
 
+    async def untouched(self, after: tuple[datetime, str] | None, before: datetime, limit: int) -> list[Cart]:
+        """Signed-in customers' active carts with lines, no checkout running, last changed after `after`
+        (an `(updated_at, cart_id)` position) and at or before `before`, in that order, at most `limit`:
+        what an abandoned-cart reminder is about. Served by an index on `updated_at`."""
+
 
 class IdempotencyStore(Protocol):
     """First use of a key wins; later uses read what it did. Records expire after a day."""
@@ -375,3 +381,71 @@ class RecommendationStore(Protocol):
     async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
         """Those of `product_ids` the customer bought (among the `MAX_KEPT_PER_CUSTOMER` they
         bought most recently)."""
+
+
+class ReminderState(Protocol):
+    """The reminder worker's lease and where it has read to, each customer's baseline per saved SKU,
+    and the customers' alert preferences."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim(self, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may run the worker now: none has within `every`."""
+
+    async def cursor(self) -> ReminderCursor: ...
+
+    async def save_cursor(self, cursor: ReminderCursor) -> None: ...
+
+    async def states(self, keys: Collection[str]) -> dict[str, WatchState]:
+        """The baselines kept under these keys (`domain.reminders.state_key`)."""
+
+    async def keep(self, states: Sequence[WatchState]) -> None:
+        """Stores each baseline (a newer version over an older one)."""
+
+    async def preferences(self, customer_ids: Collection[str]) -> dict[str, AlertPreferences]:
+        """The preferences customers set; a customer who set none is not in the answer (defaults apply)."""
+
+    async def set_preferences(self, preferences: AlertPreferences) -> None: ...
+
+
+class Outbox(Protocol):
+    """Every decided message, stored once per event id with its deliveries, delivered after; also the
+    customers' in-app notifications."""
+
+    async def prepare(self) -> None: ...
+
+    async def record(self, messages: Sequence[OutboxMessage]) -> int:
+        """Stores the messages whose event ids are new, each in one write; how many were new."""
+
+    async def outbound_since(self, customer_ids: Collection[str], since: datetime) -> dict[str, int]:
+        """Per customer, the messages created after `since` with an e-mail or webhook not suppressed."""
+
+    async def claim_delivery(self, delivery: Delivery, now: datetime) -> OutboxMessage | None:
+        """One message whose `delivery` is due, now SENDING with one more attempt counted; None when none is."""
+
+    async def settle(self, event_id: str, delivery: Delivery, attempt: Attempt) -> None:
+        """What the claimed delivery came to: SENT, PENDING again (`next_at`), FAILED or SUPPRESSED."""
+
+    async def recover(self, delivery: Delivery, claimed_before: datetime, resend: bool) -> int:
+        """Messages whose `delivery` has been SENDING since before `claimed_before` (their process died
+        between claiming and settling): PENDING again when `resend` (the receiver drops a second copy by
+        its idempotency id), else FAILED as interrupted, since they may have been sent. How many."""
+
+    async def get(self, event_id: str) -> OutboxMessage | None: ...
+
+    async def notifications(self, customer_id: str, first: int,
+                            after: tuple[datetime, str] | None) -> list[OutboxMessage]:
+        """The customer's in-app messages, newest first, after a `(created_at, event_id)` position."""
+
+    async def mark_read(self, customer_id: str, event_ids: Collection[str], at: datetime) -> list[str]:
+        """Marks those of `event_ids` that are the customer's own as read (when unread); their ids."""
+
+
+class MailSender(Protocol):
+    async def send(self, to: str, alert: Alert, unsubscribe_url: str) -> None:
+        """Hands the alert's e-mail to the mail server; raises BackendError when it did not take it."""
+
+
+class WebhookSender(Protocol):
+    async def send(self, alert: Alert, email: str | None, at: datetime) -> None:
+        """Posts the alert, signed, stamped `at`; raises BackendError unless the receiver took it (2xx)."""

@@ -30,10 +30,12 @@ from gateway.metrics import Metrics, RequestMetrics
 from gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from gateway.settings import Settings
 from gateway.shared_answers import SharedAnswers
+from gateway.unsubscribe import REMINDERS, unsubscribe_route
 from gateway.wiring import GatewayServices, build_gateway_schema, build_services
 from resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
 from resolvers.marketplace_sweep import sweep_forever
 from resolvers.recommendation_feed import fold_forever
+from resolvers.reminders.worker import ReminderWorker, run_forever
 
 if TYPE_CHECKING:
     import strawberry
@@ -96,8 +98,9 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
                 gc.freeze()
                 log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
                 async with _running(_background(settings, built, shared)):
-                    yield {VIEW: view, CHECKS: Readiness(built.checks, settings.server.readiness_cache_seconds,
-                                                         open_breakers=built.wired.open_breakers)}
+                    yield {VIEW: view, REMINDERS: built.services.reminders, "clock": clock,
+                           CHECKS: Readiness(built.checks, settings.server.readiness_cache_seconds,
+                                             open_breakers=built.wired.open_breakers)}
         finally:
             if metrics is not None:
                 metrics.worker_stopping()
@@ -107,6 +110,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
         Route("/graphql", LifespanView(), methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readiness, methods=["GET"]),
+        Route("/alerts/unsubscribe", unsubscribe_route, methods=["GET", "POST"]),
     ]
     if graphiql:  # the page's own scripts and styles (gateway/graphiql.py)
         routes.append(Route(ASSET_PATH + "/{name:path}", graphiql_asset, methods=["GET"]))
@@ -129,7 +133,8 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
 def _background(settings: Settings, built: GatewayServices,
                 shared: SharedAnswers | None) -> list[Coroutine[Any, Any, None]]:
     """The process's background work: the marketplace sweep, the order feed that recommendations
-    count, and the change feeds that evict shared answers and cached stock."""
+    count, the change feeds that evict shared answers and cached stock, and the reminder worker that
+    follows them."""
     work = []
     fingerprints = built.services.fingerprints
     if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0 and fingerprints is not None:
@@ -137,15 +142,21 @@ def _background(settings: Settings, built: GatewayServices,
     recommendations = built.services.recommendations
     if (fold_every := settings.catalog.recommendations_poll_seconds) > 0 and recommendations is not None:
         work.append(fold_forever(built.services, recommendations, fold_every))
-    if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and shared is not None:
+    poll_every, reminders_every = settings.cache.invalidation_poll_seconds, settings.reminders.every_seconds
+    if poll_every > 0 and shared is not None:
         stock_cache = built.services.stock_cache
 
         def invalidate(change: CatalogInvalidation) -> None:
             shared.cache.invalidate(change)
             forget_stock(stock_cache, change)
 
-        work += [poll_forever(built.services, built.invalidations, poll_every),
-                 follow_forever(Follower(built.invalidations, invalidate), poll_every / 4)]
+        work.append(follow_forever(Follower(built.invalidations, invalidate), poll_every / 4))
+    # the reminders follow the same log: it is written when either reads it
+    if poll_every > 0 and (shared is not None or reminders_every > 0):
+        work.append(poll_forever(built.services, built.invalidations, poll_every))
+    if reminders_every > 0 and (reminders := built.services.reminders) is not None:
+        work.append(run_forever(ReminderWorker(built.services, reminders, built.invalidations, built.services.lists,
+                                               reminders_every)))
     return work
 
 

@@ -1,4 +1,4 @@
-"""`commerce-gateway`: serve, demo, embedded-store, simulator."""
+"""`commerce-gateway`: serve, demo, embedded-store, mail-sink, simulator."""
 
 from __future__ import annotations
 
@@ -128,6 +128,7 @@ def demo(args: argparse.Namespace) -> int:
         for name, (_, port) in SIMULATORS.items():
             supervisor.wait_until(name, f"http://127.0.0.1:{port}/__stats", timeout=120)
         supervisor.wait_until("embedded-store", f"tcp://127.0.0.1:{store_port}")
+        reminders_env, mail_folder = _demo_mail(settings, supervisor)
         mongo_url = f"mongodb://127.0.0.1:{store_port}/?directConnection=true"
         kept_in = keys_file(settings.mongo.embedded_path)
         demo_keys = asyncio.run(_demo_keys(dataclasses.replace(
@@ -135,8 +136,10 @@ def demo(args: argparse.Namespace) -> int:
         gateway_args = ["serve", "--port", str(settings.server.port), "--workers", "1"]  # the demo: one process
         if args.config:
             gateway_args += ["--config", args.config]
-        supervisor.start("gateway", cli_argv(*gateway_args), env={"CGW_MONGO__URL": mongo_url})
         base = f"http://{settings.server.host}:{settings.server.port}"
+        supervisor.start("gateway", cli_argv(*gateway_args), env={
+            "CGW_MONGO__URL": mongo_url, **reminders_env,
+            **({"CGW_REMINDERS__PUBLIC_URL": base} if "CGW_REMINDERS__PUBLIC_URL" not in os.environ else {})})
         supervisor.wait_until("gateway", f"{base}/healthz")
         rows = [("GraphQL (GraphiQL in a browser)", f"{base}/graphql"), ("readiness", f"{base}/readyz")]
         if settings.metrics.enabled:
@@ -144,6 +147,8 @@ def demo(args: argparse.Namespace) -> int:
             rows += [("metrics (Prometheus)", f"{metrics}/metrics")]
         rows += [(f"{name} simulator", f"http://127.0.0.1:{port}") for name, (_, port) in SIMULATORS.items()]
         rows += [("embedded store (MongoDB wire)", f"{mongo_url}  file {settings.mongo.embedded_path}")]
+        if mail_folder is not None:
+            rows += [("reminder e-mails sent (.eml)", f"{mail_folder}/  (the demo's SMTP sink; nothing is relayed)")]
         print("\nCommerce Gateway demo is running:")
         for what, where in rows:
             print(f"  {what:<32} {where}")
@@ -169,6 +174,19 @@ def demo(args: argparse.Namespace) -> int:
         supervisor.stop_all()
 
 
+def _demo_mail(settings: Settings, supervisor: Supervisor) -> tuple[dict[str, str], Path | None]:
+    """Unless a mail server is configured, a local SMTP sink that writes every e-mail to var/mail/ (beside
+    the embedded store); the reminder worker runs in the demo's gateway (every 10 s unless configured)."""
+    env = {} if settings.reminders.every_seconds > 0 else {"CGW_REMINDERS__EVERY_SECONDS": "10"}
+    if settings.smtp.host:
+        return env, None
+    folder = Path(settings.mongo.embedded_path).parent / "mail"
+    port = free_port()
+    supervisor.start("mail-sink", cli_argv("mail-sink", "--port", str(port), "--folder", str(folder)))
+    supervisor.wait_until("mail-sink", f"tcp://127.0.0.1:{port}")
+    return {**env, "CGW_SMTP__HOST": "127.0.0.1", "CGW_SMTP__PORT": str(port)}, folder
+
+
 async def _demo_keys(settings: Settings, kept_in: Path) -> dict[str, str]:
     from gateway.demo_keys import ensure_demo_keys
     from gateway.wiring import build_services
@@ -191,6 +209,17 @@ def embedded_store(args: argparse.Namespace) -> int:
     configure_logging("info")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(args.path, args.host, args.port))
+    return 0
+
+
+def mail_sink(args: argparse.Namespace) -> int:
+    from gateway.mail_sink import start_sink
+
+    controller, _ = start_sink(args.host, args.port, Path(args.folder))
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
+    controller.stop()
     return 0
 
 
@@ -276,6 +305,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--host", default="127.0.0.1")
     e.add_argument("--port", type=int, default=27117)
     e.set_defaults(func=embedded_store)
+    m = sub.add_parser("mail-sink", help="a local SMTP server that keeps every e-mail as an .eml file (the demo's)")
+    m.add_argument("--folder", default="var/mail", help="where each message is written")
+    m.add_argument("--host", default="127.0.0.1")
+    m.add_argument("--port", type=int, default=8025)
+    m.set_defaults(func=mail_sink)
     t = sub.add_parser("token", help="a customer token signed with the configured HS256 secret (the demo's key)")
     t.add_argument("--customer", required=True, help="customer id, the token's `sub`")
     t.add_argument("--ttl-minutes", type=float, default=60.0, help="lifetime (default 60)")

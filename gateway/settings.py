@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from domain.channels import Channel
 from domain.roles import Role
+from gateway.reminder_settings import ReminderSettings, SmtpSettings, problem
 from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
@@ -283,6 +284,8 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -389,6 +392,8 @@ def _key(where: str, name: str) -> str:
 
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
+    if (wrong := problem(s.reminders, s.smtp, {c.upper() for c in s.channels}, s.server.production)) is not None:
+        raise SettingsError(wrong)
     if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
         raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
                             "set a secret of your own")

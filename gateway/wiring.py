@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
@@ -29,6 +31,10 @@ from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.lists import MongoSavedListStore
 from adapters.mongo.recommendations import MongoRecommendationStore
+from adapters.mongo.outbox import MongoOutbox
+from adapters.mongo.reminders import MongoReminderState
+from adapters.mail import SmtpMailer, SmtpServer
+from adapters.webhooks import WebhookSender
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.identity import ProductIdentity
@@ -39,6 +45,7 @@ from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
 from domain.lists import ListRules
 from domain.ports import Clock, utc_now
+from domain.reminders import AlertRules
 from gateway.access import CachedKeyStore, Gatekeeper
 from gateway.budgets import SharedBudgets
 from gateway.health import Check
@@ -46,6 +53,7 @@ from gateway.persisted import PersistedDocuments
 from gateway.settings import EbaySettings, MedusaSettings, OdooSettings, Settings, WooCommerceSettings
 from resolvers.backends import Backends
 from resolvers.context import Services
+from resolvers.reminders.services import ReminderServices
 from resolvers.rules import (
     CONTENT_FIELDS,
     CONTENT_ROLES,
@@ -186,6 +194,27 @@ def list_rules(settings: Settings) -> ListRules:
                      guest_list_ttl_days=s.guest_list_ttl_days, claim_seconds=cart_rules(settings).claim_seconds)
 
 
+def reminder_services(settings: Settings, client: AsyncMongoClient, database: str,
+                      opened: contextlib.AsyncExitStack) -> ReminderServices:
+    """The reminders' stores, rules and senders: e-mail when a mail server is set, a webhook when its URL is."""
+    r, smtp = settings.reminders, settings.smtp
+    rules = AlertRules(low_stock_units=r.low_stock_units, price_drop_min_percent=Decimal(str(r.price_drop_min_percent)),
+                       cart_after=timedelta(hours=r.cart_reminder_hours), daily_cap=r.daily_cap,
+                       max_attempts=r.max_attempts, retry_base=timedelta(seconds=r.retry_base_seconds),
+                       retry_max=timedelta(seconds=r.retry_max_seconds))
+    mail = SmtpMailer(SmtpServer(smtp.host, smtp.port, smtp.from_address, smtp.tls, smtp.username, smtp.password,
+                                 smtp.timeout_seconds)) if smtp.host else None
+    webhook = None
+    if r.webhook_url:
+        webhook_client = httpx.AsyncClient(follow_redirects=False)
+        opened.push_async_callback(webhook_client.aclose)
+        webhook = WebhookSender(webhook_client, r.webhook_url, r.webhook_secret, r.webhook_timeout_seconds)
+    links = {channel.upper(): template for channel, template in r.links.items()}
+    return ReminderServices(MongoReminderState(client, database), MongoOutbox(client, database), rules, links,
+                            default_link=links["WEB"], unsubscribe_secret=r.unsubscribe_secret,
+                            public_url=r.public_url, mail=mail, webhook=webhook)
+
+
 def build_gateway_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the configured query limits, document cache and executor."""
     from schema.schema import build_schema  # not imported by the commands that need no schema (keys)
@@ -258,8 +287,9 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
         recommendations = MongoRecommendationStore(client, database)
+        reminders = reminder_services(settings, client, database, opened)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
-                      lists, recommendations):
+                      lists, recommendations, reminders.state, reminders.outbox):
             await store.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
@@ -275,7 +305,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
-            list_rules=list_rules(settings), recommendations=recommendations)
+            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

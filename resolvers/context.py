@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
@@ -27,6 +27,9 @@ from resolvers.rules import CatalogRules, ChannelRules
 from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
 
+if TYPE_CHECKING:
+    from resolvers.reminders.services import ReminderServices
+
 
 @dataclass(slots=True)
 class Services:
@@ -45,6 +48,7 @@ class Services:
     lists: SavedListStore | None = None  # saved lists (wishlists, "Saved for later")
     list_rules: ListRules = field(default_factory=ListRules)
     recommendations: RecommendationStore | None = None  # None: no recommendations (tests of the catalog alone)
+    reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

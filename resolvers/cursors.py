@@ -62,3 +62,25 @@ def decode_marks(cursor: str) -> dict[str, ChangeMark]:
         pass
     raise BadUserInput(f"`since` {cursor!r} is not a delta-sync cursor from this API; pass the last answer's "
                        "`pageInfo.endCursor`, or null to start from the beginning")
+
+
+POSITION_PREFIX = "cgw-pos1:"
+
+
+def encode_position(at: datetime, key: str) -> str:
+    """A position in a list ordered by time and key (the in-app notifications, newest first)."""
+    return _pack(f"{POSITION_PREFIX}{at.isoformat()}|{key}")
+
+
+def decode_position(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = _unpack(cursor)
+        if raw.startswith(POSITION_PREFIX):
+            at, _, key = raw[len(POSITION_PREFIX):].partition("|")
+            when = datetime.fromisoformat(at)
+            if key and when.tzinfo is not None:
+                return when, key
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise BadUserInput(f"`after` {cursor!r} is not a cursor from this API; pass an edge's `cursor` "
+                       "or `pageInfo.endCursor`")

@@ -7,7 +7,9 @@ import binascii
 
 from domain.errors import BadUserInput
 
-KINDS = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order", "SavedList", "SavedItem")
+KINDS: tuple[str, ...] = ("Product", "Variant", "Store", "Cart", "CartLine", "Customer", "Order", "SavedList",
+                          "SavedItem")
+KINDS += ("Notification",)  # an in-app reminder, refetched through its customer
 
 
 def encode(kind: str, key: str) -> str:

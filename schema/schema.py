@@ -19,6 +19,7 @@ from schema.carts.operations import CartMutation, CartQuery
 from schema.catalog.query import CatalogQuery
 from schema.compiled.executor import compile_queries
 from schema.customers.profile import CustomerMutation
+from schema.customers.notifications import AlertMutation
 from schema.customers.query import CustomerQuery
 from schema.lists.operations import ListMutation
 from schema.nodes import NodeQuery
@@ -44,7 +45,7 @@ class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
 
 
 @strawberry.type
-class Mutation(CartMutation, ListMutation, KeyMutation, CustomerMutation):
+class Mutation(CartMutation, ListMutation, KeyMutation, CustomerMutation, AlertMutation):
     pass
 
 

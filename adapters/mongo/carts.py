@@ -2,11 +2,13 @@
 an idempotent request, its idempotency record in `applied`: one atomic write).
 
 Indexes: a customer's active cart is unique (partial index on ACTIVE carts with a
-customer), and guest carts carry `expires_at`, which a TTL index acts on.
+customer), and guest carts carry `expires_at`, which a TTL index acts on; active customers' carts
+by `updated_at` serve the abandoned-cart reminders.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from collections.abc import Awaitable
 from typing import Any
@@ -82,6 +84,9 @@ class MongoCartStore:
                 "customer_id", name="active_cart_per_customer", unique=True,
                 partialFilterExpression={"status": CartStatus.ACTIVE.value, "customer_id": {"$type": "string"}})
             await self.carts.create_index("expires_at", name="guest_cart_expiry", expireAfterSeconds=0)
+            await self.carts.create_index(
+                [("updated_at", 1), ("_id", 1)], name="untouched_customer_carts",
+                partialFilterExpression={"status": CartStatus.ACTIVE.value, "customer_id": {"$type": "string"}})
         except PyMongoError as exc:
             raise BackendUnavailable(NAME, f"cannot create cart indexes ({exc})") from exc
 
@@ -92,6 +97,16 @@ class MongoCartStore:
     async def active_for_customer(self, customer_id: str) -> Cart | None:
         doc = await self._call(self.carts.find_one({"customer_id": customer_id, "status": CartStatus.ACTIVE.value}))
         return from_document(doc) if doc else None
+
+    async def untouched(self, after: tuple[datetime, str] | None, before: datetime, limit: int) -> list[Cart]:
+        query: dict[str, Any] = {"status": CartStatus.ACTIVE.value, "customer_id": {"$type": "string"},
+                                 "lines.0": {"$exists": True}, "checkout_started_at": None,
+                                 "updated_at": {"$lte": before}}
+        if after is not None:
+            at, cart_id = after
+            query["$or"] = [{"updated_at": {"$gt": at}}, {"updated_at": at, "_id": {"$gt": cart_id}}]
+        found = self.carts.find(query).sort([("updated_at", 1), ("_id", 1)]).limit(limit)
+        return [from_document(doc) for doc in await self._call(found.to_list())]
 
     async def insert(self, cart: Cart) -> None:
         await self._call(self.carts.insert_one(to_document(cart)))

@@ -9,9 +9,11 @@ from strawberry.types import Info
 from domain.api_keys import Scope
 from resolvers import profile, recommendations
 from resolvers.lists.changes import lists_of
+from resolvers.reminders import customer as reminders
 from schema.carts.types import Cart
 from schema.catalog.types import Recommendation
 from schema.context import ctx, guarded
+from schema.customers.notifications import AlertPreferences, NotificationConnection, notification_connection
 from schema.customers.orders import OrderConnection, order_connection
 from schema.customers.profile import CustomerProfile, profile_of
 from schema.lists.types import SavedList
@@ -43,6 +45,15 @@ class Customer(Node):
                       extensions=[needs(Scope.PROFILE_READ)])
     async def profile(self, info: Info) -> CustomerProfile | None:
         return profile_of(info, await profile.profile(ctx(info)))
+
+    @strawberry.field(description="The customer's in-app reminders, newest first.",
+                      extensions=[needs(Scope.NOTIFICATIONS_READ)])
+    async def notifications(self, info: Info, first: int, after: str | None = None) -> NotificationConnection:
+        return await notification_connection(info, self.customer_id, first, after)
+
+    @strawberry.field(description="Which reminders reach the customer, and how.", extensions=[needs(Scope.PROFILE_READ)])
+    async def alert_preferences(self, info: Info) -> AlertPreferences:
+        return AlertPreferences(record=await reminders.preferences(ctx(info)))
 
     @strawberry.field(description="The customer's saved lists, the same from every channel; their default "
                       "\"Saved for later\" first (made the first time it is asked for).",

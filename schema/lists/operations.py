@@ -13,6 +13,7 @@ from domain.lists import ListOutcome
 from resolvers.carts.idempotency import run_once
 from resolvers.lists import changes, moves, sign_in
 from resolvers.lists.unit_of_work import ListUnitOfWork
+from resolvers.reminders.customer import remember_email
 from schema.carts.operations import ExpectedVersion, IdempotencyKey
 from schema.context import ctx
 from schema.lists.types import ListPayload
@@ -46,6 +47,7 @@ class ListMutation:
                              expected_version: ExpectedVersion = None,
                              idempotency_key: IdempotencyKey = None) -> ListPayload:
         ids = [str(i.merchandise_id) for i in items]
+        await remember_email(ctx(info))  # where a reminder e-mail would go, once the customer consents
         return await _once(info, "listItemsAdd", idempotency_key, (list_id, ids, expected_version),
                            lambda uow: changes.add_items(uow, list_id, ids, expected_version))
 

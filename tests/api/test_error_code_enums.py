@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.error_codes import (
+    AlertErrorCode,
     CartErrorCode,
     CartWarningCode,
     CheckoutErrorCode,
@@ -31,6 +32,7 @@ SLICES = [
     ("CartWarning", "CartWarningCode", CartWarningCode),
     ("ListUserError", "ListErrorCode", ListErrorCode),
     ("ListWarning", "ListWarningCode", ListWarningCode),
+    ("AlertUserError", "AlertErrorCode", AlertErrorCode),
 ]
 
 
@@ -78,7 +80,8 @@ def test_the_expected_codes_are_listed(gql):
 
 @pytest.mark.parametrize(("payload", "error_type"), [
     ("CartPayload", "CartUserError"), ("CheckoutPayload", "CheckoutUserError"),
-    ("ApiKeyPayload", "KeyUserError"), ("ApiKeySecretPayload", "KeyUserError"), ("ListPayload", "ListUserError")])
+    ("ApiKeyPayload", "KeyUserError"), ("ApiKeySecretPayload", "KeyUserError"), ("ListPayload", "ListUserError"),
+    ("AlertPreferencesPayload", "AlertUserError"), ("NotificationsMarkReadPayload", "AlertUserError")])
 def test_each_payload_answers_its_slices_errors(gql, payload, error_type):
     fields = {f["name"]: f["type"] for f in gql(PAYLOAD_ERRORS, {"type": payload})["data"]["__type"]["fields"]}
     assert fields["userErrors"] == {"ofType": {"ofType": {"ofType": {"name": error_type}}}}  # [X!]!

@@ -112,3 +112,13 @@ def test_the_read_path_benchmark_compares_compiled_plans_with_graphql_core():
         assert re.fullmatch(r"\d+%", rows[f"{document}: gateway CPU per request, compiled ÷ graphql-core"][0])
     for path in ("compiled", "graphql-core"):
         assert re.fullmatch(r"p50 [\d.]+ ms", rows[f"listing, backends at 20 ms, one at a time, {path}"][0])
+
+
+def test_the_reminder_benchmark_prints_changes_per_second_and_the_end_to_end_delay():
+    # when it runs in smoke mode (it stops when no e-mail reaches its sink)
+    output = run_smoke("reminders.py")
+    # then both saved-item counts have their rate, and the delay from the ERP write to the e-mail is given
+    rows = table(output)
+    assert {"100", "2,000"} <= set(rows), output
+    assert all(re.fullmatch(r"[\d,]+", rows[saved][3]) for saved in ("100", "2,000"))
+    assert re.search(r"ERP write to e-mail in the sink .*: median [\d.]+ s", output)
