@@ -42,6 +42,7 @@ integration: $(STAMP) need-postgresql
 bench: $(STAMP) need-wrk
 	$(BIN)/python bench/listing.py
 	$(BIN)/python bench/carts.py
+	$(BIN)/python bench/recommendations.py
 	$(BIN)/python bench/http_caching.py
 	$(BIN)/python bench/answer_cache.py
 	$(BIN)/python bench/delta_sync.py

@@ -99,6 +99,23 @@ class CheckoutErrorCode(Code):
     INTERNAL = _INTERNAL
 
 
+class CustomerErrorCode(Code):
+    """Why `customerUpdate` changed nothing."""
+
+    CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token: only a signed-in customer has a profile."
+    NOTHING_TO_UPDATE = "NOTHING_TO_UPDATE", "The input changes no field."
+    INVALID_NAME = "INVALID_NAME", ("A name is empty, or holds control or invisible formatting characters "
+                                    "(`field` says which).")
+    NAME_TOO_LONG = "NAME_TOO_LONG", "A first or last name has at most 80 characters (`field` says which)."
+    INVALID_PHONE = "INVALID_PHONE", ("A phone number has 5 to 20 digits, an optional leading +, and spaces, dots, "
+                                      "dashes, slashes or parentheses between them; an empty one removes it.")
+    INVALID_ADDRESS = "INVALID_ADDRESS", ("An address field is too long (120 characters), holds control characters, "
+                                          "or the country is not an ISO 3166 alpha-2 code (`field` says which).")
+    MARKETING_CONSENT_NOT_KEPT = "MARKETING_CONSENT_NOT_KEPT", ("The system of record keeps no marketing consent "
+                                                                "in this installation (README: Customer profile "
+                                                                "and order history).")
+
+
 class ListErrorCode(Code):
     """Why a saved-list mutation (`listCreate`, `listItems*`, `cartLinesSaveForLater`,
     `listBuyerIdentityUpdate`) changed nothing."""

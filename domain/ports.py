@@ -8,9 +8,11 @@ from typing import Protocol
 
 from domain.api_keys import ApiKey, BucketState, KeyEvent
 from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
+from domain.customers import ContactChanges, CustomerRecord, HistoryOrder, OrderWindow
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
 from domain.lists import ListOutcome, SavedList, Watch
+from domain.recommendations import BoughtWith, OrderEvent
 from domain.records import (
     AppVariant,
     CatalogInvalidation,
@@ -88,8 +90,36 @@ class ErpBackend(Backend, Protocol):
     async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
         """Newest first."""
 
+    async def order_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[OrderEvent]:
+        """Sales orders of every channel and state, as written (a change feed), with their products."""
 
-class ContentBackend(Backend, Protocol):
+    @property
+    def keeps_marketing_consent(self) -> bool:
+        """Whether the contact holds marketing consent (read and written)."""
+
+    async def contact_of(self, customer_id: str, email: str | None) -> CustomerRecord | None:
+        """The customer's contact: by the customer id, else (a verified `email` given) a contact with
+        that e-mail that belongs to no other customer."""
+
+    async def write_contact(self, customer_id: str, email: str | None, changes: ContactChanges) -> None:
+        """Writes to the customer's contact, made now (with the customer id) when there is none."""
+
+    async def order_history(self, customer_id: str, window: OrderWindow, hide: Collection[str]) -> list[HistoryOrder]:
+        """The customer's orders in the window, newest first, but the copies of orders taken in the
+        `hide` channels (whose own systems are read for the history)."""
+
+
+class CustomerSource(Protocol):
+    """A backend with customers of its own and their orders (the web-shop, the app backend)."""
+
+    async def customer_by_email(self, email: str) -> CustomerRecord | None:
+        """The customer with exactly this (verified) e-mail, in any letter case."""
+
+    async def order_history(self, customer_key: str, window: OrderWindow) -> list[HistoryOrder]:
+        """The orders of the customer with this key (the backend's id), in the window, newest first."""
+
+
+class ContentBackend(Backend, CustomerSource, Protocol):
     async def content_by_sku(self, skus: Sequence[str]) -> list[ContentRecord]: ...
 
     async def coupons_by_code(self, codes: Sequence[str]) -> list[Coupon]:
@@ -98,7 +128,7 @@ class ContentBackend(Backend, Protocol):
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
 
 
-class AppBackend(Backend, Protocol):
+class AppBackend(Backend, CustomerSource, Protocol):
     async def variants_by_sku(self, skus: Sequence[str]) -> list[AppVariant]: ...
 
     async def content_changes(self, after: ChangeMark | None, until: datetime, limit: int) -> list[RecordChange]: ...
@@ -309,3 +339,39 @@ class SavedListStore(Protocol):
 
     async def skus_saved_by(self, customer_id: str) -> set[str]:
         """The SKUs in any of the customer's lists (what recommendations leave out and start from)."""
+
+
+class RecommendationStore(Protocol):
+    """The counts recommendations are read from, folded in from the ERP's order feed by one process at
+    a time (a lease): products bought together, orders per product and channel, and what each
+    customer bought. Each order adds its difference once (domain/recommendations.py)."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim_pass(self, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may fold orders in now: none has within `every`."""
+
+    async def mark(self) -> ChangeMark | None:
+        """How far the order feed has been folded in; None before the first order."""
+
+    async def resume(self) -> int:
+        """Finishes the folds an interrupted pass left half done; how many orders."""
+
+    async def fold(self, events: Sequence[OrderEvent], mark: ChangeMark) -> int:
+        """Folds the orders in (each order's difference since it was last folded, once) and keeps
+        `mark`; how many orders changed the counts."""
+
+    async def bought_with(self, product_ids: Collection[int], limit: int) -> dict[int, BoughtWith]:
+        """Per product, how many counted orders hold it, and at most `limit` products bought with it,
+        most often first."""
+
+    async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
+        """The orders counted in `channel` (ALL_CHANNELS: every one), and its `limit` most ordered
+        products with their order counts, most first."""
+
+    async def bought_by(self, customer_id: str, limit: int) -> list[int]:
+        """The products the customer bought, at most `limit`, the most recently bought first."""
+
+    async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
+        """Those of `product_ids` the customer bought (among the `MAX_KEPT_PER_CUSTOMER` they
+        bought most recently)."""

@@ -237,6 +237,19 @@ class OrderDraft:
     payment_reference: str
 
 
+class OrderStatus(StrEnum):
+    """One scale for every system's order statuses (README: Customer profile and order history)."""
+
+    PENDING = "PENDING"        # not placed or not paid yet (a quotation, a pending payment, a draft)
+    ON_HOLD = "ON_HOLD"        # placed, waiting for the shop (payment to confirm, an action required)
+    CONFIRMED = "CONFIRMED"    # placed and being fulfilled
+    COMPLETED = "COMPLETED"    # fulfilled (or closed after fulfilment)
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+    FAILED = "FAILED"          # payment failed
+    UNKNOWN = "UNKNOWN"        # a status the gateway has no mapping for (`systemStatus` says which)
+
+
 @dataclass(frozen=True, slots=True)
 class ErpOrder:
     erp_id: int
@@ -249,6 +262,7 @@ class ErpOrder:
     created_at: datetime | None
     lines: tuple[OrderLine, ...]
     warehouse_code: str | None = None
+    status: OrderStatus = OrderStatus.UNKNOWN  # `state` on the history's one scale
 
 
 class ChangeAspect(StrEnum):

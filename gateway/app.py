@@ -33,6 +33,7 @@ from gateway.shared_answers import SharedAnswers
 from gateway.wiring import GatewayServices, build_gateway_schema, build_services
 from resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
 from resolvers.marketplace_sweep import sweep_forever
+from resolvers.recommendation_feed import fold_forever
 
 if TYPE_CHECKING:
     import strawberry
@@ -127,12 +128,15 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
 
 def _background(settings: Settings, built: GatewayServices,
                 shared: SharedAnswers | None) -> list[Coroutine[Any, Any, None]]:
-    """The process's background work: the marketplace sweep, and the change feeds that evict
-    shared answers and cached stock."""
+    """The process's background work: the marketplace sweep, the order feed that recommendations
+    count, and the change feeds that evict shared answers and cached stock."""
     work = []
     fingerprints = built.services.fingerprints
     if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0 and fingerprints is not None:
         work.append(sweep_forever(built.wired.backends.marketplace, fingerprints, sweep_every, built.services.clock))
+    recommendations = built.services.recommendations
+    if (fold_every := settings.catalog.recommendations_poll_seconds) > 0 and recommendations is not None:
+        work.append(fold_forever(built.services, recommendations, fold_every))
     if (poll_every := settings.cache.invalidation_poll_seconds) > 0 and shared is not None:
         stock_cache = built.services.stock_cache
 

@@ -1,5 +1,7 @@
 """The demo's API keys: one per client kind, made at the first start and kept whole in a file next
-to the embedded store (the store itself keeps only hashes), so that every start can print them."""
+to the embedded store (the store itself keeps only hashes), so that every start can print them.
+A kept key whose scopes are no longer its kind's defaults (made by an older gateway, before new
+scopes came) is revoked and replaced, so the demo's keys reach every field."""
 
 from __future__ import annotations
 
@@ -25,8 +27,13 @@ async def ensure_demo_keys(store: ApiKeyStore, path: Path) -> dict[str, str]:
         saved = {}
     kept: dict[str, str] = {}
     for kind in KeyKind:
-        raw = saved.get(kind.value) if isinstance(saved, dict) else None
-        if not isinstance(raw, str) or isinstance(await api_keys.check(store, raw), str):
+        found = saved.get(kind.value) if isinstance(saved, dict) else None
+        raw = found if isinstance(found, str) else ""
+        key = await api_keys.check(store, raw)
+        if not isinstance(key, str) and set(key.scopes) != set(api_keys.DEFAULT_SCOPES[kind]):
+            await api_keys.revoke(store, key.key_id, "demo")
+            key = "outdated"
+        if isinstance(key, str):
             _, raw = await api_keys.issue(store, api_keys.KeySpec(f"demo {kind.value}", kind), "demo")
         kept[kind.value] = raw
     if kept != saved:

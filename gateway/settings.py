@@ -105,6 +105,7 @@ class MedusaSettings(BackendGuards):
     base_url: str = "http://127.0.0.1:8102"
     publishable_key: str = "pk_demo"
     region_id: str = "reg_01EUROPE"
+    secret_api_key: str = ""  # the Admin API's (customers and their orders); empty: those are not read
     timeout_seconds: float = 2.0
     max_connections: int = MAX_CONNECTIONS
 
@@ -120,6 +121,10 @@ class OdooSettings(BackendGuards):
     product_sku_field: str = "default_code"  # the product.template field holding a product's SKU
     product_sku_fallback: Literal["variant", "id"] = "variant"  # a template's SKU when that field is empty
     warehouse_cache_seconds: float = 300.0
+    marketing_consent_field: str = ""  # a boolean res.partner field holding marketing consent; empty: none
+    order_link_field: Literal["client_order_ref", "origin"] = "client_order_ref"  # a copied order's source number
+    web_shop_order_prefix: str = "WC-"  # ... written as this prefix and the web-shop's order number
+    app_order_prefix: str = "MED-"  # ... or the app backend's
     timeout_seconds: float = 3.0
     max_connections: int = MAX_CONNECTIONS
 
@@ -202,6 +207,7 @@ class CatalogSettings:
     changes_settle_seconds: float = 2.0  # catalogChanges reports changes once they are this old (late commits, clocks)
     changes_max_pages: int = 20  # pages of a backend's change list one catalogChanges read may take
     marketplace_sweep_seconds: float = 300.0  # the marketplace (no change query) is swept this often; 0: never
+    recommendations_poll_seconds: float = 10.0  # the ERP's orders are folded into recommendations this often; 0: never
     # content field -> the roles supplying it, first that has a value wins (backends section names accepted)
     ownership: dict[str, list[str]] = field(
         default_factory=lambda: {f: [r.value for r in CONTENT_ROLES] for f in CONTENT_FIELDS})
@@ -404,6 +410,8 @@ def _validate(s: Settings) -> None:
         raise SettingsError("catalog.stock_cache_seconds: must be 0 or more")
     if s.catalog.marketplace_sweep_seconds < 0:
         raise SettingsError("catalog.marketplace_sweep_seconds: must be 0 (off) or more")
+    if s.catalog.recommendations_poll_seconds < 0:
+        raise SettingsError("catalog.recommendations_poll_seconds: must be 0 (off) or more")
     if s.catalog.changes_max_pages < 1:
         raise SettingsError("catalog.changes_max_pages: must be at least 1")
     if s.catalog.changes_settle_seconds < 1:
@@ -463,6 +471,14 @@ def _validate(s: Settings) -> None:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", s.backends.odoo.product_sku_field):
         raise SettingsError(f"backends.odoo.product_sku_field: the name of a product.template field, such as "
                             f"default_code (got {s.backends.odoo.product_sku_field!r})")
+    consent = s.backends.odoo.marketing_consent_field
+    if consent and not re.fullmatch(r"[a-z_][a-z0-9_]*", consent):
+        raise SettingsError(f"backends.odoo.marketing_consent_field: empty, or the name of a boolean res.partner "
+                            f"field such as x_accepts_marketing (got {consent!r})")
+    prefixes = (s.backends.odoo.web_shop_order_prefix, s.backends.odoo.app_order_prefix)
+    if not all(prefixes) or prefixes[0].startswith(prefixes[1]) or prefixes[1].startswith(prefixes[0]):
+        raise SettingsError("backends.odoo.web_shop_order_prefix and app_order_prefix: two non-empty prefixes, "
+                            f"neither the start of the other (got {prefixes[0]!r} and {prefixes[1]!r})")
     if s.backends.ebay.offer_concurrency < 1:
         raise SettingsError("backends.ebay.offer_concurrency: must be at least 1")
     if s.backends.ebay.sweep_offer_concurrency < 1:

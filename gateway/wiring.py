@@ -28,6 +28,7 @@ from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.lists import MongoSavedListStore
+from adapters.mongo.recommendations import MongoRecommendationStore
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.identity import ProductIdentity
@@ -132,14 +133,17 @@ def wire_backends(settings: Settings, record: CallRecorder | None = None, clock:
         query_auth=(b.woocommerce.consumer_key, b.woocommerce.consumer_secret) if b.woocommerce.auth == "query"
         else None, change_pages=settings.catalog.changes_max_pages)
     app = MedusaAdapter(http(MedusaAdapter.name, b.medusa, medusa.adapter.describe_error, medusa_client),
-                        region_id=b.medusa.region_id, change_pages=settings.catalog.changes_max_pages)
+                        region_id=b.medusa.region_id, change_pages=settings.catalog.changes_max_pages,
+                        secret_api_key=b.medusa.secret_api_key)
     odoo_http = http(OdooAdapter.name, b.odoo, describe_json2_error, odoo_client)
     transport = (Json2Transport(odoo_http, api_key=b.odoo.api_key, database=b.odoo.database)
                  if b.odoo.transport == "json2"
                  else JsonRpcTransport(odoo_http, database=b.odoo.database, login=b.odoo.login,
                                        api_key=b.odoo.api_key))
     erp = OdooAdapter(transport, brand_field=b.odoo.brand_field, clock=clock,
-                      identity=ProductIdentity(b.odoo.product_sku_field, b.odoo.product_sku_fallback))
+                      identity=ProductIdentity(b.odoo.product_sku_field, b.odoo.product_sku_fallback),
+                      consent_field=b.odoo.marketing_consent_field, link_field=b.odoo.order_link_field,
+                      order_links={"WEB": b.odoo.web_shop_order_prefix, "APP": b.odoo.app_order_prefix})
     marketplace = EbayAdapter(http(EbayAdapter.name, b.ebay, ebay.adapter.describe_error, ebay_client),
                               marketplace_id=b.ebay.marketplace_id,
                               offer_concurrency=b.ebay.offer_concurrency,
@@ -253,8 +257,9 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         invalidations, lists = MongoInvalidationLog(client, database), MongoSavedListStore(client, database)
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
+        recommendations = MongoRecommendationStore(client, database)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
-                      lists):
+                      lists, recommendations):
             await store.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
@@ -270,7 +275,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
-            list_rules=list_rules(settings))
+            list_rules=list_rules(settings), recommendations=recommendations)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

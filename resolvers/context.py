@@ -18,6 +18,7 @@ from domain.ports import (
     Clock,
     FingerprintStore,
     IdempotencyStore,
+    RecommendationStore,
     RedemptionLedger,
     SavedListStore,
     utc_now,
@@ -43,6 +44,7 @@ class Services:
     redemptions: RedemptionLedger | None = None  # discount code uses; None: only the web-shop's counts
     lists: SavedListStore | None = None  # saved lists (wishlists, "Saved for later")
     list_rules: ListRules = field(default_factory=ListRules)
+    recommendations: RecommendationStore | None = None  # None: no recommendations (tests of the catalog alone)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

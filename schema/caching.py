@@ -14,7 +14,8 @@ class Touched(StrEnum):
     PRIVATE = "private"
 
 
-PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "ApiKey", "ApiKeyEvent", "SavedList", "SavedItem"})
+PRIVATE_TYPES = frozenset({"Cart", "CartLine", "Customer", "Order", "OrderConnection", "CustomerProfile", "ApiKey",
+                           "ApiKeyEvent", "SavedList", "SavedItem"})
 FIELDS = {
     ("Query", "catalogChanges"): Touched.STOCK,  # the same cursor sees new changes as they come: keep it short
     ("Product", "priceRange"): Touched.PRICE,
@@ -23,6 +24,7 @@ FIELDS = {
     ("Product", "totalInventory"): Touched.STOCK,
     ("Product", "availableForSale"): Touched.STOCK,
     ("Product", "storeAvailability"): Touched.STOCK,
+    ("Product", "recommendations"): Touched.STOCK,  # in stock in the channel, and new orders change them
     ("Variant", "quantityAvailable"): Touched.STOCK,
     ("Variant", "stock"): Touched.STOCK,
     ("Variant", "availableForSale"): Touched.STOCK,

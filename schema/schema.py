@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from schema.carts.operations import CartMutation, CartQuery
 from schema.catalog.query import CatalogQuery
 from schema.compiled.executor import compile_queries
+from schema.customers.profile import CustomerMutation
 from schema.customers.query import CustomerQuery
 from schema.lists.operations import ListMutation
 from schema.nodes import NodeQuery
@@ -43,7 +44,7 @@ class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
 
 
 @strawberry.type
-class Mutation(CartMutation, ListMutation, KeyMutation):
+class Mutation(CartMutation, ListMutation, KeyMutation, CustomerMutation):
     pass
 
 

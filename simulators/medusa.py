@@ -6,7 +6,8 @@ Needs `x-publishable-api-key`. Lists with `limit`/`offset`/`count`, filters by
 a `region_id` is given (amounts in major units, as Medusa v2 stores them). A product's
 variants come in no set order.
 The Admin API's `POST /admin/products/{id}` (secret API key as HTTP Basic user)
-changes a product's title and description and stamps its `updated_at`.
+changes a product's title and description and stamps its `updated_at`; its customers and orders
+are in simulators/medusa_customers.py.
 
 As on a real store, a product's `handle` is a URL slug made from its title when it was
 created (`nordwind-trail-jacket`, `-2` on for a title taken before), never the ERP's SKU:
@@ -35,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from simulators.catalog import Catalog, ChangeOrder, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
+from simulators.medusa_customers import customer_routes
 
 NAME = "medusa"
 COMPARISONS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
@@ -227,10 +229,15 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
             return refused
         return JSONResponse({"regions": list(REGIONS.values()), "count": len(REGIONS), "offset": 0, "limit": 50})
 
-    async def update_product(request: Request) -> Response:
+    def admin(request: Request) -> Response | None:
         # a secret API key goes as the HTTP Basic user, with no password
         if basic_credentials(request.headers.get("authorization", "")) != (secret_key, ""):
             return JSONResponse(medusa_error(401, "unauthorized", "Unauthorized"), status_code=401)
+        return None
+
+    async def update_product(request: Request) -> Response:
+        if (refused := admin(request)) is not None:
+            return refused
         raw_id = request.path_params["id"]
         product = catalog.by_erp_id.get(int(raw_id[5:])) if raw_id[5:].isdigit() else None
         if product is None or not product.in_app:
@@ -248,6 +255,7 @@ def create_app(catalog: Catalog, publishable_key: str = "pk_demo", secret_key: s
         Route("/store/products", list_products, methods=["GET"]),
         Route("/admin/products/{id}", update_product, methods=["POST"]),
         Route("/store/regions", list_regions, methods=["GET"]),
+        *customer_routes(catalog, admin, medusa_error),
     ]
     app = instrumented_app(routes, instruments, medusa_error)
     app.add_middleware(NodeHeaderLimit)  # outermost: Node refuses the request before anything counts it

@@ -291,8 +291,10 @@ class DomainEvaluator:
         if not rest:
             return value
         related = model.relations.get(head)
-        if related is None or not value or not isinstance(value, list):
+        if related is None:
             raise OdooError("ValueError", f"Invalid path {path!r} on model {model.name}")
+        if not value or not isinstance(value, list):
+            return False  # an empty many2one: the path holds False, as Odoo's LEFT JOIN gives NULL
         return self._resolve(self.registry.model(related), value[0], rest)
 
     def _term(self, record_id: int, field: str, op: str, expected: object, model: Model | None = None) -> bool:

@@ -1,8 +1,10 @@
 """Odoo's contacts, countries and sales orders, as the gateway's checkout and order history use them.
 
-- `res.partner`: the warehouses' addresses, and the contacts `create` adds. `country_code` is
-  read-only (related to `country_id.code`): Odoo stores nothing given for it, so a contact is given
-  its country as `country_id`, a `res.country` id.
+- `res.partner`: the warehouses' addresses, the seeded customers, and the contacts `create` adds;
+  `write` changes a customer's contact. `country_code` is read-only (related to
+  `country_id.code`): Odoo stores nothing given for it, so a contact is given its country as
+  `country_id`, a `res.country` id. This installation keeps marketing consent in a Studio field,
+  `x_accepts_marketing` (a stock Odoo has none).
 - `sale.order`: `create` makes a quotation (`draft`); `action_confirm` makes it a sales order and
   sets `date_order` to the confirmation's time, as Odoo's `_prepare_confirmation_values` does, so
   `create_date` alone says when an order was made. A line with `display_type` (a section or a note)
@@ -17,6 +19,8 @@ from decimal import Decimal
 
 from simulators.catalog import LOCATIONS, SeedLocation
 from simulators.odoo_models import Model, OdooError, Registry, domain_datetime
+from simulators.customer_history import erp_link, erp_phone
+from simulators.order_history import order_history
 
 MISSING = "Record does not exist or has been deleted."
 # a few of Odoo's countries (base data: res.country), by id
@@ -25,6 +29,9 @@ COUNTRIES = {13: ("AT", "Austria"), 20: ("BE", "Belgium"), 43: ("CH", "Switzerla
              165: ("NL", "Netherlands"), 180: ("PL", "Poland"), 233: ("GB", "United Kingdom"),
              235: ("US", "United States")}
 GERMANY = 57
+CONSENT_FIELD = "x_accepts_marketing"  # a Studio field of this installation (a stock Odoo keeps no consent)
+COUNTRY_IDS = {code: i for i, (code, _) in COUNTRIES.items()}
+SEEDED_PARTNERS_FROM = 10_000  # the seeded customers' contacts: this id plus the customer's index
 
 
 class ResCountry(Model):
@@ -53,14 +60,20 @@ class ResPartner(Model):
     name = "res.partner"
     relations = {"parent_id": "res.partner", "country_id": "res.country"}
     _by_id = {loc.partner_id: loc for loc in LOCATIONS}
-    CUSTOMER_FIELDS = ("name", "email", "ref", "street", "city", "zip", "country_id", "phone", "parent_id", "type")
+    CUSTOMER_FIELDS = ("name", "email", "ref", "street", "city", "zip", "country_id", "phone", "parent_id", "type",
+                       CONSENT_FIELD)
     READ_ONLY = ("country_code",)  # related to country_id.code: given in create, it is not stored
     TYPES = ("contact", "invoice", "delivery", "other")
 
     def __init__(self, registry: Registry) -> None:
         super().__init__(registry)
-        self.customers: dict[int, dict] = {}
-        self._ids = itertools.count(10_000)
+        self.customers: dict[int, dict] = {
+            SEEDED_PARTNERS_FROM + c.index: {"name": c.name, "email": c.email, "ref": c.ref,
+                                             "phone": erp_phone(c) or False, "street": c.street, "city": c.city,
+                                             "zip": c.zip, "country_id": COUNTRY_IDS[c.country_code],
+                                             CONSENT_FIELD: c.accepts_marketing}
+            for c in order_history(registry.catalog).customers}
+        self._ids = itertools.count(SEEDED_PARTNERS_FROM + len(self.customers))
 
     def all_ids(self):
         return itertools.chain(self._by_id, list(self.customers))
@@ -88,6 +101,7 @@ class ResPartner(Model):
             "country_id": lambda i: [c, COUNTRIES[c][1]] if (c := country(i)) else False,
             "country_code": lambda i: COUNTRIES[c][0] if (c := country(i)) else False,
             "type": lambda i: self.customers[i].get("type", "contact") if i in self.customers else "contact",
+            CONSENT_FIELD: field(CONSENT_FIELD, lambda w: False),
             "parent_id": lambda i: self._parent(i),
             "partner_latitude": field("partner_latitude", lambda w: w.latitude),
             "partner_longitude": field("partner_longitude", lambda w: w.longitude),
@@ -96,18 +110,39 @@ class ResPartner(Model):
     def create(self, vals: dict, context: dict) -> int:
         if not vals.get("name"):
             raise OdooError("odoo.exceptions.ValidationError", "Contacts require a name")
+        self._check(vals)
+        partner_id = next(self._ids)
+        self.customers[partner_id] = {k: vals[k] for k in self.CUSTOMER_FIELDS if k in vals}
+        return partner_id
+
+    def write(self, ids: object, vals: dict) -> bool:
+        """Changes contacts (the seeded and created customers; the sites' addresses are not writable
+        here). As Odoo: an unknown field is a ValueError, a contact's name cannot be emptied."""
+        if not isinstance(vals, dict) or not vals:
+            raise OdooError("ValueError", "write takes a non-empty dict of values")
+        if not isinstance(ids, list) or not all(isinstance(i, int) and i in self.customers for i in ids):
+            raise OdooError("odoo.exceptions.MissingError", MISSING)
+        self._check(vals)
+        for record_id in ids:
+            record = self.customers[record_id]
+            if "name" in vals and not vals["name"] and record.get("type", "contact") == "contact":
+                raise OdooError("odoo.exceptions.ValidationError", "Contacts require a name")
+        for record_id in ids:
+            self.customers[record_id].update({k: vals[k] for k in self.CUSTOMER_FIELDS if k in vals})
+        return True
+
+    def _check(self, vals: dict) -> None:
         if vals.get("type", "contact") not in self.TYPES:
             raise OdooError("ValueError", f"Wrong value for res.partner.type: {vals['type']!r}")
         if vals.get("parent_id") and not self.exists(vals["parent_id"]):
             raise OdooError("odoo.exceptions.MissingError", MISSING)
         if vals.get("country_id") and vals["country_id"] not in COUNTRIES:
             raise OdooError("odoo.exceptions.MissingError", MISSING)
+        if CONSENT_FIELD in vals and not isinstance(vals[CONSENT_FIELD], bool):
+            raise OdooError("ValueError", f"Wrong value for res.partner.{CONSENT_FIELD}: {vals[CONSENT_FIELD]!r}")
         unknown = sorted(set(vals) - {*self.CUSTOMER_FIELDS, *self.READ_ONLY})
         if unknown:
             raise OdooError("ValueError", f"Invalid field {unknown[0]!r} on model 'res.partner'")
-        partner_id = next(self._ids)
-        self.customers[partner_id] = {k: vals[k] for k in self.CUSTOMER_FIELDS if k in vals}
-        return partner_id
 
     def discard(self, record_id: int) -> None:
         self.customers.pop(record_id, None)
@@ -146,8 +181,9 @@ class SaleOrderLine(Model):
 
 
 class SaleOrder(Model):
-    """Orders created through `create`; kept in memory for the simulator's lifetime. Their numbers
-    come from a sequence that, like PostgreSQL's, a rolled-back `create` does not give back."""
+    """The seeded history's orders (simulators/order_history.py: every channel's orders reach the ERP,
+    confirmed), and those created through `create`; kept in memory for the simulator's lifetime.
+    Their numbers come from a sequence that, like PostgreSQL's, a rolled-back `create` does not give back."""
 
     name = "sale.order"
     relations = {"partner_id": "res.partner", "partner_shipping_id": "res.partner"}
@@ -158,6 +194,27 @@ class SaleOrder(Model):
         self.orders: dict[int, dict] = {}
         self._ids = itertools.count(1)
         self._numbers = itertools.count(1)
+        self._seed()
+
+    def _seed(self) -> None:
+        partners, lines = self.registry.model("res.partner"), self.registry.model("sale.order.line")
+        for seeded in order_history(self.catalog).orders:
+            order_id, number = next(self._ids), f"S{next(self._numbers):05d}"
+            partner = [SEEDED_PARTNERS_FROM + seeded.customer, partners.value(SEEDED_PARTNERS_FROM + seeded.customer,
+                                                                               "name", {})]
+            line_ids, total = [], Decimal(0)
+            for line in seeded.lines:
+                subtotal = line.quantity * line.unit_price
+                total += subtotal
+                line_ids.append(lines.add({  # type: ignore[attr-defined]
+                    "order_id": [order_id, number], "product_id": [line.variant_erp_id, line.sku], "name": line.sku,
+                    "display_type": False, "product_uom_qty": float(line.quantity),
+                    "price_unit": float(line.unit_price), "price_subtotal": float(subtotal)}))
+            self.orders[order_id] = {
+                "name": number, "client_order_ref": erp_link(seeded) or False, "partner_id": partner, "partner_shipping_id": partner,
+                "origin": f"commerce-gateway:{seeded.channel}", "currency_id": [125, "EUR"], "state": "sale",
+                "amount_total": float(total), "date_order": seeded.created_at, "create_date": seeded.created_at,
+                "write_date": seeded.created_at, "order_line": line_ids, "note": False, "warehouse_id": False}
 
     def all_ids(self):
         return iter(list(self.orders))
@@ -247,4 +304,4 @@ class SaleOrder(Model):
             lines.pop(line_id, None)
 
 
-SALES_MODELS: tuple[type[Model], ...] = (ResCountry, ResPartner, SaleOrder, SaleOrderLine)
+SALES_MODELS: tuple[type[Model], ...] = (ResCountry, ResPartner, SaleOrderLine, SaleOrder)  # in order: the seeded orders' lines go first

@@ -3,7 +3,7 @@
 Subset served: products (list with `sku`, `include`, `status`, `search`, `modified_after`
 and `modified_before` (strict, to the second), `orderby` id|modified, `order`, `page`, `per_page`,
 `X-WP-Total`/`X-WP-TotalPages`), one product, updating a product's name and
-description (`PUT`, which stamps `date_modified`), coupons (listed by `code`, with every field of the
+description (`PUT`, which stamps `date_modified`), customers and orders (simulators/woocommerce_customers.py), coupons (listed by `code`, with every field of the
 REST schema: limits, restrictions, `used_by`; and created with `POST`). Auth as WooCommerce does
 it over HTTPS: HTTP Basic with consumer key and secret, or the same as query
 parameters; a 401 carries no `WWW-Authenticate`. Errors use WordPress's `{code, message, data: {status}}` shape.
@@ -32,6 +32,7 @@ from starlette.routing import Route
 from simulators.catalog import BASE_TIME, LOCATIONS, Catalog, ChangeOrder, SeedProduct, SeedVariant
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
+from simulators.woocommerce_customers import customer_routes
 
 NAME = "woocommerce"
 PREFIX = "/wp-json/wc/v3"
@@ -382,5 +383,6 @@ def create_app(catalog: Catalog, consumer_key: str = "ck_demo", consumer_secret:
         Route(PREFIX + "/products/{id:int}", update_product, methods=["PUT", "PATCH", "POST"]),
         Route(f"{PREFIX}/coupons", list_coupons, methods=["GET"]),
         Route(f"{PREFIX}/coupons", create_coupon, methods=["POST"]),
+        *customer_routes(catalog, unauthorized, bad_param),
     ]
     return instrumented_app(routes, instruments, wp_error)

@@ -104,11 +104,17 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         "CGW_BACKENDS__EBAY__BASE_URL": simulators["ebay"].url,
         # the simulated Odoo has the OCA brand add-on (a stock Odoo has no brand field)
         "CGW_BACKENDS__ODOO__BRAND_FIELD": "product_brand_id",
+        # the simulated installation keeps marketing consent in a Studio field; the app's Admin API key
+        "CGW_BACKENDS__ODOO__MARKETING_CONSENT_FIELD": "x_accepts_marketing",
+        "CGW_BACKENDS__MEDUSA__SECRET_API_KEY": "sk_demo",
         **{f"CGW_BACKENDS__{b.upper()}__TIMEOUT_SECONDS": str(BACKEND_TIMEOUT)
            for b in ("woocommerce", "medusa", "odoo", "ebay")},
         "CGW_CONFIG": os.devnull,
         # no background sweep of the marketplace: it would add eBay calls to the tests that count them
         "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
+        # no background folding of orders into recommendations: its ERP calls would add to the counted ones
+        # (tests/api/test_recommendations.py folds them in itself)
+        "CGW_CATALOG__RECOMMENDATIONS_POLL_SECONDS": "0",
         # no shared answers (neither kept nor coalesced): tests that count backend calls, change the catalog
         # or break a backend would read the answers of earlier tests (tests/api/test_answer_cache.py turns them on)
         "CGW_CACHE__ANSWER_CACHE_BYTES": "0",

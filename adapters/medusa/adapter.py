@@ -22,6 +22,7 @@ import httpx
 
 from adapters.change_pages import MAX_PAGES, oldest_changes
 from adapters.http import BackendHttp, require
+from adapters.medusa.customers import MedusaCustomers
 from domain.errors import BackendError, MalformedPayload
 from domain.records import AppVariant, ChangeMark, ContentRecord, Image, RecordChange
 
@@ -115,11 +116,13 @@ def _change(product: object) -> RecordChange:
         raise MalformedPayload(NAME, f"product {product!r:.60} lacks a documented field ({exc})") from exc
 
 
-class MedusaAdapter:
+class MedusaAdapter(MedusaCustomers):
     name = NAME
 
-    def __init__(self, http: BackendHttp, *, region_id: str, change_pages: int = MAX_PAGES) -> None:
+    def __init__(self, http: BackendHttp, *, region_id: str, change_pages: int = MAX_PAGES,
+                 secret_api_key: str = "") -> None:
         self.http = http
+        self.secret_api_key = secret_api_key  # the Admin API's (customers and orders); empty: not read
         self.change_pages = change_pages  # pages one read of the change list may take
         self.region_id = region_id
 

@@ -13,13 +13,16 @@ so such a setting is reported as the setting to change, by the reads and by `pin
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from adapters.http import require
 from adapters.odoo.changes import OdooChangeFeeds
+from adapters.odoo.contacts import OdooContacts
+from adapters.odoo.history import OdooOrderHistory
 from adapters.odoo.identity import ProductIdentity
+from adapters.odoo.order_feed import OdooOrderFeed
 from adapters.odoo.orders import OdooOrders
 from adapters.odoo.pricelists import channel_prices, pricelist_changes
 from adapters.odoo.transports import NAME, OdooTransport
@@ -52,12 +55,16 @@ VARIANT_FIELDS = ["default_code", "barcode", "product_tmpl_id", "lst_price",
                   "product_template_attribute_value_ids", "write_date"]
 
 
-class OdooAdapter(OdooChangeFeeds, OdooOrders):
+class OdooAdapter(OdooChangeFeeds, OdooOrders, OdooContacts, OdooOrderHistory, OdooOrderFeed):
     name = NAME
 
     def __init__(self, transport: OdooTransport, *, brand_field: str | None = None,
-                 clock: Clock = utc_now, identity: ProductIdentity | None = None) -> None:
+                 clock: Clock = utc_now, identity: ProductIdentity | None = None, consent_field: str = "",
+                 link_field: str = "client_order_ref", order_links: Mapping[str, str] | None = None) -> None:
         self.transport = transport
+        self.consent_field = consent_field or None  # a boolean res.partner field holding marketing consent
+        self.link_field = link_field  # where an order another system took keeps that system's number
+        self.order_links = dict(order_links or {})  # channel -> the prefix of its orders' numbers there
         self.clock = clock  # now, for the pricelist rules' dates
         self.brand_field = brand_field or None
         self.identity = identity or ProductIdentity()

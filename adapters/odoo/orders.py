@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from adapters.odoo.changes import Records
 from adapters.odoo.transports import NAME, OdooTransport
-from adapters.odoo.values import datetime_of, decimal_of, many2one_name, text_of
+from adapters.odoo.values import ORDER_STATUSES, datetime_of, decimal_of, many2one_name, text_of
 from domain.errors import MalformedPayload
-from domain.records import Address, ErpOrder, OrderDraft, OrderLine
+from domain.records import Address, ErpOrder, OrderDraft, OrderLine, OrderStatus
 
 log = logging.getLogger(__name__)
 ORIGIN_PREFIX = "commerce-gateway:"  # sale.order.origin says which channel an order came from
@@ -152,6 +152,7 @@ class OdooOrders:
                     quantity=int(decimal_of(line["product_uom_qty"])), unit_price=decimal_of(line["price_unit"])))
             return [ErpOrder(
                 erp_id=row["id"], number=row["name"], state=row["state"],
+                status=ORDER_STATUSES.get(row["state"], OrderStatus.UNKNOWN),
                 reference=text_of(row.get("client_order_ref")), channel=_channel_of(row.get("origin")),
                 total=decimal_of(row["amount_total"]), currency=many2one_name(row.get("currency_id")) or "EUR",
                 created_at=datetime_of(row.get("create_date")), lines=tuple(by_order.get(row["id"], ())),

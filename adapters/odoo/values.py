@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from adapters.odoo.transports import NAME
 from domain.errors import MalformedPayload
+from domain.records import OrderStatus
 
 
 def datetime_of(raw: object) -> datetime | None:
@@ -28,3 +29,8 @@ def decimal_of(raw: object) -> Decimal:
     if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
         return Decimal(raw)
     raise MalformedPayload(NAME, f"{raw!r} is not a number")
+
+
+# sale.order's states on the order history's one scale (a quotation, sent or not, is not placed yet)
+ORDER_STATUSES = {"draft": OrderStatus.PENDING, "sent": OrderStatus.PENDING, "sale": OrderStatus.CONFIRMED,
+                  "done": OrderStatus.COMPLETED, "cancel": OrderStatus.CANCELLED}

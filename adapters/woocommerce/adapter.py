@@ -31,6 +31,7 @@ import httpx
 
 from adapters.change_pages import MAX_PAGES, oldest_changes
 from adapters.http import BackendHttp, parse_json, require
+from adapters.woocommerce.customers import WooCommerceCustomers
 from domain.errors import MalformedPayload
 from domain.records import Attribute, ChangeMark, ContentRecord, Coupon, Image, RecordChange
 
@@ -147,7 +148,7 @@ def _change(item: object) -> RecordChange | None:
         raise MalformedPayload(NAME, f"product {item.get('id')!r} lacks a documented field ({exc})") from exc
 
 
-class WooCommerceAdapter:
+class WooCommerceAdapter(WooCommerceCustomers):
     name = NAME
 
     def __init__(self, http: BackendHttp, *, query_auth: tuple[str, str] | None = None,

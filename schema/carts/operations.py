@@ -115,7 +115,7 @@ class CartMutation:
         outcome = await idempotency.once(ctx(info), "cartCheckout", idempotency_key, (cart_id, request),
                                          lambda uow: checkout.checkout(uow, cart_id, request))
         order = await checkout.order_for(ctx(info), outcome.cart) if not outcome.user_errors else None
-        return CheckoutPayload(order=Order.of(order) if order else None,
+        return CheckoutPayload(order=Order.of(order, ctx(info).services.backends.erp.name) if order else None,
                                cart=Cart.of(outcome.cart) if outcome.cart else None,
                                user_errors=[CheckoutUserError.of(e) for e in outcome.user_errors])
 

@@ -11,7 +11,9 @@ from strawberry.types import Info
 from domain import carts as domain_carts
 from domain.carts import Cart as CartRecord
 from domain.errors import BackendError
+from domain.customers import HistoryOrder, history_of_erp
 from domain.records import ErpOrder
+from domain.records import OrderStatus as DomainOrderStatus
 from resolvers import catalog, global_ids
 from resolvers.carts import cost as cart_cost
 from resolvers.carts.cost import PricedCart, PricedLine
@@ -195,35 +197,54 @@ class CartPayload:
 
 @strawberry.type
 class OrderLine:
-    sku: str
+    sku: str | None = strawberry.field(description="Null when the system that took the order kept no SKU.")
+    title: str | None
     quantity: int
     unit_price: Money
 
 
-@strawberry.type(description="An order in the ERP, from any channel.")
+OrderStatus = DomainOrderStatus
+strawberry.enum(DomainOrderStatus, name="OrderStatus",
+                description="Every system's order statuses on one scale (README: Customer profile and order "
+                            "history); `systemStatus` is the status as the system says it.")
+
+
+@strawberry.type(description="An order, as the system that took it keeps it (the ERP for the gateway's own).")
 class Order(Node):
-    record: strawberry.Private[ErpOrder]
+    record: strawberry.Private[HistoryOrder]
 
     @classmethod
-    def of(cls, record: ErpOrder) -> Order:
-        return cls(id=strawberry.ID(global_ids.encode("Order", record.number)), record=record)
+    def of(cls, record: HistoryOrder | ErpOrder, erp: str = "") -> Order:
+        """`erp`: the ERP's name, for an order the ERP answered (checkout)."""
+        if isinstance(record, ErpOrder):
+            return cls(id=strawberry.ID(global_ids.encode("Order", record.number)), record=history_of_erp(record, erp))
+        key = record.number if record.backend == erp else f"{record.backend}:{record.key}"
+        return cls(id=strawberry.ID(global_ids.encode("Order", key)), record=record)
 
-    @strawberry.field(description="The ERP's order number.")
+    @strawberry.field(description="The order's number in the system that took it.")
     def number(self) -> str:
         return self.record.number
 
-    @strawberry.field(description="The ERP's state, e.g. sale (confirmed), done, cancel.")
-    def status(self) -> str:
-        return self.record.state
+    @strawberry.field(description="The status on one scale, whichever system keeps the order.")
+    def status(self) -> OrderStatus:
+        return self.record.status
 
-    @strawberry.field(description="Where it was placed; null for orders the gateway did not place.")
+    @strawberry.field(description="The status in the words of the system that keeps the order.")
+    def system_status(self) -> str:
+        return self.record.system_status
+
+    @strawberry.field(description="The backend holding this order (as `sources` name backends).")
+    def system(self) -> str:
+        return self.record.backend
+
+    @strawberry.field(description="Where it was placed; null when no system says.")
     def channel(self) -> ChannelCode | None:
         codes = {c.value for c in ChannelCode}
         return ChannelCode(self.record.channel) if self.record.channel in codes else None
 
     @strawberry.field
     def lines(self) -> list[OrderLine]:
-        return [OrderLine(sku=line.sku, quantity=line.quantity,
+        return [OrderLine(sku=line.sku, title=line.title, quantity=line.quantity,
                           unit_price=Money(amount=line.unit_price, currency_code=CurrencyCode(self.record.currency)))
                 for line in self.record.lines]
 
@@ -232,7 +253,7 @@ class Order(Node):
         return Money(amount=self.record.total, currency_code=CurrencyCode(self.record.currency))
 
     @strawberry.field
-    def created_at(self) -> datetime | None:
+    def created_at(self) -> datetime:
         return self.record.created_at
 
 

@@ -8,6 +8,7 @@ import strawberry
 from domain.channels import Channel
 from domain.records import ChangeAspect
 from domain.records import ProductSortKey as DomainProductSortKey
+from domain.recommendations import RecommendationReason
 
 ChannelCode = Channel
 strawberry.enum(Channel, name="ChannelCode", description="A sales channel; each sees its own prices and stock.")
@@ -18,3 +19,7 @@ strawberry.enum(DomainProductSortKey, name="ProductSortKey", description="How `p
 CatalogChangeAspect = ChangeAspect
 strawberry.enum(ChangeAspect, name="CatalogChangeAspect",
                 description="What a delta-sync change may have changed, by the backend record that changed.")
+
+strawberry.enum(RecommendationReason, name="RecommendationReason",
+                description="Why a product is recommended: bought with the product (or the cart's products), "
+                            "with what the customer saved or bought, or among the channel's most ordered.")

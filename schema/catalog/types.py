@@ -12,10 +12,10 @@ from strawberry.types import Info
 from domain.api_keys import Scope
 from domain.records import ErpProduct, ErpVariant, Warehouse
 from domain.records import Money as MoneyRecord
-from resolvers import catalog, global_ids, merge, pricing, stock
+from resolvers import catalog, global_ids, merge, pricing, recommendations, stock
 from resolvers.eager import gather_eagerly, load_all
 from resolvers.rules import CONTENT_FIELDS, ChannelRules, PriceSource, StockSource
-from schema.catalog.enums import ChannelCode
+from schema.catalog.enums import ChannelCode, RecommendationReason
 from schema.catalog.inputs import GeoPointInput
 from schema.context import ctx, guarded
 from schema.node import Node
@@ -302,11 +302,30 @@ class Product(Node):
         found.append(FieldSource(field="stock", backend=stock.stock_backend(context)))
         return found
 
+    @strawberry.field(description="Products often bought together with this one, sold and in stock in the "
+                                  "operation's channel (its most ordered ones after them); `first` is 1..100.",
+                      extensions=[needs(Scope.CATALOG_READ)])
+    async def recommendations(self, info: Info, first: int) -> list[Recommendation]:
+        found = await guarded(info, recommendations.for_product(ctx(info), self.record, first), [])
+        return [Recommendation.of(r) for r in found]
+
     @strawberry.field
     async def updated_at(self, info: Info) -> datetime | None:
         content = await guarded(info, merge.shop_content(ctx(info), self.record))
         stamps = [s for s in (self.record.updated_at, content.updated_at if content else None) if s]
         return max(stamps) if stamps else None
+
+
+@strawberry.type(description="A recommended product, why, and how strongly: a share of orders (0..1), "
+                             "comparable within one list.")
+class Recommendation:
+    product: Product
+    reason: RecommendationReason
+    score: float
+
+    @classmethod
+    def of(cls, record: recommendations.Recommendation) -> Recommendation:
+        return cls(product=Product.of(record.product), reason=record.reason, score=record.score)
 
 
 @strawberry.type(description="A sales channel and the rules that price and stock it.")

@@ -80,14 +80,14 @@ def test_a_refused_key_is_refused_before_anything_runs(gateway, simulators):
 
 # one probe per scope: the operation, the path that answers FORBIDDEN without the scope, and
 # what that path holds then (null or an empty list; a mutation's non-null payload nulls `data`)
-ME_ORDERS = "{ me { id orders(first: 1) { id } } }"
+ME_ORDERS = "{ me { id orders(first: 1) { nodes { id } } } }"
 PROBES = {
     "catalog:read": (CHANNELS, ["channels"], []),
     "stock:read": ('{ product(sku: "CG-000001") { sku totalInventory } }', ["product", "totalInventory"], None),
     "cart:write": ("mutation { cartCreate(input: {}) { cart { id } } }", ["cartCreate"], None),
     "checkout:write": ('mutation { cartCheckout(cartId: "Q2FydDpub25l", input: {email: "a@b.example", '
                        'paymentReference: "psp-1"}, idempotencyKey: "k") { userErrors { code } } }', ["cartCheckout"], None),
-    "orders:read": (ME_ORDERS, ["me", "orders"], []),
+    "orders:read": (ME_ORDERS, ["me", "orders"], None),
     "keys:admin": ("{ apiKeys { keyId } }", ["apiKeys"], []),
 }
 FRONTEND_SCOPES = ("catalog:read", "stock:read", "cart:write", "checkout:write", "orders:read")

@@ -38,6 +38,12 @@ SCENARIOS = {
         "cart read through the gateway",
         "bare find_one_and_update, same store",
     ],
+    "recommendations.py": [
+        "product(sku:) { sku title } (baseline)",
+        "product { recommendations(first: 10) }",
+        "me { recommendations(first: 10) }",
+        "folding orders in, first load (the whole history)",
+    ],
     "http_caching.py": ["GET, full answer", "GET, If-None-Match → 304"],
     "answer_cache.py": [
         "plain Starlette JSON (ceiling)",

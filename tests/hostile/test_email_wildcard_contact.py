@@ -45,7 +45,7 @@ def test_a_wildcard_email_does_not_reach_another_customers_contact(gql, stocked,
         assert erp_order(simulators, cart["id"])["partner_id"][0] != erp_order(simulators, placed["cart"]["id"])[
             "partner_id"][0]
     # and the customer's orders are theirs alone
-    orders = gql(ORDERS, headers=victim)["data"]["me"]["orders"]
+    orders = gql(ORDERS, headers=victim)["data"]["me"]["orders"]["nodes"]
     assert [o["number"] for o in orders] == [placed["order"]["number"]]
 
 

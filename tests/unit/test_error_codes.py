@@ -28,6 +28,7 @@ from domain.error_codes import (
     CartWarningCode,
     CheckoutErrorCode,
     Code,
+    CustomerErrorCode,
     KeyErrorCode,
     ListErrorCode,
     ListWarningCode,
@@ -38,10 +39,11 @@ from schema.user_errors import member
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("schema", "resolvers", "domain")
-CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError", "ListUserError"}  # first argument or `code=`
+CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError", "CustomerUserError",
+         "ListUserError"}  # first argument or `code=`
 WARNINGS = {"CartWarning"}
-ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, ListErrorCode,
-                                 ListWarningCode)}
+ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, CustomerErrorCode,
+                                 ListErrorCode, ListWarningCode)}
 LIST_MODULES = ("domain.lists", "resolvers.lists")  # their warnings are the saved-list slice's
 
 
@@ -265,6 +267,8 @@ def test_the_scan_sees_the_codes_of_each_slice():
     assert "LINE_NOT_FOUND" in codes("cartLinesUpdate") and "LINE_NOT_FOUND" not in codes("cartNoteUpdate")
     assert "CUSTOMER_REQUIRED" in codes("cartBuyerIdentityUpdate")
     assert {"KEY_NOT_FOUND", "INVALID_INPUT"} <= codes("apiKeyRevoke") and slices["apiKeyRevoke"][0] is KeyErrorCode
+    assert {"INVALID_PHONE", "NAME_TOO_LONG", "CUSTOMER_REQUIRED"} <= codes("customerUpdate")
+    assert slices["customerUpdate"][0] is CustomerErrorCode
     assert slices["listItemsMoveToCart"][0] is ListErrorCode
     assert {"LIST_NOT_FOUND", "ITEM_NOT_FOUND", "CART_NOT_FOUND", "INSUFFICIENT_STOCK"} <= codes("listItemsMoveToCart")
     assert {"LINE_NOT_FOUND", "TOO_MANY_ITEMS", "CART_CLOSED"} <= codes("cartLinesSaveForLater")
@@ -276,7 +280,8 @@ def test_every_user_error_in_the_sources_is_in_some_slice():
     # given every user error written anywhere (a module no mutation reaches yet included)
     everywhere = {m for module in all_sources() for m in codes_made(module, module.tree, CODED)}
     # then its code is a member of one of the slices' enums
-    known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, ListErrorCode)))
+    known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CustomerErrorCode,
+                                                  ListErrorCode)))
     assert len(everywhere) > 20
     assert not sorted(f"{m.code} ({m.where})" for m in everywhere if m.code not in known)
 
@@ -298,7 +303,7 @@ def test_every_list_warning_code_is_a_member_of_list_warning_code():
 
 
 @pytest.mark.parametrize("codes", [CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, ListErrorCode,
-                                   ListWarningCode])
+                                   ListWarningCode, CustomerErrorCode])
 def test_every_member_is_its_own_name_and_described(codes: type[Code]):
     # GraphQL answers the member's name, the domain writes its value: the two must be the same
     assert all(m.name == m.value and m.description.strip() for m in codes)

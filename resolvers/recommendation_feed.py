@@ -1,0 +1,54 @@
+"""Keeping the recommendation counts: the ERP's order feed (every channel's orders land there, the
+gateway's checkouts too) folded into the store, by one gateway process at a time (a lease), from
+where the last pass ended. Each order adds its difference once (the store's fold is idempotent), so
+an order read again, or a pass cut short and started over, counts nothing twice. An order is folded
+in once it has settled (`catalog.changes_settle_seconds`), within a poll interval after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from domain.ports import RecommendationStore
+from domain.records import ChangeMark
+from resolvers.context import Services
+
+log = logging.getLogger(__name__)
+PAGE = 100      # orders read per call of the feed
+MAX_PAGES = 20  # pages one pass folds in; the rest waits for the next pass
+
+
+async def fold_orders(services: Services, store: RecommendationStore, every_seconds: float,
+                      max_pages: int = MAX_PAGES) -> int | None:
+    """Folds in the orders written since the last pass, when no process has within the interval;
+    how many orders changed the counts, or None when another process holds the lease. A pass ends
+    within half its lease (a first load of a long history takes several), so that no other process
+    starts one beside it."""
+    now = services.clock()
+    ends = now + timedelta(seconds=every_seconds / 2)
+    if not await store.claim_pass(now, timedelta(seconds=every_seconds)):
+        return None
+    await store.resume()
+    until = now - timedelta(seconds=services.rules.changes_settle_seconds)
+    mark, folded = await store.mark(), 0
+    for _ in range(max_pages):
+        events = await services.backends.erp.order_changes(mark, until, PAGE)
+        if not events:
+            break
+        mark = ChangeMark(events[-1].at, events[-1].order_id)
+        folded += await store.fold(events, mark)
+        if len(events) < PAGE or services.clock() >= ends:
+            break
+    return folded
+
+
+async def fold_forever(services: Services, store: RecommendationStore, every_seconds: float) -> None:
+    """A background task: a failed pass is logged and tried again after the interval."""
+    while True:
+        try:
+            await fold_orders(services, store, every_seconds)
+        except Exception:  # noqa: BLE001 - a stopped task would leave the counts behind for good
+            log.warning("recommendations: folding orders in failed", exc_info=True)
+        await asyncio.sleep(every_seconds)
