@@ -114,6 +114,7 @@ class CustomerErrorCode(Code):
     MARKETING_CONSENT_NOT_KEPT = "MARKETING_CONSENT_NOT_KEPT", ("The system of record keeps no marketing consent "
                                                                 "in this installation (README: Customer profile "
                                                                 "and order history).")
+    INTERNAL = _INTERNAL
 
 
 class ListErrorCode(Code):
