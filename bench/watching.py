@@ -6,7 +6,7 @@ of `--skus` with a few popular ones (a tenth of the lists save one of ten best-s
 the watchers of one SKU (first page of 100), of a batch of 50 SKUs read to the end in pages of 500,
 and of a best-seller read to the end. Prints a Markdown table for the README.
 
-    .venv/bin/python bench/watching.py [--customers 5000] [--items 20] [--skus 3000] [--mongo-url URL]
+    .venv/bin/python bench/watching.py [--customers 400] [--items 250] [--skus 3000] [--mongo-url URL]
 """
 
 from __future__ import annotations
@@ -116,10 +116,10 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=5_000)
-    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--customers", type=int, default=400)
+    parser.add_argument("--items", type=int, default=250)
     parser.add_argument("--skus", type=int, default=3_000)
-    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--mongo-url", default="")
     parser.add_argument("--memory", action="store_true", help="the embedded store in memory (as the tests run it)")
     args = parser.parse_args()
