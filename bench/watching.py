@@ -122,7 +122,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--mongo-url", default="")
     parser.add_argument("--memory", action="store_true", help="the embedded store in memory (as the tests run it)")
+    parser.add_argument("--smoke", action="store_true", help="a few lists, in memory: does it still run")
     args = parser.parse_args()
+    if args.smoke:
+        args.customers, args.items, args.skus, args.rounds, args.memory = 40, 20, 100, 5, True
     assert ListRules().max_items >= args.items
     asyncio.run(run(args))
 

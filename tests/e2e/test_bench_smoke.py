@@ -112,3 +112,10 @@ def test_the_read_path_benchmark_compares_compiled_plans_with_graphql_core():
         assert re.fullmatch(r"\d+%", rows[f"{document}: gateway CPU per request, compiled ÷ graphql-core"][0])
     for path in ("compiled", "graphql-core"):
         assert re.fullmatch(r"p50 [\d.]+ ms", rows[f"listing, backends at 20 ms, one at a time, {path}"][0])
+
+
+def test_the_watching_benchmark_prints_each_read():
+    rows = table(run_smoke("watching.py"))
+    for read in ("one SKU, first page of 100", "50 SKUs, to the end in pages of 500",
+                 "a best-seller, to the end in pages of 500"):
+        assert re.fullmatch(r"[\d.]+ / [\d.]+", rows[read][1]), (read, rows.get(read))
