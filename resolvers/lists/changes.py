@@ -24,10 +24,6 @@ from resolvers.lists.unit_of_work import NOT_FOUND, TOO_BUSY, Change, ListUnitOf
 SIGN_IN_FIRST = UserError("CUSTOMER_REQUIRED", "send the customer's bearer token to attach the list to them")
 
 
-async def find_list(ctx: RequestContext, list_global_id: str) -> SavedList | None:
-    return await ListUnitOfWork(ctx).read(list_key(list_global_id))
-
-
 async def lists_of(ctx: RequestContext, customer_id: str) -> list[SavedList]:
     """The customer's lists, their default list first (made now if they have none yet)."""
     lists = await ctx.list_store.of_customer(customer_id)

@@ -122,3 +122,10 @@ def test_the_reminder_benchmark_prints_changes_per_second_and_the_end_to_end_del
     assert {"100", "2,000"} <= set(rows), output
     assert all(re.fullmatch(r"[\d,]+", rows[saved][3]) for saved in ("100", "2,000"))
     assert re.search(r"ERP write to e-mail in the sink .*: median [\d.]+ s", output)
+
+
+def test_the_watching_benchmark_prints_each_read():
+    rows = table(run_smoke("watching.py"))
+    for read in ("one SKU, first page of 100", "50 SKUs, to the end in pages of 500",
+                 "a best-seller, to the end in pages of 500"):
+        assert re.fullmatch(r"[\d.]+ / [\d.]+", rows[read][1]), (read, rows.get(read))
