@@ -159,6 +159,7 @@ def demo(args: argparse.Namespace) -> int:
               f'  {{"X-API-Key": "{demo_keys["frontend"]}"}}\n'
               f"or from a shell:\n  curl -s {base}/graphql -H 'X-API-Key: {demo_keys['frontend']}' "
               "-H 'Content-Type: application/json' -d '{\"query\": \"{ channels { code name } }\"}'")
+        _print_demo_customer(settings, args.size, base, demo_keys["frontend"])
         print("\nPress Ctrl-C to stop everything.", flush=True)
         while (exited := supervisor.first_exited()) is None:
             time.sleep(0.5)
@@ -172,6 +173,30 @@ def demo(args: argparse.Namespace) -> int:
         return 1
     finally:
         supervisor.stop_all()
+
+
+DEMO_TOKEN_HOURS = 12
+CUSTOMER_QUERY = "{ me { profile { firstName email } orders(first: 3) { edges { node { number channel status } } } " \
+                 "recommendations(first: 3) { reason product { title } } } }"
+
+
+def _print_demo_customer(settings: Settings, size: int, base: str, key: str) -> None:
+    """A token of the seeded history's first customer (known to every backend), to try `me` with."""
+    from gateway.identity import issue_token
+    from simulators.catalog import Catalog
+    from simulators.order_history import seeded_customers
+
+    first = seeded_customers(Catalog(size))[0]
+    try:
+        token = issue_token(first.ref, settings.auth, ttl_seconds=DEMO_TOKEN_HOURS * 3600, email=first.email)
+    except ValueError:
+        return  # RS256: the identity provider issues the tokens
+    print(f"\nA signed-in customer ({first.name}, {first.email}, {DEMO_TOKEN_HOURS} h): send also\n"
+          f"  Authorization: Bearer {token}\n"
+          f"  curl -s {base}/graphql -H 'X-API-Key: {key}' -H 'Authorization: Bearer {token}' "
+          f"-H 'Content-Type: application/json' -d '{{\"query\": \"{CUSTOMER_QUERY}\"}}'\n"
+          "  `commerce-gateway token --customer cust-0002 --email …` makes another (README: The customer across "
+          "channels).")
 
 
 def _demo_mail(settings: Settings, supervisor: Supervisor) -> tuple[dict[str, str], Path | None]:
