@@ -257,7 +257,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         invalidations, lists = MongoInvalidationLog(client, database), MongoSavedListStore(client, database)
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
-        recommendations = MongoRecommendationStore(client, database)
+        recommendations = MongoRecommendationStore(client, database, clock)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
                       lists, recommendations):
             await store.prepare()
