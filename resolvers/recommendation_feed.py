@@ -42,16 +42,20 @@ async def fold_orders(services: Services, store: RecommendationStore, every_seco
         events = await services.backends.erp.order_changes(mark, until, PAGE)
         held += events
         if events:
-            mark = ChangeMark(events[-1].at, events[-1].order_id)
+            mark = _mark_of(events)
         last = len(events) < PAGE or services.clock() >= ends
         if held and (last or len(held) >= FOLD_ORDERS):
-            folded += await store.fold(held, mark)
+            folded += await store.fold(held, _mark_of(held))
             held = []
         if last:
             break
     if held:
-        folded += await store.fold(held, mark)
+        folded += await store.fold(held, _mark_of(held))
     return folded
+
+
+def _mark_of(events: list[OrderEvent]) -> ChangeMark:
+    return ChangeMark(events[-1].at, events[-1].order_id)
 
 
 async def fold_forever(services: Services, store: RecommendationStore, every_seconds: float) -> None:
