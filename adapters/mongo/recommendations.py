@@ -73,6 +73,7 @@ class MongoRecommendationStore:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         db = client[database]
         self.clock = clock
+        self._held_until = datetime.min.replace(tzinfo=UTC)  # the lease this process claimed last
         self._tops: dict[str, tuple[datetime, dict[str, Any]]] = {}  # _id -> (read at, top list or {})
         self.counts = db["recommendation_counts"]
         self.top = db["recommendation_top"]
@@ -84,7 +85,13 @@ class MongoRecommendationStore:
         """Nothing to index: every document is found by _id."""
 
     async def claim_pass(self, now: datetime, every: timedelta) -> bool:
-        return await leases.claim(self.leases, LEASE, now, every, WHAT)
+        if not await leases.claim(self.leases, LEASE, now, every, WHAT):
+            return False
+        self._held_until = now + every
+        return True
+
+    async def release_pass(self, until: datetime) -> None:
+        await leases.release(self.leases, LEASE, self._held_until, until, WHAT)
 
     async def _state(self) -> dict[str, Any]:
         return await call(self.state.find_one({"_id": STATE}), WHAT) or {}

@@ -128,3 +128,23 @@ async def test_top_lists_read_are_reused_for_a_few_seconds_and_forgotten_by_a_fo
         assert (await reading.bought_with([1], 10))[1] == bought(3, (2, 2), (3, 1))
     finally:
         await client.close()
+
+
+async def test_a_pass_hands_its_lease_back_and_never_shortens_one_claimed_since(mongo_url):
+    # given two processes' stores, the first holding the lease for a long pass
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    database = f"test_recommendations_{uuid.uuid4().hex[:8]}"
+    first, second = MongoRecommendationStore(client, database), MongoRecommendationStore(client, database)
+    long, interval = timedelta(seconds=300), timedelta(seconds=10)
+    try:
+        assert await first.claim_pass(T0, long)
+        assert not await second.claim_pass(T0 + timedelta(seconds=20), interval)
+        # when the first hands it back as if claimed for the interval
+        await first.release_pass(T0 + interval)
+        # then the second may claim it after the interval
+        assert await second.claim_pass(T0 + timedelta(seconds=20), long)
+        # and a late release of the first leaves the second's lease alone
+        await first.release_pass(T0 + interval)
+        assert not await first.claim_pass(T0 + timedelta(seconds=30), interval)
+    finally:
+        await client.close()

@@ -15,7 +15,7 @@ import pytest
 
 from domain.carts import Cart, CartLine, CartStatus
 from domain.channels import Channel
-from domain.errors import BadUserInput
+from domain.errors import BackendUnavailable, BadUserInput
 from domain.records import ChangeMark, StockQuant
 from domain.recommendations import (
     ALL_CHANNELS,
@@ -28,7 +28,7 @@ from domain.recommendations import (
     RecommendationReason,
 )
 from resolvers import recommendations
-from resolvers.recommendation_feed import FOLD_ORDERS, MAX_PAGES, PAGE, fold_orders
+from resolvers.recommendation_feed import FOLD_ORDERS, MAX_PAGES, PAGE, PASS_LEASE_SECONDS, fold_orders
 from resolvers.recommendations import MAX_SEEDS, candidates
 from tests.unit.fakes import DC, World, product, variant
 
@@ -303,9 +303,15 @@ class FoldingStore:
 
     folds: list[tuple[int, ChangeMark]] = field(default_factory=list)
     kept: ChangeMark | None = None
+    leases: list[tuple[str, datetime]] = field(default_factory=list)  # ("claimed" or "released", until)
+    failing: bool = False
 
     async def claim_pass(self, now: datetime, every: timedelta) -> bool:
+        self.leases.append(("claimed", now + every))
         return True
+
+    async def release_pass(self, until: datetime) -> None:
+        self.leases.append(("released", until))
 
     async def resume(self) -> int:
         return 0
@@ -314,6 +320,8 @@ class FoldingStore:
         return self.kept
 
     async def fold(self, events: Sequence[OrderEvent], mark: ChangeMark) -> int:
+        if self.failing:
+            raise BackendUnavailable("store", "down")
         self.folds.append((len(events), mark))
         self.kept = mark
         return len(events)
@@ -355,3 +363,23 @@ async def test_a_pass_reads_at_most_max_pages_and_the_next_goes_on_from_there():
     # then the first folded in what it read, at once, and the second the rest
     assert (first, second) == (MAX_PAGES * PAGE, 7)
     assert [n for n, _ in store.folds] == [MAX_PAGES * PAGE, 7]
+
+
+async def test_a_pass_holds_its_lease_while_it_folds_and_hands_it_back_for_the_interval():
+    # given a poll interval far shorter than a large fold can take on a slow store
+    world, store = World(), FoldingStore()
+    order_feed(world, 3)
+    ctx = world.context()
+    now = ctx.services.clock()
+    # when a pass folds, and another pass fails in its fold
+    await fold_orders(ctx.services, store, 10)
+    order_feed(world, 6)
+    store.failing = True
+    with pytest.raises(BackendUnavailable):
+        await fold_orders(ctx.services, store, 10)
+    # then each claimed the lease for PASS_LEASE_SECONDS (no other process folds beside it meanwhile),
+    # and handed it back as if claimed for the interval, failed or not
+    assert [what for what, _ in store.leases] == ["claimed", "released", "claimed", "released"]
+    for (_, claimed), (_, released) in (store.leases[:2], store.leases[2:]):
+        assert claimed - now >= timedelta(seconds=PASS_LEASE_SECONDS) - timedelta(seconds=1)
+        assert released - now <= timedelta(seconds=10) + timedelta(seconds=1)
