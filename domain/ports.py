@@ -357,6 +357,9 @@ class RecommendationStore(Protocol):
     async def claim_pass(self, now: datetime, every: timedelta) -> bool:
         """True for the one process that may fold orders in now: none has within `every`."""
 
+    async def release_pass(self, until: datetime) -> None:
+        """Ends the lease the last `claim_pass` took at `until`, unless another process holds it since."""
+
     async def mark(self) -> ChangeMark | None:
         """How far the order feed has been folded in; None before the first order."""
 

@@ -286,7 +286,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         invalidations, lists = MongoInvalidationLog(client, database), MongoSavedListStore(client, database)
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
-        recommendations = MongoRecommendationStore(client, database)
+        recommendations = MongoRecommendationStore(client, database, clock)
         reminders = reminder_services(settings, client, database, opened)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
                       lists, recommendations, reminders.state, reminders.outbox):

@@ -23,5 +23,11 @@ async def claim(leases: AsyncCollection, job: str, now: datetime, every: timedel
     return True
 
 
+async def release(leases: AsyncCollection, job: str, held_until: datetime, until: datetime, what: str) -> None:
+    """Moves the lease claimed until `held_until` to `until`; one another process claimed since is left alone."""
+    await call(leases.update_one({"_id": job, "leased_until": {"$lte": held_until}},
+                                 {"$set": {"leased_until": until}}), what)
+
+
 class _Leased(DomainError):
     """Another process holds the lease."""

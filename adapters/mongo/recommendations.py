@@ -19,13 +19,17 @@ The top lists and the orders' records are set, never incremented: written again,
 same. A count that falls (a cancelled order) may leave an entry off a top list that another product,
 outside it, now deserves; the lists keep more entries than a request reads (`TOP_KEPT`), and the
 next order holding the two sets it right.
+
+Top lists change only when a fold sets them, every poll interval at most: a process keeps those it
+read for `TOP_CACHE_SECONDS` (and forgets them when it folds), so a product's or a customer's list
+costs no store read while its top lists are fresh. What a customer bought is always read live.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient, UpdateOne
@@ -41,6 +45,8 @@ STATE = "state"
 TOP_KEPT = 250  # entries of a top list: above the most candidates a request reads (resolvers/recommendations.py)
 MAX_KEPT_PER_CUSTOMER = 500  # a customer's most recent products kept: what their list starts from and leaves out
 ORDERS_PER_RECORD = 1_000
+TOP_CACHE_SECONDS = 5.0  # a top list read is reused this long: under the poll interval, as stale as a fold is late
+MAX_TOPS_CACHED = 2_000  # top lists a process keeps at most (each up to TOP_KEPT entries)
 
 
 def _basket_doc(basket: Basket) -> dict[str, Any]:
@@ -63,8 +69,12 @@ def _top(counts: dict[str, int]) -> list[list[int]]:
 
 
 class MongoRecommendationStore:
-    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+    def __init__(self, client: AsyncMongoClient, database: str,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         db = client[database]
+        self.clock = clock
+        self._held_until = datetime.min.replace(tzinfo=UTC)  # the lease this process claimed last
+        self._tops: dict[str, tuple[datetime, dict[str, Any]]] = {}  # _id -> (read at, top list or {})
         self.counts = db["recommendation_counts"]
         self.top = db["recommendation_top"]
         self.orders = db["recommendation_orders"]
@@ -75,7 +85,13 @@ class MongoRecommendationStore:
         """Nothing to index: every document is found by _id."""
 
     async def claim_pass(self, now: datetime, every: timedelta) -> bool:
-        return await leases.claim(self.leases, LEASE, now, every, WHAT)
+        if not await leases.claim(self.leases, LEASE, now, every, WHAT):
+            return False
+        self._held_until = now + every
+        return True
+
+    async def release_pass(self, until: datetime) -> None:
+        await leases.release(self.leases, LEASE, self._held_until, until, WHAT)
 
     async def _state(self) -> dict[str, Any]:
         return await call(self.state.find_one({"_id": STATE}), WHAT) or {}
@@ -158,6 +174,7 @@ class MongoRecommendationStore:
                                                    "items": _top(docs[key].get("products", {}))}}, upsert=True)
                  for key in by_channel]
         await self._bulk(self.top, tops)
+        self._tops.clear()
         records = await self._records({_record_id(o) for o, _, _ in changed})
         for order_id, _, after in changed:
             records.setdefault(_record_id(order_id), {})[str(order_id)] = _basket_doc(after)
@@ -173,13 +190,27 @@ class MongoRecommendationStore:
         if operations:
             await call(collection.bulk_write(operations, ordered=False), WHAT)
 
+    async def _read_tops(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The top lists of `keys` (an empty one when none is kept), those read lately from memory."""
+        now, fresh = self.clock(), timedelta(seconds=TOP_CACHE_SECONDS)
+        found = {k: hit[1] for k in keys if (hit := self._tops.get(k)) and now - hit[0] < fresh}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            if len(self._tops) + len(missing) > MAX_TOPS_CACHED:
+                self._tops.clear()
+            read = await self._read(self.top, missing)
+            for key in missing:
+                found[key] = read.get(key, {})
+                self._tops[key] = (now, found[key])
+        return found
+
     async def bought_with(self, product_ids: Collection[int], limit: int) -> dict[int, BoughtWith]:
-        found = await self._read(self.top, {f"p:{p}" for p in product_ids})
+        found = await self._read_tops({f"p:{p}" for p in product_ids})
         return {p: BoughtWith(int(doc.get("orders", 0)), tuple(Neighbour(b, n) for b, n in doc.get("items", ())[:limit]))
                 for p in product_ids for doc in [found.get(f"p:{p}", {})]}
 
     async def popular(self, channel: str, limit: int) -> tuple[int, list[tuple[int, int]]]:
-        top = await call(self.top.find_one({"_id": f"c:{channel}"}), WHAT) or {}
+        top = (await self._read_tops([f"c:{channel}"]))[f"c:{channel}"]
         return int(top.get("orders", 0)), [(p, n) for p, n in top.get("items", ())[:limit]]
 
     async def _bought(self, customer_id: str) -> dict[str, list[int]]:

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
-from adapters.mongo.recommendations import MongoRecommendationStore
+from adapters.mongo.recommendations import TOP_CACHE_SECONDS, MongoRecommendationStore
 from domain.errors import BackendUnavailable
 from domain.records import ChangeMark
 from domain.recommendations import BoughtWith, Neighbour, OrderEvent
+from tests.clock import MovingClock
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
@@ -99,3 +100,51 @@ async def test_reads_are_pages_most_first(store):
     assert len(await store.bought_by("ada", 5)) == 5
     assert await store.bought_among("ada", [2, 99]) == {2}
     assert await store.bought_among("bo", [2]) == set()
+
+
+async def test_top_lists_read_are_reused_for_a_few_seconds_and_forgotten_by_a_fold(mongo_url):
+    # given two processes' stores over one database, the reader's clock standing still
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    database, clock = f"test_recommendations_{uuid.uuid4().hex[:8]}", MovingClock(T0)
+    folding, reading = MongoRecommendationStore(client, database), MongoRecommendationStore(client, database, clock)
+    try:
+        assert await folding.fold([order(1, 1, 2)], mark(order(1))) == 1
+        assert (await reading.bought_with([1], 10))[1] == bought(1, (2, 1))
+        assert await reading.popular("WEB", 10) == (1, [(1, 1), (2, 1)])
+        # when the other process folds an order in, and the reader's lists are still fresh
+        assert await folding.fold([order(2, 1, 3)], mark(order(2))) == 1
+        clock.advance(TOP_CACHE_SECONDS - 1)
+        # then the reader answers from what it read, without the store
+        assert (await reading.bought_with([1], 10))[1] == bought(1, (2, 1))
+        assert await reading.popular("WEB", 10) == (1, [(1, 1), (2, 1)])
+        # while what the customer bought is read live
+        assert await reading.bought_by("ada", 10) == [1, 3, 2]
+        # and once they are TOP_CACHE_SECONDS old, from the store again
+        clock.advance(1)
+        assert (await reading.bought_with([1], 10))[1] == bought(2, (2, 1), (3, 1))
+        assert await reading.popular("WEB", 10) == (2, [(1, 2), (2, 1), (3, 1)])
+        # and a fold of its own forgets what it read at once
+        assert await reading.fold([order(3, 1, 2)], mark(order(3))) == 1
+        assert (await reading.bought_with([1], 10))[1] == bought(3, (2, 2), (3, 1))
+    finally:
+        await client.close()
+
+
+async def test_a_pass_hands_its_lease_back_and_never_shortens_one_claimed_since(mongo_url):
+    # given two processes' stores, the first holding the lease for a long pass
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    database = f"test_recommendations_{uuid.uuid4().hex[:8]}"
+    first, second = MongoRecommendationStore(client, database), MongoRecommendationStore(client, database)
+    long, interval = timedelta(seconds=300), timedelta(seconds=10)
+    try:
+        assert await first.claim_pass(T0, long)
+        assert not await second.claim_pass(T0 + timedelta(seconds=20), interval)
+        # when the first hands it back as if claimed for the interval
+        await first.release_pass(T0 + interval)
+        # then the second may claim it after the interval
+        assert await second.claim_pass(T0 + timedelta(seconds=20), long)
+        # and a late release of the first leaves the second's lease alone
+        await first.release_pass(T0 + interval)
+        assert not await first.claim_pass(T0 + timedelta(seconds=30), interval)
+    finally:
+        await client.close()

@@ -6,17 +6,17 @@ request stays bounded whatever the history (a product bought with 10,000 others,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from domain.carts import Cart, CartLine, CartStatus
 from domain.channels import Channel
-from domain.errors import BadUserInput
-from domain.records import StockQuant
+from domain.errors import BackendUnavailable, BadUserInput
+from domain.records import ChangeMark, StockQuant
 from domain.recommendations import (
     ALL_CHANNELS,
     MAX_BASKET,
@@ -28,6 +28,7 @@ from domain.recommendations import (
     RecommendationReason,
 )
 from resolvers import recommendations
+from resolvers.recommendation_feed import FOLD_ORDERS, MAX_PAGES, PAGE, PASS_LEASE_SECONDS, fold_orders
 from resolvers.recommendations import MAX_SEEDS, candidates
 from tests.unit.fakes import DC, World, product, variant
 
@@ -294,3 +295,91 @@ async def test_a_customer_with_5000_orders_costs_what_any_does():
     assert all(n <= candidates(10) for what, n in store.asked if what == "bought_among")
     read = next(args[0] for method, args in world.erp.calls if method == "products_by_id")
     assert len(read) <= candidates(10)
+
+
+@dataclass
+class FoldingStore:
+    """A recommendation store as the feed sees it: records each fold's size and mark."""
+
+    folds: list[tuple[int, ChangeMark]] = field(default_factory=list)
+    kept: ChangeMark | None = None
+    leases: list[tuple[str, datetime]] = field(default_factory=list)  # ("claimed" or "released", until)
+    failing: bool = False
+
+    async def claim_pass(self, now: datetime, every: timedelta) -> bool:
+        self.leases.append(("claimed", now + every))
+        return True
+
+    async def release_pass(self, until: datetime) -> None:
+        self.leases.append(("released", until))
+
+    async def resume(self) -> int:
+        return 0
+
+    async def mark(self) -> ChangeMark | None:
+        return self.kept
+
+    async def fold(self, events: Sequence[OrderEvent], mark: ChangeMark) -> int:
+        if self.failing:
+            raise BackendUnavailable("store", "down")
+        self.folds.append((len(events), mark))
+        self.kept = mark
+        return len(events)
+
+
+def order_feed(world: World, count: int) -> None:
+    """`count` confirmed orders in the ERP's feed, one a second, read in pages by `(at, id)`."""
+    events = [OrderEvent(n, T0 + timedelta(seconds=n), "sale", "WEB", None, frozenset({1, 2}))
+              for n in range(1, count + 1)]
+
+    async def order_changes(after: ChangeMark | None, until: datetime, limit: int) -> list[OrderEvent]:
+        return [e for e in events if after is None or (e.at, e.order_id) > (after.at, after.key)][:limit]
+    world.erp.order_changes = order_changes  # type: ignore[attr-defined]
+
+
+async def test_a_pass_folds_its_pages_in_at_once_at_most_fold_orders_a_time():
+    # given an ERP feed of more orders than one fold holds, read in several pages
+    world, store = World(), FoldingStore()
+    count = 2 * FOLD_ORDERS + 1
+    order_feed(world, count)
+    ctx = world.context()
+    # when a pass reads the whole feed
+    assert await fold_orders(ctx.services, store, 3_600, max_pages=1_000) == count
+    # then the store folded the pages in by FOLD_ORDERS (each counts document rewritten once per fold),
+    # each fold marked at its last order
+    assert [n for n, _ in store.folds] == [FOLD_ORDERS, FOLD_ORDERS, 1]
+    assert [m.key for _, m in store.folds] == [FOLD_ORDERS, 2 * FOLD_ORDERS, count]
+    assert FOLD_ORDERS > PAGE
+
+
+async def test_a_pass_reads_at_most_max_pages_and_the_next_goes_on_from_there():
+    # given more orders than a pass reads
+    world, store = World(), FoldingStore()
+    order_feed(world, MAX_PAGES * PAGE + 7)
+    ctx = world.context()
+    # when two passes run
+    first = await fold_orders(ctx.services, store, 3_600)
+    second = await fold_orders(ctx.services, store, 3_600)
+    # then the first folded in what it read, at once, and the second the rest
+    assert (first, second) == (MAX_PAGES * PAGE, 7)
+    assert [n for n, _ in store.folds] == [MAX_PAGES * PAGE, 7]
+
+
+async def test_a_pass_holds_its_lease_while_it_folds_and_hands_it_back_for_the_interval():
+    # given a poll interval far shorter than a large fold can take on a slow store
+    world, store = World(), FoldingStore()
+    order_feed(world, 3)
+    ctx = world.context()
+    now = ctx.services.clock()
+    # when a pass folds, and another pass fails in its fold
+    await fold_orders(ctx.services, store, 10)
+    order_feed(world, 6)
+    store.failing = True
+    with pytest.raises(BackendUnavailable):
+        await fold_orders(ctx.services, store, 10)
+    # then each claimed the lease for PASS_LEASE_SECONDS (no other process folds beside it meanwhile),
+    # and handed it back as if claimed for the interval, failed or not
+    assert [what for what, _ in store.leases] == ["claimed", "released", "claimed", "released"]
+    for (_, claimed), (_, released) in (store.leases[:2], store.leases[2:]):
+        assert claimed - now >= timedelta(seconds=PASS_LEASE_SECONDS) - timedelta(seconds=1)
+        assert released - now <= timedelta(seconds=10) + timedelta(seconds=1)
