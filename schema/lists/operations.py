@@ -66,6 +66,7 @@ class ListMutation:
                                         list_id: strawberry.ID | None = None,
                                         expected_version: ExpectedVersion = None,
                                         idempotency_key: IdempotencyKey = None) -> ListPayload:
+        await remember_email(ctx(info))  # saving from the cart asks for reminders as saving to a list does
         return await _once(info, "cartLinesSaveForLater", idempotency_key,
                            (cart_id, line_ids, list_id, expected_version),
                            lambda uow: moves.save_for_later(uow, cart_id, line_ids, list_id, expected_version))
@@ -86,5 +87,6 @@ class ListMutation:
     async def list_buyer_identity_update(self, info: Info, list_id: strawberry.ID,
                                          expected_version: ExpectedVersion = None,
                                          idempotency_key: IdempotencyKey = None) -> ListPayload:
+        await remember_email(ctx(info))  # a guest's saved items become the customer's, to be reminded of
         return await _once(info, "listBuyerIdentityUpdate", idempotency_key, (list_id, expected_version),
                            lambda uow: sign_in.attach_list(uow, list_id, expected_version))

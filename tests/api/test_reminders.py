@@ -390,6 +390,28 @@ async def test_an_abandoned_cart_is_reminded_once(backends, built, clock, shop, 
     assert len(mails_to(mail[1], "fay@example.com")) == 1
 
 
+SAVE_FOR_LATER = """mutation($cart: ID!, $lines: [ID!]!) { cartLinesSaveForLater(cartId: $cart, lineIds: $lines) {
+  userErrors { code message } } }"""
+CART_LINES = "query($id: ID!) { cart(id: $id) { lines { id } } }"
+
+
+def test_saving_a_cart_line_for_later_keeps_the_verified_address_for_reminders(backends, shop):
+    variant = products(backends, 1, 12)[0].variants[0]
+    set_available(backends, variant.erp_id, 30)
+    _, headers = customer("gus@example.com")
+    # given a signed-in customer's cart with a line, and no alert preferences chosen yet
+    created = shop(CREATE_CART, {"input": {"lines": [
+        {"merchandiseId": global_ids.encode("Variant", variant.sku), "quantity": 1}]}}, headers)
+    cart_id = created["data"]["cartCreate"]["cart"]["id"]
+    lines = shop(CART_LINES, {"id": cart_id}, headers)["data"]["cart"]["lines"]
+    # when the line is saved for later (the only save the customer makes)
+    saved = shop(SAVE_FOR_LATER, {"cart": cart_id, "lines": [lines[0]["id"]]}, headers)
+    assert saved["data"]["cartLinesSaveForLater"]["userErrors"] == [], saved
+    # then the address the reminders would go to, once the customer consents, is known
+    preferences = shop("{ me { alertPreferences { email } } }", {}, headers)["data"]["me"]["alertPreferences"]
+    assert preferences == {"email": "gus@example.com"}
+
+
 def test_consent_defaults_to_in_app_and_email_needs_a_verified_address(shop):
     _, unverified = customer()
     # a customer who never chose gets in-app alerts only
