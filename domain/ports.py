@@ -26,8 +26,11 @@ from domain.records import (
     LoggedInvalidation,
     MarketplaceItem,
     MarketplaceOffer,
+    MarketplaceOrder,
     OrderDraft,
     PriceListEntry,
+    PriceQuantityUpdate,
+    PriceQuantityUpdated,
     ProductPage,
     ProductQuery,
     RecordChange,
@@ -147,6 +150,14 @@ class MarketplaceBackend(Backend, Protocol):
     async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer | RecordError]:
         """The offer that prices each of `skus` (none for a SKU without one); `sweep`: for the background
         sweep, which must not hold up requests."""
+
+    async def update_price_quantity(self, updates: Sequence[PriceQuantityUpdate]
+                                    ) -> list[PriceQuantityUpdated | RecordError]:
+        """Sets each offer's quantity and price: one result per update, a `RecordError` for a SKU the
+        marketplace refused while the others stand."""
+
+    async def orders_modified(self, since: datetime, until: datetime, limit: int) -> list[MarketplaceOrder]:
+        """Every order last modified within [since, until], read `limit` a page."""
 
 
 class FingerprintStore(Protocol):

@@ -147,6 +147,42 @@ class MarketplaceOffer:
     available_quantity: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class PriceQuantityUpdate:
+    """What to set on one marketplace offer: its SKU's quantity and the offer's price (None: left as is)."""
+
+    sku: str
+    offer_id: str
+    quantity: int | None = None
+    price: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceQuantityUpdated:
+    sku: str
+    offer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceOrderLine:
+    line_id: str
+    sku: str
+    quantity: int
+    cost: Money
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceOrder:
+    order_id: str
+    created_at: datetime
+    modified_at: datetime
+    fulfillment_status: str
+    payment_status: str
+    total: Money
+    buyer: str | None
+    lines: tuple[MarketplaceOrderLine, ...]
+
+
 def marketplace_sku(record: MarketplaceItem | MarketplaceOffer | RecordError) -> str:
     """The SKU a marketplace record, or the error standing in its place, is for."""
     return record.key if isinstance(record, RecordError) else record.sku

@@ -16,6 +16,7 @@ before the fixed-price offer (oldest first).
 Errors use eBay's `{"errors": [{errorId, domain, category, message, longMessage}]}` shape, and the
 token endpoint RFC 6749's `{"error", "error_description"}`. `POST /__tokens {"refuse": true}`
 refuses every access token (as after eBay revoked them) until `{"refuse": false}`.
+The sync endpoints (price and quantity updates, orders) are in simulators/ebay_sync.py.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulators.catalog import CURRENCY, Catalog, SeedProduct, SeedVariant
+from simulators.ebay_sync import ORDERS, Orders
 from simulators.http_input import basic_credentials, json_object
 from simulators.instruments import Instruments, instrumented_app
 
@@ -306,8 +308,17 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token", *, clien
         catalog.offer_price_edits[found[1].erp_id] = price.quantize(Decimal("0.01"))
         return Response(status_code=204)
 
+    def guarded(handler):  # noqa: ANN001, ANN202 - a route handler behind the bearer token
+        async def route(request: Request) -> Response:
+            return refused if (refused := check_token(request)) is not None else await handler(request)
+        return route
+
+    orders = Orders(catalog, lambda variant: f"{OFFER_ID_BASE + variant.erp_id}", listed)
     routes = [
         Route(TOKEN_PATH, issue_token, methods=["POST"]),
+        Route("/__orders", orders.create, methods=["POST"]),
+        Route(f"{PREFIX}/bulk_update_price_quantity", guarded(orders.bulk_update), methods=["POST"]),
+        Route(ORDERS, guarded(orders.search), methods=["GET"]),
         Route("/__tokens", token_controls, methods=["POST"]),
         Route(f"{PREFIX}/bulk_get_inventory_item", bulk_get, methods=["POST"]),
         Route(f"{PREFIX}/inventory_item", list_items, methods=["GET"]),

@@ -8,7 +8,8 @@ one request share one deadline, which the wait for a slot counts against.
 
 A record eBay cannot supply (an item without a quantity, an error for one SKU of a bulk read, an
 offer whose price is not an amount) comes back as a `RecordError` for its SKU, never failing the
-batch. The client carries the OAuth token (adapters/ebay/oauth.py).
+batch. The client carries the OAuth token (adapters/ebay/oauth.py); the sync calls (price and quantity
+updates, orders) are in adapters/ebay/sync.py.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
 
+from adapters.ebay.sync import EbaySync, describe_error, next_page
 from adapters.http import BackendHttp, parse_json, require
 from domain.errors import MalformedPayload, MalformedRecord, RecordError
 from domain.records import MarketplaceItem, MarketplaceOffer, Money, marketplace_sku
@@ -31,12 +32,7 @@ LIST_PAGE = 100  # getInventoryItems' `limit` (at most 100 in the older spec, 20
 LISTED = f"{API}/inventory_item"
 
 
-def describe_error(body: Any) -> str | None:
-    errors = body.get("errors") if isinstance(body, dict) else None
-    return "; ".join(f"{e.get('errorId')}: {e.get('message')}" for e in errors) if errors else None
-
-
-class EbayAdapter:
+class EbayAdapter(EbaySync):
     name = NAME
 
     def __init__(self, http: BackendHttp, *, marketplace_id: str, offer_concurrency: int = 8,
@@ -85,7 +81,7 @@ class EbayAdapter:
             for entry in entries:
                 record = _item(_sku(require(NAME, entry, dict, "an inventory item")), entry)
                 found[marketplace_sku(record)] = record
-            page = _next_page(answer.get("next")) if entries else None  # past the end, whatever it links
+            page = next_page(answer.get("next"), LISTED) if entries else None  # past the end, whatever it links
         return list(found.values())
 
     async def offers_by_sku(self, skus: Sequence[str], *, sweep: bool = False) -> list[MarketplaceOffer | RecordError]:
@@ -136,17 +132,6 @@ def _item(sku: str, item: Any) -> MarketplaceItem | RecordError:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
         return MalformedRecord(NAME, sku, "the inventory item has no availability.shipToLocationAvailability.quantity")
     return MarketplaceItem(sku=sku, quantity=quantity)
-
-
-def _next_page(link: Any) -> str | None:
-    """The next page's path and query, asked of the configured host whatever host the link names (the
-    token goes nowhere else); a link to anything but the inventory list is malformed."""
-    if link is None or link == "":
-        return None
-    url = httpx.URL(link) if isinstance(link, str) else None
-    if url is None or not url.path.endswith(LISTED):
-        raise MalformedPayload(NAME, f"the inventory list's next link is not a page of it ({link!r})")
-    return f"{LISTED}?{url.query.decode()}"
 
 
 def _pricing_offer(sku: str, offers: list[dict]) -> MarketplaceOffer | RecordError | None:
