@@ -13,22 +13,22 @@ from domain.records import ChangeMark
 PREFIX = "cgw1:"
 
 
-def _pack(text: str) -> str:
+def pack(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _unpack(cursor: str) -> str:
-    """Raises binascii.Error or UnicodeDecodeError for what `_pack` did not make."""
+def unpack(cursor: str) -> str:
+    """Raises binascii.Error or UnicodeDecodeError for what `pack` did not make."""
     return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
 
 
 def encode_offset(offset: int) -> str:
-    return _pack(f"{PREFIX}{offset}")
+    return pack(f"{PREFIX}{offset}")
 
 
 def decode_offset(cursor: str) -> int:
     try:
-        raw = _unpack(cursor)
+        raw = unpack(cursor)
         if raw.startswith(PREFIX) and (offset := int(raw[len(PREFIX):])) >= 0:
             return offset
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -44,12 +44,12 @@ def encode_marks(marks: dict[str, ChangeMark]) -> str:
     """A delta-sync cursor: how far each change feed has been read. It holds the backends' own
     times, so it means the same to every gateway process, before and after a restart."""
     body = {"v": CHANGES_VERSION, "feeds": {name: [m.at.isoformat(), m.key] for name, m in sorted(marks.items())}}
-    return _pack(json.dumps(body, separators=(",", ":")))
+    return pack(json.dumps(body, separators=(",", ":")))
 
 
 def decode_marks(cursor: str) -> dict[str, ChangeMark]:
     try:
-        body = json.loads(_unpack(cursor))
+        body = json.loads(unpack(cursor))
         if body["v"] == CHANGES_VERSION:
             marks = {}
             for name, (at, key) in body["feeds"].items():
@@ -69,12 +69,12 @@ POSITION_PREFIX = "cgw-pos1:"
 
 def encode_position(at: datetime, key: str) -> str:
     """A position in a list ordered by time and key (the in-app notifications, newest first)."""
-    return _pack(f"{POSITION_PREFIX}{at.isoformat()}|{key}")
+    return pack(f"{POSITION_PREFIX}{at.isoformat()}|{key}")
 
 
 def decode_position(cursor: str) -> tuple[datetime, str]:
     try:
-        raw = _unpack(cursor)
+        raw = unpack(cursor)
         if raw.startswith(POSITION_PREFIX):
             at, _, key = raw[len(POSITION_PREFIX):].partition("|")
             when = datetime.fromisoformat(at)

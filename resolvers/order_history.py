@@ -28,7 +28,7 @@ from domain.ports import CustomerSource
 from domain.roles import Role
 from resolvers import catalog, profile
 from resolvers.context import RequestContext
-from resolvers.cursors import _pack, _unpack
+from resolvers.cursors import pack, unpack
 
 VERSION = 1
 MAX_SEEN = 1_000  # keys a cursor may carry: far more than one second of a customer's orders holds
@@ -53,12 +53,12 @@ class HistoryPage:
 def encode(position: Position) -> str:
     body = {"v": VERSION, "t": position.until.isoformat() if position.until else None,
             "s": {name: sorted(keys) for name, keys in sorted(position.seen.items())}}
-    return _pack(json.dumps(body, separators=(",", ":")))
+    return pack(json.dumps(body, separators=(",", ":")))
 
 
 def decode(cursor: str) -> Position:
     try:
-        body = json.loads(_unpack(cursor))
+        body = json.loads(unpack(cursor))
         if body["v"] == VERSION:
             until = datetime.fromisoformat(body["t"])
             seen = {str(name): frozenset(str(k) for k in keys) for name, keys in body["s"].items()
