@@ -389,12 +389,10 @@ class RecommendationStore(Protocol):
         """The orders counted in `channel` (ALL_CHANNELS: every one), and its `limit` most ordered
         products with their order counts, most first."""
 
-    async def bought_by(self, customer_id: str, limit: int) -> list[int]:
-        """The products the customer bought, at most `limit`, the most recently bought first."""
-
-    async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
-        """Those of `product_ids` the customer bought (among the `MAX_KEPT_PER_CUSTOMER` they
-        bought most recently)."""
+    async def bought(self, customer_id: str) -> list[int]:
+        """The products the customer bought (the `MAX_KEPT_PER_CUSTOMER` most recent), the most
+        recently bought first: one read serves both what a personal list starts from and what it
+        leaves out."""
 
 
 class ReminderState(Protocol):

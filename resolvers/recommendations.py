@@ -63,11 +63,11 @@ async def for_customer(ctx: RequestContext, customer_id: str, first: int) -> lis
     check_first(first)
     store, want = _store(ctx), candidates(first)
     cart, saved_skus, bought = await asyncio.gather(_cart_skus(ctx, customer_id), _saved_skus(ctx, customer_id),
-                                                    store.bought_by(customer_id, MAX_SEEDS))
-    seeds = await _seeds(ctx, sorted(cart), sorted(saved_skus - cart), bought)
+                                                    store.bought(customer_id))
+    seeds = await _seeds(ctx, sorted(cart), sorted(saved_skus - cart), bought[:MAX_SEEDS])
     scored = [s for s in personalized(seeds, await store.bought_with(seeds, want)) if s.product_id not in seeds]
     scored = await _with_popular(ctx, store, scored[:want], want, exclude=seeds.keys())
-    owned = await store.bought_among(customer_id, [s.product_id for s in scored])
+    owned = set(bought)
     return await _available(ctx, [s for s in scored if s.product_id not in owned], first,
                             owned_skus=cart | saved_skus)
 

@@ -213,17 +213,10 @@ class MongoRecommendationStore:
         top = (await self._read_tops([f"c:{channel}"]))[f"c:{channel}"]
         return int(top.get("orders", 0)), [(p, n) for p, n in top.get("items", ())[:limit]]
 
-    async def _bought(self, customer_id: str) -> dict[str, list[int]]:
+    async def bought(self, customer_id: str) -> list[int]:
         doc = await call(self.counts.find_one({"_id": f"u:{customer_id}"}), WHAT) or {}
-        return {k: v for k, v in doc.get("products", {}).items() if v[0] > 0}
-
-    async def bought_by(self, customer_id: str, limit: int) -> list[int]:
-        bought = await self._bought(customer_id)
-        return [int(k) for k, _ in sorted(bought.items(), key=lambda e: (-e[1][1], int(e[0])))[:limit]]
-
-    async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
-        bought = await self._bought(customer_id)
-        return {p for p in product_ids if str(p) in bought}
+        bought = {k: v for k, v in doc.get("products", {}).items() if v[0] > 0}
+        return [int(k) for k, _ in sorted(bought.items(), key=lambda e: (-e[1][1], int(e[0])))]
 
 
 def _added(counts: dict[str, int], delta: dict[str, int]) -> dict[str, int]:

@@ -32,10 +32,8 @@ async def test_customers_with_look_alike_ids_see_only_their_own_purchases(store)
     events = [OrderEvent(n, T0 + timedelta(seconds=n), "sale", "WEB", customer, frozenset({n, 1000}))
               for n, customer in enumerate(CUSTOMERS, 1)]
     await store.fold(events, ChangeMark(events[-1].at, events[-1].order_id))
-    every = list(range(1, len(CUSTOMERS) + 1))
     for n, customer in enumerate(CUSTOMERS, 1):
         # then each finds their own product among every one, and reads back no other's
-        assert await store.bought_among(customer, [*every, 1000]) == {n, 1000}, customer
-        assert sorted(await store.bought_by(customer, 10)) == [n, 1000], customer
-    assert await store.bought_among("nobody", [*every, 1000]) == set()
-    assert await store.bought_by("ad", 10) == []
+        assert sorted(await store.bought(customer)) == [n, 1000], customer
+    assert await store.bought("nobody") == []
+    assert await store.bought("ad") == []

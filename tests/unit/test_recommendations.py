@@ -42,7 +42,7 @@ class FakeRecommendations:
     pairs: Counter[tuple[int, int]] = field(default_factory=Counter)
     popular_: Counter[tuple[str, int]] = field(default_factory=Counter)
     orders: Counter[str] = field(default_factory=Counter)
-    bought: dict[str, list[int]] = field(default_factory=dict)
+    bought_: dict[str, list[int]] = field(default_factory=dict)
     asked: list[tuple[str, object]] = field(default_factory=list)
 
     def add(self, *products: int, channel: str = "WEB", customer: str | None = None) -> None:
@@ -52,7 +52,7 @@ class FakeRecommendations:
         self.popular_.update(delta.popular)
         self.orders.update(delta.orders)
         if customer:
-            mine = self.bought.setdefault(customer, [])
+            mine = self.bought_.setdefault(customer, [])
             mine[:0] = [p for p in products if p not in mine]  # the most recent first
 
     async def bought_with(self, product_ids: Collection[int], limit: int) -> dict[int, BoughtWith]:
@@ -66,13 +66,9 @@ class FakeRecommendations:
         found = sorted(((p, n) for (c, p), n in self.popular_.items() if c == channel), key=lambda x: (-x[1], x[0]))
         return self.orders[channel], found[:limit]
 
-    async def bought_by(self, customer_id: str, limit: int) -> list[int]:
-        self.asked.append(("bought_by", limit))
-        return self.bought.get(customer_id, [])[:limit]
-
-    async def bought_among(self, customer_id: str, product_ids: Collection[int]) -> set[int]:
-        self.asked.append(("bought_among", len(product_ids)))
-        return set(self.bought.get(customer_id, ())) & set(product_ids)
+    async def bought(self, customer_id: str) -> list[int]:
+        self.asked.append(("bought", customer_id))
+        return self.bought_.get(customer_id, [])
 
 
 @dataclass
@@ -290,9 +286,8 @@ async def test_a_customer_with_5000_orders_costs_what_any_does():
     found = await recommendations.for_customer(ctx, "big", 10)
     # then the list starts from at most MAX_SEEDS of their products, each read with a bounded limit
     assert len(found) == 10 and all(r.product.erp_id > 5_000 for r in found)
-    assert ("bought_by", MAX_SEEDS) in store.asked
+    assert [args for what, args in store.asked if what == "bought"] == ["big"]  # their purchases, read once
     assert ("bought_with", (MAX_SEEDS, candidates(10))) in store.asked
-    assert all(n <= candidates(10) for what, n in store.asked if what == "bought_among")
     read = next(args[0] for method, args in world.erp.calls if method == "products_by_id")
     assert len(read) <= candidates(10)
 
