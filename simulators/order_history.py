@@ -5,7 +5,8 @@ history. It has the structure real order data has, so that recommendations made 
 - Demand is skewed: a product's weight falls with its rank in a seeded shuffle (Zipf-like, s = 0.8),
   so a few products sell often and most rarely.
 - Products come in pairs that sell together: `companion_of` (index 2k with 2k + 1, say a jacket with
-  the cap beside it). Three orders in four that hold a product hold its companion too.
+  the cap beside it). An order made around a product adds its companion three times in four; in all,
+  63% of the orders holding a product hold its companion too (at the default 1,000 products).
 - Some orders add one or two more products, drawn by the same demand.
 - A few customers order often and most seldom; every order has a channel (WEB half of them, APP a
   quarter, the rest STORE and CALL_CENTER) and a time between the catalog's seeding and ten months after.
