@@ -23,6 +23,8 @@ from domain.records import (
     ErpOrder,
     ErpProduct,
     ErpVariant,
+    LiveEvent,
+    LiveEventKind,
     LoggedInvalidation,
     MarketplaceItem,
     MarketplaceOffer,
@@ -196,6 +198,39 @@ class InvalidationLog(Protocol):
 
     async def prune(self, before: datetime) -> None:
         """Forgets the changes published before `before`."""
+
+
+class EventLog(Protocol):
+    """Live events for every gateway process, numbered in the order they were published: a reader
+    resumes after the last id it took. Any process publishes (cart writes, stock holds, the change
+    feeds' poll). Numbers are handed out before the insert lands, so a reader may briefly see a gap
+    (resolvers/live_events.py waits for it). Events older than the retention are pruned."""
+
+    async def prepare(self) -> None: ...
+
+    async def publish(self, events: Sequence[tuple[LiveEventKind, str, int | None]], at: datetime) -> list[int]:
+        """Appends `(kind, key, version)` events, published at `at`; their ids, in order."""
+
+    async def after(self, event_id: int, limit: int) -> list[LiveEvent]:
+        """Events with an id above `event_id`, lowest first, at most `limit`."""
+
+    async def last_id(self) -> int:
+        """The highest id handed out so far (0 before the first event)."""
+
+    async def oldest_id(self) -> int | None:
+        """The lowest id still kept; None when the log is empty."""
+
+    async def prune(self, before: datetime) -> None:
+        """Forgets the events published before `before`."""
+
+
+class StockHolds(Protocol):
+    """Units held for carts in checkout (and, configurable, in carts), in MongoDB: what every channel's
+    available stock subtracts until a hold expires, is released, or its ERP order consumes it."""
+
+    async def held(self, skus: Sequence[str], now: datetime, *, except_cart: str | None = None) -> dict[str, int]:
+        """Units of each SKU held by live holds (expiring after `now`), but those of `except_cart`;
+        a SKU without holds is absent."""
 
 
 class CartStore(Protocol):

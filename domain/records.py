@@ -383,3 +383,28 @@ PAST_EVERY_KEY = "\U0010ffff"  # a key after every other: a mark with it has pas
 def key_order(key: int | str) -> tuple[bool, int | str]:
     """Keys of one feed are all numbers or all text; a mark from a client may hold either."""
     return isinstance(key, str), key
+
+
+class LiveEventKind(StrEnum):
+    """What a live event says changed: a SKU's stock, price or content, or a cart."""
+
+    STOCK = "stock"
+    PRICE = "price"
+    PRODUCT = "product"
+    CART = "cart"
+
+
+EVERY_SKU = "*"  # a live event's key when a change touches every product (a pricelist rule for all)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """One change as every gateway process sees it, in the order of its id (subscriptions, partner
+    webhooks and the marketplace push follow them). It names what changed, not the new figures: each
+    reader reads those in its own channel and store. `key` is a SKU (or EVERY_SKU) or a cart id."""
+
+    id: int
+    at: datetime
+    kind: LiveEventKind
+    key: str
+    version: int | None = None  # a cart's version after the write

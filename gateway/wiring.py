@@ -26,6 +26,7 @@ from adapters.mongo.api_keys import MongoApiKeyStore
 from adapters.mongo.budgets import MongoBudgetStore
 from adapters.mongo.carts import MongoCartStore
 from adapters.mongo.documents import MongoDocumentStore
+from adapters.mongo.events import MongoEventLog
 from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
@@ -280,7 +281,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         wired = wire_backends(settings, record, clock, events)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
-        carts, idempotency = MongoCartStore(client, database), MongoIdempotencyStore(client, database, clock)
+        live_events = MongoEventLog(client, database)
+        carts, idempotency = MongoCartStore(client, database, live_events), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
         invalidations, lists = MongoInvalidationLog(client, database), MongoSavedListStore(client, database)
@@ -289,7 +291,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         recommendations = MongoRecommendationStore(client, database, clock)
         reminders = reminder_services(settings, client, database, opened)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
-                      lists, recommendations, reminders.state, reminders.outbox):
+                      lists, recommendations, reminders.state, reminders.outbox, live_events):
             await store.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
@@ -305,7 +307,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
-            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders)
+            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

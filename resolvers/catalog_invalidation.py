@@ -25,6 +25,8 @@ from resolvers import cursors
 from resolvers.catalog import MAX_PAGE
 from resolvers.catalog_changes import CONTENT_AND_PRICE, ChangePage, Feed, catalog_changes
 from resolvers.context import RequestContext, Services
+from resolvers import live_events
+from resolvers.live_events import NewEvent, catalog_events
 from resolvers.loaders import POOL_TAG, STOCK_TAG
 from resolvers.rules import PriceSource, StockSource
 from resolvers.stock_cache import StockCache
@@ -79,7 +81,9 @@ async def poll(services: Services, changes_log: InvalidationLog, every_seconds: 
         for _, error in ctx.reported:  # that feed keeps its mark: its changes come with a later poll
             log.warning("a change feed failed", extra={"backend": getattr(error, "backend", None), "error": str(error)})
         ctx.reported.clear()
-        change = await _invalidation(ctx, page) if page.changes or page.every_product else None
+        change, events = await _invalidation(ctx, page) if page.changes or page.every_product else (None, [])
+        if events and services.events is not None:  # before the cursor moves on: a crash between publishes twice
+            await services.events.publish(events, services.clock())
         # a cursor never stored is stored now, changes or not: else the next poll starts again from its
         # own now, and a change stamped between the two starts is never read
         if change is not None or page.cursor != stored:
@@ -89,6 +93,8 @@ async def poll(services: Services, changes_log: InvalidationLog, every_seconds: 
         if not page.has_more:
             break
     await changes_log.prune(now - RETENTION)
+    if services.events is not None:
+        await services.events.prune(now - live_events.RETENTION)
     return changed
 
 
@@ -109,15 +115,21 @@ def _resumed(stored: str | None, feeds: list[Feed], start: datetime) -> str:
     return cursors.encode_marks(marks)
 
 
-async def _invalidation(ctx: RequestContext, page: ChangePage) -> CatalogInvalidation:
-    changes = page.changes
-    stocked = [c.product_erp_id for c in changes if ChangeAspect.STOCK in c.aspects and c.product_erp_id is not None]
-    variants = [v for group in await ctx.loaders.variants_by_product_id.load_many(stocked) for v in group]
-    return CatalogInvalidation(
-        products=tuple((c.product_erp_id, c.aspects) for c in changes if c.product_erp_id is not None),
-        assortment=any(c.assortment for c in changes),
-        variant_ids=tuple(v.erp_id for v in variants), variant_skus=tuple(v.sku for v in variants),
+async def _invalidation(ctx: RequestContext, page: ChangePage) -> tuple[CatalogInvalidation, list[NewEvent]]:
+    """What the page changed, for the answers kept (the invalidation) and for the live readers (an
+    event per SKU and what changed of it)."""
+    changes = [c for c in page.changes if c.product_erp_id is not None]
+    variants = await ctx.loaders.variants_by_product_id.load_many([c.product_erp_id for c in changes])
+    stocked = [v for c, group in zip(changes, variants, strict=True) if ChangeAspect.STOCK in c.aspects
+               for v in group]
+    change = CatalogInvalidation(
+        products=tuple((c.product_erp_id, c.aspects) for c in changes),
+        assortment=any(c.assortment for c in page.changes),
+        variant_ids=tuple(v.erp_id for v in stocked), variant_skus=tuple(v.sku for v in stocked),
         every_product=page.every_product)
+    events = catalog_events(((v.sku, c.aspects) for c, group in zip(changes, variants, strict=True) for v in group),
+                            page.every_product)
+    return change, events
 
 
 class Follower:

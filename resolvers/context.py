@@ -16,11 +16,13 @@ from domain.ports import (
     ApiKeyStore,
     CartStore,
     Clock,
+    EventLog,
     FingerprintStore,
     IdempotencyStore,
     RecommendationStore,
     RedemptionLedger,
     SavedListStore,
+    StockHolds,
     utc_now,
 )
 from resolvers.rules import CatalogRules, ChannelRules
@@ -49,6 +51,8 @@ class Services:
     list_rules: ListRules = field(default_factory=ListRules)
     recommendations: RecommendationStore | None = None  # None: no recommendations (tests of the catalog alone)
     reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
+    events: EventLog | None = None  # the live event log; None: nothing published (tests of the catalog alone)
+    holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

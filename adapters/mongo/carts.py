@@ -8,9 +8,10 @@ by `updated_at` serve the abandoned-cart reminders.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Awaitable
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -19,8 +20,10 @@ from pymongo.errors import PyMongoError
 from adapters.mongo.client import NAME, call
 from domain.carts import AppliedChange, Cart, CartLine, CartStatus, CartWarning
 from domain.errors import BackendUnavailable, CartConflict
-from domain.records import Attribute
+from domain.ports import EventLog
+from domain.records import Attribute, LiveEventKind
 
+log = logging.getLogger(__name__)
 COLLECTION = "carts"
 
 
@@ -75,8 +78,12 @@ def from_document(doc: dict[str, Any]) -> Cart:
 
 
 class MongoCartStore:
-    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+    """`events`: where each cart write is announced (a CART event with the cart's id and version), for
+    the `cartUpdated` subscribers of every gateway process; None: not announced."""
+
+    def __init__(self, client: AsyncMongoClient, database: str, events: EventLog | None = None) -> None:
         self.carts = client[database][COLLECTION]
+        self.events = events
 
     async def prepare(self) -> None:
         try:
@@ -110,11 +117,24 @@ class MongoCartStore:
 
     async def insert(self, cart: Cart) -> None:
         await self._call(self.carts.insert_one(to_document(cart)))
+        await self._announce(cart)
 
     async def replace(self, cart: Cart) -> bool:
         result = await self._call(self.carts.replace_one({"_id": cart.cart_id, "version": cart.version - 1},
                                                          to_document(cart)))
+        if result.matched_count == 1:
+            await self._announce(cart)
         return result.matched_count == 1
+
+    async def _announce(self, cart: Cart) -> None:
+        """After the write: a failed announcement costs the subscribers this change, never the write
+        (the next write announces the cart again, with everything before it)."""
+        if self.events is None:
+            return
+        try:
+            await self.events.publish([(LiveEventKind.CART, cart.cart_id, cart.version)], cart.updated_at)
+        except BackendUnavailable:
+            log.warning("a cart write was not announced", extra={"cart": cart.cart_id})
 
     @staticmethod
     async def _call(operation: Awaitable[Any]) -> Any:
