@@ -66,9 +66,10 @@ class RecordError(BackendError):
     record not in its documented shape). Adapters return it among the batch's records, keyed as the
     record would be (`key`), so it is reported for that key only while the other records stand."""
 
-    def __init__(self, backend: str, key: str, message: str) -> None:
+    def __init__(self, backend: str, key: str, message: str, error_id: str | None = None) -> None:
         super().__init__(backend, f"{key}: {message}")
         self.key = key
+        self.error_id = error_id  # the backend's own id of the error, when it gives one (eBay's errorId)
 
 
 class MalformedRecord(RecordError, MalformedPayload):

@@ -317,6 +317,7 @@ def create_app(catalog: Catalog, access_token: str = "ebay-demo-token", *, clien
     routes = [
         Route(TOKEN_PATH, issue_token, methods=["POST"]),
         Route("/__orders", orders.create, methods=["POST"]),
+        Route("/__orders/{order_id}/cancel", orders.cancel, methods=["POST"]),
         Route(f"{PREFIX}/bulk_update_price_quantity", guarded(orders.bulk_update), methods=["POST"]),
         Route(ORDERS, guarded(orders.search), methods=["GET"]),
         Route("/__tokens", token_controls, methods=["POST"]),

@@ -10,9 +10,12 @@ seeded marketplace takes a price here.
 
 `GET order?filter=lastmodifieddate:[from..to]&limit=&offset=` pages the orders (oldest change first) with
 `total`, `limit`, `offset` (counted in orders) and `next`/`prev` links; dates are ISO 8601 UTC with
-milliseconds; a filter eBay would refuse (another name, a date that is not one, a window that ends before
-it starts) is a 400 in eBay's error shape. `POST /__orders {"sku", "quantity", "buyer"?}` is the
-simulator's own: a buyer's purchase, which lowers the SKU's pool (409 beyond it) as eBay does.
+milliseconds; a filter eBay would refuse is a 400 in eBay's error shape, with the error ids of eBay's
+Fulfillment API reference (v1.20.6): 30700 another filter name, 30800 a value not `[from..to]`, 30810 a
+date that is not one, 30840 a window that ends before it starts, 30850 a date in the future (by the
+marketplace's clock: a window left open, `[from..]`, ends at its now), 31000 a bad offset, 31100 a bad limit. `POST /__orders {"sku", "quantity", "buyer"?}` is the
+simulator's own: a buyer's purchase, which lowers the SKU's pool (409 beyond it) as eBay does;
+`POST /__orders/{orderId}/cancel` cancels one (refunded in full, modified now).
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ class Orders:
         return {"orderId": f"12-{number:05d}-{variant.erp_id % 100_000:05d}", "creationDate": now,
                 "lastModifiedDate": now, "orderFulfillmentStatus": "NOT_STARTED", "orderPaymentStatus": "PAID",
                 "pricingSummary": {"total": cost}, "buyer": {"username": buyer},
+                "cancelStatus": {"cancelState": "NONE_REQUESTED", "cancelRequests": []},
                 "lineItems": [{"lineItemId": f"{10_000_000_000 + number}", "sku": variant.sku, "quantity": quantity,
                                "lineItemCost": cost}]}
 
@@ -141,16 +145,25 @@ class Orders:
         self.orders.append(order)
         return JSONResponse(order, status_code=201)
 
+    async def cancel(self, request: Request) -> Response:
+        """The simulator's own: the seller cancels a paid order (the buyer is refunded in full)."""
+        order = next((o for o in self.orders if o["orderId"] == request.path_params["order_id"]), None)
+        if order is None:
+            return JSONResponse({"error": "no such order"}, status_code=404)
+        order.update(orderPaymentStatus="FULLY_REFUNDED", lastModifiedDate=ebay_time(self.catalog.clock()),
+                     cancelStatus={"cancelState": "CANCELED", "cancelRequests": []})
+        return JSONResponse(order)
+
     async def search(self, request: Request) -> Response:
         params = request.query_params
         try:
             limit, offset = int(params.get("limit", ORDER_PAGE_DEFAULT)), int(params.get("offset", "0"))
         except ValueError:
-            return fulfillment_error(30850, "Invalid limit or offset.")
+            return fulfillment_error(31100, f"Invalid limit: {params.get('limit')}")
         if not 1 <= limit <= ORDER_PAGE_MAX:
-            return fulfillment_error(30850, f"Invalid limit: {limit}")
+            return fulfillment_error(31100, f"Invalid limit: {limit}")
         if offset < 0:
-            return fulfillment_error(30840, f"Invalid offset: {offset}")
+            return fulfillment_error(31000, f"Invalid offset: {offset}")
         window = self.window(params.get("filter", ""))
         if isinstance(window, Response):
             return window
@@ -176,11 +189,16 @@ class Orders:
             return datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
         name, _, value = text.partition(":")
         if name != "lastmodifieddate":
-            return fulfillment_error(30800, f"Invalid filter name: {name}")
+            return fulfillment_error(30700, f"Invalid filter name: {name}")
         if not (value.startswith("[") and value.endswith("]") and ".." in value):
-            return fulfillment_error(30810, f"Invalid filter value {value} for filter {name}")
+            return fulfillment_error(30800, f"Invalid filter value {value} for filter {name}")
         start, _, end = value[1:-1].partition("..")
-        low, high = parse_ebay_time(start), parse_ebay_time(end) if end else self.catalog.clock()
-        if low is None or high is None or high < low:
-            return fulfillment_error(30810, f"Invalid filter value {value} for filter {name}")
+        now = self.catalog.clock()
+        low, high = parse_ebay_time(start), parse_ebay_time(end) if end else now
+        if low is None or high is None:
+            return fulfillment_error(30810, "Invalid date format")
+        if high < low:
+            return fulfillment_error(30840, "Start date should be before end date")
+        if low > now or high > now:
+            return fulfillment_error(30850, "Start and end dates can't be in the future")
         return low, high

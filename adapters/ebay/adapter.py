@@ -156,5 +156,6 @@ def _pricing_offer(sku: str, offers: list[dict]) -> MarketplaceOffer | RecordErr
                                               "and a currency")
         quantity = offer.get("availableQuantity")
         return MarketplaceOffer(sku=sku, price=Money(amount, currency),
-                                available_quantity=quantity if isinstance(quantity, int) else None)
+                                available_quantity=quantity if isinstance(quantity, int) else None,
+                                offer_id=str(offer["offerId"]) if offer.get("offerId") else None)
     return None

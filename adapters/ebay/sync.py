@@ -20,6 +20,7 @@ BULK_LIMIT = 25
 BULK_UPDATE = "/sell/inventory/v1/bulk_update_price_quantity"
 ORDERS = "/sell/fulfillment/v1/order"
 ORDER_PAGE_MAX = 200
+PAID = ("PAID", "PARTIALLY_REFUNDED")  # orderPaymentStatus of an order to ship (FAILED, PENDING: not yet)
 
 
 def describe_error(body: Any) -> str | None:
@@ -48,7 +49,7 @@ class EbaySync:
                                     ) -> list[PriceQuantityUpdated | RecordError]:
         return await update_price_quantity(self.http, self.headers, updates)
 
-    async def orders_modified(self, since: datetime, until: datetime, limit: int) -> list[MarketplaceOrder]:
+    async def orders_modified(self, since: datetime, until: datetime | None, limit: int) -> list[MarketplaceOrder]:
         return await orders_modified(self.http, self.headers, since, until, limit)
 
 
@@ -66,14 +67,18 @@ async def _update_chunk(http: BackendHttp, headers: dict[str, str], updates: Seq
                                idempotent=True)  # absolute values: sending them again changes nothing
     answer = require(NAME, parse_json(NAME, response.content), dict, "an object")
     refused: dict[str, str] = {}
+    first_error: dict[str, str] = {}
     for entry in require(NAME, answer.get("responses"), list, "a responses array"):
         entry = require(NAME, entry, dict, "a response object")
         if entry.get("statusCode") != 200:
             sku = str(entry.get("sku"))
             refused[sku] = "; ".join(filter(None, [refused.get(sku), describe_error(entry)
                                                    or f"status {entry.get('statusCode')}"]))
-    return [RecordError(NAME, u.sku, f"refused the update: {refused[u.sku]}") if u.sku in refused
-            else PriceQuantityUpdated(u.sku, u.offer_id) for u in updates]
+            errors = entry.get("errors")
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict) and sku not in first_error:
+                first_error[sku] = str(errors[0].get("errorId"))
+    return [RecordError(NAME, u.sku, f"refused the update: {refused[u.sku]}", first_error.get(u.sku))
+            if u.sku in refused else PriceQuantityUpdated(u.sku, u.offer_id) for u in updates]
 
 
 def ebay_time(at: datetime) -> str:
@@ -81,10 +86,11 @@ def ebay_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
-async def orders_modified(http: BackendHttp, headers: dict[str, str], since: datetime, until: datetime,
+async def orders_modified(http: BackendHttp, headers: dict[str, str], since: datetime, until: datetime | None,
                           limit: int) -> list[MarketplaceOrder]:
-    """Every order last modified within [since, until], `limit` a page (at most eBay's 200)."""
-    window = f"lastmodifieddate:[{ebay_time(since)}..{ebay_time(until)}]"
+    """Every order last modified within [since, until] (None: eBay's now; eBay refuses an end after its
+    own now, 30850, so a caller whose clock may run ahead leaves it open), `limit` a page (at most 200)."""
+    window = f"lastmodifieddate:[{ebay_time(since)}..{ebay_time(until) if until is not None else ''}]"
 
     def refused(response: httpx.Response) -> BackendError | None:
         if response.status_code != 400:
@@ -154,9 +160,13 @@ def _order(entry: dict) -> MarketplaceOrder:
         lines.append(MarketplaceOrderLine(str(line.get("lineItemId")), line["sku"], quantity,
                                           _money(line.get("lineItemCost"), f"a line cost of order {order_id}")))
     buyer = entry.get("buyer")
+    payment = str(entry.get("orderPaymentStatus"))
+    cancel = entry.get("cancelStatus")
+    cancelled = payment == "FULLY_REFUNDED" or isinstance(cancel, dict) and cancel.get("cancelState") == "CANCELED"
     return MarketplaceOrder(
         order_id=order_id, created_at=_time(entry.get("creationDate"), "creationDate"),
         modified_at=_time(entry.get("lastModifiedDate"), "lastModifiedDate"),
         fulfillment_status=str(entry.get("orderFulfillmentStatus")), payment_status=str(entry.get("orderPaymentStatus")),
         total=_money((entry.get("pricingSummary") or {}).get("total"), f"the total of order {order_id}"),
-        buyer=buyer.get("username") if isinstance(buyer, dict) else None, lines=tuple(lines))
+        buyer=buyer.get("username") if isinstance(buyer, dict) else None, lines=tuple(lines),
+        paid=payment in PAID and not cancelled, cancelled=cancelled)

@@ -73,7 +73,7 @@ async def test_an_unknown_sku_fails_alone(market, marketplace):
     assert raw.status_code == 207 and raw.json()["responses"][0]["errors"][0]["errorId"] == 25702
     results = await marketplace.update_price_quantity([update(good[0], 5), unknown, update(good[1], 6)])
     assert isinstance(results[1], RecordError) and results[1].key == "NO-SUCH-SKU"
-    assert "SKU NO-SUCH-SKU is not available" in str(results[1])
+    assert "SKU NO-SUCH-SKU is not available" in str(results[1]) and results[1].error_id == "25702"
     assert [type(r) for r in (results[0], results[2])] == [PriceQuantityUpdated] * 2
     assert [i.quantity for i in await marketplace.inventory_by_sku([good[0].sku, good[1].sku])] == [5, 6]
 
@@ -117,5 +117,14 @@ async def test_a_refused_order_filter_is_a_clear_error(market, marketplace, cloc
     raw = sim.http.get("/sell/fulfillment/v1/order", headers=EBAY, params={"filter": "lastmodifieddate:[yesterday..]"})
     assert raw.status_code == 400 and raw.json()["errors"][0]["errorId"] == 30810
     # a window that ends before it starts is refused by the marketplace, and said so
-    with pytest.raises(BackendError, match=r"refused the order query lastmodifieddate:\[.*30810: Invalid filter"):
+    with pytest.raises(BackendError, match=r"refused the order query lastmodifieddate:\[.*30840: Start date should"):
         await marketplace.orders_modified(clock(), clock() - timedelta(hours=1), 50)
+    # as is one that ends after the marketplace's now (a clock ahead of eBay's): a window left open is not
+    with pytest.raises(BackendError, match=r"30850: Start and end dates can't be in the future"):
+        await marketplace.orders_modified(clock() - timedelta(hours=1), clock() + timedelta(seconds=1), 50)
+    assert await marketplace.orders_modified(clock() - timedelta(hours=1), None, 50) == []
+    for params, error_id in (({"filter": "creationdat:[2026-01-01T00:00:00.000Z..]"}, 30700),
+                             ({"filter": "lastmodifieddate:2026"}, 30800), ({"limit": "201"}, 31100),
+                             ({"offset": "-1"}, 31000)):
+        raw = sim.http.get("/sell/fulfillment/v1/order", headers=EBAY, params=params)
+        assert raw.json()["errors"][0]["errorId"] == error_id, params
