@@ -12,6 +12,7 @@ from domain.customers import ContactChanges, CustomerRecord, HistoryOrder, Order
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
 from domain.lists import ListOutcome, SavedList, Watch
+from domain.marketplace_sync import OfferSync, OrderImport, SyncSummary
 from domain.recommendations import BoughtWith, OrderEvent
 from domain.reminders import Alert, AlertPreferences, Attempt, Delivery, OutboxMessage, ReminderCursor, WatchState
 from domain.records import (
@@ -93,6 +94,9 @@ class ErpBackend(Backend, Protocol):
     async def create_order(self, draft: OrderDraft) -> ErpOrder:
         """Creates one sale order (and the customer's contact when new)."""
 
+    async def confirm_order(self, order: ErpOrder) -> ErpOrder:
+        """Confirms an order left unconfirmed (its creation was cut short); a confirmed one as it is."""
+
     async def orders_of_customer(self, customer_id: str, limit: int) -> list[ErpOrder]:
         """Newest first."""
 
@@ -158,8 +162,9 @@ class MarketplaceBackend(Backend, Protocol):
         """Sets each offer's quantity and price: one result per update, a `RecordError` for a SKU the
         marketplace refused while the others stand."""
 
-    async def orders_modified(self, since: datetime, until: datetime, limit: int) -> list[MarketplaceOrder]:
-        """Every order last modified within [since, until], read `limit` a page."""
+    async def orders_modified(self, since: datetime, until: datetime | None, limit: int) -> list[MarketplaceOrder]:
+        """Every order last modified within [since, until] (None: up to the marketplace's now), read `limit`
+        a page."""
 
 
 class FingerprintStore(Protocol):
@@ -496,3 +501,48 @@ class MailSender(Protocol):
 class WebhookSender(Protocol):
     async def send(self, alert: Alert, email: str | None, at: datetime) -> None:
         """Posts the alert, signed, stamped `at`; raises BackendError unless the receiver took it (2xx)."""
+
+
+class MarketplaceSyncStore(Protocol):
+    """The marketplace sync's state in MongoDB: its leases, where the push has read the event log to,
+    each SKU's last push (by SKU), each imported order (by its marketplace id) and the import's cursor."""
+
+    async def prepare(self) -> None: ...
+
+    async def claim(self, job: str, now: datetime, every: timedelta) -> bool:
+        """True for the one process that may run `job` now: none holds its lease."""
+
+    async def release(self, job: str, until: datetime) -> None:
+        """Ends the lease this process's last `claim` of `job` took, at `until`."""
+
+    async def position(self) -> tuple[int | None, datetime | None]:
+        """The last event id the push has handled (None before its first pass), and when the last full
+        reconciliation ran (None: never)."""
+
+    async def save_position(self, event_id: int, at: datetime, *, pushed: bool, reconciled: bool) -> None:
+        """Keeps the position and that a pass ended at `at`; whether it pushed anything and whether it
+        was a full reconciliation."""
+
+    async def offers(self, skus: Collection[str]) -> dict[str, OfferSync]: ...
+
+    async def keep(self, states: Sequence[OfferSync]) -> None: ...
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        """SKUs whose refused push is due to be tried again."""
+
+    async def page(self, after: str | None, limit: int, failing_only: bool) -> list[OfferSync]:
+        """SKUs in order after `after`; only those whose last push was refused when `failing_only`."""
+
+    async def summary(self) -> SyncSummary: ...
+
+    async def order(self, order_id: str) -> OrderImport | None: ...
+
+    async def put_order(self, record: OrderImport, newly_imported: bool = False) -> None:
+        """Stores the record (`newly_imported`: the ERP order was made now: counted once)."""
+
+    async def due_orders(self, now: datetime, limit: int) -> list[OrderImport]:
+        """Orders not imported yet (pending or failed) whose try is due."""
+
+    async def import_cursor(self) -> datetime | None: ...
+
+    async def save_import_cursor(self, cursor: datetime) -> None: ...

@@ -145,6 +145,7 @@ class MarketplaceOffer:
     sku: str
     price: Money
     available_quantity: int | None
+    offer_id: str | None = None  # what a price and quantity update names
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,8 @@ class MarketplaceOrder:
     total: Money
     buyer: str | None
     lines: tuple[MarketplaceOrderLine, ...]
+    paid: bool = False  # paid for: to ship (the marketplace's statuses read by its adapter)
+    cancelled: bool = False  # cancelled, or refunded in full
 
 
 def marketplace_sku(record: MarketplaceItem | MarketplaceOffer | RecordError) -> str:
@@ -271,6 +274,7 @@ class OrderDraft:
     lines: tuple[OrderLine, ...]
     note: str | None
     payment_reference: str
+    partner_erp_id: int | None = None  # the ERP contact the order is for, when set (not found by customer or e-mail)
 
 
 class OrderStatus(StrEnum):

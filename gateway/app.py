@@ -31,9 +31,11 @@ from gateway.middleware import BodySizeLimit, RequestIdMiddleware
 from gateway.settings import Settings
 from gateway.shared_answers import SharedAnswers
 from gateway.unsubscribe import REMINDERS, unsubscribe_route
-from gateway.wiring import GatewayServices, build_gateway_schema, build_services
+from gateway.wiring import GatewayServices, build_gateway_schema, build_services, sync_rules
 from resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
 from resolvers.marketplace_sweep import sweep_forever
+from resolvers.marketplace_orders import MarketplaceImport, import_forever
+from resolvers.marketplace_push import MarketplacePush, SyncEvents, push_forever
 from resolvers.recommendation_feed import fold_forever
 from resolvers.reminders.worker import ReminderWorker, run_forever
 
@@ -97,7 +99,8 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
                 gc.collect()
                 gc.freeze()
                 log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
-                async with _running(_background(settings, built, shared)):
+                work = _background(settings, built, shared) + _marketplace_sync(settings, built, metrics)
+                async with _running(work):
                     yield {VIEW: view, REMINDERS: built.services.reminders, "clock": clock,
                            CHECKS: Readiness(built.checks, settings.server.readiness_cache_seconds,
                                              open_breakers=built.wired.open_breakers)}
@@ -151,12 +154,27 @@ def _background(settings: Settings, built: GatewayServices,
             forget_stock(stock_cache, change)
 
         work.append(follow_forever(Follower(built.invalidations, invalidate), poll_every / 4))
-    # the reminders follow the same log: it is written when either reads it
-    if poll_every > 0 and (shared is not None or reminders_every > 0):
+    # the reminders follow the same log, the marketplace push the events it publishes: written when any reads it
+    if poll_every > 0 and (shared is not None or reminders_every > 0 or settings.marketplace_sync.enabled):
         work.append(poll_forever(built.services, built.invalidations, poll_every))
     if reminders_every > 0 and (reminders := built.services.reminders) is not None:
         work.append(run_forever(ReminderWorker(built.services, reminders, built.invalidations, built.services.lists,
                                                reminders_every)))
+    return work
+
+
+def _marketplace_sync(settings: Settings, built: GatewayServices,
+                      events: SyncEvents | None) -> list[Coroutine[Any, Any, None]]:
+    """The marketplace push (stock and prices out) and order import (orders in), when enabled."""
+    s, store = settings.marketplace_sync, built.services.marketplace_sync
+    if not s.enabled or store is None:
+        return []
+    rules = sync_rules(settings)
+    work = [push_forever(MarketplacePush(built.services, store, rules, s.poll_seconds, s.reconcile_every_seconds,
+                                         events), s.poll_seconds)]
+    if s.orders_poll_seconds > 0:
+        work.append(import_forever(MarketplaceImport(built.services, store, rules, s.orders_poll_seconds, events),
+                                   s.orders_poll_seconds))
     return work
 
 

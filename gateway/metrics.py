@@ -36,6 +36,9 @@ OTHER = "(other)"             # past the first `max_operation_names`, or a name 
 NONE = "(none)"               # no operation ran: refused (key, budget, body) or not a valid document
 MAX_NAME_LENGTH = 64
 EVICTION_REASONS = ("ttl", "size", "invalidated")
+PUSH_OUTCOMES = ("accepted", "refused", "unchanged")
+IMPORT_OUTCOMES = ("imported", "failed")
+SYNC_LAG_BUCKETS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
 
 disable_created_metrics()  # no `_created` series: multiprocess mode has none, so one process shows none either
 
@@ -123,6 +126,21 @@ class Metrics:
             "gateway_cancelled_requests", "Admitted requests cancelled, with their backend calls, by reason "
             "(deadline, disconnect).", ["reason"], registry=registry)
         self._admission_series = {outcome: self.admissions.labels(outcome) for outcome in ADMISSION_OUTCOMES}
+        # the marketplace sync (resolvers/marketplace_push.py, marketplace_orders.py): outcomes only, never SKUs
+        self.marketplace_pushes = Counter(
+            "gateway_marketplace_pushes", "SKUs the marketplace push handled, by outcome (accepted, refused: the "
+            "marketplace refused that SKU or the call failed, unchanged: the offer already held the figures).",
+            ["outcome"], registry=registry)
+        self.marketplace_lag = Histogram(
+            "gateway_marketplace_push_lag_seconds", "From a stock or price event to the marketplace's acceptance "
+            "of the push it caused.", buckets=SYNC_LAG_BUCKETS, registry=registry)
+        self.marketplace_orders = Counter(
+            "gateway_marketplace_orders", "Marketplace orders the import handled, by outcome (imported, failed).",
+            ["outcome"], registry=registry)
+        for outcome in PUSH_OUTCOMES:
+            self.marketplace_pushes.labels(outcome)
+        for outcome in IMPORT_OUTCOMES:
+            self.marketplace_orders.labels(outcome)
         for reason in CANCEL_REASONS:
             self.cancellations.labels(reason)
         # per worker: one series per live process (its pid), so an uneven spread shows
@@ -206,6 +224,20 @@ class Metrics:
     def cancelled(self, reason: str) -> None:
         """An admitted request cancelled (`gateway_cancelled_requests_total{reason}`)."""
         self.cancellations.labels(reason).inc()
+
+    # — for the marketplace sync —
+
+    def marketplace_pushed(self, outcome: str, count: int) -> None:
+        """`count` SKUs pushed with `outcome` (`gateway_marketplace_pushes_total{outcome}`)."""
+        self.marketplace_pushes.labels(outcome).inc(count)
+
+    def marketplace_push_lag(self, seconds: float) -> None:
+        """A push accepted `seconds` after its event (`gateway_marketplace_push_lag_seconds`)."""
+        self.marketplace_lag.observe(seconds)
+
+    def marketplace_order_imported(self, outcome: str) -> None:
+        """An order imported or failed (`gateway_marketplace_orders_total{outcome}`)."""
+        self.marketplace_orders.labels(outcome).inc()
 
     # — process life and exposition —
 

@@ -20,6 +20,8 @@ from typing import Any, Literal
 from domain.channels import Channel
 from domain.roles import Role
 from gateway.reminder_settings import ReminderSettings, SmtpSettings, problem
+from gateway import marketplace_sync_settings
+from gateway.marketplace_sync_settings import MarketplaceSyncSettings
 from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
@@ -285,6 +287,7 @@ class Settings:
     cache: CacheSettings = field(default_factory=CacheSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    marketplace_sync: MarketplaceSyncSettings = field(default_factory=MarketplaceSyncSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
 
@@ -394,6 +397,11 @@ def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
     if (wrong := problem(s.reminders, s.smtp, {c.upper() for c in s.channels}, s.server.production)) is not None:
         raise SettingsError(wrong)
+    if (wrong := marketplace_sync_settings.problem(s.marketplace_sync)) is not None:
+        raise SettingsError(wrong)
+    if s.marketplace_sync.enabled and s.cache.invalidation_poll_seconds <= 0:
+        raise SettingsError("marketplace_sync.enabled: needs cache.invalidation_poll_seconds above 0 (the change feeds' "
+                            "poll publishes the events the push follows)")
     if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
         raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
                             "set a secret of your own")

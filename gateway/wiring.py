@@ -31,6 +31,7 @@ from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.lists import MongoSavedListStore
+from adapters.mongo.marketplace_sync import MongoMarketplaceSync
 from adapters.mongo.recommendations import MongoRecommendationStore
 from adapters.mongo.outbox import MongoOutbox
 from adapters.mongo.reminders import MongoReminderState
@@ -45,6 +46,7 @@ from adapters.woocommerce import WooCommerceAdapter
 from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
 from domain.lists import ListRules
+from domain.marketplace_sync import SyncRules
 from domain.ports import Clock, utc_now
 from domain.reminders import AlertRules
 from gateway.access import CachedKeyStore, Gatekeeper
@@ -195,6 +197,14 @@ def list_rules(settings: Settings) -> ListRules:
                      guest_list_ttl_days=s.guest_list_ttl_days, claim_seconds=cart_rules(settings).claim_seconds)
 
 
+def sync_rules(settings: Settings) -> SyncRules:
+    s = settings.marketplace_sync
+    return SyncRules(buffer=s.buffer, retry_base=timedelta(seconds=s.retry_base_seconds),
+                     retry_max=timedelta(seconds=s.retry_max_seconds),
+                     order_overlap=timedelta(seconds=s.order_overlap_seconds),
+                     order_warehouse=s.order_warehouse or None, erp_partner_id=s.erp_partner_id or None)
+
+
 def reminder_services(settings: Settings, client: AsyncMongoClient, database: str,
                       opened: contextlib.AsyncExitStack) -> ReminderServices:
     """The reminders' stores, rules and senders: e-mail when a mail server is set, a webhook when its URL is."""
@@ -290,9 +300,11 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                             clock=clock)
         recommendations = MongoRecommendationStore(client, database, clock)
         reminders = reminder_services(settings, client, database, opened)
+        marketplace_sync = MongoMarketplaceSync(client, database)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
                       lists, recommendations, reminders.state, reminders.outbox, live_events):
             await store.prepare()
+        await marketplace_sync.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
                                                 clock=budget_clock),
@@ -308,6 +320,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
             list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events)
+        services.marketplace_sync = marketplace_sync
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

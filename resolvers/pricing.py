@@ -47,11 +47,18 @@ async def _quote(ctx: RequestContext, variant: ErpVariant) -> PriceQuote:
         offer = await ctx.loaders.offer_by_sku.load(variant.sku)
         if offer is not None and offer.price.currency == currency:
             return PriceQuote(offer.price, None, backends.marketplace.name)
+    return PriceQuote(await erp_price(ctx, variant), None, backends.erp.name)
+
+
+async def erp_price(ctx: RequestContext, variant: ErpVariant) -> Money:
+    """The ERP's price of the variant in the operation's channel: its pricelist's where one of the
+    rules prices it, else the list price (what the marketplace push sends, whatever the channel reads)."""
+    rules = ctx.rules
     if rules.pricelist_id is not None:
         entry = await ctx.loaders.channel_price_by_key.load((rules.pricelist_id, variant.erp_id))
         if entry is not None:
-            return PriceQuote(Money(entry.price, currency), None, backends.erp.name)
-    return PriceQuote(Money(variant.list_price, currency), None, backends.erp.name)
+            return Money(entry.price, rules.currency)
+    return Money(variant.list_price, rules.currency)
 
 
 async def price_range(ctx: RequestContext, variants: list[ErpVariant]) -> tuple[Money, Money] | None:

@@ -26,6 +26,7 @@ from schema.nodes import NodeQuery
 from schema.catalog.types import Product, Store, Variant
 from schema.directives import InContextExtension, in_context
 from schema.keys.operations import KeyMutation, KeyQuery
+from schema.marketplace.query import MarketplaceQuery
 from schema.protection import QueryLimits, protection_extensions
 from schema.scalars import SCALAR_MAP
 from schema.scopes import RequiresScope
@@ -40,7 +41,7 @@ DOCUMENT_CACHE_SIZE = 1_000
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery):
+class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery, MarketplaceQuery):
     pass
 
 

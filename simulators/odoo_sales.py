@@ -31,7 +31,8 @@ COUNTRIES = {13: ("AT", "Austria"), 20: ("BE", "Belgium"), 43: ("CH", "Switzerla
 GERMANY = 57
 CONSENT_FIELD = "x_accepts_marketing"  # a Studio field of this installation (a stock Odoo keeps no consent)
 COUNTRY_IDS = {code: i for i, (code, _) in COUNTRIES.items()}
-SEEDED_PARTNERS_FROM = 10_000  # the seeded customers' contacts: this id plus the customer's index
+SEEDED_PARTNERS_FROM = 10_000
+DEFAULT_WAREHOUSE = 1  # the company's first warehouse: where an order naming none ships from  # the seeded customers' contacts: this id plus the customer's index
 
 
 class ResCountry(Model):
@@ -287,15 +288,24 @@ class SaleOrder(Model):
                 "product_uom_qty": float(qty), "price_unit": float(price), "price_subtotal": float(qty * price)}
 
     def action_confirm(self, ids: list[int]) -> bool:
-        """Quotations become sales orders, dated now (Odoo resets `date_order` on confirmation)."""
+        """Quotations become sales orders, dated now (Odoo resets `date_order` on confirmation), and their
+        delivery reserves what is free in the order's warehouse (the company's first when it names none),
+        as Odoo's default reservation at confirmation does: the quants' reserved quantity rises, so the
+        stock available to every channel selling from there drops."""
         orders = [self.orders[i] for i in ids if isinstance(i, int) and i in self.orders]
         if len(orders) != len(ids):
             raise OdooError("odoo.exceptions.MissingError", MISSING)
         if any(o["state"] not in ("draft", "sent") for o in orders):
             raise OdooError("odoo.exceptions.UserError", "Some orders are not in a state requiring confirmation.")
         now = self.catalog.clock()
+        lines = self.registry.model("sale.order.line").lines  # type: ignore[attr-defined]
         for order in orders:
             order.update(state="sale", date_order=now, write_date=now)
+            warehouse = LOCATIONS[(order["warehouse_id"] or [DEFAULT_WAREHOUSE])[0] - 1]
+            for line_id in order["order_line"]:
+                line = lines[line_id]
+                if line["product_id"]:
+                    self.catalog.reserve(line["product_id"][0], warehouse, int(line["product_uom_qty"]))
         return True
 
     def discard(self, record_id: int) -> None:

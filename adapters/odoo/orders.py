@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 ORIGIN_PREFIX = "commerce-gateway:"  # sale.order.origin says which channel an order came from
 ORDER_FIELDS = ["name", "state", "client_order_ref", "origin", "amount_total", "currency_id", "create_date",
                 "order_line", "warehouse_id"]
+UNCONFIRMED = ("draft", "sent")  # quotations: `action_confirm` makes them sales orders
 
 
 def _channel_of(origin: object) -> str | None:
@@ -54,7 +55,7 @@ class OdooOrders:
         return (await self._orders(rows))[0] if rows else None
 
     async def create_order(self, draft: OrderDraft) -> ErpOrder:
-        partner_id, created = await self._partner(draft)
+        partner_id, created = (draft.partner_erp_id, False) if draft.partner_erp_id else await self._partner(draft)
         shipping_id = partner_id if created or draft.address is None else await self._delivery(partner_id, draft)
         warehouse_id = None
         if draft.warehouse_code:
@@ -75,6 +76,12 @@ class OdooOrders:
         }
         order_id = await self._create("sale.order", vals)
         # a confirmation that fails leaves a quotation under the cart's reference: a retry finds it
+        return await self._confirmed(order_id)
+
+    async def confirm_order(self, order: ErpOrder) -> ErpOrder:
+        return await self._confirmed(order.erp_id) if order.state in UNCONFIRMED else order
+
+    async def _confirmed(self, order_id: int) -> ErpOrder:
         await self.transport.call("sale.order", "action_confirm", ids=[order_id])
         rows = await self._records("sale.order", "read", ids=[order_id], fields=ORDER_FIELDS)
         if not rows:

@@ -1,0 +1,1 @@
+"""The marketplace sync as an admin sees it (`marketplaceSyncStatus`)."""
