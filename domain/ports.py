@@ -515,13 +515,15 @@ class MarketplaceSyncStore(Protocol):
     async def release(self, job: str, until: datetime) -> None:
         """Ends the lease this process's last `claim` of `job` took, at `until`."""
 
-    async def position(self) -> tuple[int | None, datetime | None]:
-        """The last event id the push has handled (None before its first pass), and when the last full
-        reconciliation ran (None: never)."""
+    async def position(self) -> tuple[int | None, datetime | None, str | None]:
+        """The last event id the push has handled (None before its first pass), when the last full
+        reconciliation ended (None: never), and the SKU the one under way has reached ("" at its start;
+        None: none under way)."""
 
-    async def save_position(self, event_id: int, at: datetime, *, pushed: bool, reconciled: bool) -> None:
-        """Keeps the position and that a pass ended at `at`; whether it pushed anything and whether it
-        was a full reconciliation."""
+    async def save_position(self, event_id: int, at: datetime, *, pushed: bool, reconcile_after: str | None,
+                            reconciled: bool) -> None:
+        """Keeps the position and that a pass ended at `at`; whether it pushed anything, where the
+        reconciliation under way has reached, and whether one was completed."""
 
     async def offers(self, skus: Collection[str]) -> dict[str, OfferSync]: ...
 

@@ -7,9 +7,9 @@ ERP live (stock over the marketplace channel's warehouses, its pricelist or list
 marketplace's own figures, which the channel may read) and sends `sellable = available − held − buffer`
 and the price in calls of 25, when they differ from what was last accepted (kept per SKU). A SKU the
 marketplace refuses keeps its error and is tried again with backoff; the others land. An EVERY_SKU
-event, the first pass and every `reconcile_every` run a full reconciliation instead: every SKU with an
-offer, compared with what the marketplace holds now (read back), so an offer changed behind the
-gateway's back is set right. The position moves on only after the pass: a crash pushes again, which
+event, the first pass, a position older than the log keeps and every `reconcile_every` start a full
+reconciliation: every SKU with an offer, compared with what the marketplace holds now (read back), so an
+offer changed behind the gateway's back is set right; a slice of SKUs a pass, beside its events. The position moves on only after the pass: a crash pushes again, which
 changes nothing (the figures are absolute)."""
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 PUSHED = (LiveEventKind.STOCK, LiveEventKind.PRICE)
 MAX_EVENT_READS = 20  # reads of the log (500 events each) one pass takes; the rest waits for the next
 MAX_RETRIES = 500  # refused SKUs one pass tries again
+RECONCILE_SLICE = 200  # SKUs a pass reconciles (one offer read each: eBay has no batch read of offers)
 LEASE = timedelta(minutes=2)  # held while a pass runs (longer than one takes); released for the interval after
 CENT = Decimal("0.01")
 
@@ -90,7 +91,10 @@ class MarketplacePush:
         if log_ is None or not await self.store.claim("push", started, LEASE):
             return None
         try:
-            position, reconciled_at = await self.store.position()
+            position, reconciled_at, under_way = await self.store.position()
+            oldest = await log_.oldest_id()
+            # events pruned before this process read them (the push was off past the retention): reconcile
+            missed = position is not None and oldest is not None and oldest > position + 1
             follower = EventFollower(log_, await log_.last_id() if position is None else position, clock)
             wanted: dict[str, datetime | None] = {}  # SKU -> its oldest event's time in the pass
             everything = False
@@ -105,11 +109,18 @@ class MarketplacePush:
             wanted.pop(EVERY_SKU, None)
             for sku in await self.store.due(started, MAX_RETRIES):
                 wanted.setdefault(sku, None)
-            reconcile = everything or reconciled_at is None or (
-                self.reconcile_every is not None and started - reconciled_at >= self.reconcile_every)
-            report = await (self.reconcile(wanted) if reconcile else self.push(wanted))
+            if everything or missed:
+                under_way = ""  # from the first SKU again: every one may have changed since the slices began
+            elif under_way is None and (reconciled_at is None or self.reconcile_every is not None
+                                        and started - reconciled_at >= self.reconcile_every):
+                under_way = ""
+            report = await self.push(wanted) if wanted else PushReport()
+            if under_way is not None:
+                sliced, under_way = await self.reconcile(under_way)
+                report = PushReport(report.accepted + sliced.accepted, report.refused + sliced.refused,
+                                    report.unchanged + sliced.unchanged, reconciled=under_way is None)
             await self.store.save_position(follower.position, clock(), pushed=report.accepted > 0,
-                                           reconciled=reconcile)
+                                           reconcile_after=under_way, reconciled=report.reconciled)
             return report
         finally:
             await self.store.release("push", started + self.every)
@@ -130,11 +141,14 @@ class MarketplacePush:
         unlisted = [s for sku, s in states.items() if sku in unknown and s.offer_id is None]
         return await self._send(listed, figures, changed, wanted, unlisted, reconciled=False)
 
-    async def reconcile(self, wanted: dict[str, datetime | None]) -> PushReport:
-        """Every SKU with an offer, compared with what the marketplace holds now."""
+    async def reconcile(self, after: str) -> tuple[PushReport, str | None]:
+        """The next slice of the SKUs with an offer (in SKU order, after `after`), compared with what the
+        marketplace holds now; where the next slice starts (None: this was the last). In slices, so that a
+        pass stays short and the events of the next are not held up by a whole reconciliation."""
         marketplace = self.services.backends.marketplace
-        skus = sorted({marketplace_sku(i) for i in await marketplace.all_inventory()})
-        offers = await self._offers(skus, sweep=True)
+        todo = sorted(sku for sku in {marketplace_sku(i) for i in await marketplace.all_inventory()} if sku > after)
+        part = todo[:RECONCILE_SLICE]
+        offers = await self._offers(part, sweep=True)
         states = await self.store.offers(offers)
         listed = {sku: replace(states.get(sku) or OfferSync(sku), offer_id=o.offer_id) for sku, o in offers.items()}
         figures = await self._figures(listed)
@@ -144,7 +158,8 @@ class MarketplacePush:
         agreed = {sku: replace(listed[sku], quantity=f.quantity, price=f.price, error=None, error_id=None,
                                attempts=0, retry_at=None, event_at=None)
                   for sku, f in figures.items() if sku not in changed}
-        return await self._send({**listed, **agreed}, figures, changed, wanted, [], reconciled=True)
+        report = await self._send({**listed, **agreed}, figures, changed, {}, [], reconciled=False)
+        return report, part[-1] if len(todo) > len(part) else None
 
     async def _send(self, listed: dict[str, OfferSync], figures: dict[str, _Figures], changed: list[str],
                     wanted: dict[str, datetime | None], unlisted: list[OfferSync], reconciled: bool) -> PushReport:

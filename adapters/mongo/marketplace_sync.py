@@ -24,6 +24,7 @@ from domain.marketplace_sync import ImportState, OfferSync, OrderImport, SyncSum
 from domain.records import MarketplaceOrder, MarketplaceOrderLine, Money
 
 WHAT = "marketplace sync store"
+MAX_IN = 200  # SKUs read by `$in`; more are read with every other state and picked out
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -114,13 +115,15 @@ class MongoMarketplaceSync:
         if held is not None:
             await leases.release(self.leases, f"marketplace_{job}", held, until, WHAT)
 
-    async def position(self) -> tuple[int | None, datetime | None]:
+    async def position(self) -> tuple[int | None, datetime | None, str | None]:
         doc = await call(self.state.find_one({"_id": "push"}), WHAT) or {}
         position = doc.get("position")
-        return (int(position) if position is not None else None), _utc(doc.get("last_reconcile_at"))
+        return ((int(position) if position is not None else None), _utc(doc.get("last_reconcile_at")),
+                doc.get("reconcile_after"))
 
-    async def save_position(self, event_id: int, at: datetime, *, pushed: bool, reconciled: bool) -> None:
-        fields: dict[str, Any] = {"position": event_id, "last_pass_at": at}
+    async def save_position(self, event_id: int, at: datetime, *, pushed: bool, reconcile_after: str | None,
+                            reconciled: bool) -> None:
+        fields: dict[str, Any] = {"position": event_id, "last_pass_at": at, "reconcile_after": reconcile_after}
         if pushed:
             fields["last_pushed_at"] = at
         if reconciled:
@@ -130,8 +133,12 @@ class MongoMarketplaceSync:
     async def offers(self, skus: Collection[str]) -> dict[str, OfferSync]:
         if not skus:
             return {}
-        found = await call(self.offer_states.find({"_id": {"$in": list(skus)}}).to_list(), WHAT)
-        return {doc["_id"]: _offer(doc) for doc in found}
+        wanted = set(skus)
+        if len(wanted) > MAX_IN:  # a reconciliation's: one read of them all (a long `$in` is a deep query tree)
+            found = await call(self.offer_states.find({}).to_list(), WHAT)
+        else:
+            found = await call(self.offer_states.find({"_id": {"$in": list(wanted)}}).to_list(), WHAT)
+        return {doc["_id"]: _offer(doc) for doc in found if doc["_id"] in wanted}
 
     async def keep(self, states: Sequence[OfferSync]) -> None:
         if states:

@@ -16,6 +16,7 @@ import pytest
 from domain.marketplace_sync import ImportState, OrderImport
 from gateway.settings import load_settings
 from gateway.wiring import build_services, sync_rules
+from resolvers import marketplace_push
 from resolvers.catalog_invalidation import poll
 from resolvers.marketplace_orders import MarketplaceImport
 from resolvers.marketplace_push import MarketplacePush
@@ -204,7 +205,8 @@ async def test_a_refused_sku_is_reported_while_the_others_land(backends, built, 
     assert status(admin, errors_only=True)["offers"] == [] and status(admin)["pushFailures"] == 0
 
 
-async def test_the_reconciliation_repairs_an_offer_changed_behind_the_gateways_back(backends, built, clock, admin):
+async def test_the_reconciliation_repairs_an_offer_changed_behind_the_gateways_back(backends, built, clock, admin,
+                                                                                    monkeypatch):
     product = listed(backends, 1, 4)[0]
     sku = product.variants[0].sku
     set_available(backends, product.variants[0].erp_id, 30)
@@ -216,10 +218,17 @@ async def test_the_reconciliation_repairs_an_offer_changed_behind_the_gateways_b
     # when a pass runs before the reconciliation is due, nothing changes
     await push_pass(built, clock)
     assert ebay_offer(backends, sku)[0] == 999
-    # when the reconciliation is due, the offer is set back from the ERP
-    report = await push_pass(built, clock, RECONCILE_SECONDS)
-    assert report.reconciled and ebay_offer(backends, sku)[0] == 30 - BUFFER
-    assert status(admin)["lastReconciliationAt"] is not None
+    # when the reconciliation is due, it runs in slices of SKUs, a slice a pass, beside the events
+    monkeypatch.setattr(marketplace_push, "RECONCILE_SLICE", 10)
+    before = status(admin)["lastReconciliationAt"]
+    reports = [await push_pass(built, clock, RECONCILE_SECONDS)]
+    while not reports[-1].reconciled and len(reports) < 50:
+        assert status(admin)["lastReconciliationAt"] == before  # not over yet
+        reports.append(await push_pass(built, clock))
+    # then, once over, the offer is set back from the ERP
+    assert len(reports) > 1 and reports[-1].reconciled
+    assert ebay_offer(backends, sku)[0] == 30 - BUFFER
+    assert status(admin)["lastReconciliationAt"] != before
 
 
 def buy(backends, sku: str, quantity: int) -> dict:

@@ -129,3 +129,12 @@ def test_the_watching_benchmark_prints_each_read():
     for read in ("one SKU, first page of 100", "50 SKUs, to the end in pages of 500",
                  "a best-seller, to the end in pages of 500"):
         assert re.fullmatch(r"[\d.]+ / [\d.]+", rows[read][1]), (read, rows.get(read))
+
+
+def test_the_marketplace_sync_benchmark_prints_the_push_lag_and_its_baseline():
+    # when it runs in smoke mode (it stops when an offer does not reach the ERP's figure)
+    rows = table(run_smoke("marketplace_sync.py"))
+    # then the lag and the bare round trip have their percentiles
+    for name in ("bare bulk_update_price_quantity round trip",
+                 "ERP stock write to the eBay offer (poll 0.5 s, settle 1 s, push every 0.25 s)"):
+        assert re.fullmatch(r"[\d,]+ ms", rows[name][0]) and re.fullmatch(r"[\d,]+ ms", rows[name][1]), rows
