@@ -224,6 +224,20 @@ class EventLog(Protocol):
         """Forgets the events published before `before`."""
 
 
+class Locks(Protocol):
+    """Short locks across gateway processes, by name: for a write a backend cannot make unique itself
+    (the ERP has no unique customer reference on its contacts)."""
+
+    async def prepare(self) -> None: ...
+
+    async def acquire(self, name: str, now: datetime, hold: timedelta) -> str | None:
+        """A token when the caller now holds `name`, until it releases it or `now + hold` at the latest
+        (its process may die); None while another holds it."""
+
+    async def release(self, name: str, token: str) -> None:
+        """Ends the hold `token` names (a hold that expired and was taken since is left alone)."""
+
+
 class StockHolds(Protocol):
     """Units held for carts in checkout (and, configurable, in carts), in MongoDB: what every channel's
     available stock subtracts until a hold expires, is released, or its ERP order consumes it."""

@@ -31,6 +31,7 @@ from adapters.mongo.fingerprints import MongoFingerprintStore
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.lists import MongoSavedListStore
+from adapters.mongo.locks import MongoLocks
 from adapters.mongo.recommendations import MongoRecommendationStore
 from adapters.mongo.outbox import MongoOutbox
 from adapters.mongo.reminders import MongoReminderState
@@ -281,7 +282,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         wired = wire_backends(settings, record, clock, events)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
-        live_events = MongoEventLog(client, database)
+        live_events, locks = MongoEventLog(client, database), MongoLocks(client, database)
         carts, idempotency = MongoCartStore(client, database, live_events), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
@@ -291,7 +292,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         recommendations = MongoRecommendationStore(client, database, clock)
         reminders = reminder_services(settings, client, database, opened)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
-                      lists, recommendations, reminders.state, reminders.outbox, live_events):
+                      lists, recommendations, reminders.state, reminders.outbox, live_events, locks):
             await store.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
@@ -307,7 +308,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
-            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events)
+            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events,
+            locks=locks)
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

@@ -19,6 +19,7 @@ from domain.ports import (
     EventLog,
     FingerprintStore,
     IdempotencyStore,
+    Locks,
     RecommendationStore,
     RedemptionLedger,
     SavedListStore,
@@ -53,6 +54,7 @@ class Services:
     reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
     events: EventLog | None = None  # the live event log; None: nothing published (tests of the catalog alone)
     holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
+    locks: Locks | None = None  # named locks across processes; None: writes are not serialised
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
