@@ -39,12 +39,13 @@ class MongoEventLog:
             return []
         counter = await call(self.counters.find_one_and_update(
             {"_id": COUNTER}, {"$inc": {"seq": len(events)}}, upsert=True, return_document=ReturnDocument.AFTER), WHAT)
-        first = int(counter["seq"]) - len(events) + 1
+        first = int(counter["seq"]) - len(events) + 1  # type: ignore[index]  # upserted: never None
         ids = list(range(first, first + len(events)))
-        docs = [{"id": i, "at": at, "kind": kind.value, "key": key, "version": version}
-                for i, (kind, key, version) in zip(ids, events, strict=True)]
-        for bucket, in_bucket in groupby(docs, key=lambda d: d["id"] // BUCKET):
-            await call(self.events.update_one({"_id": bucket}, {"$push": {"events": {"$each": list(in_bucket)}},
+        docs: list[dict[str, object]] = [{"id": i, "at": at, "kind": kind.value, "key": key, "version": version}
+                                         for i, (kind, key, version) in zip(ids, events, strict=True)]
+        for bucket, in_bucket in groupby(zip(ids, docs, strict=True), key=lambda pair: pair[0] // BUCKET):
+            pushed = [doc for _, doc in in_bucket]
+            await call(self.events.update_one({"_id": bucket}, {"$push": {"events": {"$each": pushed}},
                                                                 "$max": {"last_at": at}}, upsert=True), WHAT)
         return ids
 
