@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from domain.channels import Channel
@@ -96,13 +96,16 @@ class Subscriber:
 
 
 class LiveHub:
-    def __init__(self, services: Services, poll_seconds: float, max_skus: int = 100) -> None:
+    def __init__(self, services: Services, poll_seconds: float, max_skus: int = 100,
+                 started: Callable[[str | None], None] | None = None) -> None:
+        """`started`: told the operation name of each subscription that starts (metrics)."""
         if services.events is None:
             raise ValueError("live subscriptions need the event log (Services.events)")
         self.services = services
         self.log = services.events
         self.poll_seconds = poll_seconds
         self.max_skus = max_skus
+        self.started = started
         self.follower: EventFollower | None = None
         self.by_key: dict[tuple[LiveEventKind, str], set[Subscriber]] = defaultdict(set)
         self.by_kind: dict[LiveEventKind, set[Subscriber]] = defaultdict(set)
@@ -129,6 +132,8 @@ class LiveHub:
     async def step(self) -> int:
         """Reads and delivers one page of new events; how many there were."""
         assert self.follower is not None, "start() first"
+        if await self.log.last_id() <= self.follower.position:
+            return 0  # nothing new: one read of the counter's _id, not a range read of the log
         events = await self.follower.next_events()
         # who receives what is fixed here, where the position moved: a subscriber that joins while this
         # batch is read replays up to the new position instead (follow), so no event is missed or doubled
@@ -179,14 +184,16 @@ class LiveHub:
         return {sku: f for (sku, _), f in zip(known, figures, strict=True)}, None
 
     @contextlib.asynccontextmanager
-    async def subscribed(self, kind: LiveEventKind, keys: frozenset[str], view: View,
-                         after: int | None = None) -> AsyncIterator[Subscriber]:
+    async def subscribed(self, kind: LiveEventKind, keys: frozenset[str], view: View, after: int | None = None,
+                         operation: str | None = None) -> AsyncIterator[Subscriber]:
         """A subscriber to `keys` for the duration; with `after` (the last event id the client saw, checked
         by check_resumable), holding first the latest missed event of each key since then."""
         subscriber = Subscriber(kind, keys, view, seen_through=after or 0)
         for key in keys:
             self.by_key[(kind, key)].add(subscriber)
         self.by_kind[kind].add(subscriber)
+        if self.started is not None:
+            self.started(operation)
         try:
             if after is not None:
                 await self._replay(subscriber, after, self.position)
@@ -242,7 +249,7 @@ async def sku_changes(ctx: RequestContext, kind: LiveEventKind, skus: Sequence[s
     resume = event_id(after)
     if resume is not None:
         await hub.check_resumable(resume)
-    return _deliveries(ctx, hub.subscribed(kind, keys, View.of(ctx), resume))
+    return _deliveries(ctx, hub.subscribed(kind, keys, View.of(ctx), resume, ctx.operation_name))
 
 
 async def _deliveries(ctx: RequestContext, subscription: contextlib.AbstractAsyncContextManager[Subscriber],

@@ -25,7 +25,8 @@ async def cart_versions(ctx: RequestContext, cart_global_id: str, known_version:
 
 
 async def _versions(ctx: RequestContext, key: str, known_version: int | None) -> AsyncIterator[Cart]:
-    async with hub_of(ctx).subscribed(LiveEventKind.CART, frozenset({key}), View.of(ctx)) as subscriber:
+    async with hub_of(ctx).subscribed(LiveEventKind.CART, frozenset({key}), View.of(ctx),
+                                      operation=ctx.operation_name) as subscriber:
         cart = await _read(ctx, key)  # after subscribing: a write from here on is delivered
         known = cart.version
         if known_version is not None and cart.version > known_version:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +28,7 @@ from tests.api.test_carts import CREATE
 from tests.api.test_catalog_changes import count_stock
 from tests.api.test_nodes import bearer
 from tests.clock import JumpingClock
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, scrape, served_gateway
 
 DATABASE = "subscription_tests"
 POLL = 0.25
@@ -416,3 +417,36 @@ def test_an_oversized_message_closes_the_connection(strict, key, sockets):
     live.subscribe("s", STOCK, skus=["X" * 5000])
     code, reason = live.closed()
     assert code == 1009 and "max_message_bytes" in reason
+
+
+def test_stock_is_read_once_per_event_batch_for_every_subscriber_of_a_channel(backends, mongo_url, connected):
+    catalog, simulators = backends
+    skus = [p.variants[0].sku for p in catalog.products[14:16]]
+    # given three subscribers of the web channel and one of the store channel, on two connections of one process
+    web, store = connected(), connected(**{"X-Channel": "STORE"})
+    for n in range(3):
+        web.subscribe(f"w{n}", STOCK, skus=skus)
+    store.subscribe("s", STOCK, skus=skus)
+    web.quiet()  # every subscription has started
+    erp = simulators["odoo"]
+    erp.reset_stats()
+    # when one batch of events names both SKUs
+    publish(mongo_url, (LiveEventKind.STOCK, skus[0]), (LiveEventKind.STOCK, skus[1]))
+    # then every subscriber has both figures
+    got = {(m["id"], m["payload"]["data"]["stockChanged"]["sku"]) for m in [web.recv() for _ in range(6)]}
+    assert got == {(f"w{n}", sku) for n in range(3) for sku in skus}
+    assert {store.next("s")["data"]["stockChanged"]["sku"] for _ in range(2)} == set(skus)
+    # and the ERP's stock was read once per channel, not once per subscriber
+    reads = {route: n for route, n in erp.stats().items() if "stock.quant" in route}
+    assert sum(reads.values()) == 2, reads
+
+
+def test_subscriptions_count_as_operations_in_metrics(gateways, backends, connected):
+    before = scrape(gateways[0]).get("gateway_subscriptions_total", Counter())
+    live = connected()
+    live.send({"id": "m", "type": "subscribe", "payload": {
+        "query": "subscription Watch($skus: [String!]!) { stockChanged(skus: $skus) { sku } }",
+        "variables": {"skus": [backends[0].products[0].variants[0].sku]}, "operationName": "Watch"}})
+    live.quiet()
+    after = scrape(gateways[0])["gateway_subscriptions_total"]
+    assert after[(("operation", "Watch"),)] - before[(("operation", "Watch"),)] == 1
