@@ -38,7 +38,7 @@ from gateway.budgets import Decision
 from gateway.graphiql import graphiql_files
 from gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
 from gateway.identity import customer_from_header, verification_key
-from gateway.live_socket import LiveSocketHandler, SizedWebSocketAdapter, Sockets
+from gateway.live_socket import LiveSocketHandler, SizedWebSocketAdapter, Sockets, key_of
 from gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
 from gateway.settings import AuthSettings, CacheSettings
 from gateway.shared_answers import SharedAnswers, asks_fresh
@@ -251,12 +251,11 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                                          retry_after=admitted.requests.retry_after)
         return admitted, None
 
-    async def admit_socket(self, context: RequestContext, payload: dict[str, object], address: str) -> DomainError | None:
+    async def admit_socket(self, context: RequestContext, given: dict[str, str], address: str) -> DomainError | None:
         """A WebSocket connection's `connection_init`: its payload names the caller as an HTTP request's
         headers do (`X-API-Key` or `apiKey`, `Authorization`, `X-Channel`); why it is refused, if it is."""
-        given = {name.lower(): value for name, value in payload.items() if isinstance(value, str)}
         self.identify(context, given.get(CHANNEL_HEADER), given.get("authorization"))
-        _, refused = await self.admit(context, given.get(API_KEY_HEADER) or given.get("apikey"), address,
+        _, refused = await self.admit(context, key_of(given), address,
                                       bool(given.get(CHANNEL_HEADER)))
         return refused or context.rejected
 

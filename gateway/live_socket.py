@@ -23,6 +23,8 @@ from strawberry.utils.aio import aclosing
 
 from domain.api_keys import ApiKey
 from domain.errors import DomainError
+from gateway.access import API_KEY_HEADER, WHY
+from resolvers import api_keys
 from resolvers.context import CostMeter, RequestContext
 from schema.errors import domain_error_dict, format_error
 
@@ -56,6 +58,16 @@ class Sockets:
         self.open[key_id] -= 1
         if self.open[key_id] <= 0:
             del self.open[key_id]
+
+
+def as_headers(payload: dict[str, object]) -> dict[str, str]:
+    """connection_init's payload as the HTTP headers it stands for: names in lower case, text values."""
+    return {name.lower(): value for name, value in payload.items() if isinstance(value, str)}
+
+
+def key_of(headers: dict[str, str]) -> str | None:
+    """The API key: `X-API-Key`, or `apiKey` as some clients name it."""
+    return headers.get(API_KEY_HEADER) or headers.get("apikey")
 
 
 def close_reason(text: str) -> str:
@@ -145,6 +157,7 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
         self.schema = PerOperation(self.schema, self.context.services.backends.roles,  # type: ignore[assignment]
                                    view.gatekeeper.meter)
         self.key_id: str | None = None
+        self.raw_key = ""
         self.pinger: asyncio.Task | None = None
         self.pong_at = time.monotonic()
 
@@ -164,7 +177,8 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
         view: Any = self.view
         client = getattr(self.websocket, "ws", None)
         address = client.client.host if client is not None and client.client else ""
-        refused: DomainError | None = await view.admit_socket(self.context, payload, address)
+        given = as_headers(payload)
+        refused: DomainError | None = await view.admit_socket(self.context, given, address)
         if refused is not None:
             await self.websocket.close(REFUSED, close_reason(f"{refused.code}: {refused}"))
             return
@@ -176,6 +190,7 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 f"(subscriptions.max_connections_per_key)"))
             return
         self.key_id = key.key_id
+        self.raw_key = key_of(given) or ""
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
         if self.settings.ping_seconds > 0:
@@ -186,11 +201,17 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     async def _ping_forever(self) -> None:
         """Pings every `ping_seconds`; closes the connection when a ping has no pong within
-        `pong_timeout_seconds` (a client gone without closing holds no subscriptions for long)."""
+        `pong_timeout_seconds` (a client gone without closing holds no subscriptions for long), or
+        when its key has been revoked, rotated or has expired since it connected."""
         every, patience = self.settings.ping_seconds, self.settings.pong_timeout_seconds
+        view: Any = self.view
         try:
             while True:
                 await asyncio.sleep(every)
+                checked = await api_keys.check(view.gatekeeper.keys, self.raw_key)
+                if isinstance(checked, str):
+                    await self.websocket.close(REFUSED, close_reason(f"UNAUTHENTICATED: {WHY[checked]}"))
+                    return
                 pinged = time.monotonic()
                 await self.send_message({"type": "ping"})
                 await asyncio.sleep(patience)

@@ -136,7 +136,7 @@ class LiveHub:
             return 0  # nothing new: one read of the counter's _id, not a range read of the log
         events = await self.follower.next_events()
         # who receives what is fixed here, where the position moved: a subscriber that joins while this
-        # batch is read replays up to the new position instead (follow), so no event is missed or doubled
+        # batch is read replays up to the new position instead (subscribed), so no event is missed or doubled
         await self._deliver(self._targets(events))
         return len(events)
 

@@ -4,6 +4,7 @@ key, not every change; a resumed subscriber gets what it missed once; an idle po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from tests.unit.cart_fakes import CartWorld
 
 WEB = View(CartWorld().context().channel)
 CART = LiveEventKind.CART
+STOCK = LiveEventKind.STOCK
 
 
 class MemoryEventLog:
@@ -49,9 +51,8 @@ class MemoryEventLog:
         self.events = [e for e in self.events if e.at >= before]
 
 
-def hub_over(log: MemoryEventLog) -> LiveHub:
-    world = CartWorld()
-    services = world.context().services
+def hub_over(log: MemoryEventLog, world: CartWorld | None = None) -> LiveHub:
+    services = (world or CartWorld()).context().services
     services.events = log
     return LiveHub(services, poll_seconds=0.1)
 
@@ -147,3 +148,27 @@ def test_skus_out_of_bounds_are_refused(skus):
 
 def test_printable_skus_pass():
     assert checked_skus(["CG-000001-S", "Größe-L"], 2) == {"CG-000001-S", "Größe-L"}
+
+
+def test_stock_is_read_once_per_batch_for_every_subscriber_of_a_channel_and_store():
+    async def run() -> None:
+        world, log = CartWorld(), MemoryEventLog()
+        hub = hub_over(log, world)
+        await hub.start()
+        skus = frozenset({"JACKET-M", "SCARF"})
+        async with contextlib.AsyncExitStack() as subscribed:
+            web = [await subscribed.enter_async_context(hub.subscribed(STOCK, skus, WEB)) for _ in range(3)]
+            berlin = await subscribed.enter_async_context(hub.subscribed(STOCK, skus, View(WEB.channel, "BER")))
+            world.erp.calls.clear()
+            # when one batch of events names both SKUs
+            await log.publish([(STOCK, "JACKET-M", None), (STOCK, "SCARF", None)], datetime(2026, 12, 1))
+            await hub.step()
+            # then the ERP's stock was read once for the channel and once for the store, for both SKUs
+            reads = [args for method, args in world.erp.calls if method == "stock_quants"]
+            assert len(reads) == 2 and all(set(variant_ids) == {10, 20} for variant_ids, _ in reads)
+            # and every subscriber has both figures, the web's from the web's warehouses
+            for subscriber in web:
+                taken = {d.key: d.figure.quantity for d in await subscriber.take()}
+                assert taken == {"JACKET-M": 5, "SCARF": 0}
+            assert {d.key for d in await berlin.take()} == {"JACKET-M", "SCARF"}
+    asyncio.run(run())
