@@ -326,6 +326,25 @@ def test_a_subscription_outside_the_keys_scopes_is_refused(backends, mongo_url, 
     assert live.next("p")["data"]["priceChanged"]["eventId"] == str(price)
 
 
+def test_a_content_change_brings_the_product_and_a_price_change_the_channels_price(backends, mongo_url, connected):
+    catalog, _ = backends
+    product = catalog.products[18]
+    sku = product.variants[0].sku
+    live = connected(**{"X-Channel": "WEB"})
+    live.subscribe("c", "subscription($skus: [String!]!) { productChanged(skus: $skus) { eventId sku removed aspects "
+                   "product { sku title } } }", skus=[sku])
+    live.subscribe("p", PRICE, skus=[sku])
+    live.quiet()
+    content, price = publish(mongo_url, (LiveEventKind.PRODUCT, sku), (LiveEventKind.PRICE, sku))
+    got = {m["id"]: m["payload"]["data"] for m in (live.recv(), live.recv())}  # two operations: in either order
+    changed = got["c"]["productChanged"]
+    assert changed == {"eventId": str(content), "sku": sku, "removed": False, "aspects": ["CONTENT"],
+                       "product": {"sku": product.sku, "title": changed["product"]["title"]}}
+    assert changed["product"]["title"]
+    priced = got["p"]["priceChanged"]
+    assert priced["eventId"] == str(price) and priced["price"]["currencyCode"] == "EUR"
+
+
 def test_a_marketplace_key_reads_stock_but_no_cart(backends, mongo_url, connected):
     catalog, _ = backends
     sku = catalog.products[12].variants[0].sku
