@@ -122,6 +122,9 @@ class Metrics:
         self.cancellations = Counter(
             "gateway_cancelled_requests", "Admitted requests cancelled, with their backend calls, by reason "
             "(deadline, disconnect).", ["reason"], registry=registry)
+        self.subscriptions = Counter(
+            "gateway_subscriptions", "Subscriptions started over WebSocket, by GraphQL operation.",
+            ["operation"], registry=registry)
         self._admission_series = {outcome: self.admissions.labels(outcome) for outcome in ADMISSION_OUTCOMES}
         for reason in CANCEL_REASONS:
             self.cancellations.labels(reason)
@@ -196,6 +199,10 @@ class Metrics:
         """A request that waited for the same request already running and took its answer
         (`gateway_coalesced_requests_total`)."""
         self.coalesced.inc()
+
+    def subscription_started(self, operation_name: str | None) -> None:
+        """A subscription began streaming (`gateway_subscriptions_total{operation}`)."""
+        self.subscriptions.labels(self.operations("subscription", operation_name)).inc()
 
     # — for admission control (gateway/admission.py) —
 

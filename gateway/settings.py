@@ -20,6 +20,8 @@ from typing import Any, Literal
 from domain.channels import Channel
 from domain.roles import Role
 from gateway.reminder_settings import ReminderSettings, SmtpSettings, problem
+from gateway.subscription_settings import SubscriptionSettings
+from gateway.subscription_settings import problem as subscriptions_problem
 from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
@@ -286,6 +288,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -393,6 +396,8 @@ def _key(where: str, name: str) -> str:
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
     if (wrong := problem(s.reminders, s.smtp, {c.upper() for c in s.channels}, s.server.production)) is not None:
+        raise SettingsError(wrong)
+    if (wrong := subscriptions_problem(s.subscriptions)) is not None:
         raise SettingsError(wrong)
     if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
         raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "

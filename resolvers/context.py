@@ -31,6 +31,7 @@ from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
 
 if TYPE_CHECKING:
+    from resolvers.live_hub import LiveHub
     from resolvers.reminders.services import ReminderServices
 
 
@@ -55,6 +56,7 @@ class Services:
     events: EventLog | None = None  # the live event log; None: nothing published (tests of the catalog alone)
     holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
     locks: Locks | None = None  # named locks across processes; None: writes are not serialised
+    live: LiveHub | None = None  # the process's subscription hub; None: subscriptions are off
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
@@ -100,6 +102,14 @@ class RequestContext:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
                                self.stock_age_limit)
+
+    def renew(self) -> None:
+        """Forgets what was read so far (loaders, memo, reported errors): a subscription reads each
+        event's figures afresh with the same context."""
+        self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
+                               self.stock_age_limit)
+        self.memo.clear()
+        self.reported.clear()
 
     def stock_age_limit(self) -> float:
         """How old a cached stock figure may be for this operation; 0: read live."""
