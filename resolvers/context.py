@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
 from domain.channels import Channel
+from domain.holds import HoldRules
 from domain.lists import ListRules
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
@@ -53,6 +54,7 @@ class Services:
     reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
     events: EventLog | None = None  # the live event log; None: nothing published (tests of the catalog alone)
     holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
+    hold_rules: HoldRules = field(default_factory=HoldRules)  # when units are held, and for how long
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
@@ -97,7 +99,7 @@ class RequestContext:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
-                               self.stock_age_limit)
+                               self.stock_age_limit, self.services.holds, self.services.clock)
 
     def stock_age_limit(self) -> float:
         """How old a cached stock figure may be for this operation; 0: read live."""
