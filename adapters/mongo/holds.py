@@ -4,8 +4,13 @@ Every change reads the SKU's document, decides with the rules of domain/holds.py
 the version it read (insert when there was none, delete when no hold is left), retrying when another
 writer got there first: the last unit goes to one cart, whichever process asks, with no transaction.
 Lapsed holds are ignored on read and dropped by the next write (or `expire`, which `next`, the
-earliest expiry, finds). Only SKUs with holds have a document, so the collection stays as small as
-what is held: the embedded store scans it for the `$in` of a request's SKUs.
+earliest expiry, finds).
+
+A request's read is one `_id` read of `stock_hold_skus` (`_id: "live"`: each held SKU with the
+latest expiry of its holds, in seconds since the epoch), then one `_id` read per SKU of the request found there: the embedded
+store scans for anything but an `_id`, and most SKUs are held by no one. A SKU is entered there
+(`$max`) before its holds are written, and left only once that expiry has passed (a conditional
+`$unset`), so a reader never misses a live hold.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from domain.ports import EventLog
 from domain.records import LiveEventKind
 
 WHAT = "stock holds"
+LIVE = "live"  # the document of `stock_hold_skus` naming every SKU with holds
 MAX_ATTEMPTS = 100  # concurrent writers on one SKU each retry until their change lands
 
 HoldCounter = Callable[[str, int], None]  # (taken, refused, expired, released), how many
@@ -42,6 +48,11 @@ def _entry(hold: Hold) -> dict[str, Any]:
     return {"c": hold.cart_id, "q": hold.quantity, "u": hold.until, "p": sorted(hold.pool), "x": hold.consumed_at}
 
 
+def _field(sku: str) -> str:
+    """The SKU as a field name (no dot, no leading dollar)."""
+    return sku.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
 def _held(holds: Sequence[Hold]) -> list[tuple[str, int, datetime | None]]:
     """What a figure can tell of the holds (their expiry aside)."""
     return sorted((h.cart_id, h.quantity, h.consumed_at) for h in holds)
@@ -51,6 +62,7 @@ class MongoStockHolds:
     def __init__(self, client: AsyncMongoClient, database: str, events: EventLog | None = None,
                  counted: HoldCounter | None = None) -> None:
         self.holds = client[database]["stock_holds"]
+        self.skus = client[database]["stock_hold_skus"]
         self.events = events
         self.counted = counted or (lambda outcome, n: None)
 
@@ -60,8 +72,11 @@ class MongoStockHolds:
     async def holds_of(self, skus: Sequence[str], now: datetime) -> dict[str, list[Hold]]:
         if not skus:
             return {}
-        docs = await call(self.holds.find({"_id": {"$in": sorted(set(skus))}}).to_list(None), WHAT)
-        found = {str(doc["_id"]): live(map(_hold, doc.get("holds") or ()), now) for doc in docs}
+        entered = (await call(self.skus.find_one({"_id": LIVE}), WHAT) or {}).get("skus") or {}
+        held = [sku for sku in sorted(set(skus))
+                if (until := entered.get(_field(sku))) is not None and until > now.timestamp()]
+        docs = await asyncio.gather(*(call(self.holds.find_one({"_id": sku}), WHAT) for sku in held))
+        found = {sku: live(map(_hold, doc.get("holds") or ()), now) for sku, doc in zip(held, docs, strict=True) if doc}
         return {sku: holds for sku, holds in found.items() if holds}
 
     async def held(self, skus: Sequence[str], now: datetime, *, except_cart: str | None = None) -> dict[str, int]:
@@ -103,6 +118,11 @@ class MongoStockHolds:
         changed = [await self._change(str(doc["_id"]), now, lambda holds: holds) for doc in due]
         expired = sum(1 for c in changed if c is not None)
         self.counted("expired", expired)
+        entered = (await call(self.skus.find_one({"_id": LIVE}), WHAT) or {}).get("skus") or {}
+        for field in [f for f, until in entered.items() if until <= now.timestamp()][:limit]:
+            # left only if no hold entered it again meanwhile (its expiry still past)
+            await call(self.skus.update_one({"_id": LIVE, f"skus.{field}": {"$lte": now.timestamp()}},
+                                            {"$unset": {f"skus.{field}": ""}}), WHAT)
         return expired
 
     async def _change(self, sku: str, now: datetime, change: Callable[[list[Hold]], list[Hold]]) -> list[Hold] | None:
@@ -122,7 +142,11 @@ class MongoStockHolds:
         raise BackendUnavailable(NAME, f"the holds of {sku} changed too often to apply a change")
 
     async def _write(self, sku: str, doc: dict[str, Any] | None, holds: list[Hold]) -> bool:
-        """Writes `holds` over `doc` (None: there was none) if no other writer changed it meanwhile."""
+        """Writes `holds` over `doc` (None: there was none) if no other writer changed it meanwhile,
+        the SKU entered among the held ones first."""
+        if holds:
+            latest = max(h.until for h in holds).timestamp()
+            await call(self.skus.update_one({"_id": LIVE}, {"$max": {f"skus.{_field(sku)}": latest}}, upsert=True), WHAT)
         if doc is None:
             try:
                 await call(self.holds.insert_one({"_id": sku, "v": 1, "holds": [_entry(h) for h in holds],
