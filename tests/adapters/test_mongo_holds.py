@@ -80,7 +80,7 @@ async def test_lapsed_holds_count_for_no_one_and_are_dropped_and_announced(mongo
     later = T0 + timedelta(minutes=6)
     # then, once it lapsed, another cart gets the unit without anyone dropping it first
     assert await store.held(["SKU-1"], later) == {}
-    assert await store.hold("b", {"SKU-1": wish(1, 1)}, later) == {}
+    assert await store.hold("b", {"SKU-1": wish(1, 1, minutes=30)}, later) == {}
     # and a lapsed hold with no write after it is dropped by `expire`, which announces its SKU
     assert await store.hold("c", {"SKU-2": wish(1, 1, minutes=5)}, T0) == {}
     before = await events.last_id()
@@ -88,7 +88,11 @@ async def test_lapsed_holds_count_for_no_one_and_are_dropped_and_announced(mongo
     assert await store.expire(later, 100) == 0
     announced = await events.after(before, 10)
     assert [(e.kind, e.key) for e in announced] == [(LiveEventKind.STOCK, "SKU-2")]
-    assert published > 0
+    assert published > 0  # taking a hold announced its SKU too
+    # and once past the time the list of held SKUs keeps them for, they leave it
+    assert set((await store._entered())[1]) == {"SKU-1", "SKU-2"}
+    await store.expire(T0 + timedelta(minutes=20), 100)
+    assert set((await store._entered())[1]) == {"SKU-1"}
     await client.close()
 
 
