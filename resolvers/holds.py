@@ -6,6 +6,7 @@ less the other carts' holds; released when lines go or a checkout fails, consume
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Collection, Mapping
 from datetime import timedelta
@@ -81,6 +82,14 @@ async def follow(ctx: RequestContext, before: Cart, after: Cart) -> dict[str, in
     await release(ctx, after.cart_id, [sku for sku in changed if sku not in now])
     return await hold(ctx, after, {sku: min(now[sku], rules.on_add_max_units) for sku in changed if sku in now},
                       rules.cart_hold)
+
+
+async def hand_over(ctx: RequestContext, closed: Cart, survivor: Cart) -> None:
+    """A cart merged into another at sign-in: its holds go, the survivor's follow its lines."""
+    if ctx.services.holds is None or not ctx.services.hold_rules.on_add:
+        return
+    await release(ctx, closed.cart_id, quantities(closed))
+    await follow(ctx, dataclasses.replace(survivor, lines=()), survivor)
 
 
 async def release(ctx: RequestContext, cart_id: str, skus: Collection[str]) -> None:

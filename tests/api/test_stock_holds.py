@@ -16,7 +16,8 @@ import pytest
 from domain.channels import Channel
 from resolvers import global_ids
 from simulators.catalog import LOCATIONS, Catalog, SeedVariant
-from tests.api.test_checkout import CHECKOUT, SHIPPING
+from tests.api.test_cart_sign_in import SIGN_IN
+from tests.api.test_checkout import CHECKOUT, SHIPPING, customer
 from tests.clock import MovingClock
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
 
@@ -75,8 +76,8 @@ def line(variant: SeedVariant, quantity: int = 1) -> dict:
     return {"merchandiseId": global_ids.encode("Variant", variant.sku), "quantity": quantity}
 
 
-def cart_of(client: GraphQLClient, channel: str, *lines: dict) -> dict:
-    answer = client(CREATE, {"lines": list(lines)}, {"X-Channel": channel})["data"]["cartCreate"]
+def cart_of(client: GraphQLClient, channel: str, *lines: dict, headers: dict | None = None) -> dict:
+    answer = client(CREATE, {"lines": list(lines)}, {"X-Channel": channel, **(headers or {})})["data"]["cartCreate"]
     assert answer["userErrors"] == [], answer
     return answer["cart"]
 
@@ -88,9 +89,9 @@ def shown(client: GraphQLClient, variant: SeedVariant, channel: str = "APP", max
     return next(v["stock"]["quantity"] for v in answer["data"]["product"]["variants"] if v["sku"] == variant.sku)
 
 
-def check_out(client: GraphQLClient, cart: dict, channel: str) -> dict:
+def check_out(client: GraphQLClient, cart: dict, channel: str, headers: dict | None = None) -> dict:
     answer = client(CHECKOUT_ERRORS, {"cart": cart["id"], "input": SHIPPING, "key": str(uuid.uuid4())},
-                    {"X-Channel": channel})
+                    {"X-Channel": channel, **(headers or {})})
     assert "errors" not in answer, answer
     return answer["data"]["cartCheckout"]
 
@@ -204,3 +205,28 @@ def test_the_erp_order_consumes_the_hold_without_counting_its_units_twice(gatewa
     assert shown(gateways.holding, variant, "CALL_CENTER", max_age=60) == 1
     assert shown(gateways.plain, variant, "WEB") == 1
     assert shown(gateways.holding, variant, "WEB", max_age=0) == 1
+
+
+def test_a_cart_adding_a_huge_quantity_holds_only_its_share(gateways):
+    # given 100 units, and a web cart adding 60 of them (the gateway holds on add, at most 10 a SKU)
+    variant = only(gateways, 100)
+    cart_of(gateways.holding, "WEB", line(variant, 60))
+    # then the other channels see 90: the rest is checked again, and held, at checkout
+    assert shown(gateways.plain, variant, "APP") == 90
+
+
+def test_a_guest_carts_held_units_go_with_its_lines_at_sign_in(gateways):
+    # given a customer's cart, and a guest cart holding the last unit of a variant
+    other, variant = only(gateways, 5), only(gateways, 1)
+    ana = customer()
+    theirs = cart_of(gateways.holding, "WEB", line(other), headers=ana)
+    guest = cart_of(gateways.holding, "WEB", line(variant))
+    # when the guest signs in: the guest cart's lines are merged into the customer's
+    signed_in = gateways.holding(SIGN_IN, {"cart": guest["id"]}, {**ana, "X-Channel": "WEB"})
+    merged = signed_in["data"]["cartBuyerIdentityUpdate"]
+    assert merged["userErrors"] == [] and merged["cart"]["id"] == theirs["id"]
+    assert sorted(n["quantity"] for n in merged["cart"]["lines"]) == [1, 1]
+    # then the customer's cart holds the unit: others see none, and it checks out
+    assert shown(gateways.plain, variant, "APP") == 0
+    placed = check_out(gateways.holding, merged["cart"], "WEB", ana)
+    assert placed["userErrors"] == [] and placed["order"] is not None
