@@ -231,7 +231,8 @@ class StockHolds(Protocol):
 
     async def held(self, skus: Sequence[str], now: datetime, *, except_cart: str | None = None) -> dict[str, int]:
         """Units of each SKU held by live holds (expiring after `now`), but those of `except_cart`;
-        a SKU without holds is absent."""
+        a SKU without holds is absent. Holds consumed by an ERP order are counted until they lapse
+        (the caller's figure may predate the order); `holds_of` tells them apart."""
 
     async def holds_of(self, skus: Sequence[str], now: datetime) -> dict[str, list[Hold]]:
         """The live holds of each SKU (a SKU without holds is absent): what a figure subtracts
