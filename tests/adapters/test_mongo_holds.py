@@ -122,3 +122,19 @@ async def test_lowering_a_hold_always_succeeds_and_zero_releases_it(mongo_url):
     assert await store.hold("a", {"SKU-1": wish(0, 1)}, T0) == {}
     assert await store.held(["SKU-1"], T0) == {}
     await client.close()
+
+
+async def test_holds_are_counted_in_the_metrics(mongo_url):
+    from gateway.metrics import Metrics
+    from tests.unit.test_metrics import samples
+
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    metrics = Metrics()
+    store = MongoStockHolds(client, f"test_holds_{uuid.uuid4().hex[:8]}", counted=metrics.stock_holds)
+    await store.hold("a", {"SKU-1": wish(1, 1), "SKU-2": wish(1, 1)}, T0)
+    await store.hold("b", {"SKU-1": wish(1, 1)}, T0)
+    await store.release("a", ["SKU-1"], T0)
+    await store.expire(T0 + timedelta(hours=1), 100)
+    counted = {labels[0][1]: n for (name, labels), n in samples(metrics).items() if name == "gateway_stock_holds_total"}
+    assert counted == {"taken": 2, "refused": 1, "released": 1, "expired": 1}
+    await client.close()
