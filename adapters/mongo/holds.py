@@ -1,4 +1,5 @@
-"""Stock holds in MongoDB: `stock_holds`, one document per SKU (`_id`), with its holds and a version.
+"""Stock holds in MongoDB: `stock_holds`, one document per SKU (`_id`), with its holds and a version
+(a token every write renews).
 
 Every change reads the SKU's document, decides with the rules of domain/holds.py, and writes over
 the version it read (insert when there was none, delete when no hold is left), retrying when another
@@ -21,6 +22,7 @@ import asyncio
 import json
 import math
 import random
+import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -173,21 +175,20 @@ class MongoStockHolds:
         the SKU entered among the held ones first."""
         if holds:
             await self._enter({sku: max(h.until for h in holds)}, now)
+        # the version is a fresh token at every write, never a count: a document deleted and made
+        # again cannot come back to the version a slow writer read (no ABA)
+        fields = {"v": uuid.uuid4().hex, "holds": [_entry(h) for h in holds],
+                  "next": min((h.until for h in holds), default=None)}
         if doc is None:
             try:
-                await call(self.holds.insert_one({"_id": sku, "v": 1, "holds": [_entry(h) for h in holds],
-                                                  "next": min(h.until for h in holds)}), WHAT, on_duplicate=_Raced())
+                await call(self.holds.insert_one({"_id": sku, **fields}), WHAT, on_duplicate=_Raced())
             except _Raced:
                 return False
             return True
-        version = doc.get("v", 0)
         if not holds:
-            gone = await call(self.holds.delete_one({"_id": sku, "v": version}), WHAT)
+            gone = await call(self.holds.delete_one({"_id": sku, "v": doc.get("v")}), WHAT)
             return gone.deleted_count == 1
-        written = await call(self.holds.update_one(
-            {"_id": sku, "v": version},
-            {"$set": {"v": version + 1, "holds": [_entry(h) for h in holds], "next": min(h.until for h in holds)}}),
-            WHAT)
+        written = await call(self.holds.update_one({"_id": sku, "v": doc.get("v")}, {"$set": fields}), WHAT)
         return written.matched_count == 1
 
 
