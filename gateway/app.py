@@ -32,6 +32,7 @@ from gateway.settings import Settings
 from gateway.shared_answers import SharedAnswers
 from gateway.unsubscribe import REMINDERS, unsubscribe_route
 from gateway.wiring import GatewayServices, build_gateway_schema, build_services
+from resolvers.holds import expire_forever
 from resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
 from resolvers.live_hub import LiveHub
 from resolvers.marketplace_sweep import sweep_forever
@@ -163,6 +164,8 @@ def _background(settings: Settings, built: GatewayServices,
     live = built.services.live
     if poll_every > 0 and (shared is not None or reminders_every > 0 or live is not None):
         work.append(poll_forever(built.services, built.invalidations, poll_every))
+    if (expire_every := settings.holds.expire_seconds) > 0 and (holds := built.services.holds) is not None:
+        work.append(expire_forever(holds, expire_every, built.services.clock))
     if reminders_every > 0 and (reminders := built.services.reminders) is not None:
         work.append(run_forever(ReminderWorker(built.services, reminders, built.invalidations, built.services.lists,
                                                reminders_every)))

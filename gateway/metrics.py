@@ -126,6 +126,9 @@ class Metrics:
             "gateway_subscriptions", "Subscriptions started over WebSocket, by GraphQL operation.",
             ["operation"], registry=registry)
         self._admission_series = {outcome: self.admissions.labels(outcome) for outcome in ADMISSION_OUTCOMES}
+        self.holds = Counter(
+            "gateway_stock_holds", "Stock holds of one SKU for one cart by outcome: taken, refused (the others' holds "
+            "left too little), released, expired.", ["outcome"], registry=registry)
         for reason in CANCEL_REASONS:
             self.cancellations.labels(reason)
         # per worker: one series per live process (its pid), so an uneven spread shows
@@ -213,6 +216,13 @@ class Metrics:
     def cancelled(self, reason: str) -> None:
         """An admitted request cancelled (`gateway_cancelled_requests_total{reason}`)."""
         self.cancellations.labels(reason).inc()
+
+    # — for stock holds (adapters/mongo/holds.py) —
+
+    def stock_holds(self, outcome: str, count: int) -> None:
+        """Holds taken, refused, released or expired (`gateway_stock_holds_total{outcome}`)."""
+        if count:
+            self.holds.labels(outcome).inc(count)
 
     # — process life and exposition —
 

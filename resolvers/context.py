@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
 from domain.channels import Channel
+from domain.holds import HoldRules
 from domain.lists import ListRules
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
@@ -57,6 +58,7 @@ class Services:
     holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
     locks: Locks | None = None  # named locks across processes; None: writes are not serialised
     live: LiveHub | None = None  # the process's subscription hub; None: subscriptions are off
+    hold_rules: HoldRules = field(default_factory=HoldRules)  # when units are held, and for how long
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
@@ -101,7 +103,7 @@ class RequestContext:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
-                               self.stock_age_limit)
+                               self.stock_age_limit, self.services.holds, self.services.clock)
 
     def renew(self) -> None:
         """Forgets what was read so far (loaders, memo, reported errors): a subscription reads each

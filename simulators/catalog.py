@@ -300,6 +300,15 @@ class Catalog:
         self.stock_edits[(variant_erp_id, location.warehouse_id)] = (on_hand, reserved)
         self.touch("odoo", f"quant:{variant_erp_id}:{location.warehouse_id}")
 
+    def reserve(self, variant_erp_id: int, location: SeedLocation, quantity: int) -> int:
+        """Reserves up to `quantity` units of what the location has unreserved; the units reserved."""
+        on_hand, reserved = self.stock(variant_erp_id, location)
+        taken = max(0, min(quantity, on_hand - reserved))
+        if taken:
+            self.stock_edits[(variant_erp_id, location.warehouse_id)] = (on_hand, reserved + taken)
+            self.touch("odoo", f"quant:{variant_erp_id}:{location.warehouse_id}")
+        return taken
+
     def pool(self, variant_erp_id: int) -> int:
         return self.pool_edits.get(variant_erp_id, marketplace_pool(variant_erp_id))
 
