@@ -238,7 +238,8 @@ class Cart:
         """INSUFFICIENT_STOCK for each touched line asking more than `available` (by SKU) has; the
         quantity available is told only when `show_quantity` (the caller may read stock)."""
         return [UserError("INSUFFICIENT_STOCK", f"{short_of(line.sku, available[line.sku], show_quantity)}, "
-                                                f"{line.quantity} asked", (*where, touched[line.line_id], "quantity"))
+                                                f"{line.quantity} asked", (*where, touched[line.line_id], "quantity"),
+                          available=available[line.sku] if show_quantity else None)
                 for line in self.lines
                 if line.line_id in touched and line.sku in available and line.quantity > available[line.sku]]
 
@@ -376,6 +377,7 @@ class UserError:
     message: str
     field: Field | None = None
     retryable: bool = False  # the same request may succeed later: not kept as an idempotency key's outcome
+    available: int | None = None  # INSUFFICIENT_STOCK: what is left, to a caller who may read stock
 
 
 CHECKOUT_IN_PROGRESS = UserError("CHECKOUT_IN_PROGRESS", "a checkout of this cart is running; read the cart later",

@@ -111,6 +111,8 @@ class CustomerErrorCode(Code):
                                       "dashes, slashes or parentheses between them; an empty one removes it.")
     INVALID_ADDRESS = "INVALID_ADDRESS", ("An address field is too long (120 characters), holds control characters, "
                                           "or the country is not an ISO 3166 alpha-2 code (`field` says which).")
+    UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS", ("Another update of this customer's profile took longer than 10 s "
+                                                "to be written; retry.")
     MARKETING_CONSENT_NOT_KEPT = "MARKETING_CONSENT_NOT_KEPT", ("The system of record keeps no marketing consent "
                                                                 "in this installation (README: Customer profile "
                                                                 "and order history).")

@@ -128,3 +128,10 @@ class DocumentNotTrusted(DomainError):
     """A key limited to a trusted-document list sent a document outside it."""
 
     code = "PERSISTED_QUERY_NOT_IN_LIST"
+
+
+class ResyncRequired(DomainError):
+    """A subscription resumed after an event the log no longer keeps: the client reads the current
+    state and subscribes again from now."""
+
+    code = "RESYNC_REQUIRED"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -11,6 +11,7 @@ from domain.carts import Cart, CartOutcome, IdempotencyClaim, IdempotencyRecord
 from domain.customers import ContactChanges, CustomerRecord, HistoryOrder, OrderWindow
 from domain.discounts import Claim, StaleUse, Usage
 from domain.errors import RecordError
+from domain.holds import Hold, HoldRequest
 from domain.lists import ListOutcome, SavedList, Watch
 from domain.marketplace_sync import OfferSync, OrderImport, SyncSummary
 from domain.recommendations import BoughtWith, OrderEvent
@@ -229,13 +230,49 @@ class EventLog(Protocol):
         """Forgets the events published before `before`."""
 
 
+class Locks(Protocol):
+    """Short locks across gateway processes, by name: for a write a backend cannot make unique itself
+    (the ERP has no unique customer reference on its contacts)."""
+
+    async def prepare(self) -> None: ...
+
+    async def acquire(self, name: str, now: datetime, hold: timedelta) -> str | None:
+        """A token when the caller now holds `name`, until it releases it or `now + hold` at the latest
+        (its process may die); None while another holds it."""
+
+    async def release(self, name: str, token: str) -> None:
+        """Ends the hold `token` names (a hold that expired and was taken since is left alone)."""
+
+
 class StockHolds(Protocol):
     """Units held for carts in checkout (and, configurable, in carts), in MongoDB: what every channel's
     available stock subtracts until a hold expires, is released, or its ERP order consumes it."""
 
     async def held(self, skus: Sequence[str], now: datetime, *, except_cart: str | None = None) -> dict[str, int]:
         """Units of each SKU held by live holds (expiring after `now`), but those of `except_cart`;
-        a SKU without holds is absent."""
+        a SKU without holds is absent. Holds consumed by an ERP order are counted until they lapse
+        (the caller's figure may predate the order); `holds_of` tells them apart."""
+
+    async def holds_of(self, skus: Sequence[str], now: datetime) -> dict[str, list[Hold]]:
+        """The live holds of each SKU (a SKU without holds is absent): what a figure subtracts
+        according to its pool and the time it was read (domain/holds.py)."""
+
+    async def hold(self, cart_id: str, wishes: Mapping[str, HoldRequest], now: datetime) -> dict[str, int]:
+        """Sets the cart's hold on each SKU to its wish, each decided against the other carts' live
+        holds in one atomic step per SKU; when one is refused, the others are set back as they were.
+        Returns the refused SKUs with what the other holds leave (empty: all held). Publishes a STOCK
+        event for each SKU whose held units changed."""
+
+    async def release(self, cart_id: str, skus: Collection[str], now: datetime) -> None:
+        """Drops the cart's holds on `skus` (those not consumed)."""
+
+    async def consume(self, cart_id: str, skus: Collection[str], at: datetime, until: datetime,
+                      now: datetime) -> None:
+        """Marks the cart's holds consumed by its ERP order, confirmed by `at`, kept until `until`."""
+
+    async def expire(self, now: datetime, limit: int) -> int:
+        """Drops lapsed holds (at most `limit` SKUs' worth), publishing a STOCK event for each SKU whose
+        held units changed; the number of SKUs changed."""
 
 
 class CartStore(Protocol):

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from domain.ports import Clock, utc_now
@@ -32,7 +32,9 @@ from gateway.settings import Settings
 from gateway.shared_answers import SharedAnswers
 from gateway.unsubscribe import REMINDERS, unsubscribe_route
 from gateway.wiring import GatewayServices, build_gateway_schema, build_services, sync_rules
+from resolvers.holds import expire_forever
 from resolvers.catalog_invalidation import Follower, follow_forever, forget_stock, poll_forever
+from resolvers.live_hub import LiveHub
 from resolvers.marketplace_sweep import sweep_forever
 from resolvers.marketplace_orders import MarketplaceImport, import_forever
 from resolvers.marketplace_push import MarketplacePush, SyncEvents, push_forever
@@ -93,7 +95,13 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
                 view = GatewayGraphQL(
                     schema, services=built.services, gatekeeper=built.gatekeeper, documents=built.documents,
                     shared=shared, auth=settings.auth, production=production, max_cost=lim.max_cost,
-                    cache=settings.cache, graphql_ide="graphiql" if graphiql else None)
+                    cache=settings.cache, graphql_ide="graphiql" if graphiql else None,
+                    live=settings.subscriptions, allowed_origins=settings.server.cors_origins)
+                if settings.subscriptions.enabled and built.services.events is not None:  # one hub per process
+                    built.services.live = LiveHub(built.services, settings.subscriptions.poll_seconds,
+                                                  settings.subscriptions.max_skus,
+                                                  started=metrics.subscription_started if metrics else None)
+                    await built.services.live.start()
                 # What start-up built (modules, schema, clients) lives as long as the process: moved out of
                 # the collector's reach, it no longer makes full collections slow (p99 of the listing 250 → 110 ms)
                 gc.collect()
@@ -111,6 +119,7 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
 
     routes = [
         Route("/graphql", LifespanView(), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", LifespanView()),  # subscriptions (graphql-transport-ws)
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readiness, methods=["GET"]),
         Route("/alerts/unsubscribe", unsubscribe_route, methods=["GET", "POST"]),
@@ -154,12 +163,19 @@ def _background(settings: Settings, built: GatewayServices,
             forget_stock(stock_cache, change)
 
         work.append(follow_forever(Follower(built.invalidations, invalidate), poll_every / 4))
-    # the reminders follow the same log, the marketplace push the events it publishes: written when any reads it
-    if poll_every > 0 and (shared is not None or reminders_every > 0 or settings.marketplace_sync.enabled):
+    # the reminders and subscriptions follow the same log, the marketplace push the events it publishes: it is
+    # written when any reads it
+    live = built.services.live
+    if poll_every > 0 and (shared is not None or reminders_every > 0 or live is not None
+                           or settings.marketplace_sync.enabled):
         work.append(poll_forever(built.services, built.invalidations, poll_every))
+    if (expire_every := settings.holds.expire_seconds) > 0 and (holds := built.services.holds) is not None:
+        work.append(expire_forever(holds, expire_every, built.services.clock))
     if reminders_every > 0 and (reminders := built.services.reminders) is not None:
         work.append(run_forever(ReminderWorker(built.services, reminders, built.invalidations, built.services.lists,
                                                reminders_every)))
+    if live is not None:
+        work.append(live.run_forever())
     return work
 
 

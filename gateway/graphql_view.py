@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -16,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from domain.api_keys import ApiKey
@@ -29,15 +32,17 @@ from domain.errors import (
     RateLimited,
     Unauthenticated,
 )
-from gateway.access import API_KEY_HEADER, Gatekeeper, Refused, bound_channel, may_introspect
+from gateway.access import API_KEY_HEADER, Admitted, Gatekeeper, Refused, bound_channel, may_introspect
 from gateway.answer_cache import encode_spliced
 from gateway.budgets import Decision
 from gateway.graphiql import graphiql_files
 from gateway.http_caching import VARY, cache_control, etag_of, is_shared, not_modified
 from gateway.identity import customer_from_header, verification_key
+from gateway.live_socket import LiveSocketHandler, SizedWebSocketAdapter, Sockets, key_of
 from gateway.persisted import BadPersistedQuery, PersistedDocuments, requested_hash, sha256_of
 from gateway.settings import AuthSettings, CacheSettings
 from gateway.shared_answers import SharedAnswers, asks_fresh
+from gateway.subscription_settings import SubscriptionSettings
 from resolvers.context import RequestContext, Services
 from schema.errors import domain_error_dict, format_error
 
@@ -90,12 +95,25 @@ def rate_limit_headers(key_requests: Decision, cost: Decision | None) -> dict[st
 class GatewayGraphQL(GraphQL[RequestContext, None]):
     """The /graphql endpoint of one gateway process, built by its lifespan with everything it
     uses: the services requests resolve with, the gatekeeper that admits them, the persisted
-    documents and, unless they are off, the answers shared between requests."""
+    documents and, unless they are off, the answers shared between requests. Over WebSocket it
+    speaks graphql-transport-ws (gateway/live_socket.py)."""
+
+    websocket_adapter_class = SizedWebSocketAdapter
+    graphql_transport_ws_handler_class = LiveSocketHandler
 
     def __init__(self, *args: Any, services: Services, gatekeeper: Gatekeeper, documents: PersistedDocuments,
                  shared: SharedAnswers | None, auth: AuthSettings, production: bool, max_cost: int,
-                 cache: CacheSettings, **kwargs: Any) -> None:
+                 cache: CacheSettings, live: SubscriptionSettings | None = None, **kwargs: Any) -> None:
+        """`live`: the WebSocket transport's settings; None: WebSocket connections are refused."""
+        if live is not None and live.enabled:  # graphql-transport-ws only: the legacy graphql-ws is refused (4406)
+            kwargs.update(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                          connection_init_wait_timeout=timedelta(seconds=live.init_timeout_seconds),
+                          max_subscriptions_per_connection=live.max_per_connection)
+        else:
+            kwargs.update(subscription_protocols=())
         super().__init__(*args, **kwargs)
+        self.live_settings = live or SubscriptionSettings(enabled=False)
+        self.sockets = Sockets(self.live_settings.max_connections_per_key)
         self.services = services
         self.gatekeeper = gatekeeper
         self.documents = documents
@@ -199,51 +217,76 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
 
     async def _admit(self, request: Request, context: RequestContext, sub_response: Response) -> ExecutionResult | None:
         """Checks the API key and its request budget; applies its scopes and channel binding."""
-        admitted = await self.gatekeeper.admit(request.headers.get(API_KEY_HEADER),
-                                               request.client.host if request.client else "")
-        if isinstance(admitted, Refused):
-            return refusal(RateLimited(str(admitted), retry_after=admitted.retry_after))
-        if isinstance(admitted, str):
+        admitted, refused = await self.admit(context, request.headers.get(API_KEY_HEADER),
+                                             request.client.host if request.client else "",
+                                             bool(request.headers.get(CHANNEL_HEADER)))
+        if admitted is not None:
+            request.state.requests_decision = admitted.requests
+        if isinstance(refused, Unauthenticated):
             sub_response.status_code = 401
             sub_response.headers["WWW-Authenticate"] = 'APIKey header="X-API-Key"'
-            return refusal(Unauthenticated(admitted))
+        return refusal(refused) if refused is not None else None
+
+    async def admit(self, context: RequestContext, raw_key: str | None, address: str,
+                    channel_asked: bool) -> tuple[Admitted | None, DomainError | None]:
+        """An HTTP request's or a WebSocket connection's key, by the same rules: the key and its request
+        budget, its scopes and channel binding applied to `context`; or why it is refused."""
+        admitted = await self.gatekeeper.admit(raw_key, address)
+        if isinstance(admitted, Refused):
+            return None, RateLimited(str(admitted), retry_after=admitted.retry_after)
+        if isinstance(admitted, str):
+            return None, Unauthenticated(admitted)
         key = admitted.key
-        request.state.requests_decision = admitted.requests
         context.api_key, context.scopes = key, key.granted
         context.introspection = may_introspect(key, self.production)
         context.meter = self.gatekeeper.meter(key)
         if (bound := bound_channel(key)) is not None:
-            if request.headers.get(CHANNEL_HEADER) and context.channel is not bound and context.rejected is None:
+            if channel_asked and context.channel is not bound and context.rejected is None:
                 context.rejected = Forbidden(f"this API key is bound to channel {bound.value}; "
                                              f"it cannot ask for {context.channel.value}")
             context.channel = context.bound_channel = bound
         if not admitted.requests.allowed:
-            return refusal(RateLimited(f"The key's request budget is spent for now ({key.requests_per_minute} "
-                                       f"requests per minute). Retry in {admitted.requests.retry_after} s.",
-                                       retry_after=admitted.requests.retry_after))
-        return None
+            return admitted, RateLimited(f"The key's request budget is spent for now ({key.requests_per_minute} "
+                                         f"requests per minute). Retry in {admitted.requests.retry_after} s.",
+                                         retry_after=admitted.requests.retry_after)
+        return admitted, None
+
+    async def admit_socket(self, context: RequestContext, given: dict[str, str], address: str) -> DomainError | None:
+        """A WebSocket connection's `connection_init`: its payload names the caller as an HTTP request's
+        headers do (`X-API-Key` or `apiKey`, `Authorization`, `X-Channel`); why it is refused, if it is."""
+        self.identify(context, given.get(CHANNEL_HEADER), given.get("authorization"))
+        _, refused = await self.admit(context, key_of(given), address,
+                                      bool(given.get(CHANNEL_HEADER)))
+        return refused or context.rejected
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+        if request.scope["type"] == "websocket":  # the caller names itself in connection_init (admit_socket)
+            return RequestContext(services=self.services, request_id=uuid.uuid4().hex,
+                                  channel=self.services.rules.default_channel)
         request_id = request.scope.get("state", {}).get("request_id", "")
         context = RequestContext(services=self.services, request_id=request_id,
                                  channel=self.services.rules.default_channel, cacheable=request.method == "GET")
-        if raw := request.headers.get(CHANNEL_HEADER):
-            try:
-                context.channel = Channel.parse(raw)
-            except ValueError as exc:
-                context.rejected = BadUserInput(f"X-Channel: {exc}")
-        try:
-            customer = customer_from_header(request.headers.get("authorization"), self.auth, self.token_key)
-        except Unauthenticated as exc:
-            context.rejected = exc
-        else:
-            if customer is not None:
-                context.customer_id, context.customer_email = customer.customer_id, customer.email
+        self.identify(context, request.headers.get(CHANNEL_HEADER), request.headers.get("authorization"))
         context.backend_deadline = request.scope.get("state", {}).get("backend_deadline")
         request.state.gateway_context = context
         request.state.sub_response = response
         response.graphql_response_json = prefers_graphql_response_json(request.headers.get("accept", ""))  # type: ignore[attr-defined]
         return context
+
+    def identify(self, context: RequestContext, channel: str | None, authorization: str | None) -> None:
+        """The channel asked for and the customer's token; what is wrong with them is `context.rejected`."""
+        if channel:
+            try:
+                context.channel = Channel.parse(channel)
+            except ValueError as exc:
+                context.rejected = BadUserInput(f"X-Channel: {exc}")
+        try:
+            customer = customer_from_header(authorization, self.auth, self.token_key)
+        except Unauthenticated as exc:
+            context.rejected = exc
+        else:
+            if customer is not None:
+                context.customer_id, context.customer_email = customer.customer_id, customer.email
 
     def encode_json(self, data: object) -> bytes | str:
         return encode_spliced(data, encode_body)  # a shared answer's data is encoded once

@@ -125,6 +125,9 @@ class Metrics:
         self.cancellations = Counter(
             "gateway_cancelled_requests", "Admitted requests cancelled, with their backend calls, by reason "
             "(deadline, disconnect).", ["reason"], registry=registry)
+        self.subscriptions = Counter(
+            "gateway_subscriptions", "Subscriptions started over WebSocket, by GraphQL operation.",
+            ["operation"], registry=registry)
         self._admission_series = {outcome: self.admissions.labels(outcome) for outcome in ADMISSION_OUTCOMES}
         # the marketplace sync (resolvers/marketplace_push.py, marketplace_orders.py): outcomes only, never SKUs
         self.marketplace_pushes = Counter(
@@ -141,6 +144,9 @@ class Metrics:
             self.marketplace_pushes.labels(outcome)
         for outcome in IMPORT_OUTCOMES:
             self.marketplace_orders.labels(outcome)
+        self.holds = Counter(
+            "gateway_stock_holds", "Stock holds of one SKU for one cart by outcome: taken, refused (the others' holds "
+            "left too little), released, expired.", ["outcome"], registry=registry)
         for reason in CANCEL_REASONS:
             self.cancellations.labels(reason)
         # per worker: one series per live process (its pid), so an uneven spread shows
@@ -215,6 +221,10 @@ class Metrics:
         (`gateway_coalesced_requests_total`)."""
         self.coalesced.inc()
 
+    def subscription_started(self, operation_name: str | None) -> None:
+        """A subscription began streaming (`gateway_subscriptions_total{operation}`)."""
+        self.subscriptions.labels(self.operations("subscription", operation_name)).inc()
+
     # — for admission control (gateway/admission.py) —
 
     def admission(self, outcome: str) -> None:
@@ -238,6 +248,12 @@ class Metrics:
     def marketplace_order_imported(self, outcome: str) -> None:
         """An order imported or failed (`gateway_marketplace_orders_total{outcome}`)."""
         self.marketplace_orders.labels(outcome).inc()
+    # — for stock holds (adapters/mongo/holds.py) —
+
+    def stock_holds(self, outcome: str, count: int) -> None:
+        """Holds taken, refused, released or expired (`gateway_stock_holds_total{outcome}`)."""
+        if count:
+            self.holds.labels(outcome).inc(count)
 
     # — process life and exposition —
 

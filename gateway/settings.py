@@ -22,6 +22,8 @@ from domain.roles import Role
 from gateway.reminder_settings import ReminderSettings, SmtpSettings, problem
 from gateway import marketplace_sync_settings
 from gateway.marketplace_sync_settings import MarketplaceSyncSettings
+from gateway.subscription_settings import SubscriptionSettings
+from gateway.subscription_settings import problem as subscriptions_problem
 from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
@@ -249,6 +251,17 @@ class ListSettings:
 
 
 @dataclass(frozen=True)
+class HoldSettings:
+    """Stock held for carts (README: Stock reservations)."""
+
+    checkout_minutes: float = 10.0  # a checkout holds the cart's units this long; 0: no holds at all
+    on_add: bool = False  # hold a line's units when it is added or its quantity changed, too
+    cart_minutes: float = 15.0  # such a hold lasts this long after the line's last change
+    on_add_max_units: int = 10  # the most units of one SKU a cart holds before checkout
+    expire_seconds: float = 5.0  # lapsed holds are dropped (and their SKUs announced) this often; 0: on writes only
+
+
+@dataclass(frozen=True)
 class LimitSettings:
     max_depth: int = 12       # nesting of fields (introspection not counted)
     max_aliases: int = 30
@@ -289,6 +302,8 @@ class Settings:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     marketplace_sync: MarketplaceSyncSettings = field(default_factory=MarketplaceSyncSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
+    holds: HoldSettings = field(default_factory=HoldSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -393,6 +408,19 @@ def _key(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
 
+def _validate_holds(h: HoldSettings) -> None:
+    if h.checkout_minutes < 0:
+        raise SettingsError("holds.checkout_minutes: must be 0 (no holds) or more")
+    if h.on_add and h.checkout_minutes == 0:
+        raise SettingsError("holds.on_add: needs holds at checkout (holds.checkout_minutes above 0)")
+    if h.cart_minutes <= 0:
+        raise SettingsError("holds.cart_minutes: must be above 0")
+    if h.on_add_max_units < 1:
+        raise SettingsError("holds.on_add_max_units: must be at least 1")
+    if h.expire_seconds < 0:
+        raise SettingsError("holds.expire_seconds: must be 0 (on writes only) or more")
+
+
 def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
     if (wrong := problem(s.reminders, s.smtp, {c.upper() for c in s.channels}, s.server.production)) is not None:
@@ -402,6 +430,8 @@ def _validate(s: Settings) -> None:
     if s.marketplace_sync.enabled and s.cache.invalidation_poll_seconds <= 0:
         raise SettingsError("marketplace_sync.enabled: needs cache.invalidation_poll_seconds above 0 (the change feeds' "
                             "poll publishes the events the push follows)")
+    if (wrong := subscriptions_problem(s.subscriptions)) is not None:
+        raise SettingsError(wrong)
     if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
         raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
                             "set a secret of your own")
@@ -442,6 +472,7 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"lists.{name}: must be at least 1")
     if s.lists.guest_list_ttl_days <= 0:
         raise SettingsError("lists.guest_list_ttl_days: must be above 0")
+    _validate_holds(s.holds)
     if not 1 <= s.server.port <= 65535:
         raise SettingsError(f"server.port: must be 1..65535 (got {s.server.port})")
     if s.server.persisted_documents_per_key < 1:

@@ -28,10 +28,12 @@ from adapters.mongo.carts import MongoCartStore
 from adapters.mongo.documents import MongoDocumentStore
 from adapters.mongo.events import MongoEventLog
 from adapters.mongo.fingerprints import MongoFingerprintStore
+from adapters.mongo.holds import MongoStockHolds
 from adapters.mongo.idempotency import MongoIdempotencyStore
 from adapters.mongo.invalidations import MongoInvalidationLog
 from adapters.mongo.lists import MongoSavedListStore
 from adapters.mongo.marketplace_sync import MongoMarketplaceSync
+from adapters.mongo.locks import MongoLocks
 from adapters.mongo.recommendations import MongoRecommendationStore
 from adapters.mongo.outbox import MongoOutbox
 from adapters.mongo.reminders import MongoReminderState
@@ -45,6 +47,7 @@ from adapters.retries import RetryEvents, RetryPolicy
 from adapters.woocommerce import WooCommerceAdapter
 from domain.carts import CartRules, MergeStrategy
 from domain.channels import Channel
+from domain.holds import HoldRules
 from domain.lists import ListRules
 from domain.marketplace_sync import SyncRules
 from domain.ports import Clock, utc_now
@@ -191,6 +194,14 @@ def cart_rules(settings: Settings) -> CartRules:
                      shop_currency=b.woocommerce.currency, claim_seconds=max(CartRules().claim_seconds, 5 * slowest))
 
 
+def hold_rules(settings: Settings) -> HoldRules:
+    h, odoo = settings.holds, settings.backends.odoo
+    # a consumed hold outlives every ERP figure read before its order: those cached, and reads under way then
+    lingering = settings.catalog.stock_cache_seconds + odoo.timeout_seconds * (odoo.retries + 1) + 1
+    return HoldRules(checkout_minutes=h.checkout_minutes, on_add=h.on_add, cart_minutes=h.cart_minutes,
+                     on_add_max_units=min(h.on_add_max_units, settings.carts.max_quantity), consumed_seconds=lingering)
+
+
 def list_rules(settings: Settings) -> ListRules:
     s = settings.lists
     return ListRules(max_lists=s.max_lists, max_items=s.max_items, name_max_length=s.name_max_length,
@@ -291,7 +302,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         wired = wire_backends(settings, record, clock, events)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
-        live_events = MongoEventLog(client, database)
+        live_events, locks = MongoEventLog(client, database), MongoLocks(client, database)
         carts, idempotency = MongoCartStore(client, database, live_events), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)
@@ -299,12 +310,16 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         redemptions = MongoRedemptionLedger(client, database, stale_seconds=cart_rules(settings).claim_seconds,
                                             clock=clock)
         recommendations = MongoRecommendationStore(client, database, clock)
+        holds = MongoStockHolds(client, database, live_events, counted=getattr(events, "stock_holds", None)) \
+            if settings.holds.checkout_minutes > 0 else None
         reminders = reminder_services(settings, client, database, opened)
         marketplace_sync = MongoMarketplaceSync(client, database)
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
-                      lists, recommendations, reminders.state, reminders.outbox, live_events):
+                      lists, recommendations, reminders.state, reminders.outbox, live_events, locks):
             await store.prepare()
         await marketplace_sync.prepare()
+        if holds is not None:
+            await holds.prepare()
         budget_clock = lambda: clock().timestamp()  # noqa: E731 - the buckets refill by the gateway's clock
         keeper = gatekeeper(keys, SharedBudgets(budgets, lease_fraction=settings.limits.budget_lease_fraction,
                                                 clock=budget_clock),
@@ -319,7 +334,8 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
                                      ttl_seconds=settings.backends.odoo.warehouse_cache_seconds),
             stock_cache=StockCache(stock_seconds) if stock_seconds > 0 else None, fingerprints=fingerprints,
             cart_rules=cart_rules(settings), clock=clock, redemptions=redemptions, lists=lists,
-            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events)
+            list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events,
+            locks=locks, holds=holds, hold_rules=hold_rules(settings))
         services.marketplace_sync = marketplace_sync
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,

@@ -119,11 +119,12 @@ async def _invalidation(ctx: RequestContext, page: ChangePage) -> tuple[CatalogI
     """What the page changed, for the answers kept (the invalidation) and for the live readers (an
     event per SKU and what changed of it)."""
     changes = [c for c in page.changes if c.product_erp_id is not None]
-    variants = await ctx.loaders.variants_by_product_id.load_many([c.product_erp_id for c in changes])
+    product_ids = [c.product_erp_id for c in changes if c.product_erp_id is not None]  # the same, typed
+    variants = await ctx.loaders.variants_by_product_id.load_many(product_ids)
     stocked = [v for c, group in zip(changes, variants, strict=True) if ChangeAspect.STOCK in c.aspects
                for v in group]
     change = CatalogInvalidation(
-        products=tuple((c.product_erp_id, c.aspects) for c in changes),
+        products=tuple((product_id, c.aspects) for product_id, c in zip(product_ids, changes, strict=True)),
         assortment=any(c.assortment for c in page.changes),
         variant_ids=tuple(v.erp_id for v in stocked), variant_skus=tuple(v.sku for v in stocked),
         every_product=page.every_product)

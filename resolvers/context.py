@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.api_keys import ApiKey, Scope
 from domain.carts import CartRules
 from domain.channels import Channel
+from domain.holds import HoldRules
 from domain.lists import ListRules
 from domain.errors import BadUserInput, DomainError, Forbidden
 from resolvers.backends import Backends
@@ -20,6 +21,7 @@ from domain.ports import (
     FingerprintStore,
     IdempotencyStore,
     MarketplaceSyncStore,
+    Locks,
     RecommendationStore,
     RedemptionLedger,
     SavedListStore,
@@ -31,6 +33,7 @@ from resolvers.stock_cache import StockCache
 from resolvers.stores import StoreDirectory
 
 if TYPE_CHECKING:
+    from resolvers.live_hub import LiveHub
     from resolvers.reminders.services import ReminderServices
 
 
@@ -55,6 +58,9 @@ class Services:
     events: EventLog | None = None  # the live event log; None: nothing published (tests of the catalog alone)
     holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
     marketplace_sync: MarketplaceSyncStore | None = None  # the marketplace push's and import's state
+    locks: Locks | None = None  # named locks across processes; None: writes are not serialised
+    live: LiveHub | None = None  # the process's subscription hub; None: subscriptions are off
+    hold_rules: HoldRules = field(default_factory=HoldRules)  # when units are held, and for how long
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
@@ -99,7 +105,15 @@ class RequestContext:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
+                               self.stock_age_limit, self.services.holds, self.services.clock)
+
+    def renew(self) -> None:
+        """Forgets what was read so far (loaders, memo, reported errors): a subscription reads each
+        event's figures afresh with the same context."""
+        self.loaders = Loaders(self.services.backends, self.services.directory, self.services.stock_cache,
                                self.stock_age_limit)
+        self.memo.clear()
+        self.reported.clear()
 
     def stock_age_limit(self) -> float:
         """How old a cached stock figure may be for this operation; 0: read live."""

@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 
 from domain.carts import UserError
 from domain.customers import ContactChanges
 from domain.records import Address
 from resolvers import profile
 from resolvers.context import RequestContext
+from resolvers.locks import exclusively
 
 MAX_NAME = 80
 MAX_ADDRESS_FIELD = 120
@@ -26,6 +28,9 @@ PHONE = re.compile(r"\+?[0-9 ().\-/]+")
 PHONE_DIGITS = (5, 20)
 COUNTRY = re.compile(r"[A-Z]{2}")
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs"})
+LOCK_WAIT_SECONDS = 10.0  # another update of the same customer is waited for this long
+BUSY = UserError("UPDATE_IN_PROGRESS", "another update of this profile is still being written; try again",
+                 retryable=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,12 @@ async def update(ctx: RequestContext, given: CustomerInput) -> tuple[profile.Pro
     changes, errors = changes_of(given, erp.keeps_marketing_consent)
     if changes is None:
         return None, errors
-    await erp.write_contact(ctx.customer_id, ctx.customer_email, changes)
+    # one write per customer at a time, in any process: the ERP has no unique reference, and two first
+    # updates at once would each create a contact
+    hold = timedelta(seconds=ctx.services.cart_rules.claim_seconds)
+    async with exclusively(ctx.services, f"contact:{ctx.customer_id}", hold, LOCK_WAIT_SECONDS) as held:
+        if not held:
+            return None, [BUSY]
+        await erp.write_contact(ctx.customer_id, ctx.customer_email, changes)
     ctx.memo.pop(profile.MATCHES, None)  # read again, after the write
     return await profile.profile(ctx), []

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from strawberry.dataloader import DataLoader
 
 from domain.errors import RecordError
+from domain.holds import Hold
+from domain.ports import StockHolds, utc_now
 from domain.records import (
     AppVariant,
     ChangeAspect,
@@ -85,6 +87,12 @@ class Held:
                 self.oldest_stock = figure.as_of
 
 
+def read_time() -> datetime:
+    """What an ERP stock figure is stamped with (its `asOf`), and a hold consumed by an ERP order
+    too: one clock, so that a hold counts against exactly the figures read before its order."""
+    return datetime.now(UTC)
+
+
 def _index[K: Hashable, V](keys: Sequence[K], records: Iterable[V], key: Callable[[V], K | None]) -> list[V | None]:
     found = {key(r): r for r in records}
     return [found.get(k) for k in keys]
@@ -99,8 +107,11 @@ def _grouped[K: Hashable, V](keys: Sequence[K], records: Iterable[V], key: Calla
 
 class Loaders:
     def __init__(self, backends: Backends, directory: StoreDirectory, stock_cache: StockCache | None = None,
-                 stock_max_age: Callable[[], float] = lambda: 0.0) -> None:
+                 stock_max_age: Callable[[], float] = lambda: 0.0, holds: StockHolds | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.backends = backends
+        self.holds = holds
+        self.clock = clock
         self.directory = directory
         self.stock_cache = stock_cache
         self.stock_max_age = stock_max_age  # asked when the stock is loaded: @inContext is applied by then
@@ -118,6 +129,7 @@ class Loaders:
         self.pool_by_sku: DataLoader[str, PoolFigure] = DataLoader(self._pool)
         self.offer_by_sku: DataLoader[str, MarketplaceOffer | None] = DataLoader(self._offers)
         self.coupon_by_code: DataLoader[str, Coupon | None] = DataLoader(self._coupons)
+        self.holds_by_sku: DataLoader[str, list[Hold]] = DataLoader(self._holds)
 
     def cancel_waiting(self) -> None:
         """Cancels every load still waiting (the request was given up: past its deadline, or its client
@@ -219,8 +231,8 @@ class Loaders:
     async def _read_stock(self, variant_ids: list[int]) -> list[StockSnapshot]:
         warehouses = await self.directory.warehouses()
         locations = [w.stock_location_id for w in warehouses.values()]
+        as_of = read_time()  # before the call: the figure is at least this recent (what consumed holds rely on)
         quants = await self.backends.erp.stock_quants(variant_ids, locations)
-        as_of = datetime.now(UTC)
         per_variant: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         for q in quants:
             cell = per_variant[q.variant_erp_id][q.location_erp_id]
@@ -239,6 +251,11 @@ class Loaders:
         as_of = datetime.now(UTC)
         return [PoolFigure(None, as_of, item) if isinstance(item, RecordError) else PoolFigure(item, as_of)
                 for item in _index(skus, items, marketplace_sku)]
+
+    async def _holds(self, skus: list[str]) -> list[list[Hold]]:
+        """The live holds of every SKU the operation asks stock of, in one store read."""
+        found = await self.holds.holds_of(skus, self.clock()) if self.holds is not None else {}
+        return [found.get(s, []) for s in skus]
 
     async def _coupons(self, codes: list[str]) -> list[Coupon | None]:
         return _index([c.lower() for c in codes], await self.backends.content.coupons_by_code(codes),

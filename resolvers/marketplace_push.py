@@ -25,6 +25,7 @@ from typing import Protocol
 
 from domain.channels import Channel
 from domain.errors import BackendError, RecordError
+from domain.holds import held_units
 from domain.marketplace_sync import OfferSync, SyncRules, retry_after, sellable
 from domain.ports import MarketplaceSyncStore
 from domain.records import (
@@ -222,12 +223,14 @@ class MarketplacePush:
         present = [v for v in variants if v is not None]
         snapshots = await ctx.loaders.stock_by_variant_id.load_many([v.erp_id for v in present])
         locations = await channel_location_ids(ctx)
-        holds = self.services.holds
-        held = await holds.held(skus, self.services.clock()) if holds is not None else {}
+        pool = frozenset(locations)  # the ERP's locations, as holds name them (whatever the channel reads)
+        holds = await ctx.loaders.holds_by_sku.load_many([v.sku for v in present]) \
+            if self.services.holds is not None else [[] for _ in present]
         figures = {}
-        for variant, snapshot in zip(present, snapshots, strict=True):
+        for variant, snapshot, held in zip(present, snapshots, holds, strict=True):
+            # a hold its ERP order consumed before this read is in the ERP's reserved figure already
             figures[variant.sku] = _Figures(
-                sellable(snapshot.available_at(locations), held.get(variant.sku, 0), self.rules.buffer),
+                sellable(snapshot.available_at(locations), held_units(held, pool, snapshot.as_of), self.rules.buffer),
                 _cents(await erp_price(ctx, variant)))
         missing = [sku for sku, v in zip(skus, variants, strict=True) if v is None]
         if missing:

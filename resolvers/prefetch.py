@@ -66,6 +66,8 @@ def warm_variants(ctx: RequestContext, variants: Iterable[ErpVariant], needs: fr
             asked += [loaders.pool_by_sku.load(v.sku) for v in variants]
         else:
             asked += [loaders.stock_by_variant_id.load(v.erp_id) for v in variants]
+        if ctx.services.holds is not None:
+            asked += [loaders.holds_by_sku.load(v.sku) for v in variants]
     return _under_way(asked)
 
 

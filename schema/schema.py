@@ -22,6 +22,7 @@ from schema.customers.profile import CustomerMutation
 from schema.customers.notifications import AlertMutation
 from schema.customers.query import CustomerQuery
 from schema.lists.operations import ListMutation
+from schema.live.subscription import Subscription
 from schema.nodes import NodeQuery
 from schema.catalog.types import Product, Store, Variant
 from schema.directives import InContextExtension, in_context
@@ -104,7 +105,7 @@ def build_schema(document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: QueryLi
     # no "Did you mean …?": suggestions would map the schema for anyone probing it (GatewaySchema
     # strips them from every message, not only from unknown fields)
     config = StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True)
-    schema = GatewaySchema(query=Query, mutation=Mutation, types=[Product, Variant, Store], directives=[in_context],
+    schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription, types=[Product, Variant, Store], directives=[in_context],
                            extensions=extensions, config=config, scope_checks=guarded)
     if compiled:  # else every operation runs on graphql-core's executor (the reference the plans are tested against)
         compile_queries(schema, document_cache_size)

@@ -301,7 +301,7 @@ class Catalog:
         self.touch("odoo", f"quant:{variant_erp_id}:{location.warehouse_id}")
 
     def reserve(self, variant_erp_id: int, location: SeedLocation, quantity: int) -> int:
-        """Reserves up to `quantity` of what is free at the location (a delivery's moves assigned); how many."""
+        """Reserves up to `quantity` units of what the location has unreserved; the units reserved."""
         on_hand, reserved = self.stock(variant_erp_id, location)
         taken = max(0, min(quantity, on_hand - reserved))
         if taken:

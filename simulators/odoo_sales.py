@@ -7,7 +7,9 @@
   `x_accepts_marketing` (a stock Odoo has none).
 - `sale.order`: `create` makes a quotation (`draft`); `action_confirm` makes it a sales order and
   sets `date_order` to the confirmation's time, as Odoo's `_prepare_confirmation_values` does, so
-  `create_date` alone says when an order was made. A line with `display_type` (a section or a note)
+  `create_date` alone says when an order was made; it reserves the lines' units at the order's
+  warehouse, as a delivery type reserving at confirmation does (stock.move `_action_confirm` then
+  `_action_assign`), so the quants' available quantity drops at once. A line with `display_type` (a section or a note)
   has no product.
 """
 
@@ -31,8 +33,8 @@ COUNTRIES = {13: ("AT", "Austria"), 20: ("BE", "Belgium"), 43: ("CH", "Switzerla
 GERMANY = 57
 CONSENT_FIELD = "x_accepts_marketing"  # a Studio field of this installation (a stock Odoo keeps no consent)
 COUNTRY_IDS = {code: i for i, (code, _) in COUNTRIES.items()}
-SEEDED_PARTNERS_FROM = 10_000
-DEFAULT_WAREHOUSE = 1  # the company's first warehouse: where an order naming none ships from  # the seeded customers' contacts: this id plus the customer's index
+DEFAULT_WAREHOUSE = 1  # an order's warehouse when it names none: the company's first (sale.order's default)
+SEEDED_PARTNERS_FROM = 10_000  # the seeded customers' contacts: this id plus the customer's index
 
 
 class ResCountry(Model):
@@ -288,10 +290,10 @@ class SaleOrder(Model):
                 "product_uom_qty": float(qty), "price_unit": float(price), "price_subtotal": float(qty * price)}
 
     def action_confirm(self, ids: list[int]) -> bool:
-        """Quotations become sales orders, dated now (Odoo resets `date_order` on confirmation), and their
-        delivery reserves what is free in the order's warehouse (the company's first when it names none),
-        as Odoo's default reservation at confirmation does: the quants' reserved quantity rises, so the
-        stock available to every channel selling from there drops."""
+        """Quotations become sales orders, dated now (Odoo resets `date_order` on confirmation). Their
+        delivery moves are confirmed and, as the delivery type reserves at confirmation (Odoo's default
+        `reservation_method`), reserved at once: what the warehouse has of each line, up to its
+        quantity, is added to its quant's `reserved_quantity` (a shortfall waits, unreserved)."""
         orders = [self.orders[i] for i in ids if isinstance(i, int) and i in self.orders]
         if len(orders) != len(ids):
             raise OdooError("odoo.exceptions.MissingError", MISSING)
@@ -301,11 +303,11 @@ class SaleOrder(Model):
         lines = self.registry.model("sale.order.line").lines  # type: ignore[attr-defined]
         for order in orders:
             order.update(state="sale", date_order=now, write_date=now)
-            warehouse = LOCATIONS[(order["warehouse_id"] or [DEFAULT_WAREHOUSE])[0] - 1]
+            warehouse = order["warehouse_id"][0] if order["warehouse_id"] else DEFAULT_WAREHOUSE
             for line_id in order["order_line"]:
                 line = lines[line_id]
                 if line["product_id"]:
-                    self.catalog.reserve(line["product_id"][0], warehouse, int(line["product_uom_qty"]))
+                    self.catalog.reserve(line["product_id"][0], LOCATIONS[warehouse - 1], int(line["product_uom_qty"]))
         return True
 
     def discard(self, record_id: int) -> None:

@@ -112,6 +112,9 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         "CGW_CONFIG": os.devnull,
         # no background sweep of the marketplace: it would add eBay calls to the tests that count them
         "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
+        # no subscriptions: their hub would keep the change feeds' poll running (and calling backends) in tests that
+        # count backend calls (tests/api/test_subscriptions.py turns them on)
+        "CGW_SUBSCRIPTIONS__ENABLED": "false",
         # no background folding of orders into recommendations: its ERP calls would add to the counted ones
         # (tests/api/test_recommendations.py folds them in itself)
         "CGW_CATALOG__RECOMMENDATIONS_POLL_SECONDS": "0",

@@ -1,12 +1,19 @@
-"""The live event log in MongoDB: `events`, one document per event with a sequence number for `_id`,
-numbered by one counter document (`counters`, `_id: "events"`) that a publisher moves by as many
-events as it appends, in one atomic `$inc`. A reader asks for ids above the last it took, which
-MongoDB serves from `_id`'s own index. Kept for `retention` (resolvers/live_events.py prunes)."""
+"""The live event log in MongoDB, numbered by one counter document (`counters`, `_id: "events"`) that
+a publisher moves by as many events as it appends, in one atomic `$inc`.
+
+Events are kept in buckets of BUCKET consecutive ids (`events`, `_id` = id // BUCKET, the events in
+an array, pushed in): a reader reads the buckets from its position to the counter by `_id`, and a
+publisher changes one small document. One document per event would make every publish an insert
+into a growing collection, which the embedded store pays for with its size (measured: 2 ms per
+insert at 200 events, 20 ms at 3,000, 60 ms at 6,000), while a push into a bucket of 10 costs about
+what replacing a cart does (25 a bucket: 2–3 times that). Announcing a cart write costs ~4.5 ms on
+the embedded store. Kept for the retention (resolvers/live_events.py prunes whole buckets)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 
@@ -16,6 +23,7 @@ from domain.records import LiveEvent, LiveEventKind
 
 WHAT = "event log"
 COUNTER = "events"
+BUCKET = 10  # consecutive ids per document: a push rewrites the whole bucket, a reader reads one per BUCKET events
 
 
 class MongoEventLog:
@@ -24,39 +32,59 @@ class MongoEventLog:
         self.counters = client[database]["counters"]
 
     async def prepare(self) -> None:
-        await call(self.events.create_index([("at", ASCENDING)]), WHAT)
+        await call(self.events.create_index([("last_at", ASCENDING)]), WHAT)
 
     async def publish(self, events: Sequence[tuple[LiveEventKind, str, int | None]], at: datetime) -> list[int]:
         if not events:
             return []
         counter = await call(self.counters.find_one_and_update(
             {"_id": COUNTER}, {"$inc": {"seq": len(events)}}, upsert=True, return_document=ReturnDocument.AFTER), WHAT)
-        first = int(counter["seq"]) - len(events) + 1
-        docs = [{"_id": first + i, "at": at, "kind": kind.value, "key": key, "version": version}
-                for i, (kind, key, version) in enumerate(events)]
-        await call(self.events.insert_many(docs, ordered=False), WHAT)
-        return [d["_id"] for d in docs]
+        first = int(counter["seq"]) - len(events) + 1  # type: ignore[index]  # upserted: never None
+        ids = list(range(first, first + len(events)))
+        docs: list[dict[str, object]] = [{"id": i, "at": at, "kind": kind.value, "key": key, "version": version}
+                                         for i, (kind, key, version) in zip(ids, events, strict=True)]
+        for bucket, in_bucket in groupby(zip(ids, docs, strict=True), key=lambda pair: pair[0] // BUCKET):
+            pushed = [doc for _, doc in in_bucket]
+            await call(self.events.update_one({"_id": bucket}, {"$push": {"events": {"$each": pushed}},
+                                                                "$max": {"last_at": at}}, upsert=True), WHAT)
+        return ids
 
     async def after(self, event_id: int, limit: int) -> list[LiveEvent]:
-        found = self.events.find({"_id": {"$gt": event_id}}).sort("_id", ASCENDING).limit(limit)
-        return [_event(doc) for doc in await call(found.to_list(), WHAT)]
+        newest = await self.last_id()
+        if newest <= event_id:
+            return []
+        start = (event_id + 1) // BUCKET
+        first = await call(self.events.find_one({"_id": start}), WHAT)
+        if first is None:  # pruned (a reader far behind) or not written yet: on from the next bucket kept
+            later = await call(self.events.find({"_id": {"$gt": start}}).sort("_id", ASCENDING).limit(1).to_list(),
+                               WHAT)
+            if not later:
+                return []
+            first, event_id = later[0], max(event_id, later[0]["_id"] * BUCKET - 1)
+        last = min(newest, event_id + limit)
+        docs = [first] + [await call(self.events.find_one({"_id": b}), WHAT)
+                          for b in range(first["_id"] + 1, last // BUCKET + 1)]
+        found = [_event(e) for doc in docs for e in (doc or {}).get("events", ()) if event_id < e.get("id", 0) <= last]
+        return sorted(found, key=lambda e: e.id)
 
     async def last_id(self) -> int:
         counter = await call(self.counters.find_one({"_id": COUNTER}), WHAT)
         return int(counter["seq"]) if counter else 0
 
     async def oldest_id(self) -> int | None:
-        found = await call(self.events.find({}, {"_id": 1}).sort("_id", ASCENDING).limit(1).to_list(), WHAT)
-        return int(found[0]["_id"]) if found else None
+        docs = await call(self.events.find({}).sort("_id", ASCENDING).limit(1).to_list(), WHAT)
+        ids = [int(e["id"]) for e in docs[0].get("events", ())] if docs else []
+        return min(ids) if ids else None
 
     async def prune(self, before: datetime) -> None:
-        await call(self.events.delete_many({"at": {"$lt": before}}), WHAT)
+        """Whole buckets whose newest event is older than `before`."""
+        await call(self.events.delete_many({"last_at": {"$lt": before}}), WHAT)
 
 
 def _event(doc: dict) -> LiveEvent:
     try:
         version = doc.get("version")
-        return LiveEvent(int(doc["_id"]), doc["at"], LiveEventKind(doc["kind"]), str(doc["key"]),
+        return LiveEvent(int(doc["id"]), doc["at"], LiveEventKind(doc["kind"]), str(doc["key"]),
                          int(version) if version is not None else None)
     except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedPayload("mongodb", f"event {doc.get('_id')} is incomplete ({exc})") from exc
+        raise MalformedPayload("mongodb", f"event {doc.get('id')} is incomplete ({exc})") from exc

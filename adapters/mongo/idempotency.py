@@ -27,7 +27,8 @@ GIVEN_UP = datetime(2000, 1, 1, tzinfo=UTC)  # the claim date of a claim given u
 def outcome_document(outcome: CartOutcome | ListOutcome) -> dict[str, Any]:
     doc = {
         "cart": to_document(outcome.cart) if outcome.cart else None,
-        "user_errors": [{"code": e.code, "message": e.message, "field": list(e.field) if e.field else None}
+        "user_errors": [{"code": e.code, "message": e.message, "field": list(e.field) if e.field else None,
+                         **({"available": e.available} if e.available is not None else {})}
                         for e in outcome.user_errors],
         "warnings": warnings_document(outcome.warnings),
     }
@@ -38,7 +39,8 @@ def outcome_document(outcome: CartOutcome | ListOutcome) -> dict[str, Any]:
 
 def outcome_from(doc: dict[str, Any]) -> CartOutcome | ListOutcome:
     cart = from_document(doc["cart"]) if doc.get("cart") else None
-    errors = tuple(UserError(e["code"], e["message"], tuple(e["field"]) if e.get("field") else None)
+    errors = tuple(UserError(e["code"], e["message"], tuple(e["field"]) if e.get("field") else None,
+                             available=e.get("available"))
                    for e in doc.get("user_errors", ()))
     if "list" in doc:
         saved = lists.from_document(doc["list"]) if doc["list"] else None

@@ -13,7 +13,7 @@ from domain import discounts
 from domain.carts import Cart, CartOutcome, LineChange, NewLine, UserError
 from domain.errors import BadUserInput
 from domain.records import Attribute, ErpVariant
-from resolvers import global_ids, pricing, stock
+from resolvers import global_ids, holds, pricing, stock
 from resolvers.carts import cost
 from resolvers.carts.ids import cart_key, line_position, new_cart_id
 from resolvers.carts.unit_of_work import MAX_ATTEMPTS, CartUnitOfWork, backoff
@@ -74,16 +74,21 @@ async def update_lines(uow: CartUnitOfWork, cart_id: str, updates: Sequence[Line
                                      for n, u in enumerate(updates)], uow.rules)
         if isinstance(changed, list):
             return changed
-        cart, touched = changed
-        return await stock_errors(uow.ctx, cart, touched) or cart
+        changed_cart, touched = changed
+        return await stock_errors(uow.ctx, changed_cart, touched) or await held(uow.ctx, cart, changed_cart, touched)
 
     return await uow.change(cart_key(cart_id), expected_version, change)
 
 
 async def remove_lines(uow: CartUnitOfWork, cart_id: str, line_ids: Sequence[str],
                        expected_version: int | None) -> CartOutcome:
-    return await uow.change(cart_key(cart_id), expected_version,
-                            lambda cart: cart.without_lines([line_position(cart, i) for i in line_ids]))
+    async def change(cart: Cart) -> Cart | list[UserError]:
+        changed = cart.without_lines([line_position(cart, i) for i in line_ids])
+        if not isinstance(changed, list):
+            await holds.follow(uow.ctx, cart, changed)  # the units of the lines removed are released
+        return changed
+
+    return await uow.change(cart_key(cart_id), expected_version, change)
 
 
 async def update_note(uow: CartUnitOfWork, cart_id: str, note: str, expected_version: int | None) -> CartOutcome:
@@ -120,19 +125,21 @@ async def update_attributes(uow: CartUnitOfWork, cart_id: str, attributes: Seque
                             lambda cart: cart.with_attributes(attributes, uow.rules))
 
 
-async def available_by_sku(ctx: RequestContext, skus: Iterable[str]) -> dict[str, int | None]:
-    """Per SKU, what the operation's channel has; None for what the ERP no longer sells."""
+async def available_by_sku(ctx: RequestContext, skus: Iterable[str], for_cart: str | None = None
+                           ) -> dict[str, int | None]:
+    """Per SKU, what the operation's channel has (less other carts' holds); None for what the ERP no
+    longer sells."""
     wanted = sorted(set(skus))
     variants = await asyncio.gather(*(ctx.loaders.variant_by_sku.load(s) for s in wanted))
     sold = [v for v in variants if v is not None]
-    figures = await asyncio.gather(*(stock.variant_stock(ctx, v) for v in sold))
+    figures = await asyncio.gather(*(stock.variant_stock(ctx, v, for_cart) for v in sold))
     return {**dict.fromkeys(wanted), **{v.sku: f.quantity for v, f in zip(sold, figures, strict=True)}}
 
 
 async def stock_errors(ctx: RequestContext, cart: Cart, touched: dict[str, int],
                        where: tuple[str, ...] = ("lines",)) -> list[UserError]:
     """INSUFFICIENT_STOCK for each touched line asking more than the channel has."""
-    available = await available_by_sku(ctx, (line.sku for line in cart.lines if line.line_id in touched))
+    available = await available_by_sku(ctx, (line.sku for line in cart.lines if line.line_id in touched), cart.cart_id)
     return cart.stock_errors({sku: n for sku, n in available.items() if n is not None}, touched, where,
                              show_quantity=ctx.sees_stock)
 
@@ -166,4 +173,12 @@ async def with_lines(ctx: RequestContext, cart: Cart, requests: Sequence[LineReq
     if isinstance(added, list):
         return added
     filled, touched = added
-    return await stock_errors(ctx, filled, touched, where) or filled
+    return await stock_errors(ctx, filled, touched, where) or await held(ctx, cart, filled, touched, where)
+
+
+async def held(ctx: RequestContext, before: Cart, after: Cart, touched: dict[str, int],
+               where: tuple[str, ...] = ("lines",)) -> Cart | list[UserError]:
+    """The changed cart, its units held as it now has them (`holds.on_add`); or INSUFFICIENT_STOCK
+    for the lines whose units other carts took meanwhile."""
+    refused = await holds.follow(ctx, before, after)
+    return after.stock_errors(refused, touched, where, show_quantity=ctx.sees_stock) if refused else after

@@ -13,6 +13,7 @@ and completing the cart finds the order instead of creating a second one.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import time
@@ -24,7 +25,7 @@ from domain.carts import CHECKOUT_IN_PROGRESS, Cart, CartOutcome, CartStatus, Us
 from domain.discount_allocation import split_evenly, to_cents
 from domain.discounts import Buyer, Claim, claim_for
 from domain.records import Address, ErpOrder, OrderDraft, OrderLine, Warehouse
-from resolvers import global_ids, stock
+from resolvers import global_ids, holds, stock
 from resolvers.carts import cost, email_address
 from resolvers.carts.ids import cart_key
 from resolvers.carts.unit_of_work import NOT_FOUND, CartUnitOfWork
@@ -72,6 +73,8 @@ async def checkout(uow: CartUnitOfWork, cart_id: str, request: CheckoutRequest) 
     try:
         if (placed := await erp.order_by_reference(cart.cart_id)) is None:
             drafted = await _draft(ctx, claimed, request, store)
+            if not isinstance(drafted, list) and (short := await holds.hold_for_checkout(ctx, claimed, store)):
+                drafted = short
             if isinstance(drafted, list):
                 await _release(uow, claimed)
                 return CartOutcome(claimed, tuple(drafted))
@@ -173,7 +176,10 @@ async def _claim(uow: CartUnitOfWork, cart: Cart) -> Cart | CartOutcome:
 
 
 async def _release(uow: CartUnitOfWork, claimed: Cart) -> None:
-    """Gives the claim up (the checkout did not place an order)."""
+    """Gives the claim and the stock it held up (the checkout did not place an order); units the
+    cart held before checkout (`holds.on_add`) are held again as then."""
+    await holds.release(uow.ctx, claimed.cart_id, holds.quantities(claimed))
+    await holds.follow(uow.ctx, dataclasses.replace(claimed, lines=()), claimed)
     await uow.change(claimed.cart_id, None, Cart.unclaimed, ends_operation=False, checking_out=True)
 
 
@@ -228,16 +234,16 @@ async def _draft(ctx: RequestContext, cart: Cart, request: CheckoutRequest,
             errors.append(UserError("UNKNOWN_MERCHANDISE", f"{line.line.sku} is no longer sold", ("lines", n)))
             continue
         if store is not None:
-            snapshot = await ctx.loaders.stock_by_variant_id.load(line.variant.erp_id)
-            available = snapshot.available_at((store.stock_location_id,))
+            available = await stock.store_stock(ctx, line.variant, store, cart.cart_id)
             where = f" at {store.name}"
         else:
-            available = (await stock.variant_stock(ctx, line.variant)).quantity
+            available = (await stock.variant_stock(ctx, line.variant, cart.cart_id)).quantity
             where = ""
         if line.line.quantity > available:
             short = short_of(line.line.sku, available, ctx.sees_stock)
             errors.append(UserError("INSUFFICIENT_STOCK", f"{short}{where}, "
-                                                          f"{line.line.quantity} in the cart", ("lines", n)))
+                                                          f"{line.line.quantity} in the cart", ("lines", n),
+                                    available=available if ctx.sees_stock else None))
     if errors:
         return errors
     lines = tuple(_order_lines(priced))
@@ -271,7 +277,9 @@ def _order_lines(priced: cost.PricedCart) -> list[OrderLine]:
 
 async def _complete(uow: CartUnitOfWork, cart: Cart) -> CartOutcome:
     """Marks the cart completed (no other change lands while the checkout holds it). A concurrent
-    checkout that completed it first is success too."""
+    checkout that completed it first is success too. Its order is confirmed: the ERP's figure
+    carries its units, so its holds are consumed."""
+    await holds.consume(uow.ctx, cart)
     outcome = await uow.change(cart.cart_id, None, Cart.completed, checking_out=True)
     if outcome.cart is not None and outcome.cart.status is CartStatus.COMPLETED:
         return CartOutcome(outcome.cart)

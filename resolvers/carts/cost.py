@@ -41,7 +41,7 @@ async def price_cart(ctx: RequestContext, cart: Cart, buyer: discounts.Buyer | N
     sold = [(line, v) for line, v in zip(cart.lines, variants, strict=True) if v is not None]
     quotes, figures = await asyncio.gather(
         asyncio.gather(*(pricing.variant_price(ctx, v) for _, v in sold)),
-        asyncio.gather(*(stock.variant_stock(ctx, v) for _, v in sold)))
+        asyncio.gather(*(stock.variant_stock(ctx, v, cart.cart_id) for _, v in sold)))
     by_line = {line.line_id: (v, q, f) for (line, v), q, f in zip(sold, quotes, figures, strict=True)}
     priced, warnings = [], []
     for line in cart.lines:

@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 
 from domain.carts import Cart, CartOutcome, CartStatus, MergeStrategy, UserError
+from resolvers import holds
 from resolvers.carts.changes import available_by_sku
 from resolvers.carts.ids import cart_key
 from resolvers.carts.unit_of_work import MAX_ATTEMPTS, NOT_FOUND, CartUnitOfWork, Changed, backoff
@@ -78,7 +79,7 @@ async def _meet(uow: CartUnitOfWork, guest: Cart, theirs: Cart, customer: str) -
     if strategy is MergeStrategy.KEEP_CUSTOMER:
         return CartOutcome(theirs) if await uow.write(guest.closed_into(theirs.cart_id)) else None
     # read stock before the first write: a backend failing here leaves both carts as they were
-    available = await available_by_sku(uow.ctx, (line.sku for line in guest.lines))
+    available = await available_by_sku(uow.ctx, (line.sku for line in guest.lines), guest.cart_id)
     merging = await uow.write(dataclasses.replace(guest.merging_into(theirs), customer_id=customer))
     return await _absorb(uow, merging, customer, available, marked_here=True) if merging is not None else None
 
@@ -91,7 +92,7 @@ async def _absorb(uow: CartUnitOfWork, guest: Cart, customer: str, available: di
         return CartOutcome(took_it)
     try:
         if available is None:
-            available = await available_by_sku(uow.ctx, (line.sku for line in guest.lines))
+            available = await available_by_sku(uow.ctx, (line.sku for line in guest.lines), guest.cart_id)
         for attempt in range(MAX_ATTEMPTS):
             theirs = await uow.store.active_for_customer(customer)
             if theirs is None:  # checked out (or closed) meanwhile: the guest cart becomes their cart
@@ -137,7 +138,8 @@ async def _taken_in_by(uow: CartUnitOfWork, guest: Cart) -> Cart | None:
 
 
 async def _close(uow: CartUnitOfWork, guest: Cart, survivor: Cart) -> None:
-    """Closes the MERGING guest cart into the cart that took its lines in."""
+    """Closes the MERGING guest cart into the cart that took its lines in, which holds its units now."""
+    await holds.hand_over(uow.ctx, guest, survivor)
     for attempt in range(MAX_ATTEMPTS):
         if guest.status is not CartStatus.MERGING or await uow.write(guest.closed_into(survivor.cart_id)):
             return

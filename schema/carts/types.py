@@ -27,22 +27,30 @@ from schema.scalars import CurrencyCode
 from schema.user_errors import UserError, field_path, member
 
 
+_AVAILABLE = ("INSUFFICIENT_STOCK: the units left for this cart (the channel's stock less what other carts hold), "
+              "for a caller with the stock:read scope; null otherwise.")
+
+
 @strawberry.type(description="Why a cart mutation changed nothing.")
 class CartUserError(UserError):
     code: CartErrorCode
+    available: int | None = strawberry.field(default=None, description=_AVAILABLE)
 
     @classmethod
     def of(cls, error: domain_carts.UserError) -> CartUserError:
-        return cls(code=member(CartErrorCode, error.code), message=error.message, field=field_path(error.field))
+        return cls(code=member(CartErrorCode, error.code), message=error.message, field=field_path(error.field),
+                   available=error.available)
 
 
 @strawberry.type(description="Why a checkout placed no order.")
 class CheckoutUserError(UserError):
     code: CheckoutErrorCode
+    available: int | None = strawberry.field(default=None, description=_AVAILABLE)
 
     @classmethod
     def of(cls, error: domain_carts.UserError) -> CheckoutUserError:
-        return cls(code=member(CheckoutErrorCode, error.code), message=error.message, field=field_path(error.field))
+        return cls(code=member(CheckoutErrorCode, error.code), message=error.message, field=field_path(error.field),
+                   available=error.available)
 
 
 @strawberry.type(description="Something about the cart the shopper should know; the cart is still usable.")

@@ -21,6 +21,8 @@ class CatalogChange:
         description="What may have changed, by the backend records that did (a product record's change may be "
                     "content or price).")
     changed_at: datetime = strawberry.field(description="When the latest of these changes was written.")
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Set by the `productChanged` subscription: its `after:` takes it to resume from there.")
 
     @classmethod
     def of(cls, change: ProductChange) -> CatalogChange:

@@ -93,6 +93,26 @@ async def test_stock_quants_per_location(erp, catalog):
     assert got == expected
 
 
+async def test_a_confirmed_order_reserves_its_units_at_its_warehouse(erp, catalog):
+    # given a variant the first distribution centre (the default warehouse) has plenty of, unreserved
+    variant = next(v for p in catalog.products[60:] for v in p.variants
+                   if (lambda s: s[0] - s[1] >= 10)(catalog.stock(v.erp_id, LOCATIONS[0])))
+    dc1 = LOCATIONS[0].stock_location_id
+
+    async def at_dc1() -> tuple[int, int]:
+        quants = await erp.stock_quants([variant.erp_id], [dc1])
+        return next((int(q.quantity), int(q.reserved)) for q in quants if q.location_erp_id == dc1)
+
+    on_hand, reserved = await at_dc1()
+    # when an order for 3 of it is created (and confirmed, as the adapter does)
+    draft = dataclasses.replace(order_draft(catalog, customer_id=None),
+                                lines=(OrderLine(variant.erp_id, variant.sku, 3, Decimal("9.99")),))
+    await erp.create_order(draft)
+    # then the quant reserves them at once, as Odoo's delivery type reserving at confirmation does:
+    # its available quantity (on hand less reserved) is 3 lower, its quantity on hand unchanged
+    assert await at_dc1() == (on_hand, reserved + 3)
+
+
 async def test_channel_pricelist_entries(erp, catalog):
     seed = next(p for p in catalog.products if p.store_price is not None)
     entries = await erp.price_list_entries(2, [v.erp_id for v in seed.variants])

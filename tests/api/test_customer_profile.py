@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import jwt
@@ -14,6 +15,7 @@ from gateway.settings import AuthSettings
 from simulators.customer_history import app_customers, web_shop_customers
 from simulators.order_history import order_history
 from tests.adapters.test_customers import partner, person_everywhere
+from tests.adapters.test_odoo import json2
 from tests.conftest import served_gateway
 
 PROFILE = """{ me { profile { email firstName lastName phone acceptsMarketing customerGroups
@@ -148,6 +150,20 @@ def test_a_customer_without_a_contact_gets_one_with_their_id(gql, simulators):
                   headers=token(customer, f"{customer}@example.com"))["data"]["customerUpdate"]
     assert payload["userErrors"] == [] and payload["profile"]["firstName"] == "Grace"
     assert partner(simulators["odoo"].url, customer)["name"] == "Grace Hopper"
+
+
+def test_concurrent_first_updates_make_one_contact(gql, simulators):
+    # given a customer the ERP does not know, updating from six tabs at once
+    customer = f"cust-{uuid.uuid4().hex[:8]}"
+    names = [f"Ada{i}" for i in range(6)]
+    with ThreadPoolExecutor(len(names)) as pool:
+        answers = list(pool.map(lambda name: gql(UPDATE, {"input": {"firstName": name}},
+                                                 headers=token(customer, f"{customer}@example.com")), names))
+    # then every update lands, on one contact, the last written winning
+    assert all(a["data"]["customerUpdate"]["userErrors"] == [] for a in answers)
+    found = json2(simulators["odoo"].url, "res.partner", "search_read", domain=[["ref", "=", customer]],
+                  fields=["name"])
+    assert len(found) == 1 and found[0]["name"].split()[0] in names
 
 
 @pytest.mark.parametrize(("given", "code", "field"), [

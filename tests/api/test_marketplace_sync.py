@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 
+from domain.holds import Hold
 from domain.marketplace_sync import ImportState, OrderImport
 from gateway.settings import load_settings
 from gateway.wiring import build_services, sync_rules
@@ -75,9 +76,17 @@ async def built(backends, mongo_url, clock, admin):
 
 @dataclass
 class Holds:
-    """Units held for carts (the holds' store), as the push reads them."""
+    """Units held for carts' checkouts over every ERP location (the marketplace channel's pool), as the
+    push reads them."""
 
     units: dict[str, int]
+
+    def holds(self, sku: str, now: datetime) -> list[Hold]:
+        pool = frozenset(loc.stock_location_id for loc in LOCATIONS)
+        return [Hold(f"cart-{sku}", self.units[sku], now + timedelta(minutes=15), pool)] if sku in self.units else []
+
+    async def holds_of(self, skus: Sequence[str], now: datetime) -> dict[str, list[Hold]]:
+        return {sku: self.holds(sku, now) for sku in skus if sku in self.units}
 
     async def held(self, skus: Sequence[str], now: datetime, *, except_cart: str | None = None) -> dict[str, int]:
         return {sku: n for sku, n in self.units.items() if sku in skus}
@@ -164,12 +173,12 @@ async def test_erp_stock_reaches_the_offer_less_the_buffer_and_the_holds(backend
     assert state["quantity"] == 18 and state["offerId"] == f"{OFFER_ID_BASE + product.variants[0].erp_id}"
     assert state["lagSeconds"] == pytest.approx(0.5) and state["error"] is None
     # when 5 units are held for carts and the ERP counts 12
-    built.services.holds = Holds({sku: 5})
+    holds, built.services.holds = built.services.holds, Holds({sku: 5})
     try:
         set_available(backends, product.variants[0].erp_id, 12)
         await push_pass(built, clock)
     finally:
-        built.services.holds = None
+        built.services.holds = holds
     # then the marketplace may sell 12 − 5 − 2
     assert ebay_offer(backends, sku)[0] == 5
     # and stock below the buffer is 0, never negative

@@ -57,6 +57,7 @@ SCENARIOS = {
     "workers.py": ["--workers 1", "--workers 2", "2 ÷ 1"],
     "metrics_overhead.py": ["in memory (one process)", "in files (--workers N)"],
     "overload.py": ["1 connection, admission off", "1 connection, admission on"],
+    "subscriptions.py": ["ERP write → delivery, subscriptions", "ERP write → seen, polling every 100 ms"],
 }
 
 

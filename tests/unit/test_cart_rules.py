@@ -94,7 +94,10 @@ def test_a_note_has_a_length_limit_and_an_empty_one_clears_it():
 def test_stock_is_checked_for_the_lines_a_change_touched_only():
     c = cart(("A", 4), ("B", 3))
     assert c.stock_errors({"A": 3, "B": 1}, {"1": 0}) == [
-        UserError("INSUFFICIENT_STOCK", "only 3 of A available, 4 asked", ("lines", 0, "quantity"))]
+        UserError("INSUFFICIENT_STOCK", "only 3 of A available, 4 asked", ("lines", 0, "quantity"), available=3)]
+    # a caller who may not read stock learns neither the quantity nor the figure
+    assert c.stock_errors({"A": 3}, {"1": 0}, show_quantity=False) == [
+        UserError("INSUFFICIENT_STOCK", "not enough of A available, 4 asked", ("lines", 0, "quantity"))]
 
 
 def test_a_sign_in_merge_sums_caps_by_stock_and_says_what_it_left():

@@ -69,6 +69,10 @@ def test_settings_defaults_are_valid_without_a_file(tmp_path, monkeypatch):
     ({"CGW_BACKENDS__EBAY__REFRESH_TOKEN": "v^1.1#r", "CGW_BACKENDS__EBAY__CLIENT_ID": "app",
       "CGW_BACKENDS__EBAY__CLIENT_SECRET": "cert", "CGW_BACKENDS__EBAY__SCOPES": "[]"}, "backends.ebay.scopes: the OAuth"),
     ({"CGW_BACKENDS__EBAY__ACCESS_TOKEN": ""}, "backends.ebay.access_token: required unless backends.ebay.refresh_token"),
+    ({"CGW_HOLDS__CHECKOUT_MINUTES": "-1"}, "holds.checkout_minutes: must be 0 (no holds) or more"),
+    ({"CGW_HOLDS__ON_ADD": "true", "CGW_HOLDS__CHECKOUT_MINUTES": "0"}, "holds.on_add: needs holds at checkout"),
+    ({"CGW_HOLDS__CART_MINUTES": "0"}, "holds.cart_minutes: must be above 0"),
+    ({"CGW_HOLDS__ON_ADD_MAX_UNITS": "0"}, "holds.on_add_max_units: must be at least 1"),
 ])
 def test_bad_settings_name_the_key_and_the_problem(environ, message):
     with pytest.raises(SettingsError) as raised:

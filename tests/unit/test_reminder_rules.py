@@ -139,7 +139,8 @@ def test_the_poll_runs_for_the_reminders_even_without_the_answer_cache(environ, 
     settings = load_settings(environ={"CGW_CONFIG": "/dev/null", "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
                                       **environ})
     built = SimpleNamespace(services=SimpleNamespace(fingerprints=None, stock_cache=None, reminders=object(),
-                                                     recommendations=None, lists=None), invalidations=None)
+                                                     recommendations=None, lists=None, live=None, holds=None),
+                            invalidations=None)
     shared = object() if settings.cache.answer_cache_bytes else None
     work = _background(settings, built, shared)  # type: ignore[arg-type]
     try:
