@@ -223,6 +223,11 @@ class EventLog(Protocol):
     async def last_id(self) -> int:
         """The highest id handed out so far (0 before the first event)."""
 
+    async def wait_for_more(self, timeout: float) -> None:
+        """Returns when an event may have been published since the last call, or after `timeout`
+        seconds: at once on a deployment that streams its changes (a replica set), otherwise when the
+        time is up (the caller polls)."""
+
     async def oldest_id(self) -> int | None:
         """The lowest id still kept; None when the log is empty."""
 

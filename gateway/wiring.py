@@ -303,6 +303,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
         live_events, locks = MongoEventLog(client, database), MongoLocks(client, database)
+        opened.push_async_callback(live_events.close)  # its change stream, when it streams
         carts, idempotency = MongoCartStore(client, database, live_events), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)
         documents, fingerprints = MongoDocumentStore(client, database), MongoFingerprintStore(client, database)

@@ -1,5 +1,6 @@
-"""The process's one reader of the live event log for subscriptions: it follows the log every
-`poll_seconds` and hands each event to the local subscribers of its (kind, key).
+"""The process's one reader of the live event log for subscriptions: it follows the log (woken by
+the log's change stream on a replica set, every `poll_seconds` otherwise) and hands each event to the
+local subscribers of its (kind, key).
 
 Stock, prices and products are read once per event batch for every (channel, store) some subscriber
 watches, not once per subscriber. A subscriber's mailbox keeps the latest delivery per key: a slow
@@ -127,7 +128,7 @@ class LiveHub:
                     pass
             except Exception:  # noqa: BLE001 - the next poll tries again; the follower has kept its place
                 log.warning("could not follow the live event log", exc_info=True)
-            await asyncio.sleep(self.poll_seconds)
+            await self.log.wait_for_more(self.poll_seconds)
 
     async def step(self) -> int:
         """Reads and delivers one page of new events; how many there were."""

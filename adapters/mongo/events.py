@@ -11,16 +11,21 @@ the embedded store. Kept for the retention (resolvers/live_events.py prunes whol
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
 
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.errors import PyMongoError
 
 from adapters.mongo.client import call
 from domain.errors import MalformedPayload
 from domain.records import LiveEvent, LiveEventKind
 
+log = logging.getLogger(__name__)
 WHAT = "event log"
 COUNTER = "events"
 BUCKET = 10  # consecutive ids per document: a push rewrites the whole bucket, a reader reads one per BUCKET events
@@ -28,11 +33,49 @@ BUCKET = 10  # consecutive ids per document: a push rewrites the whole bucket, a
 
 class MongoEventLog:
     def __init__(self, client: AsyncMongoClient, database: str) -> None:
+        self.client = client
         self.events = client[database]["events"]
         self.counters = client[database]["counters"]
+        self.streams = False  # a replica set: readers wake on a change stream instead of polling
+        self._changed = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
 
     async def prepare(self) -> None:
         await call(self.events.create_index([("last_at", ASCENDING)]), WHAT)
+        hello = await call(self.client.admin.command("hello"), WHAT)
+        # change streams need a replica set (or a sharded cluster); the embedded store is neither, and
+        # answers $changeStream with "Unsupported aggregation stage"
+        self.streams = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        log.info("live events: %s", "change streams" if self.streams else "polling the event log")
+
+    async def wait_for_more(self, timeout: float) -> None:
+        if not self.streams:
+            await asyncio.sleep(timeout)
+            return
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch())
+        if not self._changed.is_set():  # set: something came since the last wait, and may not be read yet
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+        self._changed.clear()
+
+    async def _watch(self) -> None:
+        """Sets `_changed` at every write to the log; a stream that fails leaves the readers polling."""
+        try:
+            async with await self.events.watch([{"$match": {"operationType": {"$in": ["insert", "update"]}}}],
+                                               full_document=None) as stream:
+                async for _ in stream:
+                    self._changed.set()
+        except PyMongoError as exc:
+            self.streams = False
+            self._changed.set()
+            log.warning("live events: the change stream failed (%s); polling the event log instead", exc)
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
 
     async def publish(self, events: Sequence[tuple[LiveEventKind, str, int | None]], at: datetime) -> list[int]:
         if not events:

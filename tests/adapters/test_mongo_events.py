@@ -90,3 +90,47 @@ def test_catalog_changes_become_one_event_per_sku_and_kind():
                              ("B", frozenset({ChangeAspect.CONTENT}))], every_product=frozenset({ChangeAspect.PRICE}))
     assert sorted(events) == sorted([(LiveEventKind.PRICE, "A", None), (STOCK, "A", None),
                                      (LiveEventKind.PRODUCT, "B", None), (LiveEventKind.PRICE, EVERY_SKU, None)])
+
+
+async def test_the_embedded_store_is_polled_and_a_replica_set_wakes_readers_by_its_change_stream(mongo_url):
+    client, log = await new_log(mongo_url)
+    # the embedded store is no replica set: readers poll
+    assert log.streams is False
+    # on a replica set, a reader waiting for more wakes at the stream's next change, not at its timeout
+    log.streams, changes = True, asyncio.Queue()
+    log.events = StreamingCollection(changes)  # type: ignore[assignment]
+    waiting = asyncio.create_task(log.wait_for_more(timeout=60))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await changes.put({"operationType": "update"})
+    await asyncio.wait_for(waiting, timeout=5)
+    # a change that came while nobody waited is not lost: the next wait returns at once
+    await changes.put({"operationType": "insert"})
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(log.wait_for_more(timeout=60), timeout=5)
+    await log.close()
+    await client.close()
+
+
+class StreamingCollection:
+    """What a replica set's collection answers to `watch`: the changes, as they come."""
+
+    def __init__(self, changes: asyncio.Queue) -> None:
+        self.changes = changes
+
+    async def watch(self, pipeline: list, **options: object) -> StreamingCollection:
+        assert pipeline == [{"$match": {"operationType": {"$in": ["insert", "update"]}}}]
+        return self
+
+    async def __aenter__(self) -> StreamingCollection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def __aiter__(self) -> StreamingCollection:
+        return self
+
+    async def __anext__(self) -> dict:
+        return await self.changes.get()

@@ -44,6 +44,9 @@ class MemoryEventLog:
     async def last_id(self) -> int:
         return self.last
 
+    async def wait_for_more(self, timeout: float) -> None:
+        await asyncio.sleep(0)
+
     async def oldest_id(self) -> int | None:
         return self.events[0].id if self.events else None
 
