@@ -36,6 +36,8 @@ from resolvers.catalog_invalidation import Follower, follow_forever, forget_stoc
 from resolvers.marketplace_sweep import sweep_forever
 from resolvers.recommendation_feed import fold_forever
 from resolvers.reminders.worker import ReminderWorker, run_forever
+from resolvers.webhooks.worker import WebhookWorker
+from resolvers.webhooks.worker import run_forever as run_webhooks_forever
 
 if TYPE_CHECKING:
     import strawberry
@@ -134,7 +136,7 @@ def _background(settings: Settings, built: GatewayServices,
                 shared: SharedAnswers | None) -> list[Coroutine[Any, Any, None]]:
     """The process's background work: the marketplace sweep, the order feed that recommendations
     count, the change feeds that evict shared answers and cached stock, and the reminder worker that
-    follows them."""
+    follows them; the partner webhook worker, which follows the live events the feeds' poll publishes."""
     work = []
     fingerprints = built.services.fingerprints
     if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0 and fingerprints is not None:
@@ -152,11 +154,14 @@ def _background(settings: Settings, built: GatewayServices,
 
         work.append(follow_forever(Follower(built.invalidations, invalidate), poll_every / 4))
     # the reminders follow the same log: it is written when either reads it
-    if poll_every > 0 and (shared is not None or reminders_every > 0):
+    webhooks_every = settings.webhooks.every_seconds
+    if poll_every > 0 and (shared is not None or reminders_every > 0 or webhooks_every > 0):
         work.append(poll_forever(built.services, built.invalidations, poll_every))
     if reminders_every > 0 and (reminders := built.services.reminders) is not None:
         work.append(run_forever(ReminderWorker(built.services, reminders, built.invalidations, built.services.lists,
                                                reminders_every)))
+    if webhooks_every > 0 and (webhooks := built.services.webhooks) is not None:
+        work.append(run_webhooks_forever(WebhookWorker(built.services, webhooks)))
     return work
 
 

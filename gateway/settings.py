@@ -20,6 +20,8 @@ from typing import Any, Literal
 from domain.channels import Channel
 from domain.roles import Role
 from gateway.reminder_settings import ReminderSettings, SmtpSettings, problem
+from gateway.webhook_settings import WebhookSettings
+from gateway.webhook_settings import problem as webhook_problem
 from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
@@ -286,6 +288,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -394,6 +397,11 @@ def _validate(s: Settings) -> None:
     _validate_auth(s.auth)
     if (wrong := problem(s.reminders, s.smtp, {c.upper() for c in s.channels}, s.server.production)) is not None:
         raise SettingsError(wrong)
+    if (wrong := webhook_problem(s.webhooks)) is not None:
+        raise SettingsError(wrong)
+    if s.server.production and s.webhooks.allow_private_targets:
+        raise SettingsError("webhooks.allow_private_targets: refused with server.production = true (partners could "
+                            "make the gateway call its own network)")
     if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
         raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
                             "set a secret of your own")

@@ -31,6 +31,7 @@ from resolvers.stores import StoreDirectory
 
 if TYPE_CHECKING:
     from resolvers.reminders.services import ReminderServices
+    from resolvers.webhooks.services import WebhookServices
 
 
 @dataclass(slots=True)
@@ -53,6 +54,7 @@ class Services:
     reminders: ReminderServices | None = None  # None: no reminders (the in-app feed and preferences are off)
     events: EventLog | None = None  # the live event log; None: nothing published (tests of the catalog alone)
     holds: StockHolds | None = None  # stock held for carts; None: no holds, available stock is the ERP's
+    webhooks: WebhookServices | None = None  # partner webhooks; None: not offered (tests of the catalog alone)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 
