@@ -52,6 +52,7 @@ bench: $(STAMP) need-wrk
 	$(BIN)/python bench/metrics_overhead.py
 	$(BIN)/python bench/overload.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/webhooks.py
 
 # a long fuzz run outside CI (make test runs a bounded one): FUZZ_OPERATIONS generated operations against a
 # live gateway, spread over a key of every kind; any 5xx, INTERNAL or answer outside the GraphQL shape fails it

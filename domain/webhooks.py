@@ -10,7 +10,7 @@ events: a later one waits until the earlier one was sent or given up."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -192,8 +192,8 @@ class DeliveryStore(Protocol):
     async def record(self, deliveries: Sequence[Delivery]) -> int:
         """Stores the deliveries not stored yet; how many were new."""
 
-    async def unsettled(self, limit: int) -> list[Delivery]:
-        """PENDING and SENDING deliveries, in event order, at most `limit`."""
+    async def unsettled(self, endpoint_ids: Collection[str], limit: int) -> list[Delivery]:
+        """The PENDING and SENDING deliveries of these endpoints, in event order, at most `limit`."""
 
     async def claim(self, delivery_id: str, now: datetime, stale_before: datetime) -> bool:
         """SENDING from `now`, if it is PENDING, or SENDING since before `stale_before` (its sender died)."""
@@ -203,6 +203,9 @@ class DeliveryStore(Protocol):
 
     async def of_endpoint(self, endpoint_id: str, first: int) -> list[Delivery]:
         """The endpoint's latest deliveries, newest first."""
+
+    async def prune(self, before: datetime) -> int:
+        """Forgets the deliveries sent or given up that were decided before `before`; how many."""
 
     async def forget_endpoint(self, endpoint_id: str) -> None: ...
 

@@ -4,7 +4,7 @@ every attempt. Indexed by state and event id: the sender reads the unsettled one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +34,9 @@ class MongoWebhookDeliveries:
             return 0
         return await call(insert_new(self.deliveries, [_document(d) for d in deliveries]), WHAT)
 
-    async def unsettled(self, limit: int) -> list[Delivery]:
-        found = self.deliveries.find({"state": {"$in": UNSETTLED}}).sort([("event_id", ASCENDING),
+    async def unsettled(self, endpoint_ids: Collection[str], limit: int) -> list[Delivery]:
+        query = {"state": {"$in": UNSETTLED}, "endpoint_id": {"$in": list(endpoint_ids)}}
+        found = self.deliveries.find(query).sort([("event_id", ASCENDING),
                                                                           ("_id", ASCENDING)]).limit(limit)
         return [_delivery(doc) for doc in await call(found.to_list(), WHAT)]
 
@@ -56,6 +57,10 @@ class MongoWebhookDeliveries:
     async def of_endpoint(self, endpoint_id: str, first: int) -> list[Delivery]:
         found = self.deliveries.find({"endpoint_id": endpoint_id}).sort("event_id", DESCENDING).limit(first)
         return [_delivery(doc) for doc in await call(found.to_list(), WHAT)]
+
+    async def prune(self, before: datetime) -> int:
+        settled = {"state": {"$nin": UNSETTLED}, "created_at": {"$lt": before}}
+        return (await call(self.deliveries.delete_many(settled), WHAT)).deleted_count
 
     async def forget_endpoint(self, endpoint_id: str) -> None:
         await call(self.deliveries.delete_many({"endpoint_id": endpoint_id}), WHAT)

@@ -38,9 +38,9 @@ async def deliver_due(hooks: WebhookServices, clock: Clock) -> Sent:
     now = clock()
     endpoints = {e.endpoint_id: e for e in await hooks.endpoints.all() if e.state is EndpointState.ACTIVE}
     groups: dict[tuple[str, str], list[Delivery]] = {}
-    for delivery in await hooks.deliveries.unsettled(MAX_PER_PASS):
-        if delivery.endpoint_id in endpoints:
-            groups.setdefault((delivery.endpoint_id, delivery.sku), []).append(delivery)
+    # a disabled endpoint's deliveries are not read: they would fill the window while they wait
+    for delivery in await hooks.deliveries.unsettled(list(endpoints), MAX_PER_PASS):
+        groups.setdefault((delivery.endpoint_id, delivery.sku), []).append(delivery)
     sender = _Sender(hooks, clock, endpoints)
     limit = asyncio.Semaphore(CONCURRENCY)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from domain.webhooks import EndpointState
+from domain.webhooks import Endpoint, EndpointState
 from resolvers.context import Services
 from resolvers.live_events import EventFollower
 from resolvers.webhooks.payloads import decide
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 MAX_READS = 10  # batches of events read per pass; the rest wait for the next
 BATCH = 500
 LEASE = timedelta(minutes=2)  # held while a pass runs (sends are bounded by their timeout); given back after
+KEPT = timedelta(days=7)  # how long a settled delivery stays readable (webhookDeliveries)
+PRUNE_EVERY = timedelta(minutes=10)
 
 
 @dataclass(slots=True)
@@ -38,6 +40,7 @@ class WebhookWorker:
         self.hooks = hooks
         self.log = services.events
         self.follower: EventFollower | None = None  # kept between passes: it times a gap it waits out
+        self.pruned_at: datetime | None = None
 
     async def run_pass(self) -> PassReport | None:
         """One pass, when no process has run one within the interval; None when another holds the lease."""
@@ -50,6 +53,9 @@ class WebhookWorker:
             report = PassReport()
             await self._follow(report)
             report.sent = await deliver_due(self.hooks, clock)
+            if self.pruned_at is None or now - self.pruned_at >= PRUNE_EVERY:
+                self.pruned_at = now
+                await self.hooks.deliveries.prune(now - KEPT)
             return report
         finally:
             await state.release(now + hold, now + timedelta(seconds=self.hooks.every_seconds))
@@ -72,11 +78,23 @@ class WebhookWorker:
             if not events:
                 break
             now = self.services.clock()
-            endpoints = [e for e in await self.hooks.endpoints.all() if e.state is EndpointState.ACTIVE]
-            deliveries = await decide(self.services, endpoints, events, now)
+            deliveries = await decide(self.services, await self._listening(now), events, now)
             report.decided += await self.hooks.deliveries.record(deliveries)
             report.events += len(events)
             await state.save_position(follower.position)
+
+    async def _listening(self, now: datetime) -> list[Endpoint]:
+        """The active endpoints whose key still stands: those of a revoked or expired key hear nothing more."""
+        endpoints = [e for e in await self.hooks.endpoints.all() if e.state is EndpointState.ACTIVE]
+        keys = self.services.keys
+        if keys is None:
+            return endpoints
+        standing: dict[str, bool] = {}
+        for key_id in dict.fromkeys(e.owner_key_id for e in endpoints):
+            key = await keys.get(key_id)
+            standing[key_id] = key is not None and key.revoked_at is None and (
+                key.expires_at is None or key.expires_at > now)
+        return [e for e in endpoints if standing[e.owner_key_id]]
 
 
 async def run_forever(worker: WebhookWorker) -> None:

@@ -18,10 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.api_keys import KeyKind
 from domain.records import LiveEventKind
 from gateway.settings import load_settings
 from gateway.wiring import build_services
+from resolvers import api_keys
 from resolvers.catalog_invalidation import poll
+from resolvers.webhooks import sending
 from resolvers.webhooks.worker import PassReport, WebhookWorker
 from simulators.catalog import Catalog
 from tests.api.test_reminders import products, set_available
@@ -202,7 +205,7 @@ async def test_failed_attempts_are_retried_after_a_growing_backoff(backends, bui
 
 
 async def test_an_endpoint_failing_again_and_again_is_disabled_with_a_record(backends, built, clock, admin,
-                                                                            receiver):
+                                                                            receiver, monkeypatch):
     url, receiving = receiver
     hook, _ = register(admin, f"{url}/down", ["STOCK"])
     receiving.fail_next["down"] = 1_000
@@ -219,6 +222,14 @@ async def test_an_endpoint_failing_again_and_again_is_disabled_with_a_record(bac
     await publish(built, clock, ("STOCK", unheard))
     await worker_pass(built, clock, 4 * BACKOFF)
     assert len(receiving.received["down"]) == 4
+    # and its waiting deliveries do not hold back another endpoint's, even when they would fill a pass's window
+    monkeypatch.setattr(sending, "MAX_PER_PASS", 2)
+    neighbour, _ = register(admin, f"{url}/neighbour", ["STOCK"])
+    await publish(built, clock, ("STOCK", unheard))
+    await worker_pass(built, clock, 1)
+    assert [b["data"]["sku"] for b in receiving.bodies("neighbour")] == [unheard]
+    admin(DELETE, {"id": neighbour})
+    monkeypatch.undo()
     # when the partner is back and the endpoint enabled again, what waited is delivered
     receiving.fail_next["down"] = 0
     assert admin(ENABLE, {"id": hook})["data"]["webhookEnable"] == {"webhook": {"state": "ACTIVE"}, "userErrors": []}
@@ -293,3 +304,26 @@ async def test_during_a_rotation_both_secrets_verify_then_only_the_new_one(backe
     headers, body = receiving.received["rotating"][-1]
     assert verifies(new, headers, body) and not verifies(old, headers, body)
     admin(DELETE, {"id": hook})
+
+
+async def test_a_partner_hears_its_channel_until_its_key_is_revoked(backends, built, clock, mongo_url, admin,
+                                                                    receiver):
+    url, receiving = receiver
+    _, raw = await api_keys.issue(built.services.keys, api_keys.KeySpec("partner", KeyKind.MARKETPLACE), "tests")
+    partner = GraphQLClient(admin.url, raw)
+    try:
+        made = partner(CREATE, {"input": {"url": f"{url}/partner", "events": ["STOCK"]}})["data"]["webhookCreate"]
+        assert made["userErrors"] == []
+    finally:
+        partner.http.close()
+    (sku,) = skus(backends, 1, 11)
+    # given a marketplace partner's endpoint: it hears the marketplace channel's stock
+    await publish(built, clock, ("STOCK", sku))
+    await worker_pass(built, clock, 1)
+    ((_, body),) = receiving.received["partner"]
+    assert json.loads(body)["data"]["channel"] == "MARKETPLACE" and "quantity" in json.loads(body)["data"]
+    # when its key is revoked, it hears nothing more
+    await api_keys.revoke(built.services.keys, raw.split("_")[1], "tests")
+    await publish(built, clock, ("STOCK", sku))
+    report = await worker_pass(built, clock, 1)
+    assert report.events >= 1 and len(receiving.received["partner"]) == 1

@@ -129,3 +129,14 @@ def test_the_watching_benchmark_prints_each_read():
     for read in ("one SKU, first page of 100", "50 SKUs, to the end in pages of 500",
                  "a best-seller, to the end in pages of 500"):
         assert re.fullmatch(r"[\d.]+ / [\d.]+", rows[read][1]), (read, rows.get(read))
+
+
+def test_the_webhook_benchmark_prints_each_scenarios_deliveries_per_second():
+    # when it runs in smoke mode (it stops when a delivery fails)
+    rows = table(run_smoke("webhooks.py"))
+    # then every scenario, for one endpoint and for several, has its rate
+    for endpoints in ("1", "3"):
+        for scenario in ("bare signed POSTs, no outbox (baseline)", "outbox: claim, POST, settle",
+                         "worker passes: events → figures → outbox → POST"):
+            name = f"{scenario}, {endpoints} endpoint(s)"
+            assert re.fullmatch(r"[\d,]+", rows[name][1]), (name, rows.get(name))
