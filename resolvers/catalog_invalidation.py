@@ -118,16 +118,17 @@ def _resumed(stored: str | None, feeds: list[Feed], start: datetime) -> str:
 async def _invalidation(ctx: RequestContext, page: ChangePage) -> tuple[CatalogInvalidation, list[NewEvent]]:
     """What the page changed, for the answers kept (the invalidation) and for the live readers (an
     event per SKU and what changed of it)."""
-    changes = [c for c in page.changes if c.product_erp_id is not None]
-    variants = await ctx.loaders.variants_by_product_id.load_many([c.product_erp_id for c in changes])
-    stocked = [v for c, group in zip(changes, variants, strict=True) if ChangeAspect.STOCK in c.aspects
+    changes = [(c.product_erp_id, c) for c in page.changes if c.product_erp_id is not None]
+    variants = await ctx.loaders.variants_by_product_id.load_many([product_id for product_id, _ in changes])
+    stocked = [v for (_, c), group in zip(changes, variants, strict=True) if ChangeAspect.STOCK in c.aspects
                for v in group]
     change = CatalogInvalidation(
-        products=tuple((c.product_erp_id, c.aspects) for c in changes),
+        products=tuple((product_id, c.aspects) for product_id, c in changes),
         assortment=any(c.assortment for c in page.changes),
         variant_ids=tuple(v.erp_id for v in stocked), variant_skus=tuple(v.sku for v in stocked),
         every_product=page.every_product)
-    events = catalog_events(((v.sku, c.aspects) for c, group in zip(changes, variants, strict=True) for v in group),
+    events = catalog_events(((v.sku, c.aspects) for (_, c), group in zip(changes, variants, strict=True)
+                             for v in group),
                             page.every_product)
     return change, events
 

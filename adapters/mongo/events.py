@@ -31,11 +31,13 @@ class MongoEventLog:
             return []
         counter = await call(self.counters.find_one_and_update(
             {"_id": COUNTER}, {"$inc": {"seq": len(events)}}, upsert=True, return_document=ReturnDocument.AFTER), WHAT)
-        first = int(counter["seq"]) - len(events) + 1
-        docs = [{"_id": first + i, "at": at, "kind": kind.value, "key": key, "version": version}
-                for i, (kind, key, version) in enumerate(events)]
+        if counter is None:  # an upsert returning the document after it always finds one
+            raise MalformedPayload("mongodb", "the events counter was not returned")
+        ids = list(range(int(counter["seq"]) - len(events) + 1, int(counter["seq"]) + 1))
+        docs = [{"_id": n, "at": at, "kind": kind.value, "key": key, "version": version}
+                for n, (kind, key, version) in zip(ids, events, strict=True)]
         await call(self.events.insert_many(docs, ordered=False), WHAT)
-        return [d["_id"] for d in docs]
+        return ids
 
     async def after(self, event_id: int, limit: int) -> list[LiveEvent]:
         found = self.events.find({"_id": {"$gt": event_id}}).sort("_id", ASCENDING).limit(limit)
