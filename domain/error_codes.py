@@ -200,7 +200,7 @@ class WebhookErrorCode(Code):
     NOT_FOUND = "NOT_FOUND", "No endpoint with this ID that this API key manages."
     INVALID_URL = "INVALID_URL", ("The URL is not allowed: https (http only with `webhooks.allow_http`), no "
                                   "credentials, at most 2,000 characters; `message` says what is wrong.")
-    INVALID_EVENTS = "INVALID_EVENTS", "Give at least one event kind."
+    INVALID_EVENTS = "INVALID_EVENTS", "Give at least one event kind; STOCK needs the scope `stock:read`."
     CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED", ("The API key is bound to another channel, or is bound to none and "
                                                   "may not manage endpoints (only `keys:admin` keys may choose).")
     TOO_MANY_ENDPOINTS = "TOO_MANY_ENDPOINTS", "An API key has at most `webhooks.max_endpoints_per_key` endpoints."

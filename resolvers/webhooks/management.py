@@ -82,6 +82,8 @@ async def create(ctx: RequestContext, url: str, channel: Channel | None,
         return _refused(UserError("INVALID_URL", problem, ("input", "url")))
     if not events:
         return _refused(UserError("INVALID_EVENTS", "give at least one event kind", ("input", "events")))
+    if WebhookEventKind.STOCK in events and Scope.STOCK_READ not in ctx.scopes:  # quantities only to who may read them
+        return _refused(UserError("INVALID_EVENTS", "STOCK events need the scope stock:read", ("input", "events")))
     if _admin(ctx):
         chosen = (channel or ctx.catalog_rules.default_channel).value
     elif key.channel is None or (channel is not None and channel.value != key.channel):

@@ -10,6 +10,7 @@ import pytest
 from pymongo import MongoClient
 
 from domain.api_keys import Scope
+from domain.channels import Channel
 from gateway.settings import MongoSettings, WebhookSettings
 from tests.conftest import UNLIMITED, GraphQLClient, issue_key
 
@@ -134,3 +135,18 @@ def test_a_marketplace_key_stored_with_every_scope_still_manages_only_its_own(ga
         assert codes(create(tampered, channel="WEB")) == ["CHANNEL_NOT_ALLOWED"]
     finally:
         tampered.http.close()
+
+
+def test_stock_events_only_for_a_key_that_may_read_stock(gateway, mongo_url):
+    # given a store key bound to STORE that may manage webhooks but not read stock
+    raw = issue_key(mongo_url, "frontend", name="pos feed", channel=Channel.STORE,
+                    scopes=(Scope.CATALOG_READ, Scope.WEBHOOKS_MANAGE), **UNLIMITED)
+    client = GraphQLClient(gateway, raw)
+    try:
+        # then it may hear of prices in its channel, not of quantities
+        refused = client(CREATE, {"input": {"url": URL, "events": ["STOCK", "PRICE"]}})["data"]["webhookCreate"]
+        assert codes(refused) == ["INVALID_EVENTS"] and "stock:read" in refused["userErrors"][0]["message"]
+        made = client(CREATE, {"input": {"url": URL, "events": ["PRICE"]}})["data"]["webhookCreate"]
+        assert made["userErrors"] == [] and made["webhook"]["channel"] == "STORE"
+    finally:
+        client.http.close()
