@@ -54,6 +54,7 @@ bench: $(STAMP) need-wrk
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/marketplace_sync.py
 	$(BIN)/python bench/subscriptions.py
+	$(BIN)/python bench/webhooks.py
 
 # a long fuzz run outside CI (make test runs a bounded one): FUZZ_OPERATIONS generated operations against a
 # live gateway, spread over a key of every kind; any 5xx, INTERNAL or answer outside the GraphQL shape fails it

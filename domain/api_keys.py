@@ -25,11 +25,12 @@ class Scope(StrEnum):
     LISTS_WRITE = "lists:write"            # saved lists: read and change them
     NOTIFICATIONS_READ = "notifications:read"  # the in-app feed, and marking it read
     KEYS_ADMIN = "keys:admin"
+    WEBHOOKS_MANAGE = "webhooks:manage"    # the key's own partner webhook endpoints, for its bound channel
 
 
 # what a marketplace key may ever hold: it never reaches carts, customers or orders (a key stored with
-# more, by an older gateway or by hand, acts with these only: ApiKey.granted)
-MARKETPLACE_SCOPES = frozenset({Scope.CATALOG_READ, Scope.STOCK_READ})
+# more, by an older gateway or by hand, acts with these only: ApiKey.granted); its own webhooks, for its channel
+MARKETPLACE_SCOPES = frozenset({Scope.CATALOG_READ, Scope.STOCK_READ, Scope.WEBHOOKS_MANAGE})
 
 
 # where a key of each kind may check out unless it lists its channels: a web bundle's key buys at

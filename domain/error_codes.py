@@ -193,3 +193,18 @@ class AlertErrorCode(Code):
     TOO_MANY_IDS = "TOO_MANY_IDS", "At most 100 IDs at once."
     CUSTOMER_REQUIRED = "CUSTOMER_REQUIRED", "Send the customer's bearer token."
     INTERNAL = _INTERNAL
+
+
+class WebhookErrorCode(Code):
+    """Why a partner webhook mutation (`webhookCreate`, `webhookDelete`, `webhookSecretRotate`,
+    `webhookEnable`) changed nothing."""
+
+    NOT_FOUND = "NOT_FOUND", "No endpoint with this ID that this API key manages."
+    INVALID_URL = "INVALID_URL", ("The URL is not allowed: https (http only with `webhooks.allow_http`), no "
+                                  "credentials, at most 2,000 characters; `message` says what is wrong.")
+    INVALID_EVENTS = "INVALID_EVENTS", "Give at least one event kind; STOCK needs the scope `stock:read`."
+    CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED", ("The API key is bound to another channel, or is bound to none and "
+                                                  "may not manage endpoints (only `keys:admin` keys may choose).")
+    TOO_MANY_ENDPOINTS = "TOO_MANY_ENDPOINTS", "An API key has at most `webhooks.max_endpoints_per_key` endpoints."
+    NOT_DISABLED = "NOT_DISABLED", "The endpoint is active; only a disabled one is enabled."
+    INTERNAL = _INTERNAL

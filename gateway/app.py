@@ -40,6 +40,8 @@ from resolvers.marketplace_orders import MarketplaceImport, import_forever
 from resolvers.marketplace_push import MarketplacePush, SyncEvents, push_forever
 from resolvers.recommendation_feed import fold_forever
 from resolvers.reminders.worker import ReminderWorker, run_forever
+from resolvers.webhooks.worker import WebhookWorker
+from resolvers.webhooks.worker import run_forever as run_webhooks_forever
 
 if TYPE_CHECKING:
     import strawberry
@@ -146,7 +148,7 @@ def _background(settings: Settings, built: GatewayServices,
                 shared: SharedAnswers | None) -> list[Coroutine[Any, Any, None]]:
     """The process's background work: the marketplace sweep, the order feed that recommendations
     count, the change feeds that evict shared answers and cached stock, and the reminder worker that
-    follows them."""
+    follows them; the partner webhook worker, which follows the live events the feeds' poll publishes."""
     work = []
     fingerprints = built.services.fingerprints
     if (sweep_every := settings.catalog.marketplace_sweep_seconds) > 0 and fingerprints is not None:
@@ -163,10 +165,10 @@ def _background(settings: Settings, built: GatewayServices,
             forget_stock(stock_cache, change)
 
         work.append(follow_forever(Follower(built.invalidations, invalidate), poll_every / 4))
-    # the reminders and subscriptions follow the same log, the marketplace push the events it publishes: it is
-    # written when any reads it
-    live = built.services.live
-    if poll_every > 0 and (shared is not None or reminders_every > 0 or live is not None
+    # the reminders, subscriptions and webhooks follow the same log, the marketplace push the events it
+    # publishes: it is written when any reads it
+    live, webhooks_every = built.services.live, settings.webhooks.every_seconds
+    if poll_every > 0 and (shared is not None or reminders_every > 0 or live is not None or webhooks_every > 0
                            or settings.marketplace_sync.enabled):
         work.append(poll_forever(built.services, built.invalidations, poll_every))
     if (expire_every := settings.holds.expire_seconds) > 0 and (holds := built.services.holds) is not None:
@@ -176,6 +178,8 @@ def _background(settings: Settings, built: GatewayServices,
                                                reminders_every)))
     if live is not None:
         work.append(live.run_forever())
+    if webhooks_every > 0 and (webhooks := built.services.webhooks) is not None:
+        work.append(run_webhooks_forever(WebhookWorker(built.services, webhooks)))
     return work
 
 

@@ -24,6 +24,8 @@ from gateway import marketplace_sync_settings
 from gateway.marketplace_sync_settings import MarketplaceSyncSettings
 from gateway.subscription_settings import SubscriptionSettings
 from gateway.subscription_settings import problem as subscriptions_problem
+from gateway.webhook_settings import WebhookSettings
+from gateway.webhook_settings import problem as webhook_problem
 from resolvers.rules import CONTENT_FIELDS, CONTENT_ROLES
 
 ENV_PREFIX = "CGW_"
@@ -304,6 +306,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     holds: HoldSettings = field(default_factory=HoldSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -432,6 +435,11 @@ def _validate(s: Settings) -> None:
                             "poll publishes the events the push follows)")
     if (wrong := subscriptions_problem(s.subscriptions)) is not None:
         raise SettingsError(wrong)
+    if (wrong := webhook_problem(s.webhooks)) is not None:
+        raise SettingsError(wrong)
+    if s.server.production and s.webhooks.allow_private_targets:
+        raise SettingsError("webhooks.allow_private_targets: refused with server.production = true (partners could "
+                            "make the gateway call its own network)")
     if s.server.production and s.auth.jwt_algorithm == "HS256" and s.auth.jwt_secret == DEMO_JWT_SECRET:
         raise SettingsError("auth.jwt_secret: the demo's published secret is refused with server.production = true; "
                             "set a secret of your own")

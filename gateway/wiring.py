@@ -38,7 +38,11 @@ from adapters.mongo.recommendations import MongoRecommendationStore
 from adapters.mongo.outbox import MongoOutbox
 from adapters.mongo.reminders import MongoReminderState
 from adapters.mail import SmtpMailer, SmtpServer
-from adapters.webhooks import WebhookSender
+from adapters.webhooks import PartnerPoster, WebhookSender
+from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
+from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints, MongoWebhookWorkerState
+from domain.webhooks import WebhookRules
+from resolvers.webhooks.services import WebhookServices
 from adapters.mongo.redemptions import MongoRedemptionLedger
 from adapters.odoo import Json2Transport, JsonRpcTransport, OdooAdapter
 from adapters.odoo.identity import ProductIdentity
@@ -237,6 +241,24 @@ def reminder_services(settings: Settings, client: AsyncMongoClient, database: st
                             public_url=r.public_url, mail=mail, webhook=webhook)
 
 
+def webhook_services(settings: Settings, client: AsyncMongoClient, database: str,
+                     opened: contextlib.AsyncExitStack) -> WebhookServices:
+    """Partner webhooks: their stores, rules and sender (a client of its own that follows no redirect)."""
+    w = settings.webhooks
+    rules = WebhookRules(max_attempts=w.max_attempts, backoff_base=timedelta(seconds=w.backoff_base_seconds),
+                         backoff_max=timedelta(seconds=w.backoff_max_seconds), disable_after=w.disable_after,
+                         secret_grace=timedelta(seconds=w.secret_grace_seconds),
+                         max_endpoints_per_key=w.max_endpoints_per_key, allow_http=w.allow_http,
+                         allow_private_targets=w.allow_private_targets)
+    poster_client = httpx.AsyncClient(follow_redirects=False, timeout=w.timeout_seconds, trust_env=False,
+                                      limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+    opened.push_async_callback(poster_client.aclose)
+    return WebhookServices(MongoWebhookEndpoints(client, database), MongoWebhookDeliveries(client, database),
+                           MongoWebhookWorkerState(client, database),
+                           PartnerPoster(poster_client, w.timeout_seconds, w.allow_private_targets), rules,
+                           every_seconds=w.every_seconds)
+
+
 def build_gateway_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the configured query limits, document cache and executor."""
     from schema.schema import build_schema  # not imported by the commands that need no schema (keys)
@@ -315,6 +337,9 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             if settings.holds.checkout_minutes > 0 else None
         reminders = reminder_services(settings, client, database, opened)
         marketplace_sync = MongoMarketplaceSync(client, database)
+        webhooks = webhook_services(settings, client, database, opened)
+        await webhooks.endpoints.prepare()
+        await webhooks.deliveries.prepare()
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,
                       lists, recommendations, reminders.state, reminders.outbox, live_events, locks):
             await store.prepare()
@@ -338,6 +363,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
             list_rules=list_rules(settings), recommendations=recommendations, reminders=reminders, events=live_events,
             locks=locks, holds=holds, hold_rules=hold_rules(settings))
         services.marketplace_sync = marketplace_sync
+        services.webhooks = webhooks
         yield GatewayServices(settings=settings, services=services, gatekeeper=keeper,
                               documents=PersistedDocuments(documents, list_ttl=settings.auth.key_cache_seconds,
                                                            per_key=settings.server.persisted_documents_per_key),

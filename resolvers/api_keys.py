@@ -28,7 +28,7 @@ DEFAULT_SCOPES = {
     KeyKind.MOBILE: (Scope.CATALOG_READ, Scope.STOCK_READ, Scope.CART_WRITE, Scope.CHECKOUT_WRITE,
                      Scope.ORDERS_READ, Scope.PROFILE_READ, Scope.PROFILE_WRITE, Scope.LISTS_WRITE,
                      Scope.NOTIFICATIONS_READ),
-    KeyKind.MARKETPLACE: (Scope.CATALOG_READ, Scope.STOCK_READ),
+    KeyKind.MARKETPLACE: (Scope.CATALOG_READ, Scope.STOCK_READ, Scope.WEBHOOKS_MANAGE),
     KeyKind.ADMIN: tuple(Scope),
 }
 # (requests per minute, cost points per minute) unless the key sets its own

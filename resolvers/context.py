@@ -35,6 +35,7 @@ from resolvers.stores import StoreDirectory
 if TYPE_CHECKING:
     from resolvers.live_hub import LiveHub
     from resolvers.reminders.services import ReminderServices
+    from resolvers.webhooks.services import WebhookServices
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class Services:
     locks: Locks | None = None  # named locks across processes; None: writes are not serialised
     live: LiveHub | None = None  # the process's subscription hub; None: subscriptions are off
     hold_rules: HoldRules = field(default_factory=HoldRules)  # when units are held, and for how long
+    webhooks: WebhookServices | None = None  # partner webhooks; None: not offered (tests of the catalog alone)
     # now: what cart writes stamp, delta sync's settle time, the marketplace sweep's stamps and lease
     clock: Clock = utc_now
 

@@ -32,6 +32,7 @@ from schema.protection import QueryLimits, protection_extensions
 from schema.scalars import SCALAR_MAP
 from schema.scopes import RequiresScope
 from schema.validation import CodedInputErrors, without_suggestions
+from schema.webhooks.operations import WebhookMutation, WebhookQuery
 
 if TYPE_CHECKING:
     from strawberry.types.base import StrawberryObjectDefinition
@@ -42,12 +43,12 @@ DOCUMENT_CACHE_SIZE = 1_000
 
 
 @strawberry.type
-class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery, MarketplaceQuery):
+class Query(NodeQuery, CatalogQuery, CartQuery, CustomerQuery, KeyQuery, MarketplaceQuery, WebhookQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CartMutation, ListMutation, KeyMutation, CustomerMutation, AlertMutation):
+class Mutation(CartMutation, ListMutation, KeyMutation, CustomerMutation, AlertMutation, WebhookMutation):
     pass
 
 

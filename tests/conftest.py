@@ -118,6 +118,8 @@ def gateway_environ(simulators: dict[str, Simulator], mongo_url: str, **extra: s
         # no background folding of orders into recommendations: its ERP calls would add to the counted ones
         # (tests/api/test_recommendations.py folds them in itself)
         "CGW_CATALOG__RECOMMENDATIONS_POLL_SECONDS": "0",
+        # no partner webhook worker (nor the change feeds' poll it would start): tests/api/test_webhooks.py runs it
+        "CGW_WEBHOOKS__EVERY_SECONDS": "0",
         # no shared answers (neither kept nor coalesced): tests that count backend calls, change the catalog
         # or break a backend would read the answers of earlier tests (tests/api/test_answer_cache.py turns them on)
         "CGW_CACHE__ANSWER_CACHE_BYTES": "0",

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from adapters.mongo.client import call
@@ -34,6 +35,18 @@ def _field(delivery: Delivery) -> str:
     return delivery.value.lower()
 
 
+async def insert_new(collection: AsyncCollection, documents: list[dict[str, Any]]) -> int:
+    """Inserts the documents whose `_id` is not stored yet; how many were new (those decided before
+    stay as they were)."""
+    try:
+        result = await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", ())):
+            raise
+        return int(exc.details.get("nInserted", 0))
+    return len(result.inserted_ids)
+
+
 class MongoOutbox:
     def __init__(self, client: AsyncMongoClient, database: str) -> None:
         self.outbox = client[database]["outbox"]
@@ -49,16 +62,7 @@ class MongoOutbox:
     async def record(self, messages: Sequence[OutboxMessage]) -> int:
         if not messages:
             return 0
-        return await call(self._insert_new([_document(m) for m in messages]), WHAT)
-
-    async def _insert_new(self, documents: list[dict[str, Any]]) -> int:
-        try:
-            result = await self.outbox.insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", ())):
-                raise
-            return int(exc.details.get("nInserted", 0))  # the events decided before stay as they were
-        return len(result.inserted_ids)
+        return await call(insert_new(self.outbox, [_document(m) for m in messages]), WHAT)
 
     async def outbound_since(self, customer_ids: Collection[str], since: datetime) -> dict[str, int]:
         counted: dict[str, int] = {}

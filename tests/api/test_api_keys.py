@@ -174,7 +174,7 @@ def test_key_management_through_the_admin_api_is_recorded(gateway, admin):
     key = made["apiKey"]
     assert (key["kind"], key["channel"], key["state"], key["requestsPerMinute"], key["costPerMinute"]) == \
         ("MARKETPLACE", "MARKETPLACE", "ACTIVE", 120, 60_000)
-    assert sorted(key["scopes"]) == ["CATALOG_READ", "STOCK_READ"] and key["expiresAt"]
+    assert sorted(key["scopes"]) == ["CATALOG_READ", "STOCK_READ", "WEBHOOKS_MANAGE"] and key["expiresAt"]
     secret = made["secret"]
     assert secret.startswith(f"cgw_{key['keyId']}_") and post(gateway, secret).status_code == 200
 

@@ -139,3 +139,14 @@ def test_the_marketplace_sync_benchmark_prints_the_push_lag_and_its_baseline():
     for name in ("bare bulk_update_price_quantity round trip",
                  "ERP stock write to the eBay offer (poll 0.5 s, settle 1 s, push every 0.25 s)"):
         assert re.fullmatch(r"[\d,]+ ms", rows[name][0]) and re.fullmatch(r"[\d,]+ ms", rows[name][1]), rows
+
+
+def test_the_webhook_benchmark_prints_each_scenarios_deliveries_per_second():
+    # when it runs in smoke mode (it stops when a delivery fails)
+    rows = table(run_smoke("webhooks.py"))
+    # then every scenario, for one endpoint and for several, has its rate
+    for endpoints in ("1", "3"):
+        for scenario in ("bare signed POSTs, no outbox (baseline)", "outbox: claim, POST, settle",
+                         "worker passes: events → figures → outbox → POST"):
+            name = f"{scenario}, {endpoints} endpoint(s)"
+            assert re.fullmatch(r"[\d,]+", rows[name][1]), (name, rows.get(name))

@@ -36,7 +36,7 @@ def test_create_list_rotate_revoke(tmp_path):
     created = keys(env, "create", "--name", "Partner", "--kind", "marketplace", "--expires-days", "30", "--json")
     assert created.returncode == 0, created.stderr
     key = json.loads(created.stdout)
-    assert key["channel"] == "MARKETPLACE" and key["scopes"] == ["catalog:read", "stock:read"]
+    assert key["channel"] == "MARKETPLACE" and key["scopes"] == ["catalog:read", "stock:read", "webhooks:manage"]
     assert key["key"].startswith(f"cgw_{key['id']}_")
     assert check(env, key["key"]).name == "Partner"
     assert check(env, key["key"][:-1] + "x") == "unknown"

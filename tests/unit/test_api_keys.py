@@ -92,7 +92,8 @@ async def test_rotation_replaces_the_secret_and_keeps_the_rest():
 async def test_marketplace_keys_are_bound_and_never_reach_carts_or_orders():
     store = MemoryKeyStore()
     key, _ = await api_keys.issue(store, api_keys.KeySpec("Partner", KeyKind.MARKETPLACE), "ops")
-    assert key.channel == "MARKETPLACE" and set(key.scopes) == {Scope.CATALOG_READ, Scope.STOCK_READ}
+    assert key.channel == "MARKETPLACE" and set(key.scopes) == {Scope.CATALOG_READ, Scope.STOCK_READ,
+                                                                Scope.WEBHOOKS_MANAGE}
     assert (key.requests_per_minute, key.cost_per_minute) == api_keys.DEFAULT_LIMITS[KeyKind.MARKETPLACE]
     with pytest.raises(BadUserInput, match="MARKETPLACE channel"):
         await api_keys.issue(store, api_keys.KeySpec("P", KeyKind.MARKETPLACE, channel=Channel.WEB), "ops")

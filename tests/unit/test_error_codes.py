@@ -32,6 +32,7 @@ from domain.error_codes import (
     KeyErrorCode,
     ListErrorCode,
     ListWarningCode,
+    WebhookErrorCode,
 )
 from schema.carts.types import CartPayload, CartUserError, CheckoutUserError
 from schema.schema import build_schema
@@ -43,7 +44,7 @@ CODED = {"UserError", "KeyUserError", "CartUserError", "CheckoutUserError", "Cus
          "ListUserError"}  # first argument or `code=`
 WARNINGS = {"CartWarning"}
 ENUMS = {e.__name__: e for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, CustomerErrorCode,
-                                 ListErrorCode, ListWarningCode)}
+                                 ListErrorCode, ListWarningCode, WebhookErrorCode)}
 LIST_MODULES = ("domain.lists", "resolvers.lists")  # their warnings are the saved-list slice's
 
 
@@ -274,6 +275,8 @@ def test_the_scan_sees_the_codes_of_each_slice():
     assert {"LINE_NOT_FOUND", "TOO_MANY_ITEMS", "CART_CLOSED"} <= codes("cartLinesSaveForLater")
     assert {"TOO_MANY_LISTS", "NAME_TAKEN", "INVALID_NAME"} <= codes("listCreate")
     assert {"CUSTOMER_REQUIRED", "LIST_CLOSED"} <= codes("listBuyerIdentityUpdate")
+    assert {"INVALID_URL", "CHANNEL_NOT_ALLOWED", "TOO_MANY_ENDPOINTS"} <= codes("webhookCreate")
+    assert {"NOT_FOUND", "NOT_DISABLED"} <= codes("webhookEnable") and slices["webhookEnable"][0] is WebhookErrorCode
 
 
 def test_every_user_error_in_the_sources_is_in_some_slice():
@@ -281,7 +284,7 @@ def test_every_user_error_in_the_sources_is_in_some_slice():
     everywhere = {m for module in all_sources() for m in codes_made(module, module.tree, CODED)}
     # then its code is a member of one of the slices' enums
     known = set().union(*(e.__members__ for e in (CartErrorCode, CheckoutErrorCode, KeyErrorCode, CustomerErrorCode,
-                                                  ListErrorCode)))
+                                                  ListErrorCode, WebhookErrorCode)))
     assert len(everywhere) > 20
     assert not sorted(f"{m.code} ({m.where})" for m in everywhere if m.code not in known)
 
@@ -303,7 +306,7 @@ def test_every_list_warning_code_is_a_member_of_list_warning_code():
 
 
 @pytest.mark.parametrize("codes", [CartErrorCode, CheckoutErrorCode, KeyErrorCode, CartWarningCode, ListErrorCode,
-                                   ListWarningCode, CustomerErrorCode])
+                                   ListWarningCode, CustomerErrorCode, WebhookErrorCode])
 def test_every_member_is_its_own_name_and_described(codes: type[Code]):
     # GraphQL answers the member's name, the domain writes its value: the two must be the same
     assert all(m.name == m.value and m.description.strip() for m in codes)

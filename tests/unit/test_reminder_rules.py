@@ -130,6 +130,8 @@ def test_bad_reminder_settings_are_named(environ, says):
     ({"CGW_CACHE__ANSWER_CACHE_BYTES": "0"}, set()),
     # the reminders follow the invalidation log: it is written even without shared answers to evict
     ({"CGW_CACHE__ANSWER_CACHE_BYTES": "0", "CGW_REMINDERS__EVERY_SECONDS": "5"}, {"poll_forever", "run_forever"}),
+    # so do the partner webhooks, through the live events the poll publishes
+    ({"CGW_CACHE__ANSWER_CACHE_BYTES": "0", "CGW_WEBHOOKS__EVERY_SECONDS": "1"}, {"poll_forever", "run_forever"}),
 ])
 def test_the_poll_runs_for_the_reminders_even_without_the_answer_cache(environ, expected):
     from types import SimpleNamespace
@@ -137,10 +139,10 @@ def test_the_poll_runs_for_the_reminders_even_without_the_answer_cache(environ, 
     from gateway.app import _background
 
     settings = load_settings(environ={"CGW_CONFIG": "/dev/null", "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
-                                      **environ})
+                                      "CGW_WEBHOOKS__EVERY_SECONDS": "0", **environ})
     built = SimpleNamespace(services=SimpleNamespace(fingerprints=None, stock_cache=None, reminders=object(),
-                                                     recommendations=None, lists=None, live=None, holds=None),
-                            invalidations=None)
+                                                     recommendations=None, lists=None, live=None, holds=None,
+                                                     webhooks=object(), events=object()), invalidations=None)
     shared = object() if settings.cache.answer_cache_bytes else None
     work = _background(settings, built, shared)  # type: ignore[arg-type]
     try:

@@ -1,0 +1,1 @@
+"""Partner webhooks: managing endpoints, deciding deliveries from the event log, sending them."""

@@ -1,0 +1,1 @@
+"""Partner webhooks: endpoints, their secrets, and what was delivered to them."""
