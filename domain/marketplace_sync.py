@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.backoff import doubled
 from domain.records import MarketplaceOrder, Money
 
 
@@ -30,7 +31,7 @@ def sellable(available: int, held: int, buffer: int) -> int:
 
 def retry_after(attempts: int, rules: SyncRules) -> timedelta:
     """The wait before the next try after `attempts` failed ones (1 or more)."""
-    return min(rules.retry_max, rules.retry_base * 2 ** min(attempts - 1, 20))
+    return doubled(rules.retry_base, rules.retry_max, attempts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.backoff import doubled
+
 
 class AlertKind(StrEnum):
     BACK_IN_STOCK = "BACK_IN_STOCK"
@@ -55,7 +57,7 @@ class AlertRules:
     retry_max: timedelta = timedelta(hours=1)
 
     def retry_after(self, attempts: int) -> timedelta:
-        return min(self.retry_max, self.retry_base * (2 ** max(0, attempts - 1)))
+        return doubled(self.retry_base, self.retry_max, attempts)
 
 
 ALL_KINDS = frozenset(AlertKind)

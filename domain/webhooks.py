@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from domain.backoff import doubled
 from domain.records import LiveEventKind
 
 MAX_URL_LENGTH = 2_000
@@ -119,7 +120,7 @@ class WebhookRules:
     allow_private_targets: bool = False
 
     def retry_after(self, attempts: int) -> timedelta:
-        return min(self.backoff_max, self.backoff_base * (2 ** max(0, attempts - 1)))
+        return doubled(self.backoff_base, self.backoff_max, attempts)
 
 
 def url_problem(url: str, allow_http: bool) -> str | None:

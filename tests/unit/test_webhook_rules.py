@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain.reminders import AlertRules
 from domain.webhooks import WebhookRules, forbidden_address, url_problem
 from gateway.settings import SettingsError, load_settings
 
@@ -40,6 +41,14 @@ def test_target_addresses(address, refused):
 def test_backoff_doubles_up_to_its_most():
     rules = WebhookRules(backoff_base=timedelta(seconds=30), backoff_max=timedelta(minutes=2))
     assert [rules.retry_after(n).total_seconds() for n in (1, 2, 3, 4, 9)] == [30, 60, 120, 120, 120]
+
+
+def test_a_long_run_of_failures_waits_the_most_instead_of_overflowing():
+    # webhooks.max_attempts and reminders.max_attempts have no upper bound: attempt 60 must still be answered
+    webhooks = WebhookRules(backoff_base=timedelta(seconds=30), backoff_max=timedelta(hours=1))
+    reminders = AlertRules(retry_base=timedelta(seconds=60), retry_max=timedelta(hours=1))
+    assert webhooks.retry_after(60) == reminders.retry_after(60) == timedelta(hours=1)
+    assert webhooks.retry_after(10_000) == timedelta(hours=1)
 
 
 @pytest.mark.parametrize(("environ", "message"), [
