@@ -63,6 +63,7 @@ from gateway.persisted import PersistedDocuments
 from gateway.settings import EbaySettings, MedusaSettings, OdooSettings, Settings, WooCommerceSettings
 from resolvers.backends import Backends
 from resolvers.context import Services
+from resolvers.live_events import RETENTION as EVENTS_KEPT
 from resolvers.reminders.services import ReminderServices
 from resolvers.rules import (
     CONTENT_FIELDS,
@@ -324,7 +325,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         wired = wire_backends(settings, record, clock, events)
         opened.push_async_callback(wired.aclose)
         database = settings.mongo.database
-        live_events, locks = MongoEventLog(client, database), MongoLocks(client, database)
+        live_events, locks = MongoEventLog(client, database, keep=EVENTS_KEPT), MongoLocks(client, database)
         opened.push_async_callback(live_events.close)  # its change stream, when it streams
         carts, idempotency = MongoCartStore(client, database, live_events), MongoIdempotencyStore(client, database, clock)
         keys, budgets = MongoApiKeyStore(client, database), MongoBudgetStore(client, database)

@@ -7,7 +7,9 @@ publisher changes one small document. One document per event would make every pu
 into a growing collection, which the embedded store pays for with its size (measured: 2 ms per
 insert at 200 events, 20 ms at 3,000, 60 ms at 6,000), while a push into a bucket of 10 costs about
 what replacing a cart does (25 a bucket: 2–3 times that). Announcing a cart write costs ~4.5 ms on
-the embedded store. Kept for the retention (resolvers/live_events.py prunes whole buckets)."""
+the embedded store. Kept for the retention (resolvers/live_events.py prunes whole buckets): the change
+feeds' poll prunes, and so does a publisher each time it opens a bucket, since carts and holds publish
+in processes where no poll runs (`cache.invalidation_poll_seconds = 0`)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
@@ -32,8 +34,10 @@ BUCKET = 10  # consecutive ids per document: a push rewrites the whole bucket, a
 
 
 class MongoEventLog:
-    def __init__(self, client: AsyncMongoClient, database: str) -> None:
+    def __init__(self, client: AsyncMongoClient, database: str, keep: timedelta | None = None) -> None:
+        """`keep`: how long events are kept (a publisher prunes what is older); None: only `prune` does."""
         self.client = client
+        self.keep = keep
         self.events = client[database]["events"]
         self.counters = client[database]["counters"]
         self.streams = False  # a replica set: readers wake on a change stream instead of polling
@@ -90,6 +94,8 @@ class MongoEventLog:
             pushed = [doc for _, doc in in_bucket]
             await call(self.events.update_one({"_id": bucket}, {"$push": {"events": {"$each": pushed}},
                                                                 "$max": {"last_at": at}}, upsert=True), WHAT)
+        if self.keep is not None and any(i % BUCKET == 0 for i in ids):  # once a bucket, not at every event
+            await self.prune(at - self.keep)
         return ids
 
     async def after(self, event_id: int, limit: int) -> list[LiveEvent]:

@@ -56,6 +56,25 @@ async def test_pruning_forgets_old_events_and_a_reader_far_behind_goes_on_from_t
     await client.close()
 
 
+async def test_publishers_prune_the_log_themselves_where_no_poll_runs(mongo_url):
+    # carts and holds publish in every process, the change feeds' poll (which prunes) runs only where
+    # `cache.invalidation_poll_seconds` is above 0: the log must not grow without end there
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    log = MongoEventLog(client, f"test_events_{uuid.uuid4().hex[:8]}", keep=timedelta(minutes=30))
+    await log.prepare()
+    # given 50 cart events an hour ago
+    for version in range(50):
+        await log.publish([(CART, "cart-a", version)], T0)
+    # when carts go on being written now, into new buckets
+    for version in range(50, 70):
+        await log.publish([(CART, "cart-a", version)], T0 + timedelta(hours=1))
+    # then the hour-old buckets are gone, with no prune called
+    oldest = await log.oldest_id()
+    assert oldest is not None and 40 < oldest <= 51
+    assert await log.events.count_documents({}) <= 4
+    await client.close()
+
+
 async def test_concurrent_publishers_never_share_an_id(mongo_url):
     client, log = await new_log(mongo_url)
     # when twenty publishers append at once
