@@ -11,10 +11,8 @@ stock figures it kept of it. A change reaches the answers once it has settled
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from domain.errors import BadUserInput
@@ -22,6 +20,7 @@ from domain.ports import InvalidationLog
 from domain.records import CatalogInvalidation, ChangeAspect, ChangeMark
 from domain.roles import Role
 from resolvers import cursors
+from resolvers.background import forever
 from resolvers.catalog import MAX_PAGE
 from resolvers.catalog_changes import CONTENT_AND_PRICE, ChangePage, Feed, catalog_changes
 from resolvers.context import RequestContext, Services
@@ -161,18 +160,9 @@ def forget_stock(cache: StockCache | None, change: CatalogInvalidation) -> None:
 
 
 async def poll_forever(services: Services, changes_log: InvalidationLog, every_seconds: float) -> None:
-    await _forever(functools.partial(poll, services, changes_log, every_seconds), every_seconds, "poll")
+    await forever(functools.partial(poll, services, changes_log, every_seconds), every_seconds,
+                  "answer invalidation: poll")
 
 
 async def follow_forever(follower: Follower, every_seconds: float) -> None:
-    await _forever(follower.follow, every_seconds, "follow")
-
-
-async def _forever(step: Callable, every_seconds: float, what: str) -> None:
-    """A background task: a failed step is logged and tried again after the interval."""
-    while True:
-        try:
-            await step()
-        except Exception:  # noqa: BLE001 - a stopped task would leave answers to their lifetimes, unseen
-            log.warning("answer invalidation: %s failed", what, exc_info=True)
-        await asyncio.sleep(every_seconds)
+    await forever(follower.follow, every_seconds, "answer invalidation: follow")

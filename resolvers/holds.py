@@ -17,6 +17,7 @@ from domain.holds import HoldRequest
 from domain.ports import Clock, StockHolds
 from domain.records import Warehouse
 from resolvers import stock
+from resolvers.background import forever
 from resolvers.context import RequestContext
 from resolvers.loaders import read_time
 
@@ -109,10 +110,8 @@ async def consume(ctx: RequestContext, cart: Cart) -> None:
 async def expire_forever(store: StockHolds, every_seconds: float, clock: Clock) -> None:
     """The background task: lapsed holds dropped, and their SKUs announced, every `every_seconds` (by
     any process: each SKU's change lands once, whoever makes it)."""
-    while True:
-        try:
-            while await store.expire(clock(), EXPIRE_BATCH) == EXPIRE_BATCH:
-                pass
-        except BackendError as exc:
-            log.warning("dropping lapsed stock holds failed", extra={"backend": exc.backend, "error": str(exc)})
-        await asyncio.sleep(every_seconds)
+    async def expire() -> None:
+        while await store.expire(clock(), EXPIRE_BATCH) == EXPIRE_BATCH:
+            pass
+
+    await forever(expire, every_seconds, "dropping lapsed stock holds")

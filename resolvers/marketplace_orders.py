@@ -15,9 +15,7 @@ which decides about the ERP order (it may have shipped); one cancelled before is
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -27,6 +25,7 @@ from domain.errors import BackendError
 from domain.marketplace_sync import ImportState, OrderImport, SyncRules, retry_after
 from domain.ports import MarketplaceSyncStore
 from domain.records import ErpOrder, MarketplaceOrder, OrderDraft, OrderLine
+from resolvers.background import forever
 from resolvers.context import Services
 from resolvers.marketplace_push import LEASE, SyncEvents
 
@@ -148,11 +147,4 @@ class MarketplaceImport:
 
 
 async def import_forever(importer: MarketplaceImport, every_seconds: float) -> None:
-    """The background task: a failed pass is logged and tried again after the interval."""
-    while True:
-        started = time.perf_counter()
-        try:
-            await importer.run_pass()
-        except Exception:  # noqa: BLE001 - a stopped import leaves marketplace orders out of the ERP
-            log.warning("marketplace order import failed", exc_info=True)
-        await asyncio.sleep(max(0.0, every_seconds - (time.perf_counter() - started)))
+    await forever(importer.run_pass, every_seconds, "marketplace order import")

@@ -14,9 +14,7 @@ changes nothing (the figures are absolute)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -37,6 +35,7 @@ from domain.records import (
     PriceQuantityUpdated,
     marketplace_sku,
 )
+from resolvers.background import forever
 from resolvers.context import RequestContext, Services
 from resolvers.live_events import EventFollower
 from resolvers.pricing import erp_price
@@ -249,11 +248,4 @@ def _oldest(*times: datetime | None) -> datetime | None:
 
 
 async def push_forever(push: MarketplacePush, every_seconds: float) -> None:
-    """The background task: a failed pass is logged and tried again after the interval."""
-    while True:
-        started = time.perf_counter()
-        try:
-            await push.run_pass()
-        except Exception:  # noqa: BLE001 - a stopped push leaves the marketplace selling stale stock
-            log.warning("marketplace push failed", exc_info=True)
-        await asyncio.sleep(max(0.0, every_seconds - (time.perf_counter() - started)))
+    await forever(push.run_pass, every_seconds, "marketplace push")

@@ -7,13 +7,14 @@ in once it has settled (`catalog.changes_settle_seconds`), within a poll interva
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 from datetime import datetime, timedelta
 
 from domain.ports import RecommendationStore
 from domain.records import ChangeMark
 from domain.recommendations import OrderEvent
+from resolvers.background import forever
 from resolvers.context import Services
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,5 @@ def _mark_of(events: list[OrderEvent]) -> ChangeMark:
 
 
 async def fold_forever(services: Services, store: RecommendationStore, every_seconds: float) -> None:
-    """A background task: a failed pass is logged and tried again after the interval."""
-    while True:
-        try:
-            await fold_orders(services, store, every_seconds)
-        except Exception:  # noqa: BLE001 - a stopped task would leave the counts behind for good
-            log.warning("recommendations: folding orders in failed", exc_info=True)
-        await asyncio.sleep(every_seconds)
+    await forever(functools.partial(fold_orders, services, store, every_seconds), every_seconds,
+                  "recommendations: folding orders in")

@@ -6,7 +6,6 @@ the event ids keep what was decided before from being stored twice."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from domain.ports import InvalidationLog, SavedListStore
 from domain.records import ChangeAspect, LoggedInvalidation
 from domain.reminders import ReminderCursor
+from resolvers.background import forever
 from resolvers.catalog_invalidation import LOOKBACK
 from resolvers.context import RequestContext, Services
 from resolvers.eager import load_all
@@ -117,10 +117,4 @@ class ReminderWorker:
 
 
 async def run_forever(worker: ReminderWorker) -> None:
-    """A background task: a failed pass is logged and tried again after the interval."""
-    while True:
-        try:
-            await worker.run_pass()
-        except Exception:  # noqa: BLE001 - a stopped worker would decide nothing more, unseen
-            log.warning("reminders: a pass failed", exc_info=True)
-        await asyncio.sleep(worker.every_seconds)
+    await forever(worker.run_pass, worker.every_seconds, "reminders: a pass")

@@ -5,12 +5,12 @@ it was: the next one decides the same events again, and the delivery ids keep th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.webhooks import Endpoint, EndpointState
+from resolvers.background import forever
 from resolvers.context import Services
 from resolvers.live_events import EventFollower
 from resolvers.webhooks.payloads import decide
@@ -98,10 +98,4 @@ class WebhookWorker:
 
 
 async def run_forever(worker: WebhookWorker) -> None:
-    """A background task: a failed pass is logged and tried again after the interval."""
-    while True:
-        try:
-            await worker.run_pass()
-        except Exception:  # noqa: BLE001 - a stopped worker would deliver nothing more, unseen
-            log.warning("webhooks: a pass failed", exc_info=True)
-        await asyncio.sleep(worker.hooks.every_seconds)
+    await forever(worker.run_pass, worker.hooks.every_seconds, "webhooks: a pass")
