@@ -12,7 +12,7 @@ class MarketplaceSyncSettings:
     poll_seconds: float = 1.0  # the push follows the event log this often (and its lease lasts as long)
     reconcile_every_seconds: float = 900.0  # a full reconciliation against what the marketplace holds; 0: first pass only
     orders_poll_seconds: float = 30.0  # marketplace orders are read this often; 0: no import
-    order_overlap_seconds: float = 120.0  # each read of orders starts this long before the last one ended
+    order_overlap_seconds: float = 120.0  # each read of orders starts this long before the last one began
     buffer: int = 2  # units of the ERP's sellable stock held back from the marketplace channel
     retry_base_seconds: float = 30.0  # the wait after a refused push or failed import, doubled after each
     retry_max_seconds: float = 1800.0
