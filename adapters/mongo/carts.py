@@ -8,7 +8,6 @@ by `updated_at` serve the abandoned-cart reminders.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable
 from datetime import datetime
 from decimal import Decimal
@@ -18,12 +17,12 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from adapters.mongo.client import NAME, call
+from adapters.mongo.events import announce
 from domain.carts import AppliedChange, Cart, CartLine, CartStatus, CartWarning
 from domain.errors import BackendUnavailable, CartConflict
 from domain.ports import EventLog
 from domain.records import Attribute, LiveEventKind
 
-log = logging.getLogger(__name__)
 COLLECTION = "carts"
 
 
@@ -129,12 +128,8 @@ class MongoCartStore:
     async def _announce(self, cart: Cart) -> None:
         """After the write: a failed announcement costs the subscribers this change, never the write
         (the next write announces the cart again, with everything before it)."""
-        if self.events is None:
-            return
-        try:
-            await self.events.publish([(LiveEventKind.CART, cart.cart_id, cart.version)], cart.updated_at)
-        except BackendUnavailable:
-            log.warning("a cart write was not announced", extra={"cart": cart.cart_id})
+        await announce(self.events, [(LiveEventKind.CART, cart.cart_id, cart.version)], cart.updated_at,
+                       f"cart {cart.cart_id}")
 
     @staticmethod
     async def _call(operation: Awaitable[Any]) -> Any:

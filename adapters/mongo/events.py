@@ -24,7 +24,8 @@ from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import PyMongoError
 
 from adapters.mongo.client import call
-from domain.errors import MalformedPayload
+from domain.errors import BackendUnavailable, MalformedPayload
+from domain.ports import EventLog
 from domain.records import LiveEvent, LiveEventKind
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,18 @@ class MongoEventLog:
     async def prune(self, before: datetime) -> None:
         """Whole buckets whose newest event is older than `before`."""
         await call(self.events.delete_many({"last_at": {"$lt": before}}), WHAT)
+
+
+async def announce(events: EventLog | None, new: Sequence[tuple[LiveEventKind, str, int | None]], at: datetime,
+                   what: str) -> None:
+    """After a write (a cart's, a SKU's holds): a failed announcement costs the readers this change,
+    never the write, which stands and is answered as made."""
+    if events is None:
+        return
+    try:
+        await events.publish(new, at)
+    except BackendUnavailable:
+        log.warning("a write was not announced", extra={"what": what})
 
 
 def _event(doc: dict) -> LiveEvent:

@@ -30,6 +30,7 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 
 from adapters.mongo.client import NAME, call
+from adapters.mongo.events import announce
 from domain.errors import BackendUnavailable, DomainError, MalformedPayload
 from domain.holds import Hold, HoldRequest, consumed, decide, live, released
 from domain.ports import EventLog
@@ -164,8 +165,8 @@ class MongoStockHolds:
             if after == stored:
                 return None
             if await self._write(sku, doc, after, now):
-                if _held(stored) != _held(after) and self.events is not None:
-                    await self.events.publish([(LiveEventKind.STOCK, sku, None)], now)
+                if _held(stored) != _held(after):
+                    await announce(self.events, [(LiveEventKind.STOCK, sku, None)], now, f"the holds of {sku}")
                 return stored
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise BackendUnavailable(NAME, f"the holds of {sku} changed too often to apply a change")

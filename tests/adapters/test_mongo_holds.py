@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 
 from adapters.mongo.events import MongoEventLog
 from adapters.mongo.holds import MongoStockHolds
+from domain.errors import BackendUnavailable
 from domain.holds import HoldRequest, held_units
 from domain.records import LiveEventKind
 
@@ -137,4 +138,24 @@ async def test_holds_are_counted_in_the_metrics(mongo_url):
     await store.expire(T0 + timedelta(hours=1), 100)
     counted = {labels[0][1]: n for (name, labels), n in samples(metrics).items() if name == "gateway_stock_holds_total"}
     assert counted == {"taken": 2, "refused": 1, "released": 1, "expired": 1}
+    await client.close()
+
+
+class UnreachableLog:
+    """An event log that cannot be written (as MongoCartStore meets it: the write stands, unannounced)."""
+
+    async def publish(self, events, at):
+        raise BackendUnavailable("mongodb", "the event log did not answer")
+
+
+async def test_a_hold_stands_when_its_announcement_fails(mongo_url):
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    store = MongoStockHolds(client, f"test_holds_{uuid.uuid4().hex[:8]}", UnreachableLog())  # type: ignore[arg-type]
+    await store.prepare()
+    # given an event log that fails, when a cart holds two SKUs
+    refused = await store.hold("cart-a", {"SKU-1": wish(1, 5), "SKU-2": wish(2, 5)}, T0)
+    # then both holds are taken and the caller is told so, as a cart write stands unannounced
+    assert refused == {}
+    held = await store.holds_of(["SKU-1", "SKU-2"], T0)
+    assert [h.quantity for h in held["SKU-1"]] == [1] and [h.quantity for h in held["SKU-2"]] == [2]
     await client.close()
