@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from domain.channels import Channel
 from domain.errors import BadUserInput, DomainError, ResyncRequired
 from domain.records import EVERY_SKU, ErpProduct, LiveEvent, LiveEventKind
-from resolvers import catalog, pricing, stock
+from resolvers import pricing, stock
 from resolvers.context import RequestContext, Services
 from resolvers.customer_update import clean
-from resolvers.eager import gather_eagerly
+from resolvers.eager import gather_eagerly, load_all
 from resolvers.live_events import RETENTION, EventFollower
 
 log = logging.getLogger(__name__)
@@ -176,12 +176,11 @@ class LiveHub:
                 figures: list[Figure] = list(await gather_eagerly(stock.variant_stock(ctx, v) for _, v in known))
             elif kind is LiveEventKind.PRICE:
                 figures = list(await gather_eagerly(pricing.variant_price(ctx, v) for _, v in known))
-            else:
-                figures = list(await gather_eagerly(catalog.product_of(ctx, v) for _, v in known))
+            else:  # a variant whose product the ERP no longer has reads as removed, as a variant gone does
+                products = await load_all(ctx.loaders.product_by_id, [v.product_erp_id for _, v in known])
+                figures = list(products)
         except DomainError as exc:
             return {}, exc
-        except LookupError as exc:  # a variant whose product the ERP no longer has
-            return {}, DomainError(str(exc))
         return {sku: f for (sku, _), f in zip(known, figures, strict=True)}, None
 
     @contextlib.asynccontextmanager

@@ -175,3 +175,25 @@ def test_stock_is_read_once_per_batch_for_every_subscriber_of_a_channel_and_stor
                 assert taken == {"JACKET-M": 5, "SCARF": 0}
             assert {d.key for d in await berlin.take()} == {"JACKET-M", "SCARF"}
     asyncio.run(run())
+
+
+def test_a_sku_whose_product_is_gone_is_removed_without_spoiling_the_others_of_its_batch():
+    from tests.unit.fakes import product
+
+    async def run() -> None:
+        world = CartWorld()
+        world.erp.products = [product(1, "JACKET")]  # SCARF's product (2) is gone from the ERP, its variant not yet
+        log = MemoryEventLog()
+        hub = hub_over(log, world)
+        await hub.start()
+        async with hub.subscribed(LiveEventKind.PRODUCT, frozenset({"JACKET-M", "SCARF"}), WEB) as subscriber:
+            await log.publish([(LiveEventKind.PRODUCT, "JACKET-M", None), (LiveEventKind.PRODUCT, "SCARF", None)],
+                              datetime(2026, 12, 1))
+            while await hub.step():
+                pass
+            taken = {d.key: d for d in await subscriber.take()}
+        # then the jacket's product arrives, and the scarf reads as removed (no figure, no error)
+        assert taken["JACKET-M"].error is None and taken["JACKET-M"].figure is not None
+        assert taken["SCARF"].error is None and taken["SCARF"].figure is None
+
+    asyncio.run(run())
