@@ -108,7 +108,9 @@ def create_app(settings: Settings, *, metrics_dir: str | None = None, schema: st
                 # the collector's reach, it no longer makes full collections slow (p99 of the listing 250 → 110 ms)
                 gc.collect()
                 gc.freeze()
-                log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url)})
+                streams = getattr(built.services.events, "streams", False)  # how its subscribers learn of events
+                log.info("gateway started", extra={"mongo": _redacted(settings.mongo.url),
+                                                   "live_events": "change stream" if streams else "polling"})
                 work = _background(settings, built, shared) + _marketplace_sync(settings, built, metrics)
                 async with _running(work):
                     yield {VIEW: view, REMINDERS: built.services.reminders, "clock": clock,

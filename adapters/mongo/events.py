@@ -51,7 +51,6 @@ class MongoEventLog:
         # change streams need a replica set (or a sharded cluster); the embedded store is neither, and
         # answers $changeStream with "Unsupported aggregation stage"
         self.streams = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
-        log.info("live events: %s", "change streams" if self.streams else "polling the event log")
 
     async def wait_for_more(self, timeout: float) -> None:
         if not self.streams:

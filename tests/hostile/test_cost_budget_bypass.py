@@ -103,4 +103,4 @@ def test_a_list_longer_than_its_estimate_is_charged_for_every_item(gateway, mong
     listed = len(answer["data"]["apiKeys"])
     figures = cost(answer)
     assert listed > 10 and figures["requested"] == 10 and figures["actual"] == listed, figures
-    assert figures["budget"]["remaining"] <= 100 - listed, figures
+    assert figures["budget"]["remaining"] <= max(0, 100 - listed), figures  # other tests' keys may be over 100
