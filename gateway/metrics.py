@@ -38,6 +38,7 @@ MAX_NAME_LENGTH = 64
 EVICTION_REASONS = ("ttl", "size", "invalidated")
 PUSH_OUTCOMES = ("accepted", "refused", "unchanged")
 IMPORT_OUTCOMES = ("imported", "failed")
+WEBHOOK_OUTCOMES = ("sent", "retried", "given_up", "endpoint_disabled")
 SYNC_LAG_BUCKETS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
 
 disable_created_metrics()  # no `_created` series: multiprocess mode has none, so one process shows none either
@@ -144,6 +145,12 @@ class Metrics:
             self.marketplace_pushes.labels(outcome)
         for outcome in IMPORT_OUTCOMES:
             self.marketplace_orders.labels(outcome)
+        self.webhooks = Counter(
+            "gateway_webhook_deliveries", "Partner webhook deliveries by outcome: sent, retried (failed, to be sent "
+            "again), given_up; endpoint_disabled counts endpoints disabled after failures in a row.", ["outcome"],
+            registry=registry)
+        for outcome in WEBHOOK_OUTCOMES:
+            self.webhooks.labels(outcome)
         self.holds = Counter(
             "gateway_stock_holds", "Stock holds of one SKU for one cart by outcome: taken, refused (the others' holds "
             "left too little), released, expired.", ["outcome"], registry=registry)
@@ -248,6 +255,13 @@ class Metrics:
     def marketplace_order_imported(self, outcome: str) -> None:
         """An order imported or failed (`gateway_marketplace_orders_total{outcome}`)."""
         self.marketplace_orders.labels(outcome).inc()
+    # — for partner webhooks (resolvers/webhooks/worker.py) —
+
+    def webhook_deliveries(self, outcome: str, count: int) -> None:
+        """Deliveries of one pass by outcome (`gateway_webhook_deliveries_total{outcome}`)."""
+        if count:
+            self.webhooks.labels(outcome).inc(count)
+
     # — for stock holds (adapters/mongo/holds.py) —
 
     def stock_holds(self, outcome: str, count: int) -> None:

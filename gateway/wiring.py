@@ -339,6 +339,7 @@ async def build_services(settings: Settings, *, record: CallRecorder | None = No
         reminders = reminder_services(settings, client, database, opened)
         marketplace_sync = MongoMarketplaceSync(client, database)
         webhooks = webhook_services(settings, client, database, opened)
+        webhooks.counted = getattr(events, "webhook_deliveries", None)
         await webhooks.endpoints.prepare()
         await webhooks.deliveries.prepare()
         for store in (carts, idempotency, keys, budgets, documents, fingerprints, invalidations, redemptions,

@@ -52,7 +52,11 @@ class WebhookWorker:
         try:
             report = PassReport()
             await self._follow(report)
-            report.sent = await deliver_due(self.hooks, clock)
+            report.sent = sent = await deliver_due(self.hooks, clock)
+            if self.hooks.counted is not None:
+                for outcome, count in (("sent", sent.sent), ("retried", sent.retried), ("given_up", sent.given_up),
+                                       ("endpoint_disabled", len(sent.disabled))):
+                    self.hooks.counted(outcome, count)
             if self.pruned_at is None or now - self.pruned_at >= PRUNE_EVERY:
                 self.pruned_at = now
                 await self.hooks.deliveries.prune(now - KEPT)

@@ -5,6 +5,8 @@ clock the test moves, and a real HTTP receiver that verifies each signature as a
 
 from __future__ import annotations
 
+from collections import Counter
+
 import base64
 import hashlib
 import hmac
@@ -177,6 +179,8 @@ async def test_failed_attempts_are_retried_after_a_growing_backoff(backends, bui
     hook, secret = register(admin, f"{url}/flaky", ["PRICE"])
     (sku,) = skus(backends, 1, 1)
     receiving.fail_next["flaky"] = 2
+    counted: Counter[str] = Counter()  # what the metrics are told
+    built.services.webhooks.counted = lambda outcome, n: counted.update({outcome: n})
     # given a price change the partner fails to take twice
     await publish(built, clock, ("PRICE", sku))
     await worker_pass(built, clock, 1)
@@ -201,6 +205,9 @@ async def test_failed_attempts_are_retried_after_a_growing_backoff(backends, bui
     assert [a["status"] for a in delivery["attempts"]] == [500, 500, 204]
     assert delivery["attempts"][0]["error"] == "answered 500: partner down"
     assert [a["error"] for a in delivery["attempts"][1:]] == ["answered 500: partner down", None]
+    # and the metrics counted two retries and one delivery sent
+    built.services.webhooks.counted = None
+    assert (counted["retried"], counted["sent"], counted["given_up"]) == (2, 1, 0)
     admin(DELETE, {"id": hook})
 
 
