@@ -173,6 +173,9 @@ def _background(settings: Settings, built: GatewayServices,
     if poll_every > 0 and (shared is not None or reminders_every > 0 or live is not None or webhooks_every > 0
                            or settings.marketplace_sync.enabled):
         work.append(poll_forever(built.services, built.invalidations, poll_every))
+    elif poll_every <= 0 and (live is not None or webhooks_every > 0):
+        log.warning("cache.invalidation_poll_seconds = 0: subscriptions and partner webhooks hear of cart and hold "
+                    "changes only, never of the ERP's stock, price or product changes")
     if (expire_every := settings.holds.expire_seconds) > 0 and (holds := built.services.holds) is not None:
         work.append(expire_forever(holds, expire_every, built.services.clock))
     if reminders_every > 0 and (reminders := built.services.reminders) is not None:

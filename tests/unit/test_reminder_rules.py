@@ -150,3 +150,22 @@ def test_the_poll_runs_for_the_reminders_even_without_the_answer_cache(environ, 
     finally:
         for coroutine in work:
             coroutine.close()
+
+
+def test_without_the_poll_subscriptions_and_webhooks_are_warned_to_hear_no_erp_change(caplog):
+    from types import SimpleNamespace
+
+    from gateway.app import _background
+
+    settings = load_settings(environ={"CGW_CONFIG": "/dev/null", "CGW_CATALOG__MARKETPLACE_SWEEP_SECONDS": "0",
+                                      "CGW_CACHE__INVALIDATION_POLL_SECONDS": "0", "CGW_WEBHOOKS__EVERY_SECONDS": "1"})
+    built = SimpleNamespace(services=SimpleNamespace(fingerprints=None, stock_cache=None, reminders=None,
+                                                     recommendations=None, lists=None, live=None, holds=None,
+                                                     webhooks=object(), events=object()), invalidations=None)
+    work = _background(settings, built, None)  # type: ignore[arg-type]
+    try:
+        assert "poll_forever" not in {w.__name__ for w in work}
+        assert any("never of the ERP's stock, price or product changes" in r.message for r in caplog.records)
+    finally:
+        for coroutine in work:
+            coroutine.close()
