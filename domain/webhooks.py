@@ -136,7 +136,8 @@ def url_problem(url: str, allow_http: bool) -> str | None:
     except ValueError:
         return "not a URL"
     if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_http):
-        return "the URL must be https" + (" or http" if allow_http else "")
+        return "the URL must be https" + (" or http" if allow_http else
+                                          " (http needs the gateway's webhooks.allow_http)")
     if parts.username is not None or parts.password is not None:
         return "a URL carries no credentials (the signature authenticates the gateway)"
     if not parts.hostname:

@@ -11,7 +11,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,7 +138,7 @@ def demo(args: argparse.Namespace) -> int:
             gateway_args += ["--config", args.config]
         base = f"http://{settings.server.host}:{settings.server.port}"
         supervisor.start("gateway", cli_argv(*gateway_args), env={
-            "CGW_MONGO__URL": mongo_url, **reminders_env,
+            "CGW_MONGO__URL": mongo_url, **reminders_env, **demo_webhooks_env(settings),
             **({"CGW_REMINDERS__PUBLIC_URL": base} if "CGW_REMINDERS__PUBLIC_URL" not in os.environ else {})})
         supervisor.wait_until("gateway", f"{base}/healthz")
         rows = [("GraphQL (GraphiQL in a browser)", f"{base}/graphql"), ("readiness", f"{base}/readyz")]
@@ -197,6 +197,15 @@ def _print_demo_customer(settings: Settings, size: int, base: str, key: str) -> 
           f"-H 'Content-Type: application/json' -d '{{\"query\": \"{CUSTOMER_QUERY}\"}}'\n"
           "  `commerce-gateway token --customer cust-0002 --email …` makes another (README: The customer across "
           "channels).")
+
+
+def demo_webhooks_env(settings: Settings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Partner webhooks to a receiver on this machine (`http://127.0.0.1:…`), as one tries them with the demo:
+    http and private targets allowed, unless the environment says otherwise or the settings are production's."""
+    if settings.server.production:
+        return {}
+    allowed = {"CGW_WEBHOOKS__ALLOW_HTTP": "true", "CGW_WEBHOOKS__ALLOW_PRIVATE_TARGETS": "true"}
+    return {name: value for name, value in allowed.items() if name not in environ}
 
 
 def _demo_mail(settings: Settings, supervisor: Supervisor) -> tuple[dict[str, str], Path | None]:

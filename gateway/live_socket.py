@@ -10,13 +10,13 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types import ExecutionResult
 from strawberry.utils.aio import aclosing
@@ -77,7 +77,16 @@ def close_reason(text: str) -> str:
 
 
 class SizedWebSocketAdapter(ASGIWebSocketAdapter):
-    """Closes the connection on a client message over `subscriptions.max_message_bytes`."""
+    """Sends text frames, and closes the connection on a client message over `subscriptions.max_message_bytes`."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        # the view encodes to bytes for HTTP; graphql-transport-ws messages are text frames, and a binary one
+        # is not JSON to graphql-ws (browsers hand it over as a Blob): the client closes with 4400
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object]:
         most = self.view.live_settings.max_message_bytes  # type: ignore[attr-defined]

@@ -57,7 +57,10 @@ class Supervisor:
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        child = subprocess.Popen(argv, env={**os.environ, **(env or {}), SUPERVISOR_ENV: str(os.getpid())})
+        # a process group of its own: Ctrl-C in a terminal reaches the supervisor alone, which stops the children
+        # in order; otherwise the store died with the gateway, whose last writes then waited for it until killed
+        child = subprocess.Popen(argv, env={**os.environ, **(env or {}), SUPERVISOR_ENV: str(os.getpid())},
+                                 process_group=0)
         self.children[name] = child
         return child
 
@@ -86,14 +89,13 @@ class Supervisor:
         return None
 
     def stop_all(self) -> None:
-        """SIGTERM in reverse start order, then SIGKILL what is still running after the grace period."""
-        for child in reversed(list(self.children.values())):
+        """In reverse start order, each stopped before the next is told to (the gateway before the store and
+        backends it still talks to on its way out): SIGTERM, then SIGKILL after the grace period."""
+        for name, child in reversed(list(self.children.items())):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for name, child in self.children.items():
             try:
-                child.wait(max(0.0, deadline - time.monotonic()))
+                child.wait(STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop in time; killing it", name)
                 child.kill()

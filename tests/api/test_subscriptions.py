@@ -68,7 +68,10 @@ class Live:
 
     def recv(self, timeout: float = WAIT) -> dict:
         while True:
-            message = json.loads(self.ws.recv(timeout=timeout))
+            frame = self.ws.recv(timeout=timeout)
+            # text, as graphql-ws reads it: a binary frame reaches a browser's client as a Blob, not JSON
+            assert isinstance(frame, str), f"a binary frame: {frame!r}"
+            message = json.loads(frame)
             if message["type"] == "ping":
                 self.send({"type": "pong"})
                 continue
@@ -297,6 +300,13 @@ def test_the_key_may_come_as_apikey_and_a_bad_customer_token_is_refused(gateways
     sockets.append(live)
     code, reason = live.closed()
     assert code == 4403 and reason.startswith("UNAUTHENTICATED")
+
+
+def test_messages_are_text_frames_as_graphql_ws_reads_them(gateways, key, sockets):
+    """graphql-ws parses only text frames (a browser hands a binary one over as a Blob): it closed with 4400."""
+    live = Live(gateways[0], {"X-API-Key": key})
+    sockets.append(live)
+    assert live.ws.recv(timeout=WAIT) == '{"type":"connection_ack"}'
 
 
 def test_the_legacy_graphql_ws_protocol_is_refused(gateways, sockets):

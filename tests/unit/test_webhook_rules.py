@@ -16,7 +16,8 @@ from gateway.settings import SettingsError, load_settings
 @pytest.mark.parametrize(("url", "allow_http", "problem"), [
     ("https://partner.example.com/hooks?x=1", False, None),
     ("http://partner.example.com/hooks", True, None),
-    ("http://partner.example.com/hooks", False, "the URL must be https"),
+    ("http://partner.example.com/hooks", False,
+     "the URL must be https (http needs the gateway's webhooks.allow_http)"),
     ("javascript:alert(1)", True, "the URL must be https or http"),
     ("https://a:b@partner.example.com/", False, "a URL carries no credentials (the signature authenticates the gateway)"),
     ("https://partner.example.com:99999/", False, "not a URL"),
