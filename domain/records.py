@@ -365,6 +365,7 @@ class RecordChange:
     sku: str | None = None
     product_erp_id: int | None = None
     variant_sku: str | None = None
+    variant_erp_id: int | None = None  # the one variant a stock record counts, when it names it
     removed: bool = False  # archived, or no longer sold
     every_product: bool = False
 

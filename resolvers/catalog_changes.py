@@ -51,6 +51,7 @@ class ProductChange:
     changed_at: datetime
     product_erp_id: int | None = None
     assortment: bool = False  # the assortment feed reported it: added, removed, or its template changed
+    stock_variant_ids: frozenset[int] | None = None  # the variants whose stock changed; None: any of them
 
     @property
     def removed(self) -> bool:
@@ -73,6 +74,7 @@ class _Collected:
     changed_at: datetime | None = None
     sku: str | None = None
     removed: bool | None = None  # set by the assortment feed only: its latest word
+    stock_variants: set[int] | None = field(default_factory=set)  # named by stock records; None: one named none
 
     def add(self, change: RecordChange, feed: Feed) -> None:
         self.aspects |= feed.aspects
@@ -80,6 +82,11 @@ class _Collected:
         self.sku = self.sku or change.sku
         if feed.assortment:
             self.removed = change.removed
+        if ChangeAspect.STOCK in feed.aspects and self.stock_variants is not None:
+            if change.variant_erp_id is None:
+                self.stock_variants = None
+            else:
+                self.stock_variants.add(change.variant_erp_id)
 
 
 async def feeds_of(ctx: RequestContext) -> list[Feed]:
@@ -184,6 +191,8 @@ async def _resolve(ctx: RequestContext, collected: dict[int, _Collected]) -> lis
         sku = product.sku if product is not None else c.sku
         if sku is None or (product is None and not c.removed):
             continue  # gone from the ERP between its change and now
+        stock_variants = frozenset(c.stock_variants) if c.stock_variants else None
         page.append(ProductChange(sku, product, frozenset(c.aspects), c.changed_at,  # type: ignore[arg-type]
-                                  product_erp_id=product_id, assortment=c.removed is not None))
+                                  product_erp_id=product_id, assortment=c.removed is not None,
+                                  stock_variant_ids=stock_variants))
     return sorted(page, key=lambda pc: (pc.changed_at, pc.sku))

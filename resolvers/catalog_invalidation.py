@@ -121,15 +121,17 @@ async def _invalidation(ctx: RequestContext, page: ChangePage) -> tuple[CatalogI
     changes = [c for c in page.changes if c.product_erp_id is not None]
     product_ids = [c.product_erp_id for c in changes if c.product_erp_id is not None]  # the same, typed
     variants = await ctx.loaders.variants_by_product_id.load_many(product_ids)
-    stocked = [v for c, group in zip(changes, variants, strict=True) if ChangeAspect.STOCK in c.aspects
-               for v in group]
+    # what changed of each variant: a stock count names its variant, so its siblings' stock did not change
+    changed = [(v, c.aspects if c.stock_variant_ids is None or v.erp_id in c.stock_variant_ids
+                else c.aspects - {ChangeAspect.STOCK})
+               for c, group in zip(changes, variants, strict=True) for v in group]
+    stocked = [v for v, aspects in changed if ChangeAspect.STOCK in aspects]
     change = CatalogInvalidation(
         products=tuple((product_id, c.aspects) for product_id, c in zip(product_ids, changes, strict=True)),
         assortment=any(c.assortment for c in page.changes),
         variant_ids=tuple(v.erp_id for v in stocked), variant_skus=tuple(v.sku for v in stocked),
         every_product=page.every_product)
-    events = catalog_events(((v.sku, c.aspects) for c, group in zip(changes, variants, strict=True) for v in group),
-                            page.every_product)
+    events = catalog_events(((v.sku, aspects) for v, aspects in changed if aspects), page.every_product)
     return change, events
 
 

@@ -157,6 +157,13 @@ def _of_template(row: dict, at: datetime, key: int | str) -> RecordChange:
     return RecordChange(at, key, product_erp_id=row["product_tmpl_id"][0])
 
 
+def _of_variant(row: dict, at: datetime, key: int | str) -> RecordChange:
+    """A stock record: its template, and the variant (product.product) whose count it is."""
+    variant = row.get("product_id")
+    return RecordChange(at, key, product_erp_id=row["product_tmpl_id"][0],
+                        variant_erp_id=variant[0] if isinstance(variant, list) and variant else None)
+
+
 class OdooChangeFeeds:
     """Mixed into the adapter: its `_records` does the calls."""
 
@@ -184,8 +191,8 @@ class OdooChangeFeeds:
     async def stock_changes(self, location_ids: Sequence[int], after: ChangeMark | None, until: datetime,
                             limit: int) -> list[RecordChange]:
         locations = list(location_ids)
-        quants = Source("stock.quant", [["location_id", "child_of", locations]], ["product_tmpl_id"])
+        quants = Source("stock.quant", [["location_id", "child_of", locations]], ["product_tmpl_id", "product_id"])
         moves = Source("stock.move", [["state", "=", "done"], "|", ["location_id", "child_of", locations],
                                       ["location_dest_id", "child_of", locations]],
-                       ["product_tmpl_id"], prefix="move:")
-        return await changed(self._records, [quants, moves], _of_template, after, until, limit)
+                       ["product_tmpl_id", "product_id"], prefix="move:")
+        return await changed(self._records, [quants, moves], _of_variant, after, until, limit)

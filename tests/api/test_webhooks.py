@@ -174,6 +174,20 @@ async def test_an_erp_stock_change_reaches_the_partner_signed_with_the_channels_
     admin(DELETE, {"id": hook})
 
 
+async def test_a_count_of_one_variant_is_told_for_that_variant_only(backends, built, clock, admin, receiver):
+    url, receiving = receiver
+    catalog, _ = backends
+    product = next(p for p in catalog.products if len(p.variants) >= 2)
+    hook, _ = register(admin, f"{url}/one-variant", ["STOCK"], channel="WEB")
+    # when the ERP counts one of the product's variants
+    set_available(backends, product.variants[1].erp_id, 4)
+    await worker_pass(built, clock)
+    # then the partner hears of that SKU alone: its siblings' stock did not change
+    told = [json.loads(b)["data"] for _, b in receiving.received["one-variant"]]
+    assert told == [{"sku": product.variants[1].sku, "channel": "WEB", "quantity": 4}]
+    admin(DELETE, {"id": hook})
+
+
 async def test_failed_attempts_are_retried_after_a_growing_backoff(backends, built, clock, admin, receiver):
     url, receiving = receiver
     hook, secret = register(admin, f"{url}/flaky", ["PRICE"])
