@@ -17,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
@@ -48,6 +50,8 @@ from schema.errors import domain_error_dict, format_error
 
 CHANNEL_HEADER = "x-channel"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json; charset=utf-8"
+SUBSCRIPTIONS_OVER_HTTP = ("Subscriptions are served over WebSocket only: connect to this endpoint with the "
+                           "graphql-transport-ws subprotocol (README: Subscriptions).")
 
 
 def prefers_graphql_response_json(accept: str) -> bool:
@@ -147,7 +151,10 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 result = await shared.answer(key, context, execute, refresh=asks_fresh(request.headers),
                                              sub_response=sub_response)
         except HTTPException as exc:
-            if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+            cause = exc.__cause__
+            if isinstance(cause, InvalidOperationTypeError) and cause.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, SUBSCRIPTIONS_OVER_HTTP) from exc
+            if isinstance(cause, InvalidOperationTypeError) and request.method == "GET":
                 # GraphQL over HTTP: a mutation over GET is 405, never run
                 raise HTTPException(405, "Mutations are only run over POST.") from exc
             raise
@@ -155,6 +162,23 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             owner = context.api_key.key_id if context.api_key else ""
             await self.documents.register(to_register, request_data.query, owner)  # a document that ran
         return result
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,
+                             context: RequestContext, root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
+        """One operation over HTTP: a query or (POST) a mutation. A subscription is refused before it runs:
+        it is served over WebSocket only, where its connection is admitted, limited and pinged."""
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query, root_value=root_value, variable_values=request_data.variables,
+                context_value=context, operation_name=request_data.operation_name, allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions)
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
 
     async def _document(self, request_data: GraphQLRequestData, key: ApiKey | None,
                         sub_response: Response) -> tuple[ExecutionResult | None, str | None]:

@@ -11,12 +11,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from resolvers import global_ids
 from tests.browser.chromium import headless_page
+from tests.conftest import GraphQLClient, served_gateway
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 QUERY = "{ products(first: 2) { edges { node { sku title } } } }"
+CART_CREATE = "mutation($input: CartInput!) { cartCreate(input: $input) { cart { id version } userErrors { code } } }"
 # every securitypolicyviolation event the page sees, kept where the test can read it
 WATCH_CSP = """window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation",
@@ -67,6 +70,42 @@ def test_graphiql_runs_a_query_with_a_key_from_the_gateway_alone(gateway, api_ke
         with_key = [r for r in requests if r["method"] == "POST" and r["url"] == f"{gateway}/graphql"
                     and r["headers"].get("X-API-Key") == api_key]
         assert with_key, "the query went without the key"
+
+
+def test_graphiql_runs_a_subscription_over_a_websocket_with_the_key_from_its_headers(simulators, mongo_url,
+                                                                                   api_key, catalog):
+    line = {"merchandiseId": global_ids.encode("Variant", catalog.products[2].variants[0].sku), "quantity": 1}
+    with served_gateway(simulators, mongo_url, CGW_SUBSCRIPTIONS__ENABLED="true") as gateway:
+        client = GraphQLClient(gateway, api_key)
+        try:
+            made = client(CART_CREATE, {"input": {"lines": [line]}})["data"]["cartCreate"]["cart"]
+        finally:
+            client.http.close()
+        subscription = f'subscription {{ cartUpdated(cartId: "{made['id']}", knownVersion: 0) {{ id version }} }}'
+        with headless_page() as page:
+            for domain in ("Network", "Runtime", "Log", "Page"):
+                page.call(f"{domain}.enable")
+            page.call("Page.addScriptToEvaluateOnNewDocument", source=WATCH_CSP)
+            page.call("Page.navigate", url=f"{gateway}/graphql")
+            page.wait_for(f"!!document.querySelector('.graphiql-execute-button') && !!{HEADERS_EDITOR}", 15,
+                          "GraphiQL to start")
+            type_into(page, HEADERS_EDITOR, json.dumps({"X-API-Key": api_key}))
+            type_into(page, QUERY_EDITOR, subscription)
+            # GraphiQL tells a subscription by the document it parses after an edit (debounced)
+            page.wait_for(f"({QUERY_EDITOR}.operations || []).some(o => o.operation === 'subscription')", 5,
+                          "the edited document parsed")
+            click(page, ".graphiql-execute-button")
+            # the cart is past the version the subscription knew: it comes at once, over the socket
+            shown = page.wait_for(f"(v => v.includes('cartUpdated') && v)({RESULT}.getValue())", 15,
+                                  "the subscription's first event")
+            assert json.loads(shown) == {"data": {"cartUpdated": {"id": made["id"], "version": made["version"]}}}
+            sockets = [e["url"] for e in page.named("Network.webSocketCreated")]
+            assert sockets == [gateway.replace("http://", "ws://") + "/graphql"]
+            violations = page.evaluate("window.__cspViolations") + [
+                e["entry"]["text"] for e in page.named("Log.entryAdded")
+                if "Content Security Policy" in e["entry"]["text"]]
+            assert violations == []
+            click(page, ".graphiql-execute-button")  # stops the subscription
 
 
 def type_into(page, editor: str, text: str) -> None:

@@ -1,6 +1,7 @@
 // Starts GraphiQL with the explorer plugin on this page, asking the GraphQL endpoint the page came from.
 // It is a file of its own, not inline, so that the page's Content-Security-Policy allows scripts from the
-// gateway only. Headers (the API key) are kept for the tab's life only, never in localStorage.
+// gateway only. Headers (the API key) are kept for the tab's life only, never in localStorage. Queries and
+// mutations go over HTTP, subscriptions over a WebSocket to the same address.
 (function () {
   "use strict";
 
@@ -18,7 +19,11 @@
     "",
   ].join("\n");
 
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  // subscriptions go over a WebSocket to the same endpoint (graphql-transport-ws); the headers pane's
+  // values (the API key, a customer token) travel in its connection_init payload
+  var socketUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host +
+    window.location.pathname;
+  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname, subscriptionUrl: socketUrl });
   var explorer = GraphiQLPluginExplorer.explorerPlugin();
 
   function Page() {
