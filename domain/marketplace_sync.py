@@ -21,6 +21,7 @@ class SyncRules:
     order_overlap: timedelta = timedelta(minutes=2)  # orders are read again this far before the cursor
     order_warehouse: str | None = None  # the ERP warehouse marketplace orders ship from; None: the ERP's default
     erp_partner_id: int | None = None  # the ERP contact of every marketplace order; None: one per buyer
+    first_import_lookback: timedelta = timedelta(0)  # how far back the very first import reads orders
 
 
 def sellable(available: int, held: int, buffer: int) -> int:

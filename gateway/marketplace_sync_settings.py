@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_LOOKBACK_HOURS = 90 * 24
+
 
 @dataclass(frozen=True)
 class MarketplaceSyncSettings:
@@ -18,6 +20,7 @@ class MarketplaceSyncSettings:
     retry_max_seconds: float = 1800.0
     erp_partner_id: int = 0  # the ERP contact (res.partner id) of every marketplace order; 0: one per buyer
     order_warehouse: str = ""  # the ERP warehouse code marketplace orders ship from; empty: the ERP's default
+    first_import_lookback_hours: float = 0.0  # the first import also takes orders modified this long before it
 
 
 def problem(s: MarketplaceSyncSettings) -> str | None:
@@ -28,6 +31,9 @@ def problem(s: MarketplaceSyncSettings) -> str | None:
                  "retry_max_seconds", "erp_partner_id", "buffer"):
         if getattr(s, name) < 0:
             return f"marketplace_sync.{name}: must be 0 or more"
+    if not 0 <= s.first_import_lookback_hours <= MAX_LOOKBACK_HOURS:
+        return (f"marketplace_sync.first_import_lookback_hours: 0 to {MAX_LOOKBACK_HOURS} (the marketplace keeps "
+                "90 days of orders)")
     if s.retry_base_seconds <= 0 or s.retry_max_seconds < s.retry_base_seconds:
         return "marketplace_sync.retry_base_seconds: above 0, and at most marketplace_sync.retry_max_seconds"
     return None

@@ -218,7 +218,8 @@ def sync_rules(settings: Settings) -> SyncRules:
     return SyncRules(buffer=s.buffer, retry_base=timedelta(seconds=s.retry_base_seconds),
                      retry_max=timedelta(seconds=s.retry_max_seconds),
                      order_overlap=timedelta(seconds=s.order_overlap_seconds),
-                     order_warehouse=s.order_warehouse or None, erp_partner_id=s.erp_partner_id or None)
+                     order_warehouse=s.order_warehouse or None, erp_partner_id=s.erp_partner_id or None,
+                     first_import_lookback=timedelta(hours=s.first_import_lookback_hours))
 
 
 def reminder_services(settings: Settings, client: AsyncMongoClient, database: str,

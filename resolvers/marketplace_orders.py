@@ -61,7 +61,8 @@ class MarketplaceImport:
         if not await self.store.claim("import", started, LEASE):
             return None
         try:
-            cursor = await self.store.import_cursor() or started
+            # the first pass reads back as far as configured: orders paid before the import was turned on
+            cursor = await self.store.import_cursor() or started - self.rules.first_import_lookback
             # open-ended: the marketplace refuses an end after its own now, and its clock may be behind ours
             orders = await self.services.backends.marketplace.orders_modified(
                 cursor - self.rules.order_overlap, None, PAGE)

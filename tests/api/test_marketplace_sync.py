@@ -5,6 +5,8 @@ one by one on a clock the test moves. The admin's view is read from a served gat
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,8 +14,10 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
 from domain.holds import Hold
+from adapters.mongo.marketplace_sync import MongoMarketplaceSync
 from domain.marketplace_sync import ImportState, OrderImport
 from gateway.settings import load_settings
 from gateway.wiring import build_services, sync_rules
@@ -320,3 +324,26 @@ async def test_an_import_cut_short_after_the_erp_create_makes_no_second_order(ba
     assert len(erp_orders(backends, order["orderId"])) == 1
     record = await built.services.marketplace_sync.order(order["orderId"])
     assert record.state is ImportState.IMPORTED and record.erp_order
+
+
+async def test_a_first_import_reaches_back_as_far_as_configured(backends, built, clock, mongo_url):
+    product = listed(backends, 1, 7)[0]
+    set_available(backends, product.variants[0].erp_id, 10)
+    # given an order paid ten minutes before the import is first turned on
+    order = buy(backends, product.variants[0].sku, 1)
+    clock.advance(600)
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    try:
+        for lookback_hours, taken in ((0, False), (1, True)):
+            store = MongoMarketplaceSync(client, f"test_first_import_{uuid.uuid4().hex[:8]}")
+            await store.prepare()
+            rules = dataclasses.replace(sync_rules(built.settings), first_import_lookback=timedelta(hours=lookback_hours))
+            # when the first pass of a new deployment runs
+            await MarketplaceImport(built.services, store, rules, 1.0).run_pass()
+            # then it takes the order only when told to reach back past it
+            record = await store.order(order["orderId"])
+            assert (record is not None and record.state is ImportState.IMPORTED) is taken, lookback_hours
+    finally:
+        await client.close()
+    # and the ERP holds it once
+    assert len(erp_orders(backends, order["orderId"])) == 1

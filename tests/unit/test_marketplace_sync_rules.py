@@ -24,6 +24,7 @@ def test_a_refused_push_waits_twice_as_long_each_time_up_to_the_most():
 @pytest.mark.parametrize(("env", "message"), [
     ({"CGW_MARKETPLACE_SYNC__BUFFER": "-1"}, "marketplace_sync.buffer: must be 0 or more"),
     ({"CGW_MARKETPLACE_SYNC__POLL_SECONDS": "0"}, "marketplace_sync.poll_seconds: must be above 0"),
+    ({"CGW_MARKETPLACE_SYNC__FIRST_IMPORT_LOOKBACK_HOURS": "2161"}, "marketplace_sync.first_import_lookback_hours: 0 to 2160"),
     ({"CGW_MARKETPLACE_SYNC__RETRY_BASE_SECONDS": "100", "CGW_MARKETPLACE_SYNC__RETRY_MAX_SECONDS": "10"},
      "marketplace_sync.retry_base_seconds"),
     ({"CGW_MARKETPLACE_SYNC__ENABLED": "true", "CGW_CACHE__INVALIDATION_POLL_SECONDS": "0"},
