@@ -23,7 +23,18 @@
   // values (the API key, a customer token) travel in its connection_init payload
   var socketUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host +
     window.location.pathname;
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname, subscriptionUrl: socketUrl });
+  var gatewayFetcher = GraphiQL.createFetcher({ url: window.location.pathname, subscriptionUrl: socketUrl });
+  var NO_KEY = { errors: [{ message: 'No API key: add {"X-API-Key": "cgw_…"} under Headers, then re-fetch ' +
+    "the schema (the circling arrow, bottom left) or run the operation again." }] };
+
+  // nothing is sent without a key: the gateway would only answer 401 (the schema is read once one is given)
+  function fetcher(params, options) {
+    var headers = (options && options.headers) || {};
+    var keyed = Object.keys(headers).some(function (name) {
+      return name.toLowerCase() === "x-api-key" && headers[name];
+    });
+    return keyed ? gatewayFetcher(params, options) : Promise.resolve(NO_KEY);
+  }
   var explorer = GraphiQLPluginExplorer.explorerPlugin();
 
   function Page() {
