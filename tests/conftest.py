@@ -64,9 +64,17 @@ def simulators(catalog: Catalog) -> Iterator[dict[str, Simulator]]:
 
 
 @pytest.fixture(scope="module")
-def backends() -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
-    """A small catalog and simulators of the test module's own, for tests that change the catalog."""
-    catalog = Catalog(40)
+def clock() -> Clock:
+    """What a module's own simulators (`backends`) read as now: real time, unless the module defines a
+    `clock` fixture of its own that its tests move (tests/clock.py)."""
+    return utc_now
+
+
+@pytest.fixture(scope="module")
+def backends(clock: Clock) -> Iterator[tuple[Catalog, dict[str, Simulator]]]:
+    """A small catalog and simulators of the test module's own, for tests that change the catalog,
+    stamping changes with the module's `clock`."""
+    catalog = Catalog(40, clock=clock)
     with running_simulators(catalog) as running:
         yield catalog, running
 

@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import httpx
 import pytest
 
-from simulators.catalog import LOCATIONS, Catalog
+from simulators.catalog import LOCATIONS
 from tests.api.test_catalog_changes import MEDUSA, WOO, count_stock, odoo, swept
 from tests.clock import JumpingClock
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
 
 DATABASE = "answer_invalidation_tests"
 POLL, SETTLE = 0.5, 1.0
@@ -38,14 +38,6 @@ def healed(backends) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def clock() -> JumpingClock:
     return JumpingClock()
-
-
-@pytest.fixture(scope="module")
-def backends(clock) -> Iterator[tuple[Catalog, dict]]:
-    """The module's own catalog and simulators, stamping changes with the module's clock."""
-    catalog = Catalog(40, clock=clock)
-    with running_simulators(catalog) as running:
-        yield catalog, running
 
 
 @pytest.fixture(scope="module")

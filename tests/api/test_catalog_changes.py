@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from simulators.catalog import LOCATIONS, Catalog
+from simulators.catalog import LOCATIONS
 from tests.clock import JumpingClock, MovingClock
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, served_gateway
 
 SETTLE = 1.0  # the gateway's catalog.changes_settle_seconds in these tests
 CHANGES = """
@@ -39,14 +39,6 @@ GATEWAY = {"CGW_CATALOG__CHANGES_SETTLE_SECONDS": str(SETTLE), "CGW_MONGO__DATAB
 @pytest.fixture(scope="module")
 def clock() -> MovingClock:
     return MovingClock()
-
-
-@pytest.fixture(scope="module")
-def backends(clock) -> Iterator[tuple[Catalog, dict]]:
-    """The module's own catalog and simulators, stamping changes with the module's clock."""
-    catalog = Catalog(40, clock=clock)
-    with running_simulators(catalog) as running:
-        yield catalog, running
 
 
 @pytest.fixture(scope="module")

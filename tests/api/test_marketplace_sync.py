@@ -25,10 +25,10 @@ from resolvers import marketplace_push
 from resolvers.catalog_invalidation import poll
 from resolvers.marketplace_orders import MarketplaceImport
 from resolvers.marketplace_push import MarketplacePush
-from simulators.catalog import LOCATIONS, Catalog, SeedProduct
+from simulators.catalog import LOCATIONS, SeedProduct
 from simulators.ebay import OFFER_ID_BASE
 from tests.clock import MovingClock
-from tests.conftest import UNLIMITED, GraphQLClient, gateway_environ, issue_key, running_simulators, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, gateway_environ, issue_key, served_gateway
 
 DATABASE = "marketplace_sync_tests"
 SETTLE = 1.0
@@ -49,13 +49,6 @@ STOCK = """query($sku: String!) { product(sku: $sku) { variants { sku quantityAv
 @pytest.fixture(scope="module")
 def clock() -> MovingClock:
     return MovingClock()
-
-
-@pytest.fixture(scope="module")
-def backends(clock) -> Iterator[tuple[Catalog, dict]]:
-    catalog = Catalog(40, clock=clock)
-    with running_simulators(catalog) as running:
-        yield catalog, running
 
 
 @pytest.fixture(scope="module")

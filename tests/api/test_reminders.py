@@ -33,9 +33,9 @@ from gateway.wiring import build_services
 from resolvers import global_ids
 from resolvers.catalog_invalidation import poll
 from resolvers.reminders.worker import ReminderWorker
-from simulators.catalog import LOCATIONS, Catalog
+from simulators.catalog import LOCATIONS
 from tests.clock import MovingClock
-from tests.conftest import UNLIMITED, GraphQLClient, gateway_environ, issue_key, running_simulators, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, gateway_environ, issue_key, served_gateway
 from tests.servers import ServerThread
 
 DATABASE = "reminder_tests"
@@ -70,13 +70,6 @@ class Receiver:
 @pytest.fixture(scope="module")
 def clock() -> MovingClock:
     return MovingClock()
-
-
-@pytest.fixture(scope="module")
-def backends(clock) -> Iterator[tuple[Catalog, dict]]:
-    catalog = Catalog(40, clock=clock)
-    with running_simulators(catalog) as running:
-        yield catalog, running
 
 
 @pytest.fixture(scope="module")

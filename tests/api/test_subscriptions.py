@@ -24,13 +24,13 @@ from adapters.mongo.api_keys import MongoApiKeyStore
 from adapters.mongo.events import MongoEventLog
 from domain.api_keys import KeyEvent, Scope
 from domain.records import LiveEventKind
-from simulators.catalog import LOCATIONS, Catalog
+from simulators.catalog import LOCATIONS
 from tests.api.test_answer_invalidation import SETTLE, settled
 from tests.api.test_carts import CREATE
 from tests.api.test_catalog_changes import count_stock
 from tests.api.test_nodes import bearer
 from tests.clock import JumpingClock
-from tests.conftest import UNLIMITED, GraphQLClient, issue_key, running_simulators, scrape, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, issue_key, scrape, served_gateway
 
 DATABASE = "subscription_tests"
 POLL = 0.25
@@ -124,13 +124,6 @@ class Live:
 @pytest.fixture(scope="module")
 def clock() -> JumpingClock:
     return JumpingClock()
-
-
-@pytest.fixture(scope="module")
-def backends(clock) -> Iterator[tuple[Catalog, dict]]:
-    catalog = Catalog(40, clock=clock)
-    with running_simulators(catalog) as running:
-        yield catalog, running
 
 
 @pytest.fixture(scope="module")

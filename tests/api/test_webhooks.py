@@ -28,10 +28,9 @@ from resolvers import api_keys
 from resolvers.catalog_invalidation import poll
 from resolvers.webhooks import sending
 from resolvers.webhooks.worker import PassReport, WebhookWorker
-from simulators.catalog import Catalog
 from tests.api.test_reminders import products, set_available
 from tests.clock import MovingClock
-from tests.conftest import UNLIMITED, GraphQLClient, gateway_environ, issue_key, running_simulators, served_gateway
+from tests.conftest import UNLIMITED, GraphQLClient, gateway_environ, issue_key, served_gateway
 from tests.servers import ServerThread
 
 DATABASE = "webhook_tests"
@@ -74,13 +73,6 @@ class Receiver:
 @pytest.fixture(scope="module")
 def clock() -> MovingClock:
     return MovingClock()
-
-
-@pytest.fixture(scope="module")
-def backends(clock) -> Iterator[tuple[Catalog, dict]]:
-    catalog = Catalog(40, clock=clock)
-    with running_simulators(catalog) as running:
-        yield catalog, running
 
 
 @pytest.fixture(scope="module")
