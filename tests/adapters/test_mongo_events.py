@@ -75,6 +75,16 @@ async def test_publishers_prune_the_log_themselves_where_no_poll_runs(mongo_url)
     await client.close()
 
 
+async def test_an_idle_reader_reads_the_counter_alone(mongo_url):
+    client, log = await new_log(mongo_url)
+    await log.publish([(STOCK, "SKU-1", None)], T0)
+    # given no bucket of events can be read
+    log.events = None  # type: ignore[assignment]
+    # then a reader past the newest id learns there is nothing new from the counter
+    assert await log.after(1, 500) == []
+    await client.close()
+
+
 async def test_concurrent_publishers_never_share_an_id(mongo_url):
     client, log = await new_log(mongo_url)
     # when twenty publishers append at once
