@@ -118,16 +118,15 @@ def _resumed(stored: str | None, feeds: list[Feed], start: datetime) -> str:
 async def _invalidation(ctx: RequestContext, page: ChangePage) -> tuple[CatalogInvalidation, list[NewEvent]]:
     """What the page changed, for the answers kept (the invalidation) and for the live readers (an
     event per SKU and what changed of it)."""
-    changes = [c for c in page.changes if c.product_erp_id is not None]
-    product_ids = [c.product_erp_id for c in changes if c.product_erp_id is not None]  # the same, typed
-    variants = await ctx.loaders.variants_by_product_id.load_many(product_ids)
+    products = [(c.product_erp_id, c) for c in page.changes if c.product_erp_id is not None]
+    variants = await ctx.loaders.variants_by_product_id.load_many([product_id for product_id, _ in products])
     # what changed of each variant: a stock count names its variant, so its siblings' stock did not change
     changed = [(v, c.aspects if c.stock_variant_ids is None or v.erp_id in c.stock_variant_ids
                 else c.aspects - {ChangeAspect.STOCK})
-               for c, group in zip(changes, variants, strict=True) for v in group]
+               for (_, c), group in zip(products, variants, strict=True) for v in group]
     stocked = [v for v, aspects in changed if ChangeAspect.STOCK in aspects]
     change = CatalogInvalidation(
-        products=tuple((product_id, c.aspects) for product_id, c in zip(product_ids, changes, strict=True)),
+        products=tuple((product_id, c.aspects) for product_id, c in products),
         assortment=any(c.assortment for c in page.changes),
         variant_ids=tuple(v.erp_id for v in stocked), variant_skus=tuple(v.sku for v in stocked),
         every_product=page.every_product)
