@@ -12,12 +12,14 @@ from adapters.mongo.client import call
 from domain.errors import DomainError
 
 
-async def claim(leases: AsyncCollection, job: str, now: datetime, every: timedelta, what: str) -> bool:
-    """True for the one process that may do `job` now: none has claimed it within `every`."""
+async def claim(leases: AsyncCollection, job: str, now: datetime, every: timedelta, what: str,
+                holder: str | None = None) -> bool:
+    """True for the one process that may do `job` now: none has claimed it within `every`. `holder`,
+    kept with the lease, is what a claimant gives back its own lease by (adapters/mongo/locks.py)."""
     free = {"_id": job, "$or": [{"leased_until": {"$lte": now}}, {"leased_until": {"$exists": False}}]}
+    held = {"leased_until": now + every, **({"holder": holder} if holder is not None else {})}
     try:
-        await call(leases.find_one_and_update(free, {"$set": {"leased_until": now + every}}, upsert=True),
-                   what, on_duplicate=_Leased())
+        await call(leases.find_one_and_update(free, {"$set": held}, upsert=True), what, on_duplicate=_Leased())
     except _Leased:
         return False  # another process holds the lease: the filter missed, and the upsert met its _id
     return True

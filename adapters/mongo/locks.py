@@ -1,6 +1,6 @@
-"""Named locks across gateway processes in MongoDB: one document per held name, taken by an upsert
-whose filter only matches a free or expired lock (so exactly one claimant wins), and given back by
-the token its holder got."""
+"""Named locks across gateway processes in MongoDB (`locks`): a lease (adapters/mongo/leases.py) per
+held name, claimed with a token of its own and given back by that token, so a holder whose lease
+expired and was taken over cannot end the new one."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from pymongo import AsyncMongoClient
 
+from adapters.mongo import leases
 from adapters.mongo.client import call
-from domain.errors import DomainError
 
 WHAT = "locks"
 
@@ -24,17 +24,7 @@ class MongoLocks:
 
     async def acquire(self, name: str, now: datetime, hold: timedelta) -> str | None:
         token = secrets.token_hex(8)
-        free = {"_id": name, "$or": [{"until": {"$lte": now}}, {"until": {"$exists": False}}]}
-        try:
-            await call(self.locks.find_one_and_update(free, {"$set": {"until": now + hold, "token": token}},
-                                                      upsert=True), WHAT, on_duplicate=_Held())
-        except _Held:
-            return None  # held: the filter missed, and the upsert met its _id
-        return token
+        return token if await leases.claim(self.locks, name, now, hold, WHAT, holder=token) else None
 
     async def release(self, name: str, token: str) -> None:
-        await call(self.locks.delete_one({"_id": name, "token": token}), WHAT)
-
-
-class _Held(DomainError):
-    """Another caller holds the lock."""
+        await call(self.locks.delete_one({"_id": name, "holder": token}), WHAT)
