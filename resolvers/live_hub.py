@@ -17,18 +17,17 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from domain.channels import Channel
-from domain.errors import BadUserInput, DomainError, ResyncRequired
-from domain.records import EVERY_SKU, ErpProduct, LiveEvent, LiveEventKind
-from resolvers import pricing, stock
+from domain.errors import BadUserInput, DomainError, RecordError, ResyncRequired
+from domain.records import EVERY_SKU, LiveEvent, LiveEventKind
 from resolvers.context import RequestContext, Services
 from resolvers.customer_update import clean
-from resolvers.eager import gather_eagerly, load_all
+from resolvers.eager import gather_eagerly
 from resolvers.live_events import RETENTION, EventFollower
+from resolvers.live_figures import Figure, figures_now
 
 log = logging.getLogger(__name__)
 PAGE = 500  # events read from the log at once
 MAX_SKU_LENGTH = 64
-type Figure = stock.StockFigure | pricing.PriceQuote | ErpProduct | None
 
 
 def checked_skus(skus: Sequence[str], most: int) -> frozenset[str]:
@@ -160,26 +159,18 @@ class LiveHub:
                 subscriber.put(Delivery(event, key))
                 continue
             found, error = figures[(event.kind, subscriber.view)]
-            subscriber.put(Delivery(event, key, found.get(key), error))
+            figure = found.get(key)
+            if isinstance(figure, RecordError):  # that SKU's record alone is broken
+                figure, error = None, figure
+            subscriber.put(Delivery(event, key, figure, error))
 
-    async def _read(self, kind: LiveEventKind, view: View, skus: Iterable[str]) -> tuple[dict[str, Figure], DomainError | None]:
-        """The figures of these SKUs in the view, read live; or why they could not be read."""
-        ctx = RequestContext(services=self.services, request_id="live", channel=view.channel,
-                             store_code=view.store_code, live_stock=True)
-        skus = sorted(skus)
+    async def _read(self, kind: LiveEventKind, view: View,
+                    skus: Iterable[str]) -> tuple[dict[str, Figure | RecordError], DomainError | None]:
+        """The figures of these SKUs in the view, read live; or why they could not be read at all."""
         try:
-            variants = await ctx.loaders.variant_by_sku.load_many(skus)
-            known = [(sku, v) for sku, v in zip(skus, variants, strict=True) if v is not None]
-            if kind is LiveEventKind.STOCK:
-                figures: list[Figure] = list(await gather_eagerly(stock.variant_stock(ctx, v) for _, v in known))
-            elif kind is LiveEventKind.PRICE:
-                figures = list(await gather_eagerly(pricing.variant_price(ctx, v) for _, v in known))
-            else:  # a variant whose product the ERP no longer has reads as removed, as a variant gone does
-                products = await load_all(ctx.loaders.product_by_id, [v.product_erp_id for _, v in known])
-                figures = list(products)
+            return await figures_now(self.services, kind, skus, view.channel, view.store_code), None
         except DomainError as exc:
             return {}, exc
-        return {sku: f for (sku, _), f in zip(known, figures, strict=True)}, None
 
     @contextlib.asynccontextmanager
     async def subscribed(self, kind: LiveEventKind, keys: frozenset[str], view: View, after: int | None = None,

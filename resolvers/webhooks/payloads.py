@@ -17,12 +17,13 @@ import orjson
 
 from domain.channels import Channel
 from domain.errors import RecordError
-from domain.records import EVERY_SKU, ErpVariant, LiveEvent, LiveEventKind
+from domain.records import EVERY_SKU, LiveEvent, LiveEventKind
 from domain.webhooks import EVENT_TYPES, Delivery, Endpoint, delivery_id
-from resolvers.context import RequestContext, Services
-from resolvers.eager import gather_eagerly, load_all
-from resolvers.pricing import variant_price
-from resolvers.stock import variant_stock
+from resolvers.context import Services
+from resolvers.eager import gather_eagerly
+from resolvers.live_figures import Figure, figures_now
+from resolvers.pricing import PriceQuote
+from resolvers.stock import StockFigure
 
 log = logging.getLogger(__name__)
 
@@ -48,42 +49,32 @@ async def decide(services: Services, endpoints: Sequence[Endpoint], events: Sequ
 async def _figures(services: Services, channel: str,
                    events: Sequence[LiveEvent]) -> dict[tuple[LiveEventKind, str], dict[str, Any]]:
     """What each (kind, SKU) of `events` says in `channel` now: {"removed": True} for a SKU the ERP no
-    longer sells; absent for one whose record is broken (logged; sent as unavailable). A backend that fails fails the batch
-    (the worker decides it again at its next pass)."""
-    skus = list(dict.fromkeys(e.key for e in events if e.key != EVERY_SKU))
-    if not skus:
-        return {}
-    ctx = RequestContext(services=services, request_id="webhooks", channel=Channel.parse(channel), live_stock=True)
-    kinds = defaultdict(set)
+    longer sells; absent for one whose record is broken (logged; sent as unavailable). A backend that
+    fails fails the batch (the worker decides it again at its next pass)."""
+    skus_of: dict[LiveEventKind, set[str]] = defaultdict(set)
     for event in events:
-        kinds[event.key].add(event.kind)
-    variants = dict(zip(skus, await load_all(ctx.loaders.variant_by_sku, skus), strict=True))
-
-    async def one(sku: str, variant: ErpVariant) -> list[tuple[tuple[LiveEventKind, str], dict[str, Any]]]:
-        found = []
-        try:
-            for kind in kinds[sku]:
-                found.append(((kind, sku), await _figure(ctx, kind, variant)))
-        except RecordError as exc:
-            log.warning("webhooks: no figures for %s in %s (%s); sent as unavailable", sku, channel, exc)
-            return []
-        return found
-
-    read: dict[tuple[LiveEventKind, str], dict[str, Any]] = {
-        (kind, sku): {"removed": True} for sku, variant in variants.items() if variant is None for kind in kinds[sku]}
-    for pairs in await gather_eagerly(one(sku, v) for sku, v in variants.items() if v is not None):
-        read.update(pairs)
-    return read
+        if event.key != EVERY_SKU:
+            skus_of[event.kind].add(event.key)
+    kinds = list(skus_of)
+    read = await gather_eagerly(figures_now(services, kind, skus_of[kind], Channel.parse(channel)) for kind in kinds)
+    found: dict[tuple[LiveEventKind, str], dict[str, Any]] = {}
+    for kind, figures in zip(kinds, read, strict=True):
+        for sku, figure in figures.items():
+            if isinstance(figure, RecordError):
+                log.warning("webhooks: no figures for %s in %s (%s); sent as unavailable", sku, channel, figure)
+            else:
+                found[(kind, sku)] = _data(figure)
+    return found
 
 
-async def _figure(ctx: RequestContext, kind: LiveEventKind, variant: ErpVariant) -> dict[str, Any]:
-    if kind is LiveEventKind.STOCK:
-        return {"quantity": (await variant_stock(ctx, variant)).quantity}
-    if kind is LiveEventKind.PRICE:
-        price = (await variant_price(ctx, variant)).price
-        return {"price": {"amount": str(price.amount), "currency": price.currency}}
-    product = await ctx.loaders.product_by_id.load(variant.product_erp_id)
-    return {"title": product.title if product is not None else None}
+def _data(figure: Figure) -> dict[str, Any]:
+    if figure is None:
+        return {"removed": True}
+    if isinstance(figure, StockFigure):
+        return {"quantity": figure.quantity}
+    if isinstance(figure, PriceQuote):
+        return {"price": {"amount": str(figure.price.amount), "currency": figure.price.currency}}
+    return {"title": figure.title}
 
 
 def _body(event: LiveEvent, channel: str, figure: dict[str, Any] | None) -> bytes:

@@ -184,3 +184,32 @@ def test_a_sku_whose_product_is_gone_is_removed_without_spoiling_the_others_of_i
         assert taken["SCARF"].error is None and taken["SCARF"].figure is None
 
     asyncio.run(run())
+
+
+def test_a_sku_whose_record_is_broken_errs_alone_in_its_batch(monkeypatch):
+    from domain.errors import RecordError
+    from resolvers import live_figures
+
+    read_stock = live_figures.stock.variant_stock
+
+    async def broken_for_scarf(ctx, variant):
+        if variant.sku == "SCARF":
+            raise RecordError("odoo", "SCARF", "stock.quant is incomplete")
+        return await read_stock(ctx, variant)
+
+    monkeypatch.setattr(live_figures.stock, "variant_stock", broken_for_scarf)
+
+    async def run() -> None:
+        log = MemoryEventLog()
+        hub = hub_over(log)
+        await hub.start()
+        async with hub.subscribed(STOCK, frozenset({"JACKET-M", "SCARF"}), WEB) as subscriber:
+            # when one batch names a SKU whose record the ERP answers broken, and a sound one
+            await log.publish([(STOCK, "JACKET-M", None), (STOCK, "SCARF", None)], datetime(2026, 12, 1))
+            await hub.step()
+            taken = {d.key: d for d in await subscriber.take()}
+        # then the broken one carries its error, and the other its figure
+        assert taken["JACKET-M"].error is None and taken["JACKET-M"].figure.quantity == 5
+        assert isinstance(taken["SCARF"].error, RecordError) and taken["SCARF"].figure is None
+
+    asyncio.run(run())
