@@ -112,6 +112,12 @@ def measure(url: str, lua: str, args: argparse.Namespace) -> dict[str, float]:
             "loaded_p99": loaded["p99"]}
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value at `share` (0..1) of the sorted values: the nearest rank, as the tables print them."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

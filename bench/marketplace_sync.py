@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
-from harness import SMOKE_SIZE, start_gateway, start_simulators
+from harness import SMOKE_SIZE, percentile, start_gateway, start_simulators
 
 from domain.records import Money, PriceQuantityUpdate
 from gateway.processes import Supervisor
@@ -110,11 +110,6 @@ async def bare_updates(sims: dict[str, str], catalog: Catalog, rounds: int) -> l
     finally:
         await wired.aclose()
     return times
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def run(args: argparse.Namespace) -> None:
